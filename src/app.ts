@@ -1,0 +1,121 @@
+import { readFileSync } from 'node:fs';
+import {
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from '@fastify/type-provider-zod';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import type { DestinationStream } from 'pino';
+import type { Dispatcher } from 'undici';
+import { createAppUrlResolver } from './checkout/app-url.js';
+import { createMemoryCheckoutRecords } from './checkout/checkout-records.js';
+import { checkoutRoutes } from './checkout/routes.js';
+import { createCheckoutService } from './checkout/service.js';
+import { createStatusTokenSource } from './checkout/status-token.js';
+import type { Config } from './config/config.js';
+import { swaggerPlugin } from './docs/swagger.js';
+import { errorHandlerPlugin } from './errors/error-handler.js';
+import { notFoundPlugin } from './errors/not-found.js';
+import { healthRoutes } from './health/routes.js';
+import { drainPlugin } from './lifecycle/drain.js';
+import { buildLoggerOptions, REQUEST_ID_HEADER, requestIdFor } from './observability/logger.js';
+import { SANDBOX_CREDENTIALS } from './sandbox/credentials.js';
+import { embeddedSandboxPlugin, SANDBOX_PREFIX } from './sandbox/mount.js';
+import type { SandboxPluginOptions } from './sandbox/sandbox-plugin.js';
+import { httpSecurityPlugin } from './security/http-security.js';
+import { rateLimitPlugin } from './security/rate-limit.js';
+import { createFlinksPayClient } from './upstream/flinks-pay/client.js';
+import { selfUrl } from './self-url.js';
+
+/** Collaborators a caller (usually a test) may replace. */
+export interface AppDeps {
+  /** Replaces the upstream keep-alive pools, e.g. with undici's MockAgent. */
+  dispatcher?: Dispatcher;
+  /** Where JSON log lines go (default stdout). */
+  logStream?: DestinationStream;
+  now?: () => number;
+  /** Options for the embedded sandbox (sandbox mode only), e.g. a control handle. */
+  sandbox?: Omit<SandboxPluginOptions, 'credentials'>;
+}
+
+const READY_PROBE_TIMEOUT_MS = 2000;
+const PROBE_PATHS = new Set(['/health', '/ready']);
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string };
+  return pkg.version ?? '0.0.0';
+}
+
+/** Assembles the service; never listens. */
+export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
+  const { flinks: flinksConfig } = config;
+  const isSandbox = flinksConfig.mode === 'sandbox';
+  const version = packageVersion();
+  const app = Fastify({
+    logger: buildLoggerOptions(config.logLevel, deps.logStream),
+    genReqId: requestIdFor,
+    requestIdHeader: false,
+    logController: new LogController({
+      requestIdLogLabel: 'requestId',
+      // Probes arrive every few seconds from every orchestrator; their lines would drown the rest.
+      disableRequestLogging: (request) => PROBE_PATHS.has(request.url),
+    }),
+    bodyLimit: config.bodyLimitBytes,
+    // Longer than any valid id, so an over-long one gets a 400 naming the field, not a 404.
+    routerOptions: { maxParamLength: 256 },
+    trustProxy: config.trustProxy,
+    // The embedded sandbox is reached over this same server: it must keep answering while
+    // in-flight checkouts drain.
+    return503OnClosing: !isSandbox,
+  }).withTypeProvider<ZodTypeProvider>();
+
+  // JSON is the only body this API takes; anything else is a 415, never a coerced string.
+  app.removeContentTypeParser('text/plain');
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.header(REQUEST_ID_HEADER, request.id);
+    done();
+  });
+
+  await app.register(drainPlugin);
+  await app.register(errorHandlerPlugin);
+  await app.register(httpSecurityPlugin, { corsOrigins: config.corsOrigins });
+  await app.register(rateLimitPlugin, { ...config.rateLimit, notFoundMax: config.statusNotFoundLimit });
+  await app.register(notFoundPlugin);
+  await app.register(swaggerPlugin, { version });
+
+  const credentials = isSandbox ? SANDBOX_CREDENTIALS : flinksConfig;
+  const flinks = createFlinksPayClient({
+    baseUrl: isSandbox ? () => `${selfUrl(app.server)}${SANDBOX_PREFIX}` : flinksConfig.baseUrl,
+    credentials: { username: credentials.username, password: credentials.password },
+    instance: flinksConfig.instance,
+    timeoutMs: config.upstream.timeoutMs,
+    connections: config.upstream.connections,
+    userAgent: `flinks-pay-checkout-bff/${version}`,
+    dispatcher: deps.dispatcher,
+    now: deps.now,
+  });
+  app.addHook('onClose', () => flinks.close());
+
+  if (isSandbox) {
+    await app.register(embeddedSandboxPlugin, {
+      prefix: SANDBOX_PREFIX,
+      ...deps.sandbox,
+      credentials: SANDBOX_CREDENTIALS,
+      instance: flinksConfig.instance,
+    });
+  }
+
+  const service = createCheckoutService({
+    flinks,
+    records: createMemoryCheckoutRecords(),
+    statusTokens: createStatusTokenSource(flinks, deps.now ?? Date.now),
+  });
+  await app.register(healthRoutes, { isUpstreamReachable: () => flinks.isReachable(READY_PROBE_TIMEOUT_MS) });
+  await app.register(checkoutRoutes, {
+    service,
+    resolveAppUrl: createAppUrlResolver(flinksConfig, config.port),
+  });
+  return app;
+}

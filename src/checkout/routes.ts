@@ -1,0 +1,79 @@
+import type { FastifyPluginAsyncZod } from '@fastify/type-provider-zod';
+import type { FastifyRequest } from 'fastify';
+import { CheckoutNotFoundError } from '../errors/app-errors.js';
+import { ProblemSchema } from '../errors/problem.js';
+import type { CallContext } from '../upstream/flinks-pay/client.js';
+import {
+  CheckoutCreatedSchema,
+  CheckoutParamsSchema,
+  CheckoutRequestSchema,
+  CheckoutStatusSchema,
+} from './schemas.js';
+import type { CheckoutService } from './service.js';
+
+export interface CheckoutRoutesOptions {
+  service: CheckoutService;
+  resolveAppUrl: (request: FastifyRequest) => string;
+}
+
+function contextOf(request: FastifyRequest): CallContext {
+  return { log: request.log, requestId: request.id };
+}
+
+export const checkoutRoutes: FastifyPluginAsyncZod<CheckoutRoutesOptions> = (app, { service, resolveAppUrl }) => {
+  app.post('/checkout', {
+    config: { rateLimit: {} },
+    schema: {
+      summary: 'Start a checkout',
+      description:
+        'Calls Flinks Pay authorize → sessions/initiate → paymentrequests and returns the URL of the Flinks Pay app ' +
+        'for the shopper. Credentials and tokens never leave the server.',
+      tags: ['checkout'],
+      body: CheckoutRequestSchema,
+      response: {
+        201: CheckoutCreatedSchema,
+        400: ProblemSchema,
+        413: ProblemSchema,
+        415: ProblemSchema,
+        429: ProblemSchema,
+        500: ProblemSchema,
+        502: ProblemSchema,
+        504: ProblemSchema,
+      },
+    },
+    handler: async (request, reply) => {
+      const created = await service.createCheckout(contextOf(request), request.body, resolveAppUrl(request));
+      return reply.code(201).header('location', `/checkout/${created.requestId}`).send(created);
+    },
+  });
+
+  app.get('/checkout/:requestId', {
+    schema: {
+      summary: 'Read the status of a checkout',
+      description:
+        'Current Flinks Pay status. Poll until `final` is true, or follow the event stream. ' +
+        'Requests that end in 404 count against a per-client limit.',
+      tags: ['checkout'],
+      params: CheckoutParamsSchema,
+      response: {
+        200: CheckoutStatusSchema,
+        400: ProblemSchema,
+        404: ProblemSchema,
+        429: ProblemSchema,
+        500: ProblemSchema,
+        502: ProblemSchema,
+        504: ProblemSchema,
+      },
+    },
+    handler: async (request) => {
+      await app.notFoundGuard.assertAllowed(request);
+      try {
+        return await service.getCheckoutStatus(contextOf(request), request.params.requestId);
+      } catch (error) {
+        if (error instanceof CheckoutNotFoundError) await app.notFoundGuard.recordNotFound(request);
+        throw error;
+      }
+    },
+  });
+  return Promise.resolve();
+};

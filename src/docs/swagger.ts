@@ -1,0 +1,82 @@
+import { STATUS_CODES } from 'node:http';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { jsonSchemaTransform, jsonSchemaTransformObject } from '@fastify/type-provider-zod';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { PROBLEM_CONTENT_TYPE } from '../errors/problem.js';
+
+export const DOCS_PREFIX = '/docs';
+
+type Responses = Record<string, { description?: string; content?: Record<string, unknown> } | undefined>;
+
+/** The parts of the generated OpenAPI 3.1 document that are tidied here. */
+interface OpenApiDocument {
+  paths?: Record<string, Record<string, { responses?: Responses } | undefined> | undefined>;
+  components?: { schemas?: Record<string, unknown> };
+}
+
+/**
+ * Error responses are served as application/problem+json: say so in the document, and name each
+ * response after its status instead of swagger's "Default Response".
+ */
+function labelResponses(document: OpenApiDocument): void {
+  for (const pathItem of Object.values(document.paths ?? {})) {
+    for (const operation of Object.values(pathItem ?? {})) {
+      for (const [status, response] of Object.entries(operation?.responses ?? {})) {
+        if (!response) continue;
+        if (response.description === 'Default Response') response.description = STATUS_CODES[status] ?? status;
+        const json = response.content?.['application/json'];
+        if (Number(status) >= 400 && json) response.content = { [PROBLEM_CONTENT_TYPE]: json };
+      }
+    }
+  }
+}
+
+/** The zod registry yields an input and an output variant of every named schema; keep the used ones. */
+function pruneUnusedSchemas(document: OpenApiDocument): void {
+  const schemas = document.components?.schemas;
+  if (!schemas) return;
+  const used = new Set<string>();
+  const pending = [JSON.stringify(document.paths ?? {})];
+  for (let text = pending.pop(); text !== undefined; text = pending.pop()) {
+    for (const [, name] of text.matchAll(/"#\/components\/schemas\/([^"]+)"/g)) {
+      if (name && !used.has(name)) {
+        used.add(name);
+        pending.push(JSON.stringify(schemas[name] ?? {}));
+      }
+    }
+  }
+  for (const name of Object.keys(schemas)) if (!used.has(name)) Reflect.deleteProperty(schemas, name);
+}
+
+/** OpenAPI 3.1 document generated from the routes' zod schemas, and Swagger UI to try them. */
+export const swaggerPlugin = fp(
+  async (app: FastifyInstance, options: { version: string }) => {
+    await app.register(swagger, {
+      openapi: {
+        openapi: '3.1.0',
+        info: {
+          title: 'Flinks Pay checkout BFF',
+          description:
+            'Start a Flinks Pay (Interac e-Transfer request-for-money) checkout from a browser or app, then follow it ' +
+            'to a final status. Errors are RFC 9457 problem details.',
+          version: options.version,
+        },
+        tags: [
+          { name: 'checkout', description: 'Start and follow payments' },
+          { name: 'operations', description: 'Health and readiness' },
+        ],
+      },
+      transform: jsonSchemaTransform,
+      transformObject: (input) => {
+        const document = jsonSchemaTransformObject(input);
+        labelResponses(document as OpenApiDocument);
+        pruneUnusedSchemas(document as OpenApiDocument);
+        return document;
+      },
+    });
+    await app.register(swaggerUi, { routePrefix: DOCS_PREFIX, staticCSP: true });
+  },
+  { name: 'swagger' },
+);

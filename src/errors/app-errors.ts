@@ -1,0 +1,80 @@
+/*
+ * Typed errors thrown by services. Each carries the HTTP status it maps to and a `detail` that is
+ * safe to show a client; anything sensitive (upstream bodies, causes) stays in `cause` for the logs.
+ */
+
+export type ProblemCode =
+  | 'validation-failed'
+  | 'not-found'
+  | 'checkout-not-found'
+  | 'payload-too-large'
+  | 'unsupported-media-type'
+  | 'rate-limited'
+  | 'upstream-error'
+  | 'upstream-timeout'
+  | 'not-ready'
+  | 'internal-error';
+
+export abstract class AppError extends Error {
+  abstract readonly status: number;
+  abstract readonly code: ProblemCode;
+  /** Extra response headers, e.g. Retry-After. */
+  readonly headers: Readonly<Record<string, string>> = {};
+
+  constructor(detail: string, options?: ErrorOptions) {
+    super(detail, options);
+    this.name = new.target.name;
+  }
+}
+
+export class CheckoutNotFoundError extends AppError {
+  readonly status = 404;
+  readonly code = 'checkout-not-found';
+  constructor(requestId: string) {
+    super(`No checkout with requestId ${requestId} exists.`);
+  }
+}
+
+export type UpstreamStep = 'authorize' | 'initiate' | 'paymentrequest' | 'status';
+
+const STEP_NAMES: Readonly<Record<UpstreamStep, string>> = {
+  authorize: 'authorization',
+  initiate: 'session creation',
+  paymentrequest: 'payment request',
+  status: 'status lookup',
+};
+
+/** Flinks answered, but with an error status or a body that does not fit its contract. */
+export class UpstreamRejectedError extends AppError {
+  readonly status = 502;
+  readonly code = 'upstream-error';
+  constructor(
+    readonly step: UpstreamStep,
+    readonly upstreamStatus: number | undefined,
+    options?: ErrorOptions,
+  ) {
+    super(`Flinks Pay returned an unusable answer to the ${STEP_NAMES[step]} call. Retry later.`, options);
+  }
+}
+
+/** Flinks did not answer (or the connection failed) within UPSTREAM_TIMEOUT_MS. */
+export class UpstreamTimeoutError extends AppError {
+  readonly status = 504;
+  readonly code = 'upstream-timeout';
+  constructor(
+    readonly step: UpstreamStep,
+    options?: ErrorOptions,
+  ) {
+    super(`Flinks Pay did not answer the ${STEP_NAMES[step]} call in time. Retry later.`, options);
+  }
+}
+
+export class RateLimitedError extends AppError {
+  readonly status = 429;
+  readonly code = 'rate-limited';
+  override readonly headers: Readonly<Record<string, string>>;
+  constructor(retryAfterSeconds: number) {
+    super(`Too many requests; retry in ${retryAfterSeconds} s.`);
+    this.headers = { 'retry-after': String(retryAfterSeconds) };
+  }
+}

@@ -1,0 +1,89 @@
+import { hasZodFastifySchemaValidationErrors } from '@fastify/type-provider-zod';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { AppError, type ProblemCode } from './app-errors.js';
+import { buildProblem, PROBLEM_CONTENT_TYPE, type FieldError } from './problem.js';
+
+/** Fastify's own client errors, with the problem code each one becomes. */
+const FASTIFY_CLIENT_ERRORS: Readonly<Record<string, { code: ProblemCode; detail?: string }>> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: { code: 'payload-too-large', detail: 'The request body is larger than the limit.' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    code: 'unsupported-media-type',
+    detail: 'Send the body as JSON with Content-Type: application/json.',
+  },
+  FST_ERR_CTP_INVALID_JSON_BODY: { code: 'validation-failed', detail: 'The body is not valid JSON.' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'validation-failed', detail: 'The body is empty; send a JSON object.' },
+};
+
+export function sendProblem(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  problem: { code: ProblemCode; status: number; detail: string; errors?: FieldError[] },
+): FastifyReply {
+  return reply
+    .code(problem.status)
+    .type(PROBLEM_CONTENT_TYPE)
+    .send(
+      buildProblem({
+        ...problem,
+        instance: request.url.split('?')[0] ?? '/',
+        requestId: request.id,
+      }),
+    );
+}
+
+function fieldErrors(error: FastifyError & { validation: { instancePath: string; message?: string; keyword: string; params: object }[] }): FieldError[] {
+  return error.validation.flatMap((issue) => {
+    const base = issue.instancePath.split('/').filter(Boolean).join('.');
+    if (issue.keyword === 'unrecognized_keys' && 'keys' in issue.params && Array.isArray(issue.params.keys)) {
+      return issue.params.keys.map((key) => ({
+        path: base ? `${base}.${String(key)}` : String(key),
+        message: 'is not a known field',
+      }));
+    }
+    return [{ path: base || (error.validationContext ?? 'body'), message: issue.message ?? 'is invalid' }];
+  });
+}
+
+function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  if (hasZodFastifySchemaValidationErrors(error)) {
+    const errors = fieldErrors(error);
+    const where = error.validationContext === 'params' ? 'path' : (error.validationContext ?? 'request');
+    return sendProblem(request, reply, {
+      code: 'validation-failed',
+      status: 400,
+      detail: `The ${where} has ${errors.length} invalid field${errors.length === 1 ? '' : 's'}: ${errors.map((e) => e.path).join(', ')}.`,
+      errors,
+    });
+  }
+  if (error instanceof AppError) {
+    const logLevel = error.status >= 500 ? 'error' : 'info';
+    request.log[logLevel]({ err: error, problem: error.code }, error.message);
+    reply.headers(error.headers);
+    return sendProblem(request, reply, { code: error.code, status: error.status, detail: error.message });
+  }
+  const known = FASTIFY_CLIENT_ERRORS[error.code];
+  const status = error.statusCode ?? 500;
+  if (known ?? (status >= 400 && status < 500)) {
+    return sendProblem(request, reply, {
+      code: known?.code ?? 'validation-failed',
+      status,
+      detail: known?.detail ?? error.message,
+    });
+  }
+  request.log.error({ err: error }, 'unhandled error');
+  return sendProblem(request, reply, {
+    code: 'internal-error',
+    status: 500,
+    detail: 'An unexpected error occurred. Quote the requestId if you contact support.',
+  });
+}
+
+/** The one error handler: every error a client sees is RFC 9457 problem+json. */
+export const errorHandlerPlugin = fp(
+  (app: FastifyInstance) => {
+    app.setErrorHandler(handleError);
+    return Promise.resolve();
+  },
+  { name: 'error-handler' },
+);

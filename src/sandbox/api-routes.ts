@@ -1,0 +1,96 @@
+import type { FastifyInstance } from 'fastify';
+import { isTwoDecimalLiteral } from '../money/cad-amount.js';
+import {
+  AuthorizeFormSchema,
+  CreatePaymentRequestRequestSchema,
+  FLINKS_PATHS,
+  InitiateSessionRequestSchema,
+} from '../upstream/flinks-pay/schemas.js';
+import { checkInstance, requireBasic, requireBearer } from './auth.js';
+import { amountLiteral, parseWith, rawBodyOf, readForm, readJson } from './body.js';
+import type { createCallHooks } from './call-hooks.js';
+import type { SandboxCredentials } from './credentials.js';
+import { badRequest, conflict, notFound, unauthorized } from './problem.js';
+import type { SandboxState } from './state.js';
+
+/*
+ * The four Flinks Pay v1 calls the BFF makes. Status codes the docs leave open (see
+ * shared/flinks-pay-api.md §8.7) are chosen to be strict and distinguishable:
+ * 401 auth/token, 400 validation, 415 wrong media type, 404 unknown id, 409 repeated activation.
+ */
+
+export interface ApiRouteDeps {
+  state: SandboxState;
+  credentials: SandboxCredentials;
+  instance: string | undefined;
+  hooks: ReturnType<typeof createCallHooks>;
+  /** Prefix of PaymentLink: an absolute app URL, or the plugin's own mount prefix. */
+  appBase: string;
+}
+
+/** Our requests are a few hundred bytes; anything bigger is a client bug worth surfacing. */
+const BODY_LIMIT = 16 * 1024;
+
+export function registerApiRoutes(app: FastifyInstance, deps: ApiRouteDeps): void {
+  const { state, credentials, instance, hooks } = deps;
+
+  app.post(FLINKS_PATHS.authorize, { bodyLimit: BODY_LIMIT, ...hooks.hooksFor('authorize') }, (request) => {
+    checkInstance(request, instance, 'Basic');
+    requireBasic(request, credentials);
+    parseWith(AuthorizeFormSchema, readForm(request));
+    const token = state.issueToken();
+    return { access_token: token.token, token_type: 'bearer', expires_in: state.tokenTtlSeconds };
+  });
+
+  app.post(FLINKS_PATHS.initiateSession, { bodyLimit: BODY_LIMIT, ...hooks.hooksFor('initiate') }, (request) => {
+    checkInstance(request, instance, 'Bearer');
+    const token = requireBearer(request, state);
+    if (token.sessionId !== undefined) {
+      throw unauthorized('This access token has already initiated a session; call /authorize again.', 'Bearer');
+    }
+    const body = parseWith(InitiateSessionRequestSchema, readJson(request));
+    // The schema sees a parsed double; only the raw text shows "12.345", "1e2" or "250.00".
+    const literal = amountLiteral(rawBodyOf(request));
+    if (literal === undefined || !isTwoDecimalLiteral(literal)) {
+      throw badRequest('One or more validation errors occurred.', {
+        amount: ['amount must be a JSON number with at most two decimal places.'],
+      });
+    }
+    // A rejected body does not burn the token; only a created session does.
+    const session = state.createSession(token, body, literal);
+    return { sessionId: session.sessionId, referenceId: body.referenceId };
+  });
+
+  app.post(FLINKS_PATHS.paymentRequests, { bodyLimit: BODY_LIMIT, ...hooks.hooksFor('paymentrequest') }, (request) => {
+    checkInstance(request, instance, 'Bearer');
+    const token = requireBearer(request, state);
+    const { sessionId } = parseWith(CreatePaymentRequestRequestSchema, readJson(request));
+    const session = state.findSession(sessionId);
+    // The documented flow reuses the initiating token; after a 401 a client re-authorizes, so a
+    // fresh token (one that started no session) may activate it too. Another session's token gets
+    // the same 404 as a missing session: no existence oracle across tokens.
+    const mayActivate = session !== undefined && (session.token === token.token || token.sessionId === undefined);
+    if (!mayActivate) throw notFound('No session with this sessionId for this access token.');
+    if (session.requestId !== undefined) throw conflict('This session already has a payment request.');
+    return { requestId: state.createPayment(session).requestId };
+  });
+
+  app.get<{ Params: { requestId: string } }>(
+    `${FLINKS_PATHS.paymentRequests}/:requestId`,
+    hooks.hooksFor('status'),
+    (request) => {
+      checkInstance(request, instance, 'Bearer');
+      // Any live token may poll, including one that already initiated a session.
+      requireBearer(request, state);
+      const payment = state.findPayment(request.params.requestId);
+      if (!payment) throw notFound('No payment request with this requestId.');
+      // Legacy casing (ReferenceId, PaymentLink) exactly as one Flinks doc revision shows it.
+      return {
+        requestId: payment.requestId,
+        status: payment.status,
+        ReferenceId: payment.referenceId,
+        PaymentLink: `${deps.appBase}/app/?sessionId=${payment.sessionId}`,
+      };
+    },
+  );
+}

@@ -1,0 +1,98 @@
+import type { FastifyError, FastifyInstance, FastifyPluginCallback } from 'fastify';
+import { registerApiRoutes } from './api-routes.js';
+import { registerAppPage } from './app-page.js';
+import { SANDBOX_CREDENTIALS, type SandboxCredentials } from './credentials.js';
+import { createCallHooks } from './call-hooks.js';
+import { controlInternals, createSandboxControl, type SandboxControl } from './control.js';
+import { SandboxError, sendProblem } from './problem.js';
+import { createSandboxState } from './state.js';
+
+/*
+ * The Flinks Pay simulator as an encapsulated plugin (deliberately not wrapped in fastify-plugin):
+ * its parsers, error handler and 404 handler must not leak into the BFF that mounts it under
+ * /sandbox, and the BFF's zod compilers and error handler must not shape the sandbox's answers.
+ */
+
+export { SANDBOX_CREDENTIALS, type SandboxCredentials };
+
+export interface SandboxPluginOptions {
+  credentials?: SandboxCredentials;
+  /** `expires_in` of issued tokens; Flinks v1 documents 299. */
+  tokenTtlSeconds?: number;
+  /** Lifetime of sessions and payment requests (Flinks publishes none); default 24 h. */
+  recordTtlSeconds?: number;
+  /** Cap per map (tokens, sessions, payment requests); the oldest entry is evicted. */
+  maxEntries?: number;
+  /** Clock in epoch milliseconds, settable by tests. */
+  now?: () => number;
+  /** When set, a BaseURI header with any other value is refused with 401. */
+  instance?: string;
+  control?: SandboxControl;
+  /** Absolute base for PaymentLink; default the mount prefix, giving e.g. `/sandbox/app/?sessionId=`. */
+  appBaseUrl?: string;
+}
+
+export const SANDBOX_DEFAULTS = {
+  tokenTtlSeconds: 299,
+  recordTtlSeconds: 24 * 60 * 60,
+  maxEntries: 10_000,
+} as const;
+
+/** Register with `app.register(sandboxPlugin, { prefix: '/sandbox', ...options })`. */
+export const sandboxPlugin: FastifyPluginCallback<SandboxPluginOptions> = (app, opts, done) => {
+  try {
+    setUp(app, opts);
+    done();
+  } catch (error) {
+    done(error instanceof Error ? error : new Error(String(error)));
+  }
+};
+
+function setUp(app: FastifyInstance, opts: SandboxPluginOptions): void {
+  const state = createSandboxState({
+    now: opts.now ?? Date.now,
+    tokenTtlSeconds: opts.tokenTtlSeconds ?? SANDBOX_DEFAULTS.tokenTtlSeconds,
+    recordTtlSeconds: opts.recordTtlSeconds ?? SANDBOX_DEFAULTS.recordTtlSeconds,
+    maxEntries: opts.maxEntries ?? SANDBOX_DEFAULTS.maxEntries,
+  });
+  const control = controlInternals(opts.control ?? createSandboxControl());
+  control.attach(state);
+  const hooks = createCallHooks(control);
+
+  // One catch-all parser that keeps every body as text: the exact bytes are recorded, the amount
+  // literal is checked, and media-type errors become problem+json from the handlers (see body.ts).
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
+    done(null, body);
+  });
+
+  app.setErrorHandler<FastifyError | SandboxError>((error, request, reply) => {
+    if (error instanceof SandboxError) {
+      const { challenge, errors } = error.extra;
+      if (challenge) reply.header('www-authenticate', `${challenge} realm="flinks-pay-sandbox"`);
+      request.log.info({ status: error.status, detail: error.detail }, 'sandbox rejected call');
+      return sendProblem(reply, error.status, error.detail, errors);
+    }
+    // Fastify's own 4xx (body too large, bad URL) keep their status; anything else is our bug.
+    const code = error.statusCode ?? 500;
+    const status = code >= 400 && code < 500 ? code : 500;
+    if (status === 500) request.log.error({ err: error }, 'sandbox failure');
+    return sendProblem(reply, status, status === 500 ? 'Unexpected sandbox error.' : error.message);
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, 404, `No sandbox route for ${request.method} ${request.url.split('?')[0] ?? ''}.`),
+  );
+
+  // preClose, not onClose: the root's onClose is what waits for open connections, so a hung
+  // request must be ended before it, or close() would never return.
+  app.addHook('preClose', (done) => {
+    hooks.endHungRequests();
+    done();
+  });
+
+  const credentials = opts.credentials ?? SANDBOX_CREDENTIALS;
+  const appBase = opts.appBaseUrl ?? app.prefix;
+  registerApiRoutes(app, { state, credentials, instance: opts.instance, hooks, appBase });
+  registerAppPage(app, state);
+}

@@ -1,0 +1,160 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Dispatcher } from 'undici';
+import type { CanonicalAmount } from '../../money/cad-amount.js';
+import { REQUEST_ID_HEADER } from '../../observability/logger.js';
+import {
+  AuthorizeResponseSchema,
+  CreatePaymentRequestResponseSchema,
+  FLINKS_PATHS,
+  InitiateSessionResponseSchema,
+  PaymentRequestStatusResponseSchema,
+  type InitiateSessionRequest,
+  type PaymentRequestStatusResponse,
+} from './schemas.js';
+import { createTransport, type Exchange } from './transport.js';
+
+export interface FlinksPayClientOptions {
+  baseUrl: string | (() => string);
+  credentials: { username: string; password: string };
+  /** Sent as the `BaseURI` header on every call when set. */
+  instance?: string;
+  timeoutMs: number;
+  connections: number;
+  userAgent: string;
+  maxResponseBytes?: number;
+  dispatcher?: Dispatcher;
+  now?: () => number;
+}
+
+/** Context of the inbound request an upstream call serves: its logger and id travel along. */
+export interface CallContext {
+  log: FastifyBaseLogger;
+  requestId: string;
+}
+
+export interface AccessToken {
+  value: string;
+  /** Epoch milliseconds after which Flinks no longer accepts it. */
+  expiresAt: number;
+}
+
+export type SessionInput = Omit<InitiateSessionRequest, 'amount'> & { amount: CanonicalAmount };
+
+export type FlinksPayClient = ReturnType<typeof createFlinksPayClient>;
+
+export function createFlinksPayClient(options: FlinksPayClientOptions) {
+  const transport = createTransport({
+    baseUrl: options.baseUrl,
+    timeoutMs: options.timeoutMs,
+    connections: options.connections,
+    maxResponseBytes: options.maxResponseBytes ?? 64 * 1024,
+    userAgent: options.userAgent,
+    dispatcher: options.dispatcher,
+  });
+  const now = options.now ?? Date.now;
+  const basicAuth = `Basic ${Buffer.from(`${options.credentials.username}:${options.credentials.password}`).toString('base64')}`;
+  const instanceHeader: Record<string, string> = options.instance ? { baseuri: options.instance } : {};
+
+  async function call<T>(ctx: CallContext, exchange: Exchange<T>): Promise<T | undefined> {
+    const headers = { ...instanceHeader, [REQUEST_ID_HEADER]: ctx.requestId, ...exchange.headers };
+    const log = { step: exchange.step, method: exchange.method, path: exchange.path };
+    try {
+      const result = await transport.send({ ...exchange, headers });
+      ctx.log.info({ upstream: { ...log, status: result.statusCode, durationMs: round(result.durationMs) } }, 'upstream call');
+      return result.value;
+    } catch (error) {
+      ctx.log.warn({ upstream: log, err: error }, 'upstream call failed');
+      throw error;
+    }
+  }
+
+  function bearer(token: AccessToken): Record<string, string> {
+    return { authorization: `Bearer ${token.value}` };
+  }
+
+  return {
+    /** Exchanges the onboarding credentials for a fresh, single-session bearer token. */
+    async authorize(ctx: CallContext): Promise<AccessToken> {
+      const requestedAt = now();
+      const body = await call(ctx, {
+        step: 'authorize',
+        method: 'POST',
+        path: FLINKS_PATHS.authorize,
+        headers: { authorization: basicAuth, 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'grant_type=client_credentials',
+        schema: AuthorizeResponseSchema,
+      });
+      const token = required(body);
+      return { value: token.access_token, expiresAt: requestedAt + token.expires_in * 1000 };
+    },
+
+    /** Creates a payment session for the shopper; the amount is written as an exact JSON number. */
+    async initiateSession(ctx: CallContext, token: AccessToken, input: SessionInput) {
+      const { amount, ...rest } = input;
+      return required(
+        await call(ctx, {
+          step: 'initiate',
+          method: 'POST',
+          path: FLINKS_PATHS.initiateSession,
+          headers: { ...bearer(token), 'content-type': 'application/json' },
+          body: jsonWithLeadingNumber('amount', amount, rest),
+          schema: InitiateSessionResponseSchema,
+        }),
+      );
+    },
+
+    /** Links a payment request to the session; only then can the Flinks app complete it. */
+    async createPaymentRequest(ctx: CallContext, token: AccessToken, sessionId: string) {
+      return required(
+        await call(ctx, {
+          step: 'paymentrequest',
+          method: 'POST',
+          path: FLINKS_PATHS.paymentRequests,
+          headers: { ...bearer(token), 'content-type': 'application/json' },
+          body: JSON.stringify({ sessionId }),
+          schema: CreatePaymentRequestResponseSchema,
+        }),
+      );
+    },
+
+    /** Reads a payment request's status; undefined when Flinks does not know the id. */
+    async getPaymentRequest(
+      ctx: CallContext,
+      token: AccessToken,
+      requestId: string,
+    ): Promise<PaymentRequestStatusResponse | undefined> {
+      return call(ctx, {
+        step: 'status',
+        method: 'GET',
+        path: `${FLINKS_PATHS.paymentRequests}/${encodeURIComponent(requestId)}`,
+        headers: bearer(token),
+        schema: PaymentRequestStatusResponseSchema,
+        absentOn: [404],
+      });
+    },
+
+    /** Whether Flinks answers HTTP at all; used by readiness, never creates anything upstream. */
+    isReachable: (timeoutMs: number) => transport.probe(timeoutMs),
+
+    close: () => transport.close(),
+  };
+}
+
+function required<T>(value: T | undefined): T {
+  // A 2xx always carries a parsed body; `undefined` only comes back for statuses listed in absentOn.
+  if (value === undefined) throw new TypeError('upstream body missing');
+  return value;
+}
+
+/**
+ * JSON text with `key` first, holding a decimal literal that was validated digit by digit, so the
+ * amount is never converted to a float on its way to Flinks.
+ */
+function jsonWithLeadingNumber(key: string, literal: CanonicalAmount, rest: object): string {
+  const others = JSON.stringify(rest).slice(1, -1);
+  return `{${JSON.stringify(key)}:${literal}${others ? `,${others}` : ''}}`;
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 10) / 10;
+}

@@ -1,0 +1,142 @@
+import { z } from 'zod';
+
+/*
+ * The Flinks Pay v1 wire format, shared by the BFF's client (which parses responses) and the
+ * sandbox simulator (which parses requests), so the two cannot drift apart.
+ * See shared/flinks-pay-api.md; field casing is inconsistent upstream, hence the key folding below.
+ */
+
+export const FLINKS_PATHS = {
+  authorize: '/api/v1/authorize',
+  initiateSession: '/api/v1/sessions/initiate',
+  paymentRequests: '/api/v1/paymentrequests',
+} as const;
+
+export const GUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Flinks does not publish its requestId format; this bounds it to what is safe in a URL path. */
+export const REQUEST_ID_PATTERN = /^[A-Za-z0-9-]{1,100}$/;
+
+export const PAYMENT_STATUSES = [
+  'Initiated',
+  'Processing',
+  'Accepted',
+  'Processed',
+  'Settled',
+  'Cancelled',
+  'Expired',
+  'Declined',
+  'Failed',
+] as const;
+
+export const PaymentStatusSchema = z.enum(PAYMENT_STATUSES);
+export type PaymentStatus = z.infer<typeof PaymentStatusSchema>;
+
+const FINAL_STATUSES: ReadonlySet<PaymentStatus> = new Set([
+  'Settled',
+  'Cancelled',
+  'Expired',
+  'Declined',
+  'Failed',
+]);
+
+export function isFinalStatus(status: PaymentStatus): boolean {
+  return FINAL_STATUSES.has(status);
+}
+
+/** Lower-cases every top-level key so `ReferenceId`, `referenceId` and `REFERENCEID` all parse. */
+function foldKeys(value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  return Object.fromEntries(Object.entries(value).map(([key, v]) => [key.toLowerCase(), v]));
+}
+
+/** Flinks writes statuses in PascalCase; accept any casing of a known status. */
+const CaseInsensitiveStatusSchema = z.preprocess(
+  (value) =>
+    typeof value === 'string'
+      ? (PAYMENT_STATUSES.find((s) => s.toLowerCase() === value.toLowerCase()) ?? value)
+      : value,
+  PaymentStatusSchema,
+);
+
+// ---- POST /api/v1/authorize --------------------------------------------------------------
+
+export const AuthorizeFormSchema = z.object({
+  grant_type: z.literal('client_credentials'),
+});
+
+export const AuthorizeResponseSchema = z.preprocess(
+  foldKeys,
+  z.object({
+    access_token: z.string().min(1).max(2048),
+    token_type: z.string().regex(/^bearer$/i),
+    expires_in: z.number().int().positive(),
+  }),
+);
+export type AuthorizeResponse = z.infer<typeof AuthorizeResponseSchema>;
+
+// ---- POST /api/v1/sessions/initiate ------------------------------------------------------
+
+const NameSchema = z.string().min(1).max(100);
+
+export const InitiateSessionRequestSchema = z.strictObject({
+  /** CAD dollars as a JSON number with at most two decimals (Flinks rejects strings). */
+  amount: z.number().positive(),
+  firstName: NameSchema,
+  lastName: NameSchema,
+  middleName: NameSchema.optional(),
+  customerEmail: z.email().max(100),
+  referenceId: z.string().min(1).max(100),
+});
+export type InitiateSessionRequest = z.infer<typeof InitiateSessionRequestSchema>;
+
+export const InitiateSessionResponseSchema = z.preprocess(
+  foldKeys,
+  z
+    .object({
+      sessionid: z.string().regex(GUID_PATTERN, 'sessionId is not a GUID'),
+      referenceid: z.string().min(1).max(100),
+    })
+    .transform(({ sessionid, referenceid }) => ({ sessionId: sessionid, referenceId: referenceid })),
+);
+export type InitiateSessionResponse = z.infer<typeof InitiateSessionResponseSchema>;
+
+// ---- POST /api/v1/paymentrequests --------------------------------------------------------
+
+export const CreatePaymentRequestRequestSchema = z.strictObject({
+  sessionId: z.string().regex(GUID_PATTERN),
+});
+export type CreatePaymentRequestRequest = z.infer<typeof CreatePaymentRequestRequestSchema>;
+
+export const CreatePaymentRequestResponseSchema = z.preprocess(
+  foldKeys,
+  z
+    .object({ requestid: z.string().regex(REQUEST_ID_PATTERN) })
+    .transform(({ requestid }) => ({ requestId: requestid })),
+);
+export type CreatePaymentRequestResponse = z.infer<typeof CreatePaymentRequestResponseSchema>;
+
+// ---- GET /api/v1/paymentrequests/{requestId} ---------------------------------------------
+
+/**
+ * Two documented variants: `{ requestId, status, ReferenceId, PaymentLink }` and
+ * `{ id, status, paymentReferenceNumber }`. Unknown fields are ignored.
+ */
+export const PaymentRequestStatusResponseSchema = z.preprocess(
+  foldKeys,
+  z
+    .object({
+      status: CaseInsensitiveStatusSchema,
+      requestid: z.string().optional(),
+      id: z.string().optional(),
+      referenceid: z.string().max(100).nullish(),
+      paymentlink: z.string().nullish(),
+      paymentreferencenumber: z.string().nullish(),
+    })
+    .transform((body) => ({
+      status: body.status,
+      requestId: body.requestid ?? body.id,
+      referenceId: body.referenceid ?? undefined,
+    })),
+);
+export type PaymentRequestStatusResponse = z.infer<typeof PaymentRequestStatusResponseSchema>;

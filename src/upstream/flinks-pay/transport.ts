@@ -1,0 +1,172 @@
+import { Pool, type Dispatcher } from 'undici';
+import type { z } from 'zod';
+import { UpstreamRejectedError, UpstreamTimeoutError, type UpstreamStep } from '../../errors/app-errors.js';
+
+/*
+ * One HTTP exchange with Flinks: bounded in time and size, never following redirects, and turning
+ * every failure into a typed error. The body Flinks sent is never surfaced beyond this module.
+ */
+
+export interface TransportOptions {
+  /** Base URL including any path prefix; a function when it is only known after listen (embedded sandbox). */
+  baseUrl: string | (() => string);
+  timeoutMs: number;
+  connections: number;
+  maxResponseBytes: number;
+  userAgent: string;
+  /** Replaces the keep-alive pools, e.g. with undici's MockAgent in tests. */
+  dispatcher?: Dispatcher;
+}
+
+export interface Exchange<T> {
+  step: UpstreamStep;
+  method: 'GET' | 'POST';
+  path: string;
+  headers: Record<string, string>;
+  body?: string;
+  schema: z.ZodType<T>;
+  /** Statuses answered with `undefined` instead of an error (e.g. 404 on a lookup). */
+  absentOn?: readonly number[];
+}
+
+export interface ExchangeResult<T> {
+  value: T | undefined;
+  statusCode: number;
+  durationMs: number;
+}
+
+export interface Transport {
+  send<T>(exchange: Exchange<T>): Promise<ExchangeResult<T>>;
+  /** True when the upstream answers HTTP at all within the timeout (any status). */
+  probe(timeoutMs: number): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+const TIMEOUT_CODES = new Set([
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+]);
+
+export function createTransport(options: TransportOptions): Transport {
+  const pools = new Map<string, Pool>();
+  const resolveBase = typeof options.baseUrl === 'function' ? options.baseUrl : () => options.baseUrl as string;
+
+  function dispatcherFor(origin: string): Dispatcher {
+    if (options.dispatcher) return options.dispatcher;
+    let pool = pools.get(origin);
+    if (!pool) {
+      pool = new Pool(origin, {
+        connections: options.connections,
+        pipelining: 1,
+        connect: { timeout: options.timeoutMs },
+        keepAliveTimeout: 30_000,
+      });
+      pools.set(origin, pool);
+    }
+    return pool;
+  }
+
+  async function send<T>(exchange: Exchange<T>): Promise<ExchangeResult<T>> {
+    const base = new URL(resolveBase());
+    const started = performance.now();
+    const signal = AbortSignal.timeout(options.timeoutMs);
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await dispatcherFor(base.origin).request({
+        origin: base.origin,
+        path: `${base.pathname.replace(/\/$/, '')}${exchange.path}`,
+        method: exchange.method,
+        headers: { 'user-agent': options.userAgent, accept: 'application/json', ...exchange.headers },
+        body: exchange.body,
+        headersTimeout: options.timeoutMs,
+        bodyTimeout: options.timeoutMs,
+        signal,
+      });
+    } catch (error) {
+      throw transportFailure(exchange.step, error);
+    }
+    const text = await readCapped(response, exchange.step, options.maxResponseBytes);
+    const durationMs = performance.now() - started;
+    const { statusCode } = response;
+    if (exchange.absentOn?.includes(statusCode)) return { value: undefined, statusCode, durationMs };
+    if (statusCode < 200 || statusCode > 299) {
+      throw new UpstreamRejectedError(exchange.step, statusCode, { cause: new Error(`HTTP ${statusCode}`) });
+    }
+    return { value: parseBody(exchange, text, statusCode), statusCode, durationMs };
+  }
+
+  async function probe(timeoutMs: number): Promise<boolean> {
+    try {
+      const base = new URL(resolveBase());
+      const response = await dispatcherFor(base.origin).request({
+        origin: base.origin,
+        path: base.pathname,
+        method: 'GET',
+        headers: { 'user-agent': options.userAgent },
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      await response.body.dump();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  return {
+    send,
+    probe,
+    async close() {
+      await Promise.all([...pools.values()].map((pool) => pool.close()));
+      pools.clear();
+    },
+  };
+}
+
+function transportFailure(step: UpstreamStep, error: unknown): Error {
+  const code = (error as { code?: unknown } | null)?.code;
+  const isTimeout =
+    (error instanceof DOMException && error.name === 'TimeoutError') ||
+    (typeof code === 'string' && TIMEOUT_CODES.has(code));
+  return isTimeout
+    ? new UpstreamTimeoutError(step, { cause: error })
+    : new UpstreamRejectedError(step, undefined, { cause: error });
+}
+
+async function readCapped(response: Dispatcher.ResponseData, step: UpstreamStep, maxBytes: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of response.body as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > maxBytes) {
+        response.body.destroy();
+        throw new UpstreamRejectedError(step, response.statusCode, {
+          cause: new Error(`response larger than ${maxBytes} bytes`),
+        });
+      }
+      chunks.push(chunk);
+    }
+  } catch (error) {
+    if (error instanceof UpstreamRejectedError) throw error;
+    throw transportFailure(step, error);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function parseBody<T>(exchange: Exchange<T>, text: string, statusCode: number): T {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    // The parser's message quotes the body, which may hold a token: keep only the fact.
+    throw new UpstreamRejectedError(exchange.step, statusCode, { cause: new Error('body is not JSON') });
+  }
+  const parsed = exchange.schema.safeParse(json);
+  if (!parsed.success) {
+    throw new UpstreamRejectedError(exchange.step, statusCode, { cause: parsed.error });
+  }
+  return parsed.data;
+}

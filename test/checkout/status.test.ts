@@ -1,0 +1,93 @@
+import t from 'tap';
+import { PAYMENT_STATUSES, type PaymentStatus } from '../../src/upstream/flinks-pay/schemas.js';
+import { postCheckout, setUp, validCheckout } from '../support/build.js';
+
+const FINAL: PaymentStatus[] = ['Settled', 'Cancelled', 'Expired', 'Declined', 'Failed'];
+
+async function createCheckout(app: Awaited<ReturnType<typeof setUp>>['app'], referenceId = 'order-7') {
+  const res = await postCheckout(app, validCheckout({ referenceId }));
+  t.equal(res.statusCode, 201);
+  return res.json<{ requestId: string }>().requestId;
+}
+
+t.test('GET /checkout/{requestId} reports each of the nine Flinks statuses and whether it is final', async (t) => {
+  const { app, control } = await setUp(t);
+  const requestId = await createCheckout(app);
+  for (const status of PAYMENT_STATUSES) {
+    t.ok(control.setStatus(requestId, status));
+    const res = await app.inject({ method: 'GET', url: `/checkout/${requestId}` });
+    t.equal(res.statusCode, 200, status);
+    t.match(res.headers['content-type'], /^application\/json/);
+    t.same(res.json(), { requestId, status, referenceId: 'order-7', final: FINAL.includes(status) }, status);
+  }
+});
+
+t.test('GET /checkout/{requestId} starts at Initiated and reuses one status token across reads', async (t) => {
+  const { app, control } = await setUp(t);
+  const requestId = await createCheckout(app);
+  control.reset();
+  for (let i = 0; i < 3; i++) {
+    const res = await app.inject({ method: 'GET', url: `/checkout/${requestId}` });
+    t.match(res.json(), { status: 'Initiated', final: false });
+  }
+  t.same(control.calls.map((c) => c.step), ['authorize', 'status', 'status', 'status']);
+  const tokens = new Set(control.calls.filter((c) => c.step === 'status').map((c) => c.headers.authorization));
+  t.equal(tokens.size, 1);
+});
+
+t.test('GET /checkout/{requestId} authorizes again once when the status token is refused', async (t) => {
+  const { app, control } = await setUp(t);
+  const requestId = await createCheckout(app);
+  await app.inject({ method: 'GET', url: `/checkout/${requestId}` });
+  control.reset();
+  control.inject('status', { kind: 'status', status: 401 });
+  const res = await app.inject({ method: 'GET', url: `/checkout/${requestId}` });
+  t.equal(res.statusCode, 200);
+  t.same(control.calls.map((c) => c.step), ['status', 'authorize', 'status']);
+});
+
+t.test('GET /checkout/{requestId} answers 404 problem+json for an id Flinks does not know', async (t) => {
+  const { app } = await setUp(t);
+  const res = await app.inject({ method: 'GET', url: '/checkout/00000000-0000-4000-8000-000000000000' });
+  t.equal(res.statusCode, 404);
+  t.match(res.headers['content-type'], /^application\/problem\+json/);
+  t.match(res.json(), { status: 404, title: 'Checkout not found', instance: '/checkout/00000000-0000-4000-8000-000000000000' });
+});
+
+t.test('GET /checkout/{requestId} answers 429 once a client has collected too many 404s', async (t) => {
+  const { app, control } = await setUp(t, { STATUS_NOT_FOUND_LIMIT: '3' });
+  const requestId = await createCheckout(app);
+  for (let i = 0; i < 3; i++) {
+    const res = await app.inject({ method: 'GET', url: `/checkout/unknown-${i}` });
+    t.equal(res.statusCode, 404);
+  }
+  control.reset();
+  const limited = await app.inject({ method: 'GET', url: '/checkout/unknown-4' });
+  t.equal(limited.statusCode, 429);
+  t.match(limited.headers['content-type'], /^application\/problem\+json/);
+  t.match(limited.headers['retry-after'], /^\d+$/);
+  t.equal(control.calls.length, 0, 'a limited guess costs nothing upstream');
+  const known = await app.inject({ method: 'GET', url: `/checkout/${requestId}`, remoteAddress: '10.0.0.9' });
+  t.equal(known.statusCode, 200, 'other clients are unaffected');
+});
+
+t.test('GET /checkout/{requestId} never 404-limits a client that polls a real checkout', async (t) => {
+  const { app } = await setUp(t, { STATUS_NOT_FOUND_LIMIT: '2' });
+  const requestId = await createCheckout(app);
+  for (let i = 0; i < 10; i++) {
+    t.equal((await app.inject({ method: 'GET', url: `/checkout/${requestId}` })).statusCode, 200);
+  }
+});
+
+t.test('GET /checkout/{requestId} answers 502 and 504 when the status lookup fails', async (t) => {
+  const { app, control } = await setUp(t);
+  const requestId = await createCheckout(app);
+  control.inject('status', { kind: 'status', status: 500 });
+  t.equal((await app.inject({ method: 'GET', url: `/checkout/${requestId}` })).statusCode, 502);
+  control.inject('status', { kind: 'garbage' });
+  t.equal((await app.inject({ method: 'GET', url: `/checkout/${requestId}` })).statusCode, 502);
+  control.inject('status', { kind: 'hang' });
+  const timedOut = await app.inject({ method: 'GET', url: `/checkout/${requestId}` });
+  t.equal(timedOut.statusCode, 504);
+  t.match(timedOut.headers['content-type'], /^application\/problem\+json/);
+});

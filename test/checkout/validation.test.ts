@@ -1,0 +1,101 @@
+import t from 'tap';
+import { postCheckout, setUp, validCheckout } from '../support/build.js';
+
+interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance: string;
+  requestId: string;
+  errors?: { path: string; message: string }[];
+}
+
+const customer = { firstName: 'Jane', lastName: 'Doe', email: 'jane@example.com' };
+
+const INVALID_BODIES: [string, unknown, string][] = [
+  ['a missing amount', { customer }, 'amount'],
+  ['a negative amount', validCheckout({ amount: '-1.00' }), 'amount'],
+  ['a zero amount', validCheckout({ amount: '0.00' }), 'amount'],
+  ['a numeric zero amount', validCheckout({ amount: 0 }), 'amount'],
+  ['three decimals', validCheckout({ amount: '12.345' }), 'amount'],
+  ['three decimals as a number', validCheckout({ amount: 12.345 }), 'amount'],
+  ['an amount above 1,000,000.00', validCheckout({ amount: '1000000.01' }), 'amount'],
+  ['an amount in exponent form', validCheckout({ amount: '1e3' }), 'amount'],
+  ['an amount with a thousands separator', validCheckout({ amount: '1,000.00' }), 'amount'],
+  ['an amount with leading zeros', validCheckout({ amount: '007.00' }), 'amount'],
+  ['an amount of the wrong type', validCheckout({ amount: true }), 'amount'],
+  ['NaN-like text', validCheckout({ amount: 'NaN' }), 'amount'],
+  ['a missing customer', { amount: '1.00' }, 'customer'],
+  ['a blank first name', validCheckout({ customer: { ...customer, firstName: '   ' } }), 'customer.firstName'],
+  ['a missing last name', validCheckout({ customer: { firstName: 'Jane', email: 'jane@example.com' } }), 'customer.lastName'],
+  ['a 101-character last name', validCheckout({ customer: { ...customer, lastName: 'x'.repeat(101) } }), 'customer.lastName'],
+  ['an invalid e-mail', validCheckout({ customer: { ...customer, email: 'jane-at-example' } }), 'customer.email'],
+  ['an unknown top-level field', validCheckout({ amout: '1.00' }), 'amout'],
+  ['an unknown customer field', validCheckout({ customer: { ...customer, phone: '555' } }), 'customer.phone'],
+  ['a referenceId with a slash', validCheckout({ referenceId: 'a/b' }), 'referenceId'],
+  ['a 65-character referenceId', validCheckout({ referenceId: 'r'.repeat(65) }), 'referenceId'],
+  ['an array body', [validCheckout()], 'body'],
+  ['a null body', null, 'body'],
+];
+
+t.test('POST /checkout answers 400 problem+json naming the field, and calls nobody upstream', async (t) => {
+  const { app, control } = await setUp(t);
+  for (const [label, body, path] of INVALID_BODIES) {
+    const res = await postCheckout(app, body);
+    t.equal(res.statusCode, 400, label);
+    t.match(res.headers['content-type'], /^application\/problem\+json/, label);
+    const problem = res.json<ProblemBody>();
+    t.match(problem, { status: 400, title: 'Invalid request', instance: '/checkout', requestId: res.headers['x-request-id'] }, label);
+    t.ok(problem.errors?.some((e) => e.path === path && e.message.length > 0), `${label}: errors names ${path}`);
+  }
+  t.equal(control.calls.length, 0, 'no upstream call for any invalid body');
+});
+
+t.test('POST /checkout lists every invalid field at once', async (t) => {
+  const { app } = await setUp(t);
+  const res = await postCheckout(app, { amount: 'ten', customer: { firstName: '', lastName: 'Doe', email: 'x' }, extra: 1 });
+  const paths = res.json<ProblemBody>().errors?.map((e) => e.path).sort();
+  t.same(paths, ['amount', 'customer.email', 'customer.firstName', 'extra']);
+});
+
+t.test('POST /checkout answers 400 for malformed or empty JSON', async (t) => {
+  const { app, control } = await setUp(t);
+  for (const payload of ['{"amount":', '']) {
+    const res = await postCheckout(app, payload);
+    t.equal(res.statusCode, 400, JSON.stringify(payload));
+    t.match(res.headers['content-type'], /^application\/problem\+json/);
+    t.match(res.json<ProblemBody>().detail, /JSON/);
+  }
+  t.equal(control.calls.length, 0);
+});
+
+t.test('POST /checkout answers 413 for a body over 16 KiB', async (t) => {
+  const { app, control } = await setUp(t);
+  const res = await postCheckout(app, validCheckout({ referenceId: 'x'.repeat(17 * 1024) }));
+  t.equal(res.statusCode, 413);
+  t.match(res.headers['content-type'], /^application\/problem\+json/);
+  t.match(res.json<ProblemBody>(), { status: 413, title: 'Payload too large' });
+  t.equal(control.calls.length, 0);
+});
+
+t.test('POST /checkout answers 415 for a body that is not JSON', async (t) => {
+  const { app, control } = await setUp(t);
+  for (const contentType of ['text/plain', 'application/x-www-form-urlencoded', 'application/xml']) {
+    const res = await app.inject({ method: 'POST', url: '/checkout', headers: { 'content-type': contentType }, payload: 'amount=1' });
+    t.equal(res.statusCode, 415, contentType);
+    t.match(res.headers['content-type'], /^application\/problem\+json/);
+    t.match(res.json<ProblemBody>(), { status: 415, detail: /application\/json/ });
+  }
+  t.equal(control.calls.length, 0);
+});
+
+t.test('GET /checkout/{requestId} answers 400 for a malformed id without calling upstream', async (t) => {
+  const { app, control } = await setUp(t);
+  for (const id of ['has%20space', 'semi%3Bcolon', 'x'.repeat(101), 'dot.dot']) {
+    const res = await app.inject({ method: 'GET', url: `/checkout/${id}` });
+    t.equal(res.statusCode, 400, id);
+    t.match(res.json<ProblemBody>().errors, [{ path: 'requestId' }]);
+  }
+  t.equal(control.calls.length, 0);
+});

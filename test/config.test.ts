@@ -1,0 +1,233 @@
+import t from 'tap';
+import type { Test } from 'tap';
+import { ConfigError, loadConfig, type Config } from '../src/config/config.js';
+
+type Env = Record<string, string | undefined>;
+
+/** The minimum environment of a deployment that talks to a real Flinks Pay. */
+function remoteEnv(overrides: Env = {}): Env {
+  return {
+    FLINKS_BASE_URL: 'https://api.flinks.test/',
+    FLINKS_USERNAME: 'merchant',
+    FLINKS_PASSWORD: 's3cret',
+    ...overrides,
+  };
+}
+
+/** The ConfigError loadConfig throws for `env`, checked to be a single line. */
+function configError(t: Test, env: Env): string {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    t.notMatch(error.message, /[\r\n]/, 'the message is one line');
+    return error.message;
+  }
+  throw new Error('expected loadConfig to throw a ConfigError');
+}
+
+function remoteFlinks(config: Config) {
+  if (config.flinks.mode !== 'remote') throw new Error(`expected remote mode, got ${config.flinks.mode}`);
+  return config.flinks;
+}
+
+t.test('loadConfig with an empty environment uses the sandbox and the documented defaults', (t) => {
+  const config = loadConfig({});
+
+  t.equal(config.flinks.mode, 'sandbox');
+  t.equal(config.nodeEnv, 'development');
+  t.equal(config.port, 3000);
+  t.equal(config.host, '0.0.0.0');
+  t.equal(config.logLevel, 'info');
+  t.same(config.rateLimit, { max: 60, windowMs: 60_000 });
+  t.equal(config.upstream.timeoutMs, 10_000);
+  t.same(config.corsOrigins, []);
+  t.equal(config.trustProxy, false);
+  t.end();
+});
+
+t.test('loadConfig returns a frozen config', (t) => {
+  const config = loadConfig({});
+
+  t.ok(Object.isFrozen(config));
+  t.throws(() => {
+    Object.assign(config, { port: 1 });
+  }, TypeError);
+  t.end();
+});
+
+t.test('loadConfig treats empty strings as unset', (t) => {
+  const config = loadConfig({
+    NODE_ENV: '',
+    PORT: '',
+    HOST: '',
+    LOG_LEVEL: '',
+    FLINKS_BASE_URL: '',
+    FLINKS_APP_URL: '',
+    FLINKS_USERNAME: '',
+    FLINKS_PASSWORD: '',
+    FLINKS_INSTANCE: '',
+    CORS_ORIGINS: '',
+    RATE_LIMIT_MAX: '',
+    RATE_LIMIT_WINDOW: '',
+    UPSTREAM_TIMEOUT_MS: '',
+    TRUST_PROXY: '',
+  });
+
+  t.same(config, loadConfig({}));
+  t.end();
+});
+
+t.test('loadConfig with FLINKS_BASE_URL and credentials is in remote mode, trailing slash trimmed', (t) => {
+  const flinks = remoteFlinks(loadConfig(remoteEnv({ FLINKS_INSTANCE: 'merchant-toolbox' })));
+
+  t.same(flinks, {
+    mode: 'remote',
+    baseUrl: 'https://api.flinks.test',
+    appUrl: 'https://api.flinks.test',
+    username: 'merchant',
+    password: 's3cret',
+    instance: 'merchant-toolbox',
+  });
+  t.end();
+});
+
+t.test('loadConfig takes FLINKS_APP_URL when given, trailing slash trimmed', (t) => {
+  const flinks = remoteFlinks(loadConfig(remoteEnv({ FLINKS_APP_URL: 'https://pay.flinks.test/' })));
+
+  t.equal(flinks.baseUrl, 'https://api.flinks.test');
+  t.equal(flinks.appUrl, 'https://pay.flinks.test');
+  t.end();
+});
+
+t.test('loadConfig rejects FLINKS_BASE_URL without FLINKS_PASSWORD, naming FLINKS_PASSWORD', (t) => {
+  const message = configError(t, remoteEnv({ FLINKS_PASSWORD: undefined }));
+
+  t.match(message, /FLINKS_PASSWORD/);
+  t.notMatch(message, /FLINKS_USERNAME/);
+  t.end();
+});
+
+t.test('loadConfig rejects FLINKS_BASE_URL without FLINKS_USERNAME, naming FLINKS_USERNAME', (t) => {
+  t.match(configError(t, remoteEnv({ FLINKS_USERNAME: '' })), /FLINKS_USERNAME/);
+  t.end();
+});
+
+t.test('loadConfig rejects NODE_ENV=production without FLINKS_BASE_URL, naming FLINKS_BASE_URL', (t) => {
+  t.match(configError(t, { NODE_ENV: 'production' }), /FLINKS_BASE_URL/);
+  t.end();
+});
+
+t.test('loadConfig accepts NODE_ENV=production with a Flinks URL and credentials', (t) => {
+  const config = loadConfig(remoteEnv({ NODE_ENV: 'production' }));
+
+  t.equal(config.nodeEnv, 'production');
+  t.equal(config.flinks.mode, 'remote');
+  t.end();
+});
+
+const MALFORMED: [label: string, key: string, value: string][] = [
+  ['a PORT that is not a number', 'PORT', 'abc'],
+  ['a PORT above 65535', 'PORT', '70000'],
+  ['an unknown LOG_LEVEL', 'LOG_LEVEL', 'loud'],
+  ['a FLINKS_BASE_URL that is not http(s)', 'FLINKS_BASE_URL', 'ftp://x'],
+  ['a RATE_LIMIT_WINDOW that is not a duration', 'RATE_LIMIT_WINDOW', 'soon'],
+  ['an UPSTREAM_TIMEOUT_MS below 100', 'UPSTREAM_TIMEOUT_MS', '5'],
+  ['a TRUST_PROXY that is not a boolean', 'TRUST_PROXY', 'maybe'],
+  ['a CORS_ORIGINS entry that is not a URL', 'CORS_ORIGINS', 'not-a-url'],
+];
+
+for (const [label, key, value] of MALFORMED) {
+  t.test(`loadConfig rejects ${label}, naming ${key}`, (t) => {
+    const message = configError(t, { [key]: value });
+
+    t.match(message, new RegExp(`\\b${key}\\b`));
+    t.end();
+  });
+}
+
+t.test('loadConfig lists every malformed setting in one message', (t) => {
+  const env = Object.fromEntries(MALFORMED.map(([, key, value]) => [key, value]));
+  const message = configError(t, env);
+
+  for (const key of new Set(MALFORMED.map(([, key]) => key))) t.match(message, new RegExp(`\\b${key}\\b`));
+  t.end();
+});
+
+t.test('loadConfig splits CORS_ORIGINS on commas and trims each origin', (t) => {
+  const config = loadConfig({ CORS_ORIGINS: ' https://shop.example.test ,http://localhost:5173,, ' });
+
+  t.same(config.corsOrigins, ['https://shop.example.test', 'http://localhost:5173']);
+  t.end();
+});
+
+t.test('loadConfig rejects a CORS_ORIGINS entry that is not http(s), naming CORS_ORIGINS', (t) => {
+  t.match(configError(t, { CORS_ORIGINS: 'https://shop.example.test,javascript:alert(1)' }), /CORS_ORIGINS/);
+  t.end();
+});
+
+const WINDOWS: [text: string, ms: number][] = [
+  ['1 minute', 60_000],
+  ['30s', 30_000],
+  ['500 ms', 500],
+  ['60000', 60_000],
+];
+
+for (const [text, ms] of WINDOWS) {
+  t.test(`loadConfig reads RATE_LIMIT_WINDOW "${text}" as ${ms} ms`, (t) => {
+    t.equal(loadConfig({ RATE_LIMIT_WINDOW: text }).rateLimit.windowMs, ms);
+    t.end();
+  });
+}
+
+t.test('loadConfig reads TRUST_PROXY true/1 as true and false/0 as false', (t) => {
+  t.equal(loadConfig({ TRUST_PROXY: 'true' }).trustProxy, true);
+  t.equal(loadConfig({ TRUST_PROXY: '1' }).trustProxy, true);
+  t.equal(loadConfig({ TRUST_PROXY: 'false' }).trustProxy, false);
+  t.equal(loadConfig({ TRUST_PROXY: '0' }).trustProxy, false);
+  t.end();
+});
+
+t.test('loadConfig never puts a secret value in its error message', (t) => {
+  const message = configError(t, remoteEnv({ FLINKS_PASSWORD: 'hunter2-secret', PORT: 'abc' }));
+
+  t.notMatch(message, /hunter2-secret/);
+  t.end();
+});
+
+t.test('loadConfig reports rules between settings together with malformed settings', (t) => {
+  const message = configError(t, { NODE_ENV: 'production', PORT: 'abc' });
+  t.match(message, /PORT: /);
+  t.match(message, /FLINKS_BASE_URL: required when NODE_ENV=production/);
+  const missing = configError(t, { FLINKS_BASE_URL: 'https://api.flinks.test', FLINKS_USERNAME: 'm', PORT: 'abc' });
+  t.match(missing, /FLINKS_PASSWORD: required/);
+  t.end();
+});
+
+t.test('loadConfig reads numbers only as plain digits', (t) => {
+  for (const value of ['1e3', '0x10', '-1', '12.5', '3000abc']) {
+    t.match(configError(t, { PORT: value }), /^Invalid configuration: PORT: /, `PORT=${value}`);
+  }
+  t.equal(loadConfig({ PORT: ' ' }).port, 3000, 'a blank value means the default');
+  t.equal(loadConfig({ SHUTDOWN_TIMEOUT_MS: '  ' }).shutdownTimeoutMs, 10_000);
+  t.end();
+});
+
+t.test('loadConfig keeps CORS_ORIGINS to bare origins', (t) => {
+  t.same(loadConfig({ CORS_ORIGINS: 'https://shop.test/' }).corsOrigins, ['https://shop.test']);
+  t.match(configError(t, { CORS_ORIGINS: 'https://a.test/shop?x=1' }), /CORS_ORIGINS/);
+  t.end();
+});
+
+t.test('loadConfig freezes nested settings too', (t) => {
+  const config = loadConfig(remoteEnv());
+  t.ok(Object.isFrozen(config.rateLimit));
+  t.ok(Object.isFrozen(config.flinks));
+  t.ok(Object.isFrozen(config.corsOrigins));
+  t.end();
+});
+
+t.test('loadConfig refuses a FLINKS_BASE_URL with a query or fragment', (t) => {
+  t.match(configError(t, remoteEnv({ FLINKS_BASE_URL: 'https://api.flinks.test/v1?x=1#f' })), /FLINKS_BASE_URL: expected a URL without query/);
+  t.end();
+});

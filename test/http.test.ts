@@ -1,0 +1,116 @@
+import t from 'tap';
+import { buildTestApp, postCheckout, setUp, validCheckout } from './support/build.js';
+
+t.test('every response carries x-request-id, reusing a sane one from the caller', async (t) => {
+  const { app, control } = await setUp(t);
+  const given = await postCheckout(app, validCheckout(), { 'x-request-id': 'shop-abc.123' });
+  t.equal(given.headers['x-request-id'], 'shop-abc.123');
+  t.equal(control.calls[0]?.headers['x-request-id'], 'shop-abc.123');
+
+  const insane = await app.inject({ method: 'GET', url: '/health', headers: { 'x-request-id': 'a b\u0007<script>' } });
+  t.match(insane.headers['x-request-id'], /^[0-9a-f-]{36}$/, 'an unsafe id is replaced');
+
+  for (const url of ['/health', '/nope', '/checkout/bad%20id']) {
+    const res = await app.inject({ method: 'GET', url });
+    t.match(res.headers['x-request-id'], /^[0-9a-f-]{36}$/, url);
+  }
+});
+
+t.test('an unknown path answers 404 problem+json and counts against the 404 limit', async (t) => {
+  const { app } = await setUp(t, { STATUS_NOT_FOUND_LIMIT: '2' });
+  const first = await app.inject({ method: 'GET', url: '/wp-admin?x=1' });
+  t.equal(first.statusCode, 404);
+  t.match(first.headers['content-type'], /^application\/problem\+json/);
+  t.match(first.json(), { status: 404, title: 'Not found', instance: '/wp-admin', requestId: first.headers['x-request-id'] });
+  await app.inject({ method: 'GET', url: '/admin' });
+  const limited = await app.inject({ method: 'GET', url: '/.env' });
+  t.equal(limited.statusCode, 429);
+  t.match(limited.headers['content-type'], /^application\/problem\+json/);
+});
+
+t.test('POST /checkout answers 429 problem+json with Retry-After past RATE_LIMIT_MAX', async (t) => {
+  const { app, control } = await setUp(t, { RATE_LIMIT_MAX: '2', RATE_LIMIT_WINDOW: '1 minute' });
+  t.equal((await postCheckout(app, validCheckout())).statusCode, 201);
+  t.equal((await postCheckout(app, validCheckout())).statusCode, 201);
+  control.reset();
+  const limited = await postCheckout(app, validCheckout());
+  t.equal(limited.statusCode, 429);
+  t.match(limited.headers['content-type'], /^application\/problem\+json/);
+  const retryAfter = Number(limited.headers['retry-after']);
+  t.ok(retryAfter > 0 && retryAfter <= 60, `Retry-After ${retryAfter}`);
+  t.match(limited.json(), { status: 429, title: 'Too many requests', detail: /retry in \d+ s/ });
+  t.equal(control.calls.length, 0, 'a limited request costs nothing upstream');
+  const other = await postCheckout(app, validCheckout(), {});
+  t.equal(other.statusCode, 429, 'the limit is per client, and this is the same client');
+  const elsewhere = await app.inject({
+    method: 'POST',
+    url: '/checkout',
+    remoteAddress: '10.1.2.3',
+    headers: { 'content-type': 'application/json' },
+    payload: JSON.stringify(validCheckout()),
+  });
+  t.equal(elsewhere.statusCode, 201, 'another client is not limited');
+});
+
+t.test('CORS: configured origins are allowed, others get no CORS headers', async (t) => {
+  const { app } = await setUp(t, { CORS_ORIGINS: 'https://shop.example, https://m.shop.example' });
+  const preflight = await app.inject({
+    method: 'OPTIONS',
+    url: '/checkout',
+    headers: { origin: 'https://shop.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,idempotency-key' },
+  });
+  t.equal(preflight.statusCode, 204);
+  t.equal(preflight.headers['access-control-allow-origin'], 'https://shop.example');
+  t.match(preflight.headers['access-control-allow-headers'], /idempotency-key/);
+
+  const allowed = await postCheckout(app, validCheckout(), { origin: 'https://m.shop.example' });
+  t.equal(allowed.headers['access-control-allow-origin'], 'https://m.shop.example');
+  t.match(allowed.headers['access-control-expose-headers'], /location/);
+
+  const refused = await postCheckout(app, validCheckout(), { origin: 'https://evil.example' });
+  t.equal(refused.headers['access-control-allow-origin'], undefined);
+  const refusedPreflight = await app.inject({
+    method: 'OPTIONS',
+    url: '/checkout',
+    headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
+  });
+  t.equal(refusedPreflight.headers['access-control-allow-origin'], undefined);
+});
+
+t.test('CORS is closed to every origin by default', async (t) => {
+  const { app } = await setUp(t);
+  const res = await postCheckout(app, validCheckout(), { origin: 'https://shop.example' });
+  t.equal(res.headers['access-control-allow-origin'], undefined);
+});
+
+t.test('responses carry security headers', async (t) => {
+  const { app } = await setUp(t);
+  const res = await app.inject({ method: 'GET', url: '/health' });
+  t.equal(res.headers['x-content-type-options'], 'nosniff');
+  t.match(res.headers['content-security-policy'], /default-src 'self'/);
+  t.match(res.headers['strict-transport-security'], /max-age=/);
+  t.equal(res.headers['x-powered-by'], undefined);
+});
+
+t.test('GET /health answers ok without calling upstream', async (t) => {
+  const { app, control } = await setUp(t);
+  const res = await app.inject({ method: 'GET', url: '/health' });
+  t.equal(res.statusCode, 200);
+  t.same(res.json(), { status: 'ok' });
+  t.equal(control.calls.length, 0);
+});
+
+t.test('GET /ready answers 200 when Flinks answers and 503 problem+json when it does not', async (t) => {
+  const { app, sandbox, control } = await setUp(t);
+  const ready = await app.inject({ method: 'GET', url: '/ready' });
+  t.equal(ready.statusCode, 200);
+  t.same(ready.json(), { status: 'ready' });
+  t.equal(control.calls.length, 0, 'readiness creates nothing upstream');
+
+  await sandbox.app.close();
+  const fresh = await buildTestApp(t, sandbox);
+  const down = await fresh.inject({ method: 'GET', url: '/ready' });
+  t.equal(down.statusCode, 503);
+  t.match(down.headers['content-type'], /^application\/problem\+json/);
+  t.match(down.json(), { status: 503, detail: /Flinks Pay does not answer/ });
+});

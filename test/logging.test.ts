@@ -1,0 +1,48 @@
+import t from 'tap';
+import { buildTestApp, captureLogs, postCheckout, startSandbox } from './support/build.js';
+
+const credentials = { username: 'merchant-user-7781', password: 'S3cret-Pa55word!' };
+const shopper = { firstName: 'Jeanne', middleName: 'Odile', lastName: 'Tremblay-Zyx', email: 'jeanne.t@example.org' };
+
+t.test('logs of a full checkout and status read are JSON, carry the request id, and hold no secret or personal data', async (t) => {
+  const sandbox = await startSandbox(t, { credentials });
+  const logs = captureLogs();
+  const app = await buildTestApp(
+    t,
+    sandbox,
+    { LOG_LEVEL: 'trace', FLINKS_USERNAME: credentials.username, FLINKS_PASSWORD: credentials.password },
+    { logStream: logs.stream },
+  );
+  const created = await postCheckout(app, { amount: '10.00', customer: shopper }, { authorization: 'Bearer caller-secret-xyz' });
+  t.equal(created.statusCode, 201);
+  const { requestId } = created.json<{ requestId: string }>();
+  sandbox.control.inject('status', { kind: 'status', status: 500 });
+  await app.inject({ method: 'GET', url: `/checkout/${requestId}` });
+  t.equal((await app.inject({ method: 'GET', url: `/checkout/${requestId}` })).statusCode, 200);
+
+  const tokens = sandbox.control.calls
+    .map((call) => call.headers.authorization ?? '')
+    .filter((header) => header.startsWith('Bearer '))
+    .map((header) => header.slice('Bearer '.length));
+  t.ok(tokens.length >= 3, 'tokens were issued');
+  const secrets = [
+    credentials.username,
+    credentials.password,
+    Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64'),
+    'caller-secret-xyz',
+    ...tokens,
+    shopper.firstName,
+    shopper.middleName,
+    shopper.lastName,
+    shopper.email,
+  ];
+  const lines = logs.lines();
+  t.ok(lines.length >= 8, `${lines.length} log lines`);
+  for (const line of lines) t.type((JSON.parse(line) as { level?: unknown }).level, 'number', 'a JSON line');
+  const leaks = lines.flatMap((line) => secrets.filter((secret) => line.includes(secret)).map((secret) => ({ secret, line })));
+  t.same(leaks, [], 'no log line holds a credential, token or personal data');
+  const upstreamLines = lines.filter((line) => line.includes('"upstream"'));
+  t.ok(upstreamLines.length >= 5, 'one line per upstream call');
+  for (const line of upstreamLines) t.match(line, /"requestId":"[^"]+"/, 'upstream lines carry the request id');
+  t.ok(lines.some((line) => line.includes('"level":50') && line.includes('upstream-error')), 'the 502 is logged at error');
+});

@@ -1,0 +1,53 @@
+import { readFile } from 'node:fs/promises';
+import t from 'tap';
+import { buildApp } from '../src/app.js';
+import { loadConfig } from '../src/config/config.js';
+import { OPENAPI_FILE, renderOpenApi } from '../src/docs/openapi-file.js';
+import { setUp } from './support/build.js';
+
+t.test('the committed openapi/openapi.json equals the document the app serves at /docs/json', async (t) => {
+  const { app } = await setUp(t);
+  const committed = await readFile(OPENAPI_FILE, 'utf8');
+  t.equal(await renderOpenApi(app), committed, 'run `npm run openapi` and commit the result');
+  const served = await app.inject({ method: 'GET', url: '/docs/json' });
+  t.equal(served.statusCode, 200);
+  t.same(served.json(), JSON.parse(committed));
+});
+
+t.test('the document is the same in embedded-sandbox mode (sandbox routes stay hidden)', async (t) => {
+  const app = await buildApp(loadConfig({ LOG_LEVEL: 'silent' }));
+  t.teardown(() => app.close());
+  t.equal(await renderOpenApi(app), await readFile(OPENAPI_FILE, 'utf8'));
+});
+
+t.test('the document declares every public route, its responses and problem+json errors', async (t) => {
+  const document = JSON.parse(await readFile(OPENAPI_FILE, 'utf8')) as {
+    openapi: string;
+    paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, unknown> }> }>>;
+    components: { schemas: Record<string, unknown> };
+  };
+  t.equal(document.openapi, '3.1.0');
+  t.same(Object.keys(document.paths).sort(), ['/checkout', '/checkout/{requestId}', '/health', '/ready']);
+  const post = document.paths['/checkout']?.post;
+  t.same(Object.keys(post?.responses ?? {}).sort(), ['201', '400', '413', '415', '429', '500', '502', '504']);
+  for (const [path, operations] of Object.entries(document.paths)) {
+    for (const [method, operation] of Object.entries(operations)) {
+      for (const [status, response] of Object.entries(operation.responses)) {
+        const types = Object.keys(response.content ?? {});
+        const expected = Number(status) >= 400 ? 'application/problem+json' : 'application/json';
+        t.same(types, [expected], `${method.toUpperCase()} ${path} ${status}`);
+      }
+    }
+  }
+  for (const name of ['CheckoutRequestInput', 'CheckoutCreated', 'CheckoutStatus', 'Problem', 'FieldError']) {
+    t.ok(document.components.schemas[name], `component ${name}`);
+  }
+});
+
+t.test('Swagger UI is served at /docs', async (t) => {
+  const { app } = await setUp(t);
+  const res = await app.inject({ method: 'GET', url: '/docs/' });
+  t.equal(res.statusCode, 200);
+  t.match(res.headers['content-type'], /text\/html/);
+  t.match(res.body, /swagger/i);
+});

@@ -1,0 +1,63 @@
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { PassThrough } from 'node:stream';
+import t from 'tap';
+import { request } from 'undici';
+import { createSandboxControl } from '../../src/sandbox/control.js';
+import { buildSandbox } from '../../src/sandbox/sandbox-app.js';
+import { basic, bearer, FORM } from './helpers.js';
+
+async function listening() {
+  const control = createSandboxControl();
+  const app = buildSandbox({ control });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = app.server.address() as AddressInfo;
+  return { app, control, base: `http://127.0.0.1:${port}` };
+}
+
+void t.test('a hung request does not block close()', async (t) => {
+  const { app, control, base } = await listening();
+  t.teardown(() => app.close());
+  control.inject('status', { kind: 'hang' });
+  const pending = request(`${base}/api/v1/paymentrequests/abc`, { headers: bearer('x') }).then(
+    async (res) => {
+      await res.body.dump();
+      return res.statusCode;
+    },
+    (error: unknown) => error,
+  );
+  await control.waitForCall('status');
+  const started = performance.now();
+  await app.close();
+  t.ok(performance.now() - started < 1000, 'closed promptly');
+  t.type(await pending, Error, 'the hung client sees its connection end');
+});
+
+void t.test('a hang fault reached after close() began answers 503 instead of hanging', async (t) => {
+  const { app, control, base } = await listening();
+  t.teardown(() => app.close());
+  control.inject('authorize', { kind: 'hang' });
+  // Fastify calls server.close() right after the preClose hooks, so once it is called the
+  // sandbox already knows it is closing.
+  const serverClosing = new Promise<void>((resolve) => {
+    const original = app.server.close.bind(app.server);
+    app.server.close = (callback?: (error?: Error) => void) => {
+      resolve();
+      return original(callback);
+    };
+  });
+  // The body is held back so the call reaches the fault only after closing has begun.
+  const body = new PassThrough();
+  const headers = { authorization: basic(), ...FORM };
+  const pending = request(`${base}/api/v1/authorize`, { method: 'POST', headers, body });
+  body.write('grant_type=');
+  await once(app.server, 'request');
+  const closed = app.close();
+  await serverClosing;
+  body.end('client_credentials');
+  const res = await pending;
+  t.equal(res.statusCode, 503);
+  t.match(await res.body.json(), { status: 503, detail: /closing/ });
+  await closed;
+  t.equal(control.calls[0]?.statusCode, 503);
+});

@@ -1,0 +1,82 @@
+import { Writable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import type { Test } from 'tap';
+import { buildApp, type AppDeps } from '../../src/app.js';
+import { loadConfig } from '../../src/config/config.js';
+import { createSandboxControl, type SandboxControl } from '../../src/sandbox/control.js';
+import { buildSandbox, type SandboxOptions } from '../../src/sandbox/sandbox-app.js';
+
+export interface RunningSandbox {
+  url: string;
+  control: SandboxControl;
+  app: FastifyInstance;
+}
+
+/** The strict Flinks Pay simulator on a free port, closed when the test ends. */
+export async function startSandbox(t: Test, options: SandboxOptions = {}): Promise<RunningSandbox> {
+  const control = options.control ?? createSandboxControl();
+  const app = buildSandbox({ ...options, control });
+  const url = await app.listen({ port: 0, host: '127.0.0.1' });
+  t.teardown(() => app.close());
+  return { url, control, app };
+}
+
+/** Environment of a BFF pointed at `sandbox`, quiet and with short timeouts. */
+export function testEnv(sandbox: RunningSandbox, env: Record<string, string> = {}): Record<string, string> {
+  return {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    FLINKS_BASE_URL: sandbox.url,
+    FLINKS_APP_URL: 'https://pay.example.test',
+    FLINKS_USERNAME: 'sandbox',
+    FLINKS_PASSWORD: 'sandbox',
+    UPSTREAM_TIMEOUT_MS: '300',
+    ...env,
+  };
+}
+
+/** A BFF built against `sandbox` (use `app.inject`), closed when the test ends. */
+export async function buildTestApp(
+  t: Test,
+  sandbox: RunningSandbox,
+  env: Record<string, string> = {},
+  deps: AppDeps = {},
+): Promise<FastifyInstance> {
+  const app = await buildApp(loadConfig(testEnv(sandbox, env)), deps);
+  t.teardown(() => app.close());
+  return app;
+}
+
+/** A sandbox and a BFF in front of it, the usual starting point of a test. */
+export async function setUp(t: Test, env: Record<string, string> = {}, deps: AppDeps = {}) {
+  const sandbox = await startSandbox(t);
+  const app = await buildTestApp(t, sandbox, env, deps);
+  return { sandbox, app, control: sandbox.control };
+}
+
+/** Collects every JSON log line the app writes. */
+export function captureLogs(): { stream: Writable; lines: () => string[] } {
+  const chunks: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      chunks.push(chunk.toString('utf8'));
+      callback();
+    },
+  });
+  return { stream, lines: () => chunks.join('').split('\n').filter(Boolean) };
+}
+
+export const validCheckout = (overrides: Record<string, unknown> = {}) => ({
+  amount: '12.34',
+  customer: { firstName: 'Jane', lastName: 'Doe', email: 'jane@example.com' },
+  ...overrides,
+});
+
+export function postCheckout(app: FastifyInstance, body: unknown, headers: Record<string, string> = {}) {
+  return app.inject({
+    method: 'POST',
+    url: '/checkout',
+    headers: { 'content-type': 'application/json', ...headers },
+    payload: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
