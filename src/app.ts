@@ -8,22 +8,24 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { DestinationStream } from 'pino';
 import type { Dispatcher } from 'undici';
 import { createAppUrlResolver } from './checkout/app-url.js';
-import { createMemoryCheckoutRecords } from './checkout/checkout-records.js';
-import { checkoutRoutes } from './checkout/routes.js';
-import { createCheckoutService } from './checkout/service.js';
-import { createStatusTokenSource } from './checkout/status-token.js';
+import { checkoutModule } from './checkout/checkout-module.js';
 import type { Config } from './config/config.js';
+import { demoRoutes } from './demo/routes.js';
 import { swaggerPlugin } from './docs/swagger.js';
 import { errorHandlerPlugin } from './errors/error-handler.js';
 import { notFoundPlugin } from './errors/not-found.js';
 import { healthRoutes } from './health/routes.js';
 import { drainPlugin } from './lifecycle/drain.js';
+import { loadSheddingPlugin } from './lifecycle/load-shedding.js';
 import { buildLoggerOptions, REQUEST_ID_HEADER, requestIdFor } from './observability/logger.js';
+import { createMetrics } from './observability/metrics.js';
+import { metricsPlugin } from './observability/metrics-plugin.js';
 import { SANDBOX_CREDENTIALS } from './sandbox/credentials.js';
 import { embeddedSandboxPlugin, SANDBOX_PREFIX } from './sandbox/mount.js';
 import type { SandboxPluginOptions } from './sandbox/sandbox-plugin.js';
 import { httpSecurityPlugin } from './security/http-security.js';
 import { rateLimitPlugin } from './security/rate-limit.js';
+import { createSharedState } from './store/shared-state.js';
 import { createFlinksPayClient } from './upstream/flinks-pay/client.js';
 import { selfUrl } from './self-url.js';
 
@@ -78,10 +80,21 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     done();
   });
 
+  const metrics = createMetrics();
+  await app.register(metricsPlugin, { metrics });
   await app.register(drainPlugin);
   await app.register(errorHandlerPlugin);
+  await app.register(loadSheddingPlugin, { ...config.loadShedding, exemptPaths: ['/health', '/metrics'] });
   await app.register(httpSecurityPlugin, { corsOrigins: config.corsOrigins });
-  await app.register(rateLimitPlugin, { ...config.rateLimit, notFoundMax: config.statusNotFoundLimit });
+  const shared = createSharedState(config.redis, app.log);
+  app.addHook('onReady', shared.connect);
+  app.addHook('onClose', shared.close);
+  await app.register(rateLimitPlugin, {
+    ...config.rateLimit,
+    notFoundMax: config.statusNotFoundLimit,
+    redis: shared.redis,
+    keyPrefix: shared.keyPrefix,
+  });
   await app.register(notFoundPlugin);
   await app.register(swaggerPlugin, { version });
 
@@ -92,30 +105,44 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     instance: flinksConfig.instance,
     timeoutMs: config.upstream.timeoutMs,
     connections: config.upstream.connections,
+    resilience: config.upstream.resilience,
     userAgent: `flinks-pay-checkout-bff/${version}`,
+    observe: (step, outcome, seconds) => { metrics.upstreamDuration.observe({ step, outcome }, seconds); },
     dispatcher: deps.dispatcher,
     now: deps.now,
   });
   app.addHook('onClose', () => flinks.close());
+  metrics.observeCircuit(() => flinks.resilience.circuitState);
 
   if (isSandbox) {
     await app.register(embeddedSandboxPlugin, {
       prefix: SANDBOX_PREFIX,
+      ...config.sandbox,
       ...deps.sandbox,
       credentials: SANDBOX_CREDENTIALS,
       instance: flinksConfig.instance,
     });
   }
 
-  const service = createCheckoutService({
+  await app.register(healthRoutes, {
+    readinessChecks: {
+      'Flinks Pay': () => flinks.isReachable(READY_PROBE_TIMEOUT_MS),
+      ...(shared.redis ? { Redis: () => shared.store.isHealthy() } : {}),
+    },
+  });
+  await app.register(checkoutModule, {
     flinks,
-    records: createMemoryCheckoutRecords(),
-    statusTokens: createStatusTokenSource(flinks, deps.now ?? Date.now),
-  });
-  await app.register(healthRoutes, { isUpstreamReachable: () => flinks.isReachable(READY_PROBE_TIMEOUT_MS) });
-  await app.register(checkoutRoutes, {
-    service,
+    store: shared.store,
     resolveAppUrl: createAppUrlResolver(flinksConfig, config.port),
+    now: deps.now ?? Date.now,
+    settings: {
+      upstreamTimeoutMs: config.upstream.timeoutMs,
+      tokenPrefetch: config.tokenPrefetch,
+      statusCache: config.statusCache,
+      events: config.events,
+    },
   });
+  // The demo merchant page: always beside the sandbox; with real Flinks only when asked for.
+  if (isSandbox || config.demoPage) await app.register(demoRoutes);
   return app;
 }

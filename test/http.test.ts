@@ -112,5 +112,5 @@ t.test('GET /ready answers 200 when Flinks answers and 503 problem+json when it 
   const down = await fresh.inject({ method: 'GET', url: '/ready' });
   t.equal(down.statusCode, 503);
   t.match(down.headers['content-type'], /^application\/problem\+json/);
-  t.match(down.json(), { status: 503, detail: /Flinks Pay does not answer/ });
+  t.match(down.json(), { status: 503, detail: /Not answering: Flinks Pay/ });
 });

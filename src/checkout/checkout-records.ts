@@ -1,4 +1,5 @@
-import { LRUCache } from 'lru-cache';
+import type { FastifyBaseLogger } from 'fastify';
+import type { SharedStore } from '../store/shared-store.js';
 
 /** What this service remembers of a checkout it created: enough to answer status reads. */
 export interface CheckoutRecord {
@@ -10,18 +11,31 @@ export interface CheckoutRecords {
   recall(requestId: string): Promise<CheckoutRecord | undefined>;
 }
 
-const DAY_MS = 24 * 60 * 60 * 1000;
+/** A shopper may come back to a checkout days later; after that Flinks' own answer has to do. */
+const RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
 
-/** Bounded in entries and age, so a long-running instance cannot grow without limit. */
-export function createMemoryCheckoutRecords(options: { max?: number; ttlMs?: number } = {}): CheckoutRecords {
-  const cache = new LRUCache<string, CheckoutRecord>({ max: options.max ?? 50_000, ttl: options.ttlMs ?? DAY_MS });
+/**
+ * Checkout records in the shared store, so any instance can answer a status read. A store outage
+ * only costs the referenceId of a status answer: it never fails a checkout or a status read.
+ */
+export function createCheckoutRecords(store: SharedStore, log: FastifyBaseLogger): CheckoutRecords {
+  const keyOf = (requestId: string) => `checkout:${requestId}`;
   return {
-    remember(requestId, record) {
-      cache.set(requestId, record);
-      return Promise.resolve();
+    async remember(requestId, record) {
+      try {
+        await store.set(keyOf(requestId), record.referenceId, RETENTION_MS);
+      } catch (error) {
+        log.error({ err: error, checkout: requestId }, 'could not record a checkout');
+      }
     },
-    recall(requestId) {
-      return Promise.resolve(cache.get(requestId));
+    async recall(requestId) {
+      try {
+        const referenceId = await store.get(keyOf(requestId));
+        return referenceId === undefined ? undefined : { referenceId };
+      } catch (error) {
+        log.warn({ err: error }, 'could not read a checkout record');
+        return undefined;
+      }
     },
   };
 }

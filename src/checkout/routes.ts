@@ -2,17 +2,22 @@ import type { FastifyPluginAsyncZod } from '@fastify/type-provider-zod';
 import type { FastifyRequest } from 'fastify';
 import { CheckoutNotFoundError } from '../errors/app-errors.js';
 import { ProblemSchema } from '../errors/problem.js';
+import { IDEMPOTENCY_HEADER, type CheckoutIdempotency } from '../idempotency/checkout-idempotency.js';
 import type { CallContext } from '../upstream/flinks-pay/client.js';
 import {
   CheckoutCreatedSchema,
+  CheckoutHeadersSchema,
   CheckoutParamsSchema,
   CheckoutRequestSchema,
   CheckoutStatusSchema,
 } from './schemas.js';
 import type { CheckoutService } from './service.js';
+import type { StatusRead } from './status-cache.js';
 
 export interface CheckoutRoutesOptions {
   service: CheckoutService;
+  readStatus: StatusRead;
+  idempotency: CheckoutIdempotency;
   resolveAppUrl: (request: FastifyRequest) => string;
 }
 
@@ -20,28 +25,45 @@ function contextOf(request: FastifyRequest): CallContext {
   return { log: request.log, requestId: request.id };
 }
 
-export const checkoutRoutes: FastifyPluginAsyncZod<CheckoutRoutesOptions> = (app, { service, resolveAppUrl }) => {
+export const checkoutRoutes: FastifyPluginAsyncZod<CheckoutRoutesOptions> = (
+  app,
+  { service, readStatus, idempotency, resolveAppUrl },
+) => {
   app.post('/checkout', {
     config: { rateLimit: {} },
+    onError: (request, _reply, error, done) => {
+      idempotency.onError(request, error);
+      done();
+    },
+    onSend: async (request, reply, payload) => {
+      await idempotency.onSend(request, reply, payload);
+      return payload;
+    },
     schema: {
       summary: 'Start a checkout',
       description:
         'Calls Flinks Pay authorize → sessions/initiate → paymentrequests and returns the URL of the Flinks Pay app ' +
         'for the shopper. Credentials and tokens never leave the server.',
       tags: ['checkout'],
+      headers: CheckoutHeadersSchema,
       body: CheckoutRequestSchema,
       response: {
         201: CheckoutCreatedSchema,
         400: ProblemSchema,
+        409: ProblemSchema,
         413: ProblemSchema,
         415: ProblemSchema,
+        422: ProblemSchema,
         429: ProblemSchema,
         500: ProblemSchema,
         502: ProblemSchema,
+        503: ProblemSchema,
         504: ProblemSchema,
       },
     },
     handler: async (request, reply) => {
+      const key = request.headers[IDEMPOTENCY_HEADER];
+      if (key !== undefined && (await idempotency.begin(request, reply, key))) return reply;
       const created = await service.createCheckout(contextOf(request), request.body, resolveAppUrl(request));
       return reply.code(201).header('location', `/checkout/${created.requestId}`).send(created);
     },
@@ -68,7 +90,7 @@ export const checkoutRoutes: FastifyPluginAsyncZod<CheckoutRoutesOptions> = (app
     handler: async (request) => {
       await app.notFoundGuard.assertAllowed(request);
       try {
-        return await service.getCheckoutStatus(contextOf(request), request.params.requestId);
+        return await readStatus(contextOf(request), request.params.requestId);
       } catch (error) {
         if (error instanceof CheckoutNotFoundError) await app.notFoundGuard.recordNotFound(request);
         throw error;

@@ -46,6 +46,17 @@ export const CheckoutRequestSchema = z
   .meta({ id: 'CheckoutRequest' });
 export type CheckoutRequest = z.infer<typeof CheckoutRequestSchema>;
 
+export const CheckoutHeadersSchema = z.object({
+  'idempotency-key': z
+    .string()
+    .regex(/^[\x21-\x7e]{1,255}$/, 'must be 1-255 visible ASCII characters')
+    .optional()
+    .describe(
+      'Makes retries safe: the same key with the same body returns the first response (no second payment); ' +
+        'with another body 422; while the first is still running 409. Kept 24 h. Use a fresh UUID per checkout.',
+    ),
+});
+
 export const RequestIdSchema = z
   .string()
   .regex(REQUEST_ID_PATTERN, 'must be 1-100 characters of A-Z, a-z, 0-9 or "-"')

@@ -5,16 +5,19 @@ import { isFinalStatus } from '../upstream/flinks-pay/schemas.js';
 import type { CheckoutRecords } from './checkout-records.js';
 import type { CheckoutCreated, CheckoutRequest, CheckoutStatus } from './schemas.js';
 import type { StatusTokenSource } from './status-token.js';
+import type { TokenPool } from './token-pool.js';
 
 export interface CheckoutServiceDeps {
   flinks: FlinksPayClient;
+  /** Where each checkout gets its own unused token (prefetched, or authorized on the spot). */
+  tokens: Pick<TokenPool, 'take'>;
   records: CheckoutRecords;
   statusTokens: StatusTokenSource;
 }
 
 export type CheckoutService = ReturnType<typeof createCheckoutService>;
 
-export function createCheckoutService({ flinks, records, statusTokens }: CheckoutServiceDeps) {
+export function createCheckoutService({ flinks, tokens, records, statusTokens }: CheckoutServiceDeps) {
   /**
    * Runs one upstream step; if Flinks refuses the token (401) the step gets exactly one more try
    * with a freshly authorized token. A 401 means Flinks created nothing, so the retry is safe.
@@ -42,7 +45,7 @@ export function createCheckoutService({ flinks, records, statusTokens }: Checkou
     async createCheckout(ctx: CallContext, input: CheckoutRequest, appUrl: string): Promise<CheckoutCreated> {
       const referenceId = input.referenceId ?? randomUUID();
       const { firstName, middleName, lastName, email } = input.customer;
-      const token = await flinks.authorize(ctx);
+      const token = await tokens.take(ctx);
       const session = await withOneReauthorize(ctx, token, (t) =>
         flinks.initiateSession(ctx, t, {
           amount: input.amount,

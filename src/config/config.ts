@@ -15,26 +15,30 @@ const httpUrl = z.preprocess(
     .optional(),
 );
 
-const booleanFlag = z.preprocess(
-  emptyAsUndefined,
-  z
-    .enum(['true', 'false', '1', '0'], { error: 'expected true or false' })
-    .default('false')
-    .transform((value) => value === 'true' || value === '1'),
-);
-
-const integer = (min: number, max: number, fallback: number) => {
-  const error = `expected a whole number from ${min} to ${max}`;
-  return z.preprocess(
+const flag = (fallback: 'true' | 'false') =>
+  z.preprocess(
     emptyAsUndefined,
     z
-      .string()
-      .regex(/^\s*\d{1,10}\s*$/, error)
-      .transform(Number)
-      .pipe(z.number().min(min, error).max(max, error))
-      .default(fallback),
+      .enum(['true', 'false', '1', '0'], { error: 'expected true or false' })
+      .default(fallback)
+      .transform((value) => value === 'true' || value === '1'),
   );
+
+const booleanFlag = flag('false');
+
+const wholeNumber = (min: number, max: number) => {
+  const error = `expected a whole number from ${min} to ${max}`;
+  return z
+    .string()
+    .regex(/^\s*\d{1,10}\s*$/, error)
+    .transform(Number)
+    .pipe(z.number().min(min, error).max(max, error));
 };
+
+const integer = (min: number, max: number, fallback: number) =>
+  z.preprocess(emptyAsUndefined, wholeNumber(min, max).default(fallback));
+
+const optionalInteger = (min: number, max: number) => z.preprocess(emptyAsUndefined, wholeNumber(min, max).optional());
 
 const duration = (fallback: string) =>
   z.preprocess(
@@ -90,10 +94,35 @@ export const EnvSchema = z
     RATE_LIMIT_WINDOW: duration('1 minute'),
     STATUS_NOT_FOUND_LIMIT: integer(1, 1_000_000, 30),
     UPSTREAM_TIMEOUT_MS: integer(100, 120_000, 10_000),
+    STATUS_POLL_INTERVAL_MS: optionalInteger(100, 600_000),
+    SSE_HEARTBEAT_MS: integer(1000, 300_000, 15_000),
+    STATUS_CACHE_MS: integer(0, 60_000, 2000),
+    TOKEN_PREFETCH: flag('true'),
+    TOKEN_POOL_MAX: integer(1, 1000, 64),
+    MAX_WATCHED_CHECKOUTS: integer(1, 1_000_000, 10_000),
     UPSTREAM_CONNECTIONS: integer(1, 1024, 64),
+    UPSTREAM_MAX_CONCURRENCY: integer(1, 100_000, 256),
+    UPSTREAM_MAX_QUEUE: integer(0, 1_000_000, 1024),
+    CIRCUIT_FAILURE_THRESHOLD: integer(1, 1000, 5),
+    CIRCUIT_HALF_OPEN_MS: integer(100, 600_000, 10_000),
+    MAX_EVENT_LOOP_DELAY_MS: integer(10, 60_000, 1000),
+    MAX_HEAP_USED_MB: optionalInteger(16, 1_048_576),
     BODY_LIMIT_BYTES: integer(1024, 1_048_576, 16_384),
     SHUTDOWN_TIMEOUT_MS: integer(0, 120_000, 10_000),
     TRUST_PROXY: booleanFlag,
+    // The built-in sandbox (also read by `npm run sandbox`): pace of an approval's statuses, and
+    // how long an undecided payment request stays Initiated before it is Expired.
+    SANDBOX_STEP_MS: integer(1, 600_000, 1000),
+    SANDBOX_EXPIRY_MS: integer(1000, 86_400_000, 900_000),
+    REDIS_URL: z.preprocess(
+      emptyAsUndefined,
+      z.url({ protocol: /^rediss?$/, error: 'expected a redis:// or rediss:// URL' }).optional(),
+    ),
+    REDIS_KEY_PREFIX: z.preprocess(
+      emptyAsUndefined,
+      z.string().regex(/^[A-Za-z0-9:._-]{1,64}$/, 'expected 1-64 characters of A-Z a-z 0-9 : . _ -').default('flinks-bff:'),
+    ),
+    DEMO_PAGE: booleanFlag,
   });
 
 /**
@@ -166,9 +195,35 @@ function toConfig(env: Env) {
     corsOrigins: env.CORS_ORIGINS,
     rateLimit: { max: env.RATE_LIMIT_MAX, windowMs: env.RATE_LIMIT_WINDOW },
     statusNotFoundLimit: env.STATUS_NOT_FOUND_LIMIT,
-    upstream: { timeoutMs: env.UPSTREAM_TIMEOUT_MS, connections: env.UPSTREAM_CONNECTIONS },
+    upstream: {
+      timeoutMs: env.UPSTREAM_TIMEOUT_MS,
+      connections: env.UPSTREAM_CONNECTIONS,
+      resilience: {
+        failureThreshold: env.CIRCUIT_FAILURE_THRESHOLD,
+        halfOpenAfterMs: env.CIRCUIT_HALF_OPEN_MS,
+        maxConcurrency: env.UPSTREAM_MAX_CONCURRENCY,
+        maxQueue: env.UPSTREAM_MAX_QUEUE,
+      },
+    },
+    loadShedding: {
+      maxEventLoopDelayMs: env.MAX_EVENT_LOOP_DELAY_MS,
+      maxHeapUsedBytes: env.MAX_HEAP_USED_MB === undefined ? undefined : env.MAX_HEAP_USED_MB * 1024 * 1024,
+    },
+    tokenPrefetch: { enabled: env.TOKEN_PREFETCH, maxSize: env.TOKEN_POOL_MAX },
+    // Final statuses never change again; five minutes spares Flinks the clients still polling.
+    // STATUS_CACHE_MS=0 turns the cache off altogether.
+    statusCache: { ttlMs: env.STATUS_CACHE_MS, finalTtlMs: env.STATUS_CACHE_MS === 0 ? 0 : 5 * 60_000 },
+    events: {
+      // Flinks asks integrators to poll no more than every 30 s; the sandbox can take 1 s.
+      pollIntervalMs: env.STATUS_POLL_INTERVAL_MS ?? (flinks.mode === 'sandbox' ? 1000 : 30_000),
+      heartbeatMs: env.SSE_HEARTBEAT_MS,
+      maxWatched: env.MAX_WATCHED_CHECKOUTS,
+    },
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     trustProxy: env.TRUST_PROXY,
+    sandbox: { stepMs: env.SANDBOX_STEP_MS, expiryMs: env.SANDBOX_EXPIRY_MS },
+    redis: env.REDIS_URL ? { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX } : undefined,
+    demoPage: env.DEMO_PAGE,
   };
 }

@@ -26,8 +26,9 @@ function labelResponses(document: OpenApiDocument): void {
       for (const [status, response] of Object.entries(operation?.responses ?? {})) {
         if (!response) continue;
         if (response.description === 'Default Response') response.description = STATUS_CODES[status] ?? status;
-        const json = response.content?.['application/json'];
-        if (Number(status) >= 400 && json) response.content = { [PROBLEM_CONTENT_TYPE]: json };
+        // Routes that stream (`produces`) list their media type on every status; errors never stream.
+        const errorBody = Object.values(response.content ?? {})[0];
+        if (Number(status) >= 400 && errorBody) response.content = { [PROBLEM_CONTENT_TYPE]: errorBody };
       }
     }
   }

@@ -13,6 +13,11 @@ export type ProblemCode =
   | 'upstream-error'
   | 'upstream-timeout'
   | 'not-ready'
+  | 'overloaded'
+  | 'idempotency-in-flight'
+  | 'idempotency-mismatch'
+  | 'idempotency-unavailable'
+  | 'upstream-unavailable'
   | 'internal-error';
 
 export abstract class AppError extends Error {
@@ -75,6 +80,55 @@ export class RateLimitedError extends AppError {
   override readonly headers: Readonly<Record<string, string>>;
   constructor(retryAfterSeconds: number) {
     super(`Too many requests; retry in ${retryAfterSeconds} s.`);
+    this.headers = { 'retry-after': String(retryAfterSeconds) };
+  }
+}
+
+/** The service refuses work it cannot take on right now; the client may retry after a pause. */
+export class OverloadedError extends AppError {
+  readonly status = 503;
+  readonly code = 'overloaded';
+  override readonly headers: Readonly<Record<string, string>>;
+  constructor(retryAfterSeconds: number, detail: string) {
+    super(`${detail} Retry in ${retryAfterSeconds} s.`);
+    this.headers = { 'retry-after': String(retryAfterSeconds) };
+  }
+}
+
+export class IdempotencyInFlightError extends AppError {
+  readonly status = 409;
+  readonly code = 'idempotency-in-flight';
+  override readonly headers = { 'retry-after': '1' };
+  constructor() {
+    super('A request with this Idempotency-Key is still being processed; retry in a moment to get its result.');
+  }
+}
+
+export class IdempotencyMismatchError extends AppError {
+  readonly status = 422;
+  readonly code = 'idempotency-mismatch';
+  constructor() {
+    super('This Idempotency-Key was already used with a different request body; use a new key for a new checkout.');
+  }
+}
+
+/** The shared store is down, so the promise a key makes (one payment, however many retries) cannot be kept. */
+export class IdempotencyUnavailableError extends AppError {
+  readonly status = 503;
+  readonly code = 'idempotency-unavailable';
+  override readonly headers = { 'retry-after': '5' };
+  constructor(options?: ErrorOptions) {
+    super('Idempotency keys cannot be honoured right now; retry shortly with the same key.', options);
+  }
+}
+
+/** The circuit to Flinks is open after repeated failures: answered at once instead of waiting on it. */
+export class UpstreamUnavailableError extends AppError {
+  readonly status = 503;
+  readonly code = 'upstream-unavailable';
+  override readonly headers: Readonly<Record<string, string>>;
+  constructor(retryAfterSeconds: number, options?: ErrorOptions) {
+    super(`Flinks Pay is failing repeatedly; calls to it are paused. Retry in ${retryAfterSeconds} s.`, options);
     this.headers = { 'retry-after': String(retryAfterSeconds) };
   }
 }

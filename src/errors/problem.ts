@@ -35,6 +35,11 @@ const TITLES: Readonly<Record<ProblemCode, string>> = {
   'upstream-error': 'Bad gateway',
   'upstream-timeout': 'Gateway timeout',
   'not-ready': 'Service unavailable',
+  overloaded: 'Service unavailable',
+  'idempotency-in-flight': 'Request in progress',
+  'idempotency-mismatch': 'Idempotency key reused',
+  'idempotency-unavailable': 'Service unavailable',
+  'upstream-unavailable': 'Service unavailable',
   'internal-error': 'Internal server error',
 };
 

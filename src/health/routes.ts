@@ -4,8 +4,11 @@ import { sendProblem } from '../errors/error-handler.js';
 import { ProblemSchema } from '../errors/problem.js';
 
 export interface HealthRoutesOptions {
-  /** Whether the upstream answers; called at most once per `cacheMs`, however often probes come. */
-  isUpstreamReachable: () => Promise<boolean>;
+  /**
+   * Dependencies that must answer for this instance to take traffic, by name (e.g. Flinks, Redis).
+   * Each is called at most once per `cacheMs`, however often probes come.
+   */
+  readinessChecks: Record<string, () => Promise<boolean>>;
   cacheMs?: number;
 }
 
@@ -14,12 +17,18 @@ const ReadySchema = z.object({ status: z.literal('ready') }).meta({ id: 'Ready' 
 
 export const healthRoutes: FastifyPluginAsyncZod<HealthRoutesOptions> = (app, options) => {
   const cacheMs = options.cacheMs ?? 2000;
-  let last: { at: number; reachable: Promise<boolean> } | undefined;
+  let last: { at: number; failing: Promise<string[]> } | undefined;
 
-  function upstreamReachable(): Promise<boolean> {
+  async function runChecks(): Promise<string[]> {
+    const entries = Object.entries(options.readinessChecks);
+    const results = await Promise.all(entries.map(([, check]) => check().catch(() => false)));
+    return entries.filter((_, index) => !results[index]).map(([name]) => name);
+  }
+
+  function failingChecks(): Promise<string[]> {
     const now = Date.now();
-    if (!last || now - last.at > cacheMs) last = { at: now, reachable: options.isUpstreamReachable() };
-    return last.reachable;
+    if (!last || now - last.at > cacheMs) last = { at: now, failing: runChecks() };
+    return last.failing;
   }
 
   app.get('/health', {
@@ -33,16 +42,17 @@ export const healthRoutes: FastifyPluginAsyncZod<HealthRoutesOptions> = (app, op
 
   app.get('/ready', {
     schema: {
-      summary: 'Readiness: configured and Flinks Pay is reachable.',
+      summary: 'Readiness: configured, and Flinks Pay (and Redis, when configured) answer.',
       tags: ['operations'],
       response: { 200: ReadySchema, 503: ProblemSchema },
     },
     handler: async (request, reply) => {
-      if (await upstreamReachable()) return reply.send({ status: 'ready' as const });
+      const failing = await failingChecks();
+      if (failing.length === 0) return reply.send({ status: 'ready' as const });
       return sendProblem(request, reply, {
         code: 'not-ready',
         status: 503,
-        detail: 'Flinks Pay does not answer; this instance should not receive traffic yet.',
+        detail: `Not answering: ${failing.join(', ')}. This instance should not receive traffic yet.`,
       });
     },
   });

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isTwoDecimalLiteral } from '../money/cad-amount.js';
 import {
   AuthorizeFormSchema,
@@ -9,8 +9,10 @@ import {
 import { checkInstance, requireBasic, requireBearer } from './auth.js';
 import { amountLiteral, parseWith, rawBodyOf, readForm, readJson } from './body.js';
 import type { createCallHooks } from './call-hooks.js';
+import type { SandboxStep } from './control.js';
 import type { SandboxCredentials } from './credentials.js';
 import { badRequest, conflict, notFound, unauthorized } from './problem.js';
+import { amountFault, FAILED_STATUS_DETAILS, type TriggerTimings } from './scenarios.js';
 import type { SandboxState } from './state.js';
 
 /*
@@ -26,6 +28,7 @@ export interface ApiRouteDeps {
   hooks: ReturnType<typeof createCallHooks>;
   /** Prefix of PaymentLink: an absolute app URL, or the plugin's own mount prefix. */
   appBase: string;
+  triggers: TriggerTimings;
 }
 
 /** Our requests are a few hundred bytes; anything bigger is a client bug worth surfacing. */
@@ -33,6 +36,12 @@ const BODY_LIMIT = 16 * 1024;
 
 export function registerApiRoutes(app: FastifyInstance, deps: ApiRouteDeps): void {
   const { state, credentials, instance, hooks } = deps;
+
+  /** True when the session's amount triggers a fault on this step and the fault answered. */
+  const isTriggered = async (step: SandboxStep, literal: string, request: FastifyRequest, reply: FastifyReply) => {
+    const fault = amountFault(step, literal, deps.triggers);
+    return fault !== undefined && (await hooks.applyFault(step, fault, request, reply));
+  };
 
   app.post(FLINKS_PATHS.authorize, { bodyLimit: BODY_LIMIT, ...hooks.hooksFor('authorize') }, (request) => {
     checkInstance(request, instance, 'Basic');
@@ -42,7 +51,8 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiRouteDeps): voi
     return { access_token: token.token, token_type: 'bearer', expires_in: state.tokenTtlSeconds };
   });
 
-  app.post(FLINKS_PATHS.initiateSession, { bodyLimit: BODY_LIMIT, ...hooks.hooksFor('initiate') }, (request) => {
+  const initiateOptions = { bodyLimit: BODY_LIMIT, ...hooks.hooksFor('initiate') };
+  app.post(FLINKS_PATHS.initiateSession, initiateOptions, async (request, reply) => {
     checkInstance(request, instance, 'Bearer');
     const token = requireBearer(request, state);
     if (token.sessionId !== undefined) {
@@ -56,12 +66,14 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiRouteDeps): voi
         amount: ['amount must be a JSON number with at most two decimal places.'],
       });
     }
+    if (await isTriggered('initiate', literal, request, reply)) return reply;
     // A rejected body does not burn the token; only a created session does.
     const session = state.createSession(token, body, literal);
     return { sessionId: session.sessionId, referenceId: body.referenceId };
   });
 
-  app.post(FLINKS_PATHS.paymentRequests, { bodyLimit: BODY_LIMIT, ...hooks.hooksFor('paymentrequest') }, (request) => {
+  const createOptions = { bodyLimit: BODY_LIMIT, ...hooks.hooksFor('paymentrequest') };
+  app.post(FLINKS_PATHS.paymentRequests, createOptions, async (request, reply) => {
     checkInstance(request, instance, 'Bearer');
     const token = requireBearer(request, state);
     const { sessionId } = parseWith(CreatePaymentRequestRequestSchema, readJson(request));
@@ -72,24 +84,28 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiRouteDeps): voi
     const mayActivate = session !== undefined && (session.token === token.token || token.sessionId === undefined);
     if (!mayActivate) throw notFound('No session with this sessionId for this access token.');
     if (session.requestId !== undefined) throw conflict('This session already has a payment request.');
+    if (await isTriggered('paymentrequest', session.amountLiteral, request, reply)) return reply;
     return { requestId: state.createPayment(session).requestId };
   });
 
   app.get<{ Params: { requestId: string } }>(
     `${FLINKS_PATHS.paymentRequests}/:requestId`,
     hooks.hooksFor('status'),
-    (request) => {
+    async (request, reply) => {
       checkInstance(request, instance, 'Bearer');
       // Any live token may poll, including one that already initiated a session.
       requireBearer(request, state);
       const payment = state.findPayment(request.params.requestId);
       if (!payment) throw notFound('No payment request with this requestId.');
+      if (await isTriggered('status', payment.amountLiteral, request, reply)) return reply;
+      const status = state.statusOf(payment);
       // Legacy casing (ReferenceId, PaymentLink) exactly as one Flinks doc revision shows it.
       return {
         requestId: payment.requestId,
-        status: payment.status,
+        status,
         ReferenceId: payment.referenceId,
         PaymentLink: `${deps.appBase}/app/?sessionId=${payment.sessionId}`,
+        ...(status === 'Failed' ? { statusDetails: FAILED_STATUS_DETAILS } : {}),
       };
     },
   );

@@ -1,54 +1,91 @@
+import { readFileSync } from 'node:fs';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { GUID_PATTERN } from '../upstream/flinks-pay/schemas.js';
+import { appPageHtml, errorPageHtml } from './app-html.js';
 import type { SandboxState } from './state.js';
 
 /*
- * Placeholder for the hosted Flinks Pay app (`/app/?sessionId=`). It only identifies the session
- * and enforces the v1 rule that the app cannot be used before POST /paymentrequests; approve /
- * decline controls come later.
+ * The hosted Flinks Pay app (`/app/?sessionId=`) as the sandbox imitates it: it enforces the v1
+ * rule that the app cannot be used before POST /paymentrequests, shows what is paid to whom, and
+ * its script (public/app.js) sends the shopper's decision to app-decision.ts.
  */
 
 const AppQuerySchema = z.object({ sessionId: z.string().regex(GUID_PATTERN) });
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
+/*
+ * Scripts and styles only from this origin, no inline code. Any merchant may frame the page
+ * (frame-ancestors *, and no X-Frame-Options, which a host app's helmet would add), and
+ * COOP unsafe-none keeps window.opener for a cross-origin merchant's popup: the real app must
+ * reach its opener or parent with postMessage too.
+ */
+const PAGE_HEADERS = {
+  'content-security-policy': [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "connect-src 'self'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    'frame-ancestors *',
+  ].join('; '),
+  'cross-origin-opener-policy': 'unsafe-none',
+  'cache-control': 'no-store',
+};
 
-function page(reply: FastifyReply, status: number, title: string, lines: string[]): FastifyReply {
-  const body = [
-    '<!doctype html>',
-    '<html lang="en"><head><meta charset="utf-8">',
-    `<title>${escapeHtml(title)} - Flinks Pay sandbox</title></head>`,
-    `<body><h1>${escapeHtml(title)}</h1>`,
-    ...lines.map((line) => `<p>${escapeHtml(line)}</p>`),
-    '</body></html>',
-  ].join('\n');
-  // The page has no scripts or styles yet, so the strictest policy costs nothing.
-  return reply
-    .code(status)
-    .header('content-security-policy', "default-src 'none'; frame-ancestors *")
-    .type('text/html; charset=utf-8')
-    .send(body);
+const ASSET_TYPES = {
+  'app.js': 'text/javascript; charset=utf-8',
+  'app.css': 'text/css; charset=utf-8',
+} as const;
+
+/** Next to this module in src/ (tsx) and in dist/ (`npm run build` copies it, scripts/copy-assets.ts). */
+const PUBLIC_DIR = new URL('./public/', import.meta.url);
+
+function sendPage(reply: FastifyReply, status: number, html: string): FastifyReply {
+  // A host app's helmet writes straight to the raw response; headers set below override its others.
+  reply.raw.removeHeader('x-frame-options');
+  return reply.code(status).headers(PAGE_HEADERS).type('text/html; charset=utf-8').send(html);
 }
 
 export function registerAppPage(app: FastifyInstance, state: SandboxState): void {
+  // Read once at start-up: a missing file fails the start, not the first shopper.
+  for (const [name, type] of Object.entries(ASSET_TYPES)) {
+    const content = readFileSync(new URL(name, PUBLIC_DIR), 'utf8');
+    app.get(`/app/${name}`, (_request, reply) =>
+      reply.type(type).header('cache-control', 'no-cache').header('x-content-type-options', 'nosniff').send(content),
+    );
+  }
+
   app.get('/app/', (request, reply) => {
     const query = AppQuerySchema.safeParse(request.query);
-    if (!query.success) return page(reply, 400, 'Invalid link', ['The sessionId query parameter must be a GUID.']);
-    const session = state.findSession(query.data.sessionId);
-    if (!session) return page(reply, 404, 'Session not found', ['This session does not exist or has expired.']);
-    const payment = session.requestId === undefined ? undefined : state.findPayment(session.requestId);
-    if (!payment) {
-      return page(reply, 400, 'Session not ready', [
-        `Session ${session.sessionId} has no payment request.`,
-        'POST /api/v1/paymentrequests must succeed before the app can be opened.',
-      ]);
+    if (!query.success) {
+      return sendPage(reply, 400, errorPageHtml('Invalid link', 'The sessionId query parameter must be a GUID.'));
     }
-    const { firstName, lastName, referenceId } = session.request;
-    return page(reply, 200, 'Flinks Pay sandbox', [
-      `Session ${session.sessionId}`,
-      `Pay CAD ${session.amountLiteral} as ${firstName} ${lastName} (reference ${referenceId}).`,
-      `Payment request ${payment.requestId}: ${payment.status}.`,
-    ]);
+    const session = state.findSession(query.data.sessionId);
+    if (!session) {
+      return sendPage(reply, 404, errorPageHtml('Session not found', 'This session does not exist or has expired.'));
+    }
+    const payment = state.paymentOf(session);
+    if (!payment) {
+      return sendPage(
+        reply,
+        400,
+        errorPageHtml('Session not ready', 'This session has no payment request, so it cannot be paid yet.', [
+          `Session ${session.sessionId}`,
+          'POST /api/v1/paymentrequests must succeed before the app is opened.',
+        ]),
+      );
+    }
+    const status = state.statusOf(payment);
+    if (status !== 'Initiated') {
+      return sendPage(reply, 409, errorPageHtml('Payment closed', `This payment request is already ${status}.`));
+    }
+    const { firstName, middleName, lastName, referenceId } = session.request;
+    const payer = [firstName, middleName, lastName].filter(Boolean).join(' ');
+    return sendPage(
+      reply,
+      200,
+      appPageHtml({ sessionId: session.sessionId, amountLiteral: session.amountLiteral, payer, referenceId }),
+    );
   });
 }

@@ -8,8 +8,14 @@ import { sendProblem } from './problem.js';
 /*
  * Route-level hooks that record each API call and apply injected faults. Faults run in
  * preValidation: after the body is read (so a faulted call still records its raw body) and before
- * any auth or validation (a fault replaces normal handling entirely).
+ * any auth or validation (a fault replaces normal handling entirely). Test triggers (scenarios.ts)
+ * apply the same faults from inside the handlers, after validation.
  */
+
+export interface CallHookOptions {
+  /** Longest a hang holds its connection before dropping it, so forgotten hangs cannot pile up. */
+  hangLimitMs: number;
+}
 
 /** Bodies that are valid JSON but break the upstream response schemas in a telling way. */
 const INVALID_BODIES: Record<SandboxStep, unknown> = {
@@ -27,11 +33,11 @@ function flatHeaders(request: FastifyRequest): Record<string, string> {
   return headers;
 }
 
-export function createCallHooks(control: ControlInternals) {
+export function createCallHooks(control: ControlInternals, { hangLimitMs }: CallHookOptions) {
   const calls = new WeakMap<FastifyRequest, RecordedCall>();
-  // Hung requests hold their socket open; server.close() would wait for them forever.
+  // Hung and delayed requests hold their socket open; server.close() would wait for them.
   const hung = new Set<Socket>();
-  let isClosing = false;
+  const closing = new AbortController();
 
   function record(step: SandboxStep, request: FastifyRequest): RecordedCall {
     const existing = calls.get(request);
@@ -47,6 +53,11 @@ export function createCallHooks(control: ControlInternals) {
     calls.set(request, call);
     control.record(call);
     return call;
+  }
+
+  function answerClosing(reply: FastifyReply): true {
+    sendProblem(reply, 503, 'Sandbox is closing.');
+    return true;
   }
 
   /** True when the fault answered (or hijacked) the call, false when normal handling continues. */
@@ -70,18 +81,24 @@ export function createCallHooks(control: ControlInternals) {
         return true;
       case 'hang': {
         // Closing already: hanging now would block close(), so answer as a closing server would.
-        if (isClosing) {
-          sendProblem(reply, 503, 'Sandbox is closing.');
-          return true;
-        }
+        if (closing.signal.aborted) return answerClosing(reply);
         reply.hijack();
         const socket = request.raw.socket;
         hung.add(socket);
-        socket.once('close', () => hung.delete(socket));
+        const limit = setTimeout(() => socket.destroy(), hangLimitMs).unref();
+        socket.once('close', () => {
+          clearTimeout(limit);
+          hung.delete(socket);
+        });
         return true;
       }
       case 'delay':
-        await sleep(fault.ms);
+        try {
+          await sleep(fault.ms, undefined, { signal: closing.signal, ref: false });
+        } catch {
+          // Only the abort on close rejects the sleep.
+          return answerClosing(reply);
+        }
         return false;
     }
   }
@@ -104,9 +121,10 @@ export function createCallHooks(control: ControlInternals) {
         },
       };
     },
+    applyFault,
     /** For a preClose hook: runs before the server stops accepting and waits for connections. */
-    endHungRequests(): void {
-      isClosing = true;
+    releaseHeldRequests(): void {
+      closing.abort();
       for (const socket of hung) socket.destroy();
       hung.clear();
     },

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyPluginCallback } from 'fastify';
 import { registerApiRoutes } from './api-routes.js';
+import { registerAppDecision } from './app-decision.js';
 import { registerAppPage } from './app-page.js';
 import { SANDBOX_CREDENTIALS, type SandboxCredentials } from './credentials.js';
 import { createCallHooks } from './call-hooks.js';
@@ -30,12 +31,24 @@ export interface SandboxPluginOptions {
   control?: SandboxControl;
   /** Absolute base for PaymentLink; default the mount prefix, giving e.g. `/sandbox/app/?sessionId=`. */
   appBaseUrl?: string;
+  /** Time between the statuses of an approval: Processing → Accepted → Processed → Settled. */
+  stepMs?: number;
+  /** A payment request nobody decided on is Expired after this long (Flinks publishes no value). */
+  expiryMs?: number;
+  /** Longest any hang (fault or trigger) holds its connection before dropping it. */
+  hangLimitMs?: number;
+  /** How long the slow test trigger (amount 16.16) holds its answer. */
+  slowTriggerMs?: number;
 }
 
 export const SANDBOX_DEFAULTS = {
   tokenTtlSeconds: 299,
   recordTtlSeconds: 24 * 60 * 60,
   maxEntries: 10_000,
+  stepMs: 1000,
+  expiryMs: 15 * 60 * 1000,
+  hangLimitMs: 60_000,
+  slowTriggerMs: 3000,
 } as const;
 
 /** Register with `app.register(sandboxPlugin, { prefix: '/sandbox', ...options })`. */
@@ -54,10 +67,12 @@ function setUp(app: FastifyInstance, opts: SandboxPluginOptions): void {
     tokenTtlSeconds: opts.tokenTtlSeconds ?? SANDBOX_DEFAULTS.tokenTtlSeconds,
     recordTtlSeconds: opts.recordTtlSeconds ?? SANDBOX_DEFAULTS.recordTtlSeconds,
     maxEntries: opts.maxEntries ?? SANDBOX_DEFAULTS.maxEntries,
+    stepMs: opts.stepMs ?? SANDBOX_DEFAULTS.stepMs,
+    expiryMs: opts.expiryMs ?? SANDBOX_DEFAULTS.expiryMs,
   });
   const control = controlInternals(opts.control ?? createSandboxControl());
   control.attach(state);
-  const hooks = createCallHooks(control);
+  const hooks = createCallHooks(control, { hangLimitMs: opts.hangLimitMs ?? SANDBOX_DEFAULTS.hangLimitMs });
 
   // One catch-all parser that keeps every body as text: the exact bytes are recorded, the amount
   // literal is checked, and media-type errors become problem+json from the handlers (see body.ts).
@@ -84,15 +99,17 @@ function setUp(app: FastifyInstance, opts: SandboxPluginOptions): void {
     sendProblem(reply, 404, `No sandbox route for ${request.method} ${request.url.split('?')[0] ?? ''}.`),
   );
 
-  // preClose, not onClose: the root's onClose is what waits for open connections, so a hung
-  // request must be ended before it, or close() would never return.
+  // preClose, not onClose: the root's onClose is what waits for open connections, so a hung or
+  // delayed request must be ended before it, or close() would wait for it.
   app.addHook('preClose', (done) => {
-    hooks.endHungRequests();
+    hooks.releaseHeldRequests();
     done();
   });
 
   const credentials = opts.credentials ?? SANDBOX_CREDENTIALS;
   const appBase = opts.appBaseUrl ?? app.prefix;
-  registerApiRoutes(app, { state, credentials, instance: opts.instance, hooks, appBase });
+  const triggers = { slowMs: opts.slowTriggerMs ?? SANDBOX_DEFAULTS.slowTriggerMs };
+  registerApiRoutes(app, { state, credentials, instance: opts.instance, hooks, appBase, triggers });
   registerAppPage(app, state);
+  registerAppDecision(app, state);
 }

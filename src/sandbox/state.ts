@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { InitiateSessionRequest, PaymentStatus } from '../upstream/flinks-pay/schemas.js';
 import { BoundedMap } from './bounded-map.js';
+import { statusAt, type Decision, type Timeline } from './progression.js';
+import { approvalOutcomeFor, expiresEarly } from './scenarios.js';
 
 /*
  * Tokens, sessions and payment requests of one sandbox instance. Everything is in memory,
- * bounded and expiring, so a long-running standalone sandbox cannot grow without limit.
+ * bounded and expiring, so a long-running standalone sandbox cannot grow without limit. The
+ * shopper's decision lives on its payment record, so it is bounded and expires with it.
  */
 
 export interface TokenRecord {
@@ -24,12 +27,17 @@ export interface SessionRecord {
   requestId?: string;
 }
 
-export interface PaymentRecord {
+export interface PaymentRecord extends Timeline {
   requestId: string;
   sessionId: string;
   referenceId: string;
-  status: PaymentStatus;
+  /** The session's amount literal, which picks test triggers on status reads. */
+  amountLiteral: string;
   expiresAt: number;
+  /** Institution id the shopper picked on the app page. */
+  institution?: string;
+  /** Set by control.setStatus; wins over the timeline from then on. */
+  forcedStatus?: PaymentStatus;
 }
 
 export interface SandboxStateOptions {
@@ -37,6 +45,10 @@ export interface SandboxStateOptions {
   tokenTtlSeconds: number;
   recordTtlSeconds: number;
   maxEntries: number;
+  /** Time between the statuses of an approval (Processing → Accepted → Processed → Settled). */
+  stepMs: number;
+  /** Time after which a payment request nobody decided on is Expired. */
+  expiryMs: number;
 }
 
 export type SandboxState = ReturnType<typeof createSandboxState>;
@@ -47,6 +59,8 @@ export function createSandboxState(opts: SandboxStateOptions) {
   const sessions = new BoundedMap<SessionRecord>(opts.maxEntries, now);
   const payments = new BoundedMap<PaymentRecord>(opts.maxEntries, now);
   const recordExpiry = (): number => now() + opts.recordTtlSeconds * 1000;
+  const statusOf = (payment: PaymentRecord): PaymentStatus =>
+    payment.forcedStatus ?? statusAt(payment, now(), opts.stepMs);
 
   return {
     now,
@@ -71,23 +85,40 @@ export function createSandboxState(opts: SandboxStateOptions) {
     findSession: (sessionId: string): SessionRecord | undefined => sessions.get(sessionId),
 
     createPayment(session: SessionRecord): PaymentRecord {
+      const { lastName, referenceId } = session.request;
       const payment: PaymentRecord = {
         requestId: randomUUID(),
         sessionId: session.sessionId,
-        referenceId: session.request.referenceId,
-        status: 'Initiated',
+        referenceId,
+        amountLiteral: session.amountLiteral,
         expiresAt: recordExpiry(),
+        createdAt: now(),
+        expiresAfterMs: expiresEarly(lastName) ? opts.stepMs : opts.expiryMs,
+        approvalOutcome: approvalOutcomeFor(lastName),
       };
       payments.set(payment.requestId, payment);
       session.requestId = payment.requestId;
       return payment;
     },
     findPayment: (requestId: string): PaymentRecord | undefined => payments.get(requestId),
+    /** The session's payment request; undefined before POST /paymentrequests (or once expired). */
+    paymentOf: (session: SessionRecord): PaymentRecord | undefined =>
+      session.requestId === undefined ? undefined : payments.get(session.requestId),
+
+    statusOf,
+
+    /** Records the shopper's decision; undefined when the request is no longer Initiated. */
+    decide(payment: PaymentRecord, kind: Decision, institution: string | undefined): PaymentStatus | undefined {
+      if (statusOf(payment) !== 'Initiated') return undefined;
+      payment.decision = { kind, at: now() };
+      payment.institution = institution;
+      return statusOf(payment);
+    },
 
     setStatus(requestId: string, status: PaymentStatus): boolean {
       const payment = payments.get(requestId);
       if (!payment) return false;
-      payment.status = status;
+      payment.forcedStatus = status;
       return true;
     },
   };

@@ -1,5 +1,6 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Redis } from 'ioredis';
 import fp from 'fastify-plugin';
 import { RateLimitedError } from '../errors/app-errors.js';
 
@@ -8,6 +9,9 @@ export interface RateLimitOptions {
   windowMs: number;
   /** How many 404 answers one client may collect per window before it is refused. */
   notFoundMax: number;
+  /** Shared counters, so a limit holds across instances; in memory per instance without. */
+  redis?: Redis;
+  keyPrefix?: string;
 }
 
 /**
@@ -21,6 +25,9 @@ export const rateLimitPlugin = fp(
       max: options.max,
       timeWindow: options.windowMs,
       errorResponseBuilder: (_request, context) => new RateLimitedError(Math.max(1, Math.ceil(context.ttl / 1000))),
+      ...(options.redis ? { redis: options.redis, nameSpace: `${options.keyPrefix ?? ''}rate-limit:` } : {}),
+      // A Redis outage must not take checkouts down with it: requests pass unlimited meanwhile.
+      skipOnError: true,
     });
     app.decorate('notFoundGuard', createNotFoundGuard(app, options));
   },

@@ -61,3 +61,21 @@ void t.test('a hang fault reached after close() began answers 503 instead of han
   await closed;
   t.equal(control.calls[0]?.statusCode, 503);
 });
+
+void t.test('a delayed request (delay fault or slow trigger) is answered 503 at once when close() begins', async (t) => {
+  const { app, control, base } = await listening();
+  t.teardown(() => app.close());
+  control.inject('authorize', { kind: 'delay', ms: 60_000 });
+  const pending = request(`${base}/api/v1/authorize`, {
+    method: 'POST',
+    headers: { authorization: basic(), ...FORM },
+    body: 'grant_type=client_credentials',
+  });
+  await control.waitForCall('authorize');
+  const started = performance.now();
+  await app.close();
+  t.ok(performance.now() - started < 1000, 'closed promptly');
+  const res = await pending;
+  t.equal(res.statusCode, 503);
+  t.match(await res.body.json(), { detail: /closing/ });
+});

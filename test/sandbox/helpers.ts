@@ -26,7 +26,11 @@ export interface Harness {
   authorize(): Promise<string>;
   initiate(token: string, overrides?: Record<string, unknown>): Promise<Response>;
   /** authorize → initiate → paymentrequests; returns all three identifiers. */
-  checkout(): Promise<{ token: string; sessionId: string; requestId: string }>;
+  checkout(overrides?: Record<string, unknown>): Promise<{ token: string; sessionId: string; requestId: string }>;
+  /** The app page's decision call, as its script sends it. */
+  decide(sessionId: string, body: unknown): Promise<Response>;
+  /** The status the API reports now, read with a fresh token; `HTTP <code>` when not 200. */
+  statusOf(requestId: string): Promise<unknown>;
 }
 
 export interface CallInit {
@@ -106,9 +110,9 @@ export async function startSandbox(t: Teardownable, opts: SandboxOptions = {}): 
       body: JSON.stringify(sessionBody(overrides)),
     });
 
-  async function checkout(): Promise<{ token: string; sessionId: string; requestId: string }> {
+  async function checkout(overrides: Record<string, unknown> = {}) {
     const token = await authorize();
-    const sessionId = field((await initiate(token)).json, 'sessionId');
+    const sessionId = field((await initiate(token, overrides)).json, 'sessionId');
     const created = await call('POST', '/api/v1/paymentrequests', {
       headers: { ...bearer(token), ...JSON_TYPE },
       body: JSON.stringify({ sessionId }),
@@ -116,5 +120,13 @@ export async function startSandbox(t: Teardownable, opts: SandboxOptions = {}): 
     return { token, sessionId, requestId: field(created.json, 'requestId') };
   }
 
-  return { baseUrl, control, clock, call, authorize, initiate, checkout };
+  const decide = (sessionId: string, body: unknown): Promise<Response> =>
+    call('POST', `/app/api/sessions/${sessionId}/decision`, { headers: JSON_TYPE, body: JSON.stringify(body) });
+
+  async function statusOf(requestId: string): Promise<unknown> {
+    const res = await call('GET', `/api/v1/paymentrequests/${requestId}`, { headers: bearer(await authorize()) });
+    return res.status === 200 ? (res.json as { status?: unknown } | undefined)?.status : `HTTP ${res.status}`;
+  }
+
+  return { baseUrl, control, clock, call, authorize, initiate, checkout, decide, statusOf };
 }

@@ -111,7 +111,11 @@ void t.test('names, e-mail and referenceId are required and bounded (400)', asyn
     'no firstName': { firstName: undefined },
     'empty lastName': { lastName: '' },
     'long lastName': { lastName: 'x'.repeat(101) },
+    'long firstName': { firstName: 'x'.repeat(101) },
+    'empty middleName': { middleName: '' },
     'bad e-mail': { customerEmail: 'not-an-email' },
+    'long e-mail': { customerEmail: `${'x'.repeat(89)}@example.com` },
+    'long referenceId': { referenceId: 'r'.repeat(101) },
     'no e-mail': { customerEmail: undefined },
     'no referenceId': { referenceId: undefined },
     'no amount': { amount: undefined },
@@ -121,6 +125,8 @@ void t.test('names, e-mail and referenceId are required and bounded (400)', asyn
     t.equal(res.status, 400, name);
     t.match(res.json, { status: 400, errors: Object }, name);
   }
+  const limits = { firstName: 'f'.repeat(100), middleName: 'Byron', referenceId: 'r'.repeat(100) };
+  t.equal((await sandbox.initiate(token, limits)).status, 200, 'at the limits, with the optional middleName');
 });
 
 void t.test('unknown fields are rejected (400), e.g. the legacy customerName', async (t) => {

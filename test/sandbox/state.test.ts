@@ -30,7 +30,14 @@ void t.test('a bounded map drops expired entries on read and on write', (t) => {
 });
 
 void t.test('sandbox state keeps at most maxEntries tokens, sessions and payment requests', (t) => {
-  const state = createSandboxState({ now: () => 0, tokenTtlSeconds: 299, recordTtlSeconds: 60, maxEntries: 5 });
+  const state = createSandboxState({
+    now: () => 0,
+    tokenTtlSeconds: 299,
+    recordTtlSeconds: 60,
+    maxEntries: 5,
+    stepMs: 1000,
+    expiryMs: 900_000,
+  });
   const first = state.issueToken();
   for (let i = 0; i < 20; i += 1) {
     const token = state.issueToken();
@@ -56,4 +63,14 @@ void t.test('over HTTP, the oldest token is evicted once maxEntries is reached (
   t.equal((await sandbox.initiate(oldest)).status, 401);
   t.equal((await sandbox.initiate(newest)).status, 200);
   t.equal((await sandbox.call('GET', '/api/v1/paymentrequests/none', { headers: bearer(newest) })).status, 404);
+});
+
+void t.test('decisions live on their payment record, so they are bounded and evicted with it', async (t) => {
+  const sandbox = await startSandbox(t, { maxEntries: 2 });
+  const oldest = await sandbox.checkout();
+  t.equal((await sandbox.decide(oldest.sessionId, { decision: 'cancel' })).status, 200);
+  await sandbox.checkout();
+  await sandbox.checkout();
+  t.equal((await sandbox.decide(oldest.sessionId, { decision: 'cancel' })).status, 404, 'session evicted');
+  t.equal(await sandbox.statusOf(oldest.requestId), 'HTTP 404', 'payment request and its decision evicted');
 });

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { PaymentRequestStatusResponseSchema } from '../../src/upstream/flinks-pay/schemas.js';
+import { PAYMENT_STATUSES, PaymentRequestStatusResponseSchema } from '../../src/upstream/flinks-pay/schemas.js';
 import { bearer, startSandbox } from './helpers.js';
 
 const path = (requestId: string): string => `/api/v1/paymentrequests/${requestId}`;
@@ -70,4 +70,25 @@ void t.test('payment requests expire after the record TTL (404)', async (t) => {
   sandbox.clock.now += 600_000;
   const res = await sandbox.call('GET', path(requestId), { headers: bearer(await sandbox.authorize()) });
   t.equal(res.status, 404);
+});
+
+void t.test('statuses are sent in their documented PascalCase, and the shared schema reads every documented casing', async (t) => {
+  const sandbox = await startSandbox(t);
+  const { token, requestId } = await sandbox.checkout();
+  for (const status of PAYMENT_STATUSES) {
+    sandbox.control.setStatus(requestId, status);
+    const res = await sandbox.call('GET', path(requestId), { headers: bearer(token) });
+    t.match(res.json, { requestId, status, ReferenceId: 'order-1', PaymentLink: String }, status);
+  }
+  for (const status of ['settled', 'SETTLED', 'sEtTlEd']) {
+    t.equal(PaymentRequestStatusResponseSchema.parse({ requestId, status }).status, 'Settled', status);
+  }
+  const laterRevision = { id: requestId, status: 'Processing', paymentReferenceNumber: 'FLK-20260415-001' };
+  t.match(PaymentRequestStatusResponseSchema.parse(laterRevision), { requestId, status: 'Processing' });
+  t.match(PaymentRequestStatusResponseSchema.parse({ REQUESTID: requestId, Status: 'Failed', referenceid: 'x' }), {
+    requestId,
+    status: 'Failed',
+    referenceId: 'x',
+  });
+  t.notOk(PaymentRequestStatusResponseSchema.safeParse({ requestId, status: 'Exploded' }).success, 'unknown status');
 });

@@ -9,14 +9,18 @@ export interface RunningProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Starts a TypeScript entry file the way `npm start` does and waits for its "listening" log line. */
+/**
+ * Starts a TypeScript entry file the way `npm start` does and waits for its "listening" log line.
+ * Pass `nodeArgs: []` to run compiled JavaScript with plain node, as the container image does.
+ */
 export async function startProcess(
   t: Test,
   entry: string,
   env: Record<string, string>,
   listeningLine: RegExp,
+  nodeArgs: readonly string[] = ['--import', 'tsx'],
 ): Promise<RunningProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+  const child = spawn(process.execPath, [...nodeArgs, entry], {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

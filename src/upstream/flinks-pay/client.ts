@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Dispatcher } from 'undici';
+import { UpstreamRejectedError, UpstreamTimeoutError, type UpstreamStep } from '../../errors/app-errors.js';
 import type { CanonicalAmount } from '../../money/cad-amount.js';
 import { REQUEST_ID_HEADER } from '../../observability/logger.js';
 import {
@@ -11,6 +12,7 @@ import {
   type InitiateSessionRequest,
   type PaymentRequestStatusResponse,
 } from './schemas.js';
+import { createUpstreamResilience, type ResilienceOptions } from './resilience.js';
 import { createTransport, type Exchange } from './transport.js';
 
 export interface FlinksPayClientOptions {
@@ -24,7 +26,25 @@ export interface FlinksPayClientOptions {
   maxResponseBytes?: number;
   dispatcher?: Dispatcher;
   now?: () => number;
+  resilience?: ResilienceOptions;
+  /** Told the duration and outcome of every call, e.g. for metrics. */
+  observe?: (step: UpstreamStep, outcome: CallOutcome, seconds: number) => void;
 }
+
+export type CallOutcome = 'ok' | 'rejected' | 'timeout' | 'unavailable';
+
+function outcomeOf(error: unknown): CallOutcome {
+  if (error instanceof UpstreamTimeoutError) return 'timeout';
+  if (error instanceof UpstreamRejectedError) return 'rejected';
+  return 'unavailable';
+}
+
+const DEFAULT_RESILIENCE: ResilienceOptions = {
+  failureThreshold: 5,
+  halfOpenAfterMs: 10_000,
+  maxConcurrency: 256,
+  maxQueue: 1024,
+};
 
 /** Context of the inbound request an upstream call serves: its logger and id travel along. */
 export interface CallContext {
@@ -52,17 +72,21 @@ export function createFlinksPayClient(options: FlinksPayClientOptions) {
     dispatcher: options.dispatcher,
   });
   const now = options.now ?? Date.now;
+  const resilience = createUpstreamResilience(options.resilience ?? DEFAULT_RESILIENCE);
   const basicAuth = `Basic ${Buffer.from(`${options.credentials.username}:${options.credentials.password}`).toString('base64')}`;
   const instanceHeader: Record<string, string> = options.instance ? { baseuri: options.instance } : {};
 
   async function call<T>(ctx: CallContext, exchange: Exchange<T>): Promise<T | undefined> {
     const headers = { ...instanceHeader, [REQUEST_ID_HEADER]: ctx.requestId, ...exchange.headers };
     const log = { step: exchange.step, method: exchange.method, path: exchange.path };
+    const started = performance.now();
     try {
-      const result = await transport.send({ ...exchange, headers });
+      const result = await resilience.run(() => transport.send({ ...exchange, headers }));
+      options.observe?.(exchange.step, 'ok', result.durationMs / 1000);
       ctx.log.info({ upstream: { ...log, status: result.statusCode, durationMs: round(result.durationMs) } }, 'upstream call');
       return result.value;
     } catch (error) {
+      options.observe?.(exchange.step, outcomeOf(error), (performance.now() - started) / 1000);
       ctx.log.warn({ upstream: log, err: error }, 'upstream call failed');
       throw error;
     }
@@ -135,6 +159,8 @@ export function createFlinksPayClient(options: FlinksPayClientOptions) {
 
     /** Whether Flinks answers HTTP at all; used by readiness, never creates anything upstream. */
     isReachable: (timeoutMs: number) => transport.probe(timeoutMs),
+
+    resilience,
 
     close: () => transport.close(),
   };

@@ -1,0 +1,40 @@
+# syntax=docker/dockerfile:1
+#
+# Flinks Pay checkout BFF.   Build: docker build -t flinks-pay-bff .
+#
+# Two stages: `build` compiles TypeScript with the dev dependencies; the runtime stage holds
+# production dependencies, package*.json, dist/ and the static page files only (no TypeScript
+# sources, tests, .env or credentials: configuration comes from the environment at run time,
+# see README "Configuration").
+
+ARG NODE_IMAGE=node:20-slim
+
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/copy-assets.ts ./scripts/
+COPY src ./src
+# The static files under src/ (sandbox and demo pages) end up twice: in dist/ next to the code
+# (`npm run build` copies them) and at their source paths in static/, for code that locates them
+# from the package root (`new URL('../../src/demo/public/', import.meta.url)`).
+RUN npm run build && ./node_modules/.bin/tsx scripts/copy-assets.ts static/src
+
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY --from=build /app/dist ./dist
+COPY --from=build /app/static/ ./
+# The official image's unprivileged user (uid/gid 1000); nothing in /app is writable by it.
+USER node
+EXPOSE 3000
+# Liveness only (/health never calls Flinks). The slim image has no curl, so Node's fetch probes.
+HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+# Exec form: node is PID 1 and receives SIGTERM itself (no shell or npm in between), so the
+# graceful shutdown (drain in-flight requests, then exit 0) runs on `docker stop` and pod deletion.
+STOPSIGNAL SIGTERM
+CMD ["node", "dist/server.js"]

@@ -1,0 +1,71 @@
+import { fastifySSE } from '@fastify/sse';
+import type { FastifyPluginAsyncZod } from '@fastify/type-provider-zod';
+import fp from 'fastify-plugin';
+import { z } from 'zod';
+import { CheckoutNotFoundError } from '../errors/app-errors.js';
+import { ProblemSchema } from '../errors/problem.js';
+import { CheckoutParamsSchema } from './schemas.js';
+import type { StatusWatcher } from './status-watcher.js';
+
+export interface EventsRouteOptions {
+  watcher: StatusWatcher;
+  heartbeatMs: number;
+}
+
+const EventStreamSchema = z
+  .string()
+  .describe(
+    'text/event-stream. `event: status` with data `CheckoutStatus` JSON, sent at once and on every change; ' +
+      'comment lines as heartbeats; the stream ends after a final status.',
+  );
+
+/** Server-Sent Events: the checkout's status now and on every change, until it is final. */
+export const eventsRoute: FastifyPluginAsyncZod<EventsRouteOptions> = async (app, { watcher, heartbeatMs }) => {
+  // The package's typed named export is the bare plugin; it must share this context with the route.
+  await app.register(fp(fastifySSE), { heartbeatInterval: heartbeatMs });
+  app.addHook('preClose', (done) => {
+    // Streams never finish on their own before a final status; end them so close() can drain.
+    watcher.closeAll();
+    done();
+  });
+
+  app.get('/checkout/:requestId/events', {
+    sse: 'only',
+    schema: {
+      summary: 'Follow a checkout as Server-Sent Events',
+      description:
+        'Many clients following one checkout share a single upstream poll. Unknown ids answer 404 ' +
+        '(problem+json) before the stream starts and count against the per-client 404 limit.',
+      tags: ['checkout'],
+      params: CheckoutParamsSchema,
+      produces: ['text/event-stream'],
+      response: {
+        200: EventStreamSchema,
+        400: ProblemSchema,
+        404: ProblemSchema,
+        406: ProblemSchema,
+        429: ProblemSchema,
+        502: ProblemSchema,
+        503: ProblemSchema,
+        504: ProblemSchema,
+      },
+    },
+    handler: async (request, reply) => {
+      await app.notFoundGuard.assertAllowed(request);
+      reply.sse.keepAlive();
+      let unsubscribe: () => void;
+      try {
+        unsubscribe = await watcher.follow({ log: request.log, requestId: request.id }, request.params.requestId, {
+          onStatus: (status) => void reply.sse.send({ event: 'status', data: status }),
+          onEnd: () => {
+            reply.sse.close();
+          },
+        });
+      } catch (error) {
+        if (error instanceof CheckoutNotFoundError) await app.notFoundGuard.recordNotFound(request);
+        throw error;
+      }
+      reply.sse.onClose(unsubscribe);
+    },
+  });
+};

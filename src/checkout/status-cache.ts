@@ -1,0 +1,47 @@
+import { LRUCache } from 'lru-cache';
+import type { CallContext } from '../upstream/flinks-pay/client.js';
+import type { CheckoutStatus } from './schemas.js';
+
+export interface StatusCacheOptions {
+  /** How long a non-final status answers repeated reads (0: every read asks Flinks). */
+  ttlMs: number;
+  /** Final statuses never change; they are kept longer. */
+  finalTtlMs: number;
+  maxEntries: number;
+}
+
+export type StatusRead = (ctx: CallContext, requestId: string) => Promise<CheckoutStatus>;
+
+/**
+ * Status reads that scale with watchers, not with Flinks: concurrent reads of one checkout share
+ * a single upstream call, and a short-lived cache answers repeated polls.
+ */
+export function createStatusCache(read: StatusRead, options: StatusCacheOptions) {
+  const cache = new LRUCache<string, CheckoutStatus>({ max: options.maxEntries });
+  const inFlight = new Map<string, Promise<CheckoutStatus>>();
+
+  function fetchShared(ctx: CallContext, requestId: string): Promise<CheckoutStatus> {
+    let pending = inFlight.get(requestId);
+    if (!pending) {
+      pending = read(ctx, requestId)
+        .then((status) => {
+          const ttl = status.final ? options.finalTtlMs : options.ttlMs;
+          if (ttl > 0) cache.set(requestId, status, { ttl });
+          return status;
+        })
+        .finally(() => inFlight.delete(requestId));
+      inFlight.set(requestId, pending);
+    }
+    return pending;
+  }
+
+  return {
+    /** The cached status when there is one, else a (shared) upstream read. */
+    read: (ctx: CallContext, requestId: string): Promise<CheckoutStatus> => {
+      const cached = cache.get(requestId);
+      return cached ? Promise.resolve(cached) : fetchShared(ctx, requestId);
+    },
+    /** Always asks Flinks (still shared with concurrent reads), and refreshes the cache. */
+    readFresh: fetchShared,
+  };
+}

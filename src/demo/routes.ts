@@ -1,0 +1,30 @@
+import { readFile } from 'node:fs/promises';
+import type { FastifyPluginAsync } from 'fastify';
+
+/*
+ * The demo merchant page: static files read once at registration and served from memory. Three
+ * explicit routes instead of a wildcard static handler, so unknown paths keep reaching the
+ * rate-limited problem+json 404 handler. Hidden from OpenAPI: the API contract is the same with
+ * or without the demo.
+ */
+
+/** Next to this file in src/ (tsx) and in dist/ (`npm run build` copies non-TS files there). */
+const PUBLIC_DIR = new URL('./public/', import.meta.url);
+
+const DEMO_ASSET_PREFIX = '/demo';
+
+const FILES = [
+  { url: '/', file: 'index.html', type: 'text/html; charset=utf-8' },
+  { url: `${DEMO_ASSET_PREFIX}/demo.js`, file: 'demo.js', type: 'text/javascript; charset=utf-8' },
+  { url: `${DEMO_ASSET_PREFIX}/demo.css`, file: 'demo.css', type: 'text/css; charset=utf-8' },
+] as const;
+
+export const demoRoutes: FastifyPluginAsync = async (app) => {
+  for (const { url, file, type } of FILES) {
+    const body = await readFile(new URL(file, PUBLIC_DIR));
+    app.get(url, { schema: { hide: true } }, (_request, reply) =>
+      // no-cache: a browser never runs a stale script against an upgraded service.
+      reply.type(type).header('cache-control', 'no-cache').send(body),
+    );
+  }
+};

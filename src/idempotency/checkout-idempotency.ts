@@ -1,0 +1,92 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import {
+  IdempotencyInFlightError,
+  IdempotencyMismatchError,
+  IdempotencyUnavailableError,
+  UpstreamRejectedError,
+  UpstreamTimeoutError,
+} from '../errors/app-errors.js';
+import { StoreUnavailableError } from '../store/shared-store.js';
+import { fingerprintOf, type IdempotencyStore, type StoredResponse } from './idempotency-store.js';
+
+export const IDEMPOTENCY_HEADER = 'idempotency-key';
+export const REPLAYED_HEADER = 'idempotent-replayed';
+
+interface Claim {
+  key: string;
+  fingerprint: string;
+  /** Set when the request failed after Flinks may have created something: keep its answer. */
+  keepFailure: boolean;
+}
+
+/**
+ * Idempotency-Key semantics for POST /checkout (modelled on the best-known payment APIs):
+ * same key + same body → the first response again, no upstream call; same key + other body → 422;
+ * same key while the first runs → 409. Answers are kept when Flinks may have created something;
+ * failures before that (bad input, authorize failed) are forgotten so the key can be retried.
+ */
+export function createCheckoutIdempotency(store: IdempotencyStore, onReplay: () => void = () => undefined) {
+  const claims = new WeakMap<FastifyRequest, Claim>();
+
+  return {
+    /** Claims the key, or sends the stored response and returns true when this is a replay. */
+    async begin(request: FastifyRequest, reply: FastifyReply, key: string): Promise<boolean> {
+      const fingerprint = fingerprintOf(request.body);
+      let outcome;
+      try {
+        outcome = await store.claim(key, fingerprint);
+      } catch (error) {
+        if (error instanceof StoreUnavailableError) throw new IdempotencyUnavailableError({ cause: error });
+        throw error;
+      }
+      if (outcome.kind === 'in-flight') throw new IdempotencyInFlightError();
+      if (outcome.kind === 'mismatch') throw new IdempotencyMismatchError();
+      if (outcome.kind === 'replay') {
+        onReplay();
+        sendStored(reply, outcome.response);
+        return true;
+      }
+      claims.set(request, { key, fingerprint, keepFailure: false });
+      return false;
+    },
+
+    /** onError hook: decides whether a failure's answer is kept for retries. */
+    onError(request: FastifyRequest, error: unknown): void {
+      const claim = claims.get(request);
+      const upstreamStep = error instanceof UpstreamRejectedError || error instanceof UpstreamTimeoutError ? error.step : undefined;
+      if (claim) claim.keepFailure = upstreamStep === 'initiate' || upstreamStep === 'paymentrequest';
+    },
+
+    /** onSend hook: stores the answer (before it leaves, so a quick retry already sees it) or releases the key. */
+    async onSend(request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<void> {
+      const claim = claims.get(request);
+      if (!claim) return;
+      claims.delete(request);
+      const isKept = reply.statusCode === 201 || claim.keepFailure;
+      try {
+        if (isKept && typeof payload === 'string') {
+          const location = reply.getHeader('location');
+          await store.complete(claim.key, claim.fingerprint, {
+            statusCode: reply.statusCode,
+            contentType: String(reply.getHeader('content-type')),
+            ...(typeof location === 'string' ? { location } : {}),
+            body: payload,
+          });
+        } else {
+          await store.release(claim.key);
+        }
+      } catch (error) {
+        request.log.error({ err: error }, 'could not record the outcome of an idempotent checkout');
+      }
+    },
+  };
+}
+
+export type CheckoutIdempotency = ReturnType<typeof createCheckoutIdempotency>;
+
+function sendStored(reply: FastifyReply, stored: StoredResponse): void {
+  reply.code(stored.statusCode).header('content-type', stored.contentType).header(REPLAYED_HEADER, 'true');
+  if (stored.location) reply.header('location', stored.location);
+  // A string with a JSON content type is sent as is, never re-serialised: byte for byte the first answer.
+  void reply.send(stored.body);
+}

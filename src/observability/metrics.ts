@@ -1,0 +1,82 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Latency buckets in seconds, dense around the few milliseconds this service adds. */
+const SECONDS_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+const CIRCUIT_STATES = { closed: 0, 'half-open': 1, open: 2 } as const;
+
+/**
+ * Every instrument the service exports at /metrics, on a registry of its own (so several apps can
+ * live in one process, e.g. in tests). Collected values come from callbacks set by the owners.
+ */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 });
+
+  const tokenPoolSource = { size: () => 0 };
+  const circuitSource = { state: (): keyof typeof CIRCUIT_STATES => 'closed' };
+
+  return {
+    registry,
+    httpRequestDuration: new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'Time to answer a request, by route and status code.',
+      labelNames: ['method', 'route', 'status_code'] as const,
+      buckets: SECONDS_BUCKETS,
+      registers: [registry],
+    }),
+    upstreamDuration: new Histogram({
+      name: 'flinks_upstream_duration_seconds',
+      help: 'Time of each Flinks Pay call, by step and outcome (ok, rejected, timeout, unavailable).',
+      labelNames: ['step', 'outcome'] as const,
+      buckets: SECONDS_BUCKETS,
+      registers: [registry],
+    }),
+    tokenPoolHits: new Counter({
+      name: 'flinks_token_pool_hits_total',
+      help: 'Checkouts that took a prefetched bearer token.',
+      registers: [registry],
+    }),
+    tokenPoolMisses: new Counter({
+      name: 'flinks_token_pool_misses_total',
+      help: 'Checkouts that had to authorize on the spot.',
+      registers: [registry],
+    }),
+    tokenPoolSize: new Gauge({
+      name: 'flinks_token_pool_size',
+      help: 'Prefetched, unused bearer tokens held right now.',
+      registers: [registry],
+      collect() {
+        this.set(tokenPoolSource.size());
+      },
+    }),
+    circuitState: new Gauge({
+      name: 'flinks_circuit_state',
+      help: 'Circuit to Flinks Pay: 0 closed, 1 half-open (probing), 2 open (calls refused).',
+      registers: [registry],
+      collect() {
+        this.set(CIRCUIT_STATES[circuitSource.state()]);
+      },
+    }),
+    idempotencyReplays: new Counter({
+      name: 'checkout_idempotency_replays_total',
+      help: 'POST /checkout answered from an earlier request with the same Idempotency-Key.',
+      registers: [registry],
+    }),
+    rateLimitRejections: new Counter({
+      name: 'http_rate_limit_rejections_total',
+      help: 'Requests refused with 429, by route.',
+      labelNames: ['route'] as const,
+      registers: [registry],
+    }),
+    /** Lets the token pool report its size when scraped. */
+    observeTokenPool(size: () => number): void {
+      tokenPoolSource.size = size;
+    },
+    observeCircuit(state: () => keyof typeof CIRCUIT_STATES): void {
+      circuitSource.state = state;
+    },
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

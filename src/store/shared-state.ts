@@ -1,0 +1,43 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Redis } from 'ioredis';
+import { createMemoryStore } from './memory-store.js';
+import { createRedisConnection } from './redis-connection.js';
+import { createRedisStore } from './redis-store.js';
+import type { SharedStore } from './shared-store.js';
+
+/** Entries the in-memory store keeps at most (idempotency keys and checkout records together). */
+const MEMORY_STORE_MAX_ENTRIES = 100_000;
+
+export interface SharedState {
+  store: SharedStore;
+  /** Present when REDIS_URL is set; the rate limiter keeps its counters there too. */
+  redis?: Redis;
+  keyPrefix?: string;
+  connect: () => Promise<void>;
+  close: () => Promise<void>;
+}
+
+/** Redis when a URL is configured (state shared by every instance), otherwise bounded memory. */
+export function createSharedState(
+  redisConfig: { url: string; keyPrefix: string } | undefined,
+  log: FastifyBaseLogger,
+): SharedState {
+  if (!redisConfig) {
+    const store = createMemoryStore({ maxEntries: MEMORY_STORE_MAX_ENTRIES });
+    return { store, connect: () => Promise.resolve(), close: () => store.close() };
+  }
+  const redis = createRedisConnection(redisConfig.url, log);
+  const store = createRedisStore(redis, redisConfig.keyPrefix);
+  return {
+    store,
+    redis,
+    keyPrefix: redisConfig.keyPrefix,
+    connect: async () => {
+      // Start even when Redis is down: keyed checkouts answer 503 and the client reconnects by itself.
+      await redis.connect().catch((error: unknown) => {
+        log.warn({ err: error }, 'redis is not reachable yet; retrying in the background');
+      });
+    },
+    close: () => store.close(),
+  };
+}

@@ -1,0 +1,20 @@
+/**
+ * The little key-value surface shared state needs: idempotency records and checkout records.
+ * In Redis when REDIS_URL is set (so every instance sees the same state), in memory otherwise.
+ * Values are strings; callers own their encoding.
+ */
+export interface SharedStore {
+  get(key: string): Promise<string | undefined>;
+  set(key: string, value: string, ttlMs: number): Promise<void>;
+  /** Atomic: stores only when the key is absent; true when this call stored it. */
+  setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
+  delete(key: string): Promise<void>;
+  /** Whether the store can serve requests right now (for /ready). */
+  isHealthy(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** The store cannot answer (Redis down or too slow); callers decide whether that is fatal. */
+export class StoreUnavailableError extends Error {
+  override name = 'StoreUnavailableError';
+}

@@ -1,0 +1,113 @@
+import type { Frame, Page } from 'playwright-core';
+import t from 'tap';
+import { launchBrowser, startService, UI_TIMEOUT_MS, withPage } from './harness.js';
+
+/*
+ * The demo merchant page end to end in headless Chromium: Pay → POST /checkout → the sandbox's
+ * Flinks Pay app in a popup (or an iframe) → the tester's choice → the outcome from the server.
+ */
+
+type Choice = '#approve' | '#decline' | '#cancel';
+
+/** In the sandbox app: pick the first bank offered, then press `choice`. */
+async function decide(app: Page | Frame, choice: Choice): Promise<void> {
+  await app.waitForSelector(choice);
+  const options = await app.locator('select#bank option').all();
+  const bank = (await Promise.all(options.map((option) => option.getAttribute('value')))).find(Boolean);
+  if (bank) await app.selectOption('select#bank', bank);
+  await app.click(choice);
+}
+
+async function payInPopup(page: Page, choice: Choice): Promise<void> {
+  const popup = page.waitForEvent('popup');
+  await page.click('#pay');
+  await decide(await popup, choice);
+}
+
+const outcome = (page: Page, word: string) =>
+  page.locator('#outcome', { hasText: word }).waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
+
+t.test('demo page', async (t) => {
+  const browser = await launchBrowser(t);
+  const baseUrl = await startService(t);
+
+  t.test('approving in the Flinks Pay popup ends in Settled', async (t) => {
+    await withPage(t, browser, 'demo-approve-settled', async ({ page, pageErrors, cspViolations }) => {
+      const paths: string[] = [];
+      page.on('request', (request) => paths.push(new URL(request.url()).pathname));
+      await page.goto(baseUrl);
+      t.equal(await page.inputValue('#amount'), '49.95', 'the cart has a default amount');
+      await payInPopup(page, '#approve');
+      await outcome(page, 'Settled');
+      t.match(await page.textContent('#outcome'), /Settled — payment complete/);
+      t.match(await page.getAttribute('#outcome', 'class'), /success/);
+      t.match(await page.textContent('#status'), /Settled/);
+      t.ok(await page.isEnabled('#pay'), 'another payment can start');
+      t.ok(await page.isHidden('#error'));
+      t.match(await page.textContent('#app-step'), /Flinks Pay app: \w+/, 'the app events reached the page');
+      t.ok(paths.some((path) => /^\/checkout\/[^/]+\/events$/.test(path)), 'followed the event stream');
+      t.notOk(paths.some((path) => /^\/checkout\/[^/]+$/.test(path)), 'no polling while the stream works');
+      t.same([...pageErrors, ...cspViolations], [], 'no script errors or CSP violations');
+    });
+  });
+
+  t.test('when the event stream fails, polling still reaches the outcome', async (t) => {
+    const breakStream = (page: Page) => page.route(/\/checkout\/[^/]+\/events$/, (route) => route.abort());
+    await withPage(t, browser, 'demo-polling-settled', async ({ page, pageErrors, cspViolations }) => {
+      await page.goto(baseUrl);
+      const polled = page.waitForRequest((request) => /\/checkout\/[^/]+$/.test(new URL(request.url()).pathname));
+      await payInPopup(page, '#approve');
+      await polled;
+      await outcome(page, 'Settled');
+      t.same([...pageErrors, ...cspViolations], [], 'no script errors or CSP violations');
+    }, breakStream);
+  });
+
+  t.test('declining ends in Declined', async (t) => {
+    await withPage(t, browser, 'demo-decline-declined', async ({ page, pageErrors, cspViolations }) => {
+      await page.goto(baseUrl);
+      await payInPopup(page, '#decline');
+      await outcome(page, 'Declined');
+      t.match(await page.getAttribute('#outcome', 'class'), /failure/);
+      t.same([...pageErrors, ...cspViolations], [], 'no script errors or CSP violations');
+    });
+  });
+
+  t.test('cancelling ends in Cancelled', async (t) => {
+    await withPage(t, browser, 'demo-cancel-cancelled', async ({ page, pageErrors, cspViolations }) => {
+      await page.goto(baseUrl);
+      await payInPopup(page, '#cancel');
+      await outcome(page, 'Cancelled');
+      t.same([...pageErrors, ...cspViolations], [], 'no script errors or CSP violations');
+    });
+  });
+
+  t.test('a blocked popup falls back to the iframe', async (t) => {
+    // What a popup blocker does: window.open answers null.
+    const blockPopups = (page: Page) => page.addInitScript({ content: 'window.open = () => null;' });
+    await withPage(t, browser, 'demo-iframe-settled', async ({ page, pageErrors, cspViolations }) => {
+      await page.goto(baseUrl);
+      await page.click('#pay');
+      await page.waitForSelector('#flinks-frame', { state: 'visible' });
+      const frame = page.frame({ url: /\/sandbox\/app\// }) ?? (await (await page.$('#flinks-frame'))?.contentFrame());
+      if (!frame) throw new Error('the iframe has no frame');
+      await decide(frame, '#approve');
+      await outcome(page, 'Settled');
+      t.ok(await page.isHidden('#flinks-frame'), 'the app is put away once the payment is final');
+      t.same([...pageErrors, ...cspViolations], [], 'no script errors or CSP violations');
+    }, blockPopups);
+  });
+
+  t.test('a refused checkout shows the problem detail and opens nothing', async (t) => {
+    await withPage(t, browser, 'demo-invalid-email', async ({ page, pageErrors, cspViolations }) => {
+      await page.goto(baseUrl);
+      await page.fill('#email', 'not-an-email');
+      await page.click('#pay');
+      await page.locator('#error', { hasText: 'customer.email' }).waitFor({ state: 'visible' });
+      t.ok(await page.isHidden('#outcome'));
+      t.ok(await page.isEnabled('#pay'), 'the shopper can correct and retry');
+      t.same(page.context().pages().length, 1, 'the popup opened for the click was closed again');
+      t.same([...pageErrors, ...cspViolations], [], 'no script errors or CSP violations');
+    });
+  });
+});

@@ -1,0 +1,45 @@
+import t from 'tap';
+import { launchBrowser, startService, withPage } from './harness.js';
+
+/** A session straight from the sandbox API, without the payment request the app page needs. */
+async function sessionWithoutPaymentRequest(baseUrl: string): Promise<string> {
+  const api = `${baseUrl}/sandbox/api/v1`;
+  const authorized = await fetch(`${api}/authorize`, {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${Buffer.from('sandbox:sandbox').toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: 'grant_type=client_credentials',
+  });
+  const { access_token: token } = (await authorized.json()) as { access_token: string };
+  const initiated = await fetch(`${api}/sessions/initiate`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      amount: 10.5,
+      firstName: 'Jane',
+      lastName: 'Doe',
+      customerEmail: 'jane@example.com',
+      referenceId: 'order-no-request',
+    }),
+  });
+  const { sessionId } = (await initiated.json()) as { sessionId: string };
+  return sessionId;
+}
+
+t.test('the sandbox app page refuses a session that has no payment request', async (t) => {
+  const browser = await launchBrowser(t);
+  const baseUrl = await startService(t);
+  const sessionId = await sessionWithoutPaymentRequest(baseUrl);
+  t.match(sessionId, /^[0-9a-f-]{36}$/i, 'the sandbox created a session');
+
+  await withPage(t, browser, 'sandbox-app-no-payment-request', async ({ page, pageErrors, cspViolations }) => {
+    const response = await page.goto(`${baseUrl}/sandbox/app/?sessionId=${sessionId}`);
+    t.equal(response?.status(), 400);
+    await page.waitForSelector('#error', { state: 'visible' });
+    t.match(await page.textContent('#error'), /payment request/i, 'the error names what is missing');
+    t.equal(await page.locator('#approve').count(), 0, 'nothing can be approved');
+    t.same([...pageErrors, ...cspViolations], [], 'no script errors or CSP violations');
+  });
+});

@@ -1,0 +1,141 @@
+import type { FastifyInstance } from 'fastify';
+import t, { type Test } from 'tap';
+import { request } from 'undici';
+import { buildTestApp, postCheckout, startSandbox, validCheckout, type RunningSandbox } from '../support/build.js';
+
+interface StatusEvent {
+  status: string;
+  final: boolean;
+  requestId: string;
+}
+
+async function listening(t: Test, env: Record<string, string> = {}) {
+  const sandbox = await startSandbox(t);
+  const app = await buildTestApp(t, sandbox, { STATUS_POLL_INTERVAL_MS: '100', ...env });
+  const url = await app.listen({ port: 0, host: '127.0.0.1' });
+  return { sandbox, app, url };
+}
+
+async function newCheckout(app: FastifyInstance): Promise<string> {
+  return (await postCheckout(app, validCheckout())).json<{ requestId: string }>().requestId;
+}
+
+/** Opens the stream and yields each SSE frame (events and comments) as it arrives. */
+async function openStream(url: string) {
+  const res = await request(url, { headers: { accept: 'text/event-stream' } });
+  const frames: string[] = [];
+  let buffer = '';
+  let notify: (() => void) | undefined;
+  const ended = (async () => {
+    for await (const chunk of res.body) {
+      buffer += (chunk as Buffer).toString('utf8');
+      const parts = buffer.split('\n\n');
+      buffer = parts.pop() ?? '';
+      frames.push(...parts);
+      notify?.();
+    }
+  })();
+  const statuses = () =>
+    frames
+      .filter((frame) => frame.includes('event: status'))
+      .map((frame) => JSON.parse(/^data: (.*)$/m.exec(frame)?.[1] ?? '{}') as StatusEvent);
+  async function waitFor(predicate: () => boolean): Promise<void> {
+    while (!predicate()) await new Promise<void>((resolve) => (notify = resolve));
+  }
+  /** Hangs up, as a browser tab closing would. */
+  async function hangUp(): Promise<void> {
+    res.body.destroy();
+    await ended.catch(() => undefined);
+  }
+  return { res, frames, statuses, ended, waitFor, hangUp };
+}
+
+function statusCalls(sandbox: RunningSandbox) {
+  return sandbox.control.calls.filter((call) => call.step === 'status').length;
+}
+
+t.test('GET /checkout/{id}/events sends the status at once, on every change, and ends at a final status', async (t) => {
+  const { app, sandbox, url } = await listening(t);
+  const requestId = await newCheckout(app);
+  const stream = await openStream(`${url}/checkout/${requestId}/events`);
+  t.equal(stream.res.statusCode, 200);
+  t.match(stream.res.headers['content-type'], /^text\/event-stream/);
+  t.ok(stream.res.headers['x-request-id']);
+  await stream.waitFor(() => stream.statuses().length === 1);
+  sandbox.control.setStatus(requestId, 'Processing');
+  await stream.waitFor(() => stream.statuses().length === 2);
+  sandbox.control.setStatus(requestId, 'Accepted');
+  await stream.waitFor(() => stream.statuses().length === 3);
+  sandbox.control.setStatus(requestId, 'Settled');
+  await stream.ended;
+  t.same(
+    stream.statuses().map((event) => [event.status, event.final]),
+    [['Initiated', false], ['Processing', false], ['Accepted', false], ['Settled', true]],
+  );
+  t.equal(stream.statuses()[0]?.requestId, requestId);
+});
+
+t.test('100 clients following one checkout cause one upstream poll per interval', async (t) => {
+  const { app, sandbox, url } = await listening(t, { STATUS_POLL_INTERVAL_MS: '200' });
+  const requestId = await newCheckout(app);
+  sandbox.control.reset();
+  const opened = Date.now();
+  const streams = await Promise.all(Array.from({ length: 100 }, () => openStream(`${url}/checkout/${requestId}/events`)));
+  await Promise.all(streams.map((s) => s.waitFor(() => s.statuses().length === 1)));
+  const intervals = Math.floor((Date.now() - opened) / 200);
+  t.ok(statusCalls(sandbox) <= 1 + intervals, `one read opened the watch for all 100 clients (${statusCalls(sandbox)} reads in ${intervals} intervals)`);
+  await sandbox.control.waitForCall('status', 6);
+  sandbox.control.setStatus(requestId, 'Declined');
+  await Promise.all(streams.map((s) => s.ended));
+  const polls = sandbox.control.calls.filter((call) => call.step === 'status');
+  t.ok(polls.length >= 6 && polls.length <= 8, `${polls.length} status calls in all`);
+  for (const s of streams) t.same(s.statuses().map((e) => e.status), ['Initiated', 'Declined']);
+});
+
+t.test('GET /checkout/{id}/events answers 404 problem+json for an unknown checkout, without a stream', async (t) => {
+  const { url } = await listening(t);
+  const res = await request(`${url}/checkout/00000000-0000-4000-8000-000000000000/events`);
+  t.equal(res.statusCode, 404);
+  t.match(res.headers['content-type'], /^application\/problem\+json/);
+  t.match(await res.body.json(), { status: 404, title: 'Checkout not found' });
+});
+
+t.test('GET /checkout/{id}/events on a final checkout sends one event and ends', async (t) => {
+  const { app, sandbox, url } = await listening(t);
+  const requestId = await newCheckout(app);
+  sandbox.control.setStatus(requestId, 'Expired');
+  const stream = await openStream(`${url}/checkout/${requestId}/events`);
+  await stream.ended;
+  t.same(stream.statuses().map((e) => e.status), ['Expired']);
+});
+
+t.test('GET /checkout/{id}/events sends heartbeats while nothing changes', async (t) => {
+  const { app, url } = await listening(t, { SSE_HEARTBEAT_MS: '1000' });
+  const requestId = await newCheckout(app);
+  const stream = await openStream(`${url}/checkout/${requestId}/events`);
+  await stream.waitFor(() => stream.frames.some((frame) => frame.startsWith(':')));
+  t.pass('a comment frame arrived');
+  await stream.hangUp();
+});
+
+t.test('closing the server ends open streams promptly', async (t) => {
+  const { app, url } = await listening(t);
+  const requestId = await newCheckout(app);
+  const stream = await openStream(`${url}/checkout/${requestId}/events`);
+  await stream.waitFor(() => stream.statuses().length === 1);
+  const started = Date.now();
+  await app.close();
+  await stream.ended;
+  t.ok(Date.now() - started < 2000, 'close() did not wait for the stream');
+});
+
+t.test('too many followed checkouts answer 503 with Retry-After', async (t) => {
+  const { app, url } = await listening(t, { MAX_WATCHED_CHECKOUTS: '1' });
+  const first = await openStream(`${url}/checkout/${await newCheckout(app)}/events`);
+  await first.waitFor(() => first.statuses().length === 1);
+  const res = await request(`${url}/checkout/${await newCheckout(app)}/events`);
+  t.equal(res.statusCode, 503);
+  t.match(res.headers['retry-after'], /^\d+$/);
+  t.match(await res.body.json(), { status: 503 });
+  await first.hangUp();
+});

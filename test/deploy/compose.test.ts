@@ -1,0 +1,111 @@
+import t from 'tap';
+import { loadConfig } from '../../src/config/config.js';
+import {
+  asArray,
+  asObject,
+  composeEnvFiles,
+  containerEnv,
+  loadYamlDocument,
+  mergeComposeService,
+  parseEnvFile,
+  readRepoFile,
+  REQUIRED_IN_PRODUCTION,
+  SCHEMA_VARS,
+} from './helpers.js';
+
+const base = loadYamlDocument('docker-compose.yml');
+const flinks = loadYamlDocument('docker-compose.flinks.yml');
+const services = asObject(asObject(base.toJS()).services);
+const service = (name: string) => asObject(services[name]);
+
+/** The standalone simulator's own env schema lives in its entry file; these are its keys. */
+function sandboxEntryReads(name: string): boolean {
+  return new RegExp(`^\\s*${name}\\s*:`, 'm').test(readRepoFile('src/sandbox/standalone.ts'));
+}
+
+function unknownVars(env: Record<string, string>): string[] {
+  return Object.keys(env).filter((name) => !SCHEMA_VARS.has(name));
+}
+
+t.test('docker-compose.yml runs the BFF twice behind a load balancer, with Redis and the sandbox', (t) => {
+  t.strictSame(Object.keys(services).sort(), ['bff', 'lb', 'redis', 'sandbox']);
+  t.equal(asObject(service('bff').deploy).replicas, 2, 'two BFF replicas');
+  t.notOk(service('bff').ports, 'replicas publish no host port; only the load balancer does');
+  t.ok(service('bff').build, 'the BFF image is built from this repository');
+  t.match(asArray(service('lb').ports), [/^"?3000:80"?$/], 'the API is on localhost:3000');
+  for (const [name, definition] of Object.entries(services)) {
+    const spec = asObject(definition);
+    t.ok(asObject(spec.healthcheck).test, `${name} has a health check`);
+    t.match(spec.restart, /^(unless-stopped|always|on-failure)/, `${name} restarts`);
+  }
+  t.match(asObject(service('bff').healthcheck).test, ['CMD', 'node', '-e', /\/health'/]);
+  t.end();
+});
+
+t.test('every variable the compose file sets for the BFF is a documented setting, and production can start', (t) => {
+  const env = containerEnv(service('bff'));
+  t.strictSame(unknownVars(env), [], 'variables the BFF would ignore (missing from EnvSchema)');
+  t.equal(env.NODE_ENV, 'production');
+  for (const name of REQUIRED_IN_PRODUCTION) t.ok(env[name], `${name} is set`);
+  const config = loadConfig(env);
+  t.match(config.flinks, { mode: 'remote', baseUrl: /^http:\/\/sandbox:\d+$/ });
+  t.equal(config.trustProxy, true, 'behind nginx, client addresses come from X-Forwarded-For');
+  t.match(env.REDIS_URL, /^redis:\/\/redis:6379(\/\d+)?$/, 'the replicas share the redis service');
+  t.end();
+});
+
+t.test('the sandbox container gets only its own settings, and its ports line up with FLINKS_*', (t) => {
+  const sandboxEnv = containerEnv(service('sandbox'));
+  for (const name of Object.keys(sandboxEnv)) {
+    t.ok(sandboxEntryReads(name), `${name} is read by src/sandbox/standalone.ts`);
+  }
+  t.match(service('sandbox').command, ['node', 'dist/sandbox/standalone.js']);
+  t.equal(sandboxEnv.HOST, '0.0.0.0', 'reachable from the other containers');
+  const port = sandboxEnv.SANDBOX_PORT ?? '';
+  const bffEnv = containerEnv(service('bff'));
+  t.equal(bffEnv.FLINKS_BASE_URL, `http://sandbox:${port}`, 'the BFF calls the sandbox on the compose network');
+  t.equal(bffEnv.FLINKS_APP_URL, `http://localhost:${port}`, 'the browser opens the app on the published port');
+  t.match(asArray(service('sandbox').ports), [`${port}:${port}`]);
+  t.match(asObject(service('sandbox').healthcheck).test, ['CMD', 'node', '-e', new RegExp(`:${port}/`)]);
+  t.match(service('bff').depends_on, { sandbox: { condition: 'service_healthy' }, redis: { condition: 'service_healthy' } });
+  t.end();
+});
+
+t.test('the load balancer config sends every request to the bff replicas, SSE unbuffered', (t) => {
+  const volumes = asArray(service('lb').volumes).map(String);
+  const mount = volumes.find((volume) => volume.includes('/etc/nginx/conf.d/default.conf'));
+  t.ok(mount, 'nginx.conf is mounted');
+  const file = (mount ?? '').split(':')[0]?.replace(/^\.\//, '') ?? '';
+  const nginx = readRepoFile(file);
+  const port = containerEnv(service('bff')).PORT ?? '3000';
+  t.match(nginx, new RegExp(`server bff:${port} resolve;`), 'every replica of the bff service, re-resolved');
+  t.match(nginx, /proxy_set_header X-Forwarded-For \$remote_addr;/, 'X-Forwarded-For is overwritten, not appended to');
+  t.match(nginx, /location ~ \^\/checkout\/\[\^\/\]\+\/events\$ \{[^}]*proxy_buffering off;/);
+  t.notMatch(nginx, /^\s*proxy_next_upstream[^;]*non_idempotent/m, 'a POST is never repeated on another replica');
+  t.end();
+});
+
+t.test('docker-compose.flinks.yml swaps the sandbox for real Flinks, credentials from .env.flinks', (t) => {
+  const merged = mergeComposeService(base, flinks, 'bff');
+  t.strictSame(composeEnvFiles(merged.env_file), ['.env.flinks']);
+  t.match(readRepoFile('.gitignore'), /^\.env\.flinks$/m, '.env.flinks is never committed');
+  t.notMatch(readRepoFile('.dockerignore'), /^!\.env/m, 'nor copied into the image');
+
+  const template = parseEnvFile(readRepoFile('.env.flinks.example'));
+  t.strictSame(unknownVars(template), [], 'the template only sets documented variables');
+  const env = containerEnv(merged, { '.env.flinks': '.env.flinks.example' });
+  t.strictSame(unknownVars(env), []);
+  for (const name of REQUIRED_IN_PRODUCTION) {
+    t.equal(env[name], template[name], `${name} comes from .env.flinks, not from the sandbox wiring`);
+  }
+  t.equal(env.FLINKS_APP_URL, template.FLINKS_APP_URL, 'no launch URL can point at the local sandbox');
+  t.match(loadConfig(env), {
+    flinks: { mode: 'remote', baseUrl: template.FLINKS_BASE_URL },
+    demoPage: false,
+    events: { pollIntervalMs: 30_000 },
+  }, 'no sandbox-only setting is left over');
+
+  t.strictSame(Object.keys(asObject(merged.depends_on)), ['redis'], 'the BFF no longer waits for the sandbox');
+  t.strictSame(asObject(asObject(asObject(flinks.toJS()).services).sandbox).profiles, ['sandbox'], 'which is not started');
+  t.end();
+});

@@ -1,0 +1,142 @@
+import { existsSync, readdirSync } from 'node:fs';
+import t from 'tap';
+import { asArray, asObject, loadManifests, loadYamlDocument, readRepoFile, repoPath, SCHEMA_VARS } from './helpers.js';
+
+const readme = readRepoFile('README.md');
+
+/** The text of a `## ` section, up to the next `## ` heading. */
+function section(title: string): string {
+  const start = readme.indexOf(`\n## ${title}\n`);
+  if (start < 0) return '';
+  const end = readme.indexOf('\n## ', start + 1);
+  return readme.slice(start, end < 0 ? undefined : end);
+}
+
+/** Variable names in the first cell of the configuration table's rows ("`A` / `B`" lists two). */
+function configurationTableVars(): string[] {
+  const lines = section('Configuration').split('\n');
+  const header = lines.findIndex((line) => /^\|\s*variable\s*\|/.test(line));
+  const names: string[] = [];
+  for (const line of lines.slice(header + 2)) {
+    if (!line.startsWith('|')) break;
+    const firstCell = line.split('|')[1] ?? '';
+    for (const part of firstCell.split('/')) {
+      const match = /^\s*`([A-Z][A-Z0-9_]*)`\s*$/.exec(part);
+      if (!match?.[1]) throw new Error(`unexpected first cell in the configuration table: ${firstCell}`);
+      names.push(match[1]);
+    }
+  }
+  return names;
+}
+
+/** [status, problem type suffix] of every 5xx the service's own code can answer with. */
+function serverErrorCodes(): [string, string][] {
+  const found = new Map<string, string>();
+  const files = readdirSync(repoPath('src'), { recursive: true, encoding: 'utf8' }).filter(
+    (path) => path.endsWith('.ts') && !/^(sandbox|demo)\//.test(path),
+  );
+  for (const path of files) {
+    const text = readRepoFile(`src/${path}`);
+    for (const match of text.matchAll(/readonly status = (5\d\d);\s*readonly code = '([a-z-]+)'/g)) {
+      found.set(`${match[2]}`, `${match[1]}`);
+    }
+    for (const match of text.matchAll(/code: '([a-z-]+)',\s*status: (5\d\d)/g)) found.set(`${match[1]}`, `${match[2]}`);
+  }
+  return [...found].map(([code, status]) => [status, code]);
+}
+
+t.test('the configuration table lists exactly the variables of the config schema', (t) => {
+  const documented = configurationTableVars();
+  t.ok(documented.length > 0, 'the table was found');
+  t.strictSame(
+    documented.filter((name, index) => documented.indexOf(name) !== index),
+    [],
+    'no variable is listed twice',
+  );
+  t.strictSame(
+    [...SCHEMA_VARS].filter((name) => !documented.includes(name)),
+    [],
+    'in EnvSchema but not in the README table (document them under "## Configuration")',
+  );
+  t.strictSame(
+    documented.filter((name) => !SCHEMA_VARS.has(name)),
+    [],
+    'in the README table but not in EnvSchema',
+  );
+  t.end();
+});
+
+t.test('the architecture section draws browser, BFF, Flinks and Redis in Mermaid', (t) => {
+  const mermaid = /```mermaid\n([\s\S]*?)```/.exec(section('Architecture'))?.[1] ?? '';
+  t.match(mermaid, /^flowchart /);
+  for (const box of ['Browser', 'BFF', 'Flinks Pay API', 'Redis', 'sandbox']) t.match(mermaid, box);
+  t.end();
+});
+
+t.test('the deployment section documents the build command and every deployment file', (t) => {
+  const deployment = section('Deployment');
+  t.match(deployment, '```sh\ndocker build -t flinks-pay-bff .\n```');
+  for (const heading of ['Container image', 'docker compose', 'Kubernetes', 'Scaling out', 'Behind a TLS-terminating proxy']) {
+    t.match(deployment, new RegExp(`\\n### ${heading}`), heading);
+  }
+  t.match(section('Deployment'), /TRUST_PROXY=true/);
+  for (const [, link] of deployment.matchAll(/\]\(([^)#]+)\)/g)) {
+    t.ok(existsSync(repoPath(link ?? '')), `${link ?? ''} exists`);
+  }
+  for (const file of readdirSync(repoPath('deploy/kubernetes'))) {
+    t.match(deployment, `| \`${file}\` |`, `the Kubernetes table describes ${file}`);
+  }
+  t.end();
+});
+
+t.test('the numbers in the deployment section are the ones in the files', (t) => {
+  const deployment = section('Deployment');
+  const compose = asObject(loadYamlDocument('docker-compose.yml').toJS());
+  const replicas = asObject(asObject(asObject(compose.services).bff).deploy).replicas;
+  t.match(deployment, `| \`bff\` | this repository (\`flinks-pay-bff:local\`) | ${String(replicas)} replicas`);
+
+  const manifests = loadManifests().map(({ manifest }) => manifest);
+  const hpa = asObject(manifests.find((m) => m.kind === 'HorizontalPodAutoscaler')?.spec);
+  const cpu = asObject(asObject(asObject(asArray(hpa.metrics)[0]).resource).target).averageUtilization;
+  t.match(deployment, `${String(hpa.minReplicas)} to ${String(hpa.maxReplicas)} pods at ${String(cpu)} % CPU`);
+
+  const pod = asObject(asObject(asObject(manifests.find((m) => m.kind === 'Deployment')?.spec).template).spec);
+  const resources = asObject(asObject(asArray(pod.containers)[0]).resources);
+  const [requests, limits] = [asObject(resources.requests), asObject(resources.limits)];
+  const mi = (value: unknown) => String(value).replace(/Mi$/, ' Mi');
+  t.match(
+    deployment,
+    `requests ${String(requests.cpu)} CPU / ${mi(requests.memory)}, limits ${String(limits.cpu)} CPU / ${mi(limits.memory)}`,
+  );
+  t.match(deployment, `a ${String(pod.terminationGracePeriodSeconds)} s grace period`);
+  t.end();
+});
+
+t.test('logs and metrics name the fields operators search by', (t) => {
+  const logs = section('Logs and metrics');
+  for (const field of ['requestId', 'upstream.step', '.status', '.durationMs', 'GET /metrics', 'Prometheus']) {
+    t.match(logs, field);
+  }
+  t.end();
+});
+
+t.test('the runbook has an entry for every 5xx the service can answer with', (t) => {
+  const runbook = section('Operations runbook');
+  const headings = runbook.split('\n').filter((line) => line.startsWith('### '));
+  const openapi = JSON.parse(readRepoFile('openapi/openapi.json')) as { paths: Record<string, Record<string, { responses?: object }>> };
+  const documented = new Set(
+    Object.values(openapi.paths).flatMap((operations) =>
+      Object.values(operations).flatMap((operation) => Object.keys(operation.responses ?? {})),
+    ),
+  );
+  const statuses = [...documented].filter((status) => status.startsWith('5')).sort();
+  t.ok(statuses.length >= 4, `the OpenAPI document declares ${statuses.join(', ')}`);
+  for (const status of statuses) {
+    t.ok(headings.some((heading) => heading.startsWith(`### ${status} `)), `a runbook entry for ${status}`);
+  }
+  for (const [status, code] of serverErrorCodes()) {
+    const heading = headings.find((line) => line.startsWith(`### ${status} `)) ?? '';
+    t.match(heading, code, `problem type ${code} (${status}) is covered`);
+  }
+  t.end();
+});

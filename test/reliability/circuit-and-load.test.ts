@@ -1,0 +1,70 @@
+import t from 'tap';
+import { postCheckout, setUp, validCheckout } from '../support/build.js';
+
+async function untilStatus(app: Parameters<typeof postCheckout>[0], wanted: number) {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const res = await postCheckout(app, validCheckout());
+    if (res.statusCode === wanted || Date.now() > deadline) return res;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+t.test('the circuit opens after repeated upstream failures, answers 503 at once, then probes and closes', async (t) => {
+  const { app, control } = await setUp(t, { CIRCUIT_FAILURE_THRESHOLD: '3', CIRCUIT_HALF_OPEN_MS: '300' });
+  control.inject('authorize', { kind: 'status', status: 500 }, 3);
+  for (let i = 0; i < 3; i++) t.equal((await postCheckout(app, validCheckout())).statusCode, 502, `failure ${i + 1}`);
+  control.reset();
+  const open = await postCheckout(app, validCheckout());
+  t.equal(open.statusCode, 503);
+  t.match(open.headers['content-type'], /^application\/problem\+json/);
+  t.equal(open.headers['retry-after'], '1');
+  t.match(open.json(), { status: 503, detail: /paused/ });
+  t.equal(control.calls.length, 0, 'nothing reaches Flinks while the circuit is open');
+  const closed = await untilStatus(app, 201);
+  t.equal(closed.statusCode, 201, 'after the pause one probe goes through and closes the circuit');
+  t.equal((await postCheckout(app, validCheckout())).statusCode, 201);
+});
+
+t.test('a failed probe opens the circuit again', async (t) => {
+  const { app, control } = await setUp(t, { CIRCUIT_FAILURE_THRESHOLD: '2', CIRCUIT_HALF_OPEN_MS: '200' });
+  control.inject('authorize', { kind: 'hang' }, 3);
+  t.equal((await postCheckout(app, validCheckout())).statusCode, 504);
+  t.equal((await postCheckout(app, validCheckout())).statusCode, 504);
+  t.equal((await postCheckout(app, validCheckout())).statusCode, 503);
+  const probe = await untilStatus(app, 504);
+  t.equal(probe.statusCode, 504, 'the probe hangs too');
+  t.equal((await postCheckout(app, validCheckout())).statusCode, 503, 'open again');
+});
+
+t.test('client errors (401, 404) never open the circuit', async (t) => {
+  const { app, control } = await setUp(t, { CIRCUIT_FAILURE_THRESHOLD: '2' });
+  for (let i = 0; i < 4; i++) {
+    t.equal((await app.inject({ method: 'GET', url: `/checkout/unknown-${i}` })).statusCode, 404);
+  }
+  control.inject('initiate', { kind: 'status', status: 401 }, 4);
+  t.equal((await postCheckout(app, validCheckout())).statusCode, 502);
+  t.equal((await postCheckout(app, validCheckout())).statusCode, 502);
+  t.equal((await postCheckout(app, validCheckout())).statusCode, 201);
+});
+
+t.test('calls beyond the upstream concurrency bound and its queue are refused with 503', async (t) => {
+  const { app, control } = await setUp(t, { UPSTREAM_MAX_CONCURRENCY: '1', UPSTREAM_MAX_QUEUE: '0', UPSTREAM_TIMEOUT_MS: '2000' });
+  control.inject('authorize', { kind: 'delay', ms: 300 });
+  const first = postCheckout(app, validCheckout());
+  await control.waitForCall('authorize');
+  const refused = await postCheckout(app, validCheckout());
+  t.equal(refused.statusCode, 503);
+  t.match(refused.json(), { detail: /waiting already/ });
+  t.equal((await first).statusCode, 201);
+});
+
+t.test('under memory pressure requests are shed with 503 problem+json, /health still answers', async (t) => {
+  const { app } = await setUp(t, { MAX_HEAP_USED_MB: '16' });
+  await app.ready();
+  const shed = await untilStatus(app, 503);
+  t.equal(shed.statusCode, 503);
+  t.match(shed.headers['content-type'], /^application\/problem\+json/);
+  t.match(shed.headers['retry-after'], /^\d+$/);
+  t.equal((await app.inject({ method: 'GET', url: '/health' })).statusCode, 200);
+});

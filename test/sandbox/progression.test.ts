@@ -1,0 +1,92 @@
+import t from 'tap';
+import { isFinalStatus, PAYMENT_STATUSES } from '../../src/upstream/flinks-pay/schemas.js';
+import { statusAt, type Timeline } from '../../src/sandbox/progression.js';
+import { SANDBOX_DEFAULTS } from '../../src/sandbox/sandbox-plugin.js';
+import { startSandbox } from './helpers.js';
+
+const BANK = { institution: 'maple-leaf-bank' };
+
+void t.test('an approval moves Processing → Accepted → Processed → Settled, one step per stepMs, then stays', async (t) => {
+  const sandbox = await startSandbox(t, { stepMs: 500 });
+  const { sessionId, requestId } = await sandbox.checkout();
+  t.equal(await sandbox.statusOf(requestId), 'Initiated');
+  t.same((await sandbox.decide(sessionId, { decision: 'approve', ...BANK })).json, { status: 'Processing' });
+  const seen = [];
+  for (const advance of [499, 1, 500, 499, 1, 10_000_000]) {
+    sandbox.clock.now += advance;
+    seen.push(await sandbox.statusOf(requestId));
+  }
+  t.same(seen, ['Processing', 'Accepted', 'Processed', 'Processed', 'Settled', 'Settled']);
+});
+
+void t.test('decline and cancel are final at once and stay so', async (t) => {
+  const sandbox = await startSandbox(t);
+  const declined = await sandbox.checkout();
+  const cancelled = await sandbox.checkout();
+  await sandbox.decide(declined.sessionId, { decision: 'decline', ...BANK });
+  await sandbox.decide(cancelled.sessionId, { decision: 'cancel' });
+  sandbox.clock.now += 60 * 60 * 1000;
+  t.equal(await sandbox.statusOf(declined.requestId), 'Declined');
+  t.equal(await sandbox.statusOf(cancelled.requestId), 'Cancelled');
+});
+
+void t.test('without a decision a request is Expired after expiryMs', async (t) => {
+  const sandbox = await startSandbox(t, { expiryMs: 120_000 });
+  const { requestId } = await sandbox.checkout();
+  sandbox.clock.now += 119_999;
+  t.equal(await sandbox.statusOf(requestId), 'Initiated');
+  sandbox.clock.now += 1;
+  t.equal(await sandbox.statusOf(requestId), 'Expired');
+});
+
+void t.test('the defaults: 1 s per step, 15 min to expiry', async (t) => {
+  t.equal(SANDBOX_DEFAULTS.stepMs, 1000);
+  t.equal(SANDBOX_DEFAULTS.expiryMs, 900_000);
+  const sandbox = await startSandbox(t);
+  const approved = await sandbox.checkout();
+  const idle = await sandbox.checkout();
+  await sandbox.decide(approved.sessionId, { decision: 'approve', ...BANK });
+  sandbox.clock.now += 3000;
+  t.equal(await sandbox.statusOf(approved.requestId), 'Settled');
+  t.equal(await sandbox.statusOf(idle.requestId), 'Initiated');
+  sandbox.clock.now += 900_000 - 3000;
+  t.equal(await sandbox.statusOf(idle.requestId), 'Expired');
+});
+
+void t.test('an approval can finish after the expiry time: only undecided requests expire', async (t) => {
+  const sandbox = await startSandbox(t, { stepMs: 60_000, expiryMs: 100_000 });
+  const { sessionId, requestId } = await sandbox.checkout();
+  sandbox.clock.now += 99_999;
+  await sandbox.decide(sessionId, { decision: 'approve', ...BANK });
+  sandbox.clock.now += 120_000;
+  t.equal(await sandbox.statusOf(requestId), 'Processed');
+});
+
+void t.test('control.setStatus overrides the computed status from then on', async (t) => {
+  const sandbox = await startSandbox(t);
+  const { sessionId, requestId } = await sandbox.checkout();
+  sandbox.control.setStatus(requestId, 'Accepted');
+  sandbox.clock.now += 60 * 60 * 1000;
+  t.equal(await sandbox.statusOf(requestId), 'Accepted', 'does not expire');
+  t.equal((await sandbox.decide(sessionId, { decision: 'approve', ...BANK })).status, 409, 'no longer Initiated');
+});
+
+void t.test('every path ends in a final status and every status it passes through is documented', (t) => {
+  const base = { createdAt: 0, expiresAfterMs: 10 };
+  const timelines: [string, Timeline][] = [
+    ['approve', { ...base, approvalOutcome: 'Settled', decision: { kind: 'approve', at: 5 } }],
+    ['approve, declined by the bank', { ...base, approvalOutcome: 'Declined', decision: { kind: 'approve', at: 5 } }],
+    ['approve, name mismatch', { ...base, approvalOutcome: 'Failed', decision: { kind: 'approve', at: 5 } }],
+    ['decline', { ...base, approvalOutcome: 'Settled', decision: { kind: 'decline', at: 5 } }],
+    ['cancel', { ...base, approvalOutcome: 'Settled', decision: { kind: 'cancel', at: 5 } }],
+    ['no decision', { ...base, approvalOutcome: 'Settled' }],
+  ];
+  for (const [name, timeline] of timelines) {
+    const path = [0, 5, 6, 7, 8, 9, 10, 100].map((now) => statusAt(timeline, now, 1));
+    t.ok(path.every((status) => PAYMENT_STATUSES.includes(status)), `${name}: documented statuses`);
+    t.ok(isFinalStatus(path.at(-1) ?? 'Initiated'), `${name}: ends final (${path.at(-1) ?? ''})`);
+    const firstFinal = path.findIndex(isFinalStatus);
+    t.ok(path.slice(firstFinal).every((status) => status === path.at(-1)), `${name}: a final status never changes`);
+  }
+  t.end();
+});
