@@ -2,7 +2,7 @@ import { fastifySSE } from '@fastify/sse';
 import type { FastifyPluginAsyncZod } from '@fastify/type-provider-zod';
 import fp from 'fastify-plugin';
 import { z } from 'zod';
-import { CheckoutNotFoundError } from '../errors/app-errors.js';
+import { CheckoutNotFoundError, NotAcceptableError } from '../errors/app-errors.js';
 import { ProblemSchema } from '../errors/problem.js';
 import { CheckoutParamsSchema } from './schemas.js';
 import type { StatusWatcher } from './status-watcher.js';
@@ -19,6 +19,19 @@ const EventStreamSchema = z
       'comment lines as heartbeats; the stream ends after a final status.',
   );
 
+const EVENT_STREAM = 'text/event-stream';
+
+/** Whether an Accept header admits an event stream (absent, a wildcard, or the type with q > 0). */
+function acceptsEventStream(accept: string | undefined): boolean {
+  if (!accept) return true;
+  return accept.split(',').some((range) => {
+    const [type = '', ...params] = range.split(';').map((part) => part.trim().toLowerCase());
+    const quality = params.find((param) => param.startsWith('q='));
+    const refused = quality !== undefined && Number(quality.slice(2)) === 0;
+    return !refused && (type === EVENT_STREAM || type === 'text/*' || type === '*/*');
+  });
+}
+
 /** Server-Sent Events: the checkout's status now and on every change, until it is final. */
 export const eventsRoute: FastifyPluginAsyncZod<EventsRouteOptions> = async (app, { watcher, heartbeatMs }) => {
   // The package's typed named export is the bare plugin; it must share this context with the route.
@@ -31,6 +44,10 @@ export const eventsRoute: FastifyPluginAsyncZod<EventsRouteOptions> = async (app
 
   app.get('/checkout/:requestId/events', {
     sse: 'only',
+    // Refused here, before the SSE plugin's own 406, so the answer is problem+json like every error.
+    preHandler: (request, _reply, done) => {
+      done(acceptsEventStream(request.headers.accept) ? undefined : new NotAcceptableError(EVENT_STREAM));
+    },
     schema: {
       summary: 'Follow a checkout as Server-Sent Events',
       description:
@@ -38,7 +55,7 @@ export const eventsRoute: FastifyPluginAsyncZod<EventsRouteOptions> = async (app
         '(problem+json) before the stream starts and count against the per-client 404 limit.',
       tags: ['checkout'],
       params: CheckoutParamsSchema,
-      produces: ['text/event-stream'],
+      produces: [EVENT_STREAM],
       response: {
         200: EventStreamSchema,
         400: ProblemSchema,

@@ -18,6 +18,7 @@ export type ProblemCode =
   | 'idempotency-mismatch'
   | 'idempotency-unavailable'
   | 'upstream-unavailable'
+  | 'not-acceptable'
   | 'internal-error';
 
 export abstract class AppError extends Error {
@@ -130,5 +131,13 @@ export class UpstreamUnavailableError extends AppError {
   constructor(retryAfterSeconds: number, options?: ErrorOptions) {
     super(`Flinks Pay is failing repeatedly; calls to it are paused. Retry in ${retryAfterSeconds} s.`, options);
     this.headers = { 'retry-after': String(retryAfterSeconds) };
+  }
+}
+
+export class NotAcceptableError extends AppError {
+  readonly status = 406;
+  readonly code = 'not-acceptable';
+  constructor(produces: string) {
+    super(`This endpoint only produces ${produces}; send Accept: ${produces}.`);
   }
 }

@@ -40,6 +40,7 @@ const TITLES: Readonly<Record<ProblemCode, string>> = {
   'idempotency-mismatch': 'Idempotency key reused',
   'idempotency-unavailable': 'Service unavailable',
   'upstream-unavailable': 'Service unavailable',
+  'not-acceptable': 'Not acceptable',
   'internal-error': 'Internal server error',
 };
 

@@ -139,3 +139,12 @@ t.test('too many followed checkouts answer 503 with Retry-After', async (t) => {
   t.match(await res.body.json(), { status: 503 });
   await first.hangUp();
 });
+
+t.test('GET /checkout/{id}/events answers 406 problem+json to a client that refuses event streams', async (t) => {
+  const { app, url } = await listening(t);
+  const requestId = await newCheckout(app);
+  const res = await request(`${url}/checkout/${requestId}/events`, { headers: { accept: 'application/json' } });
+  t.equal(res.statusCode, 406);
+  t.match(res.headers['content-type'], /^application\/problem\+json/);
+  t.match(await res.body.json(), { status: 406 });
+});

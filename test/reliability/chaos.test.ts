@@ -65,12 +65,12 @@ t.test(`chaos: ${CHECKOUTS} concurrent keyed checkouts against a failing upstrea
 
   const random = seeded(20261125);
   const steps: SandboxStep[] = ['authorize', 'initiate', 'paymentrequest'];
-  let injected = 0;
+  const planned = new Map<SandboxStep, SandboxFault[]>(steps.map((step) => [step, []]));
   sandbox.control.reset();
   for (let i = 0; i < CALLS_PER_STEP; i++) {
     for (const step of steps) {
       const fault = chaoticFault(random);
-      if (fault.kind !== 'delay' || fault.ms > 0) injected++;
+      planned.get(step)?.push(fault);
       sandbox.control.inject(step, fault);
     }
   }
@@ -100,6 +100,10 @@ t.test(`chaos: ${CHECKOUTS} concurrent keyed checkouts against a failing upstrea
     initiatesPerReference.set(referenceId, (initiatesPerReference.get(referenceId) ?? 0) + 1);
   }
   const duplicates = [...initiatesPerReference.values()].filter((count) => count > 1).length;
+  // Faults are consumed in call order, so the first count(step) planned faults are the ones served.
+  const served = steps.flatMap((step) => (planned.get(step) ?? []).slice(0, sandbox.control.count(step)));
+  const failuresInjected = served.filter((fault) => fault.kind !== 'delay').length;
+  const spikesInjected = served.filter((fault) => fault.kind === 'delay' && fault.ms > 0).length;
   const upstreamCalls = sandbox.control.calls.length;
 
   t.same(unclean, [], 'every answer is a 201, a 409 while in flight, or a clean problem+json 5xx');
@@ -111,7 +115,7 @@ t.test(`chaos: ${CHECKOUTS} concurrent keyed checkouts against a failing upstrea
   t.ok(after - baseline < 30, `heap returns to baseline: ${baseline.toFixed(1)} MB → ${after.toFixed(1)} MB`);
   t.comment(
     `chaos: ${CHECKOUTS} checkouts, ${[...outcomes.values()].reduce((a, b) => a + b, 0)} requests in ${seconds.toFixed(1)} s, ` +
-      `${upstreamCalls} upstream calls, ${injected} faults queued, outcomes ${JSON.stringify(Object.fromEntries(outcomes))}, ` +
+      `${upstreamCalls} upstream calls, ${failuresInjected} failures and ${spikesInjected} latency spikes injected, outcomes ${JSON.stringify(Object.fromEntries(outcomes))}, ` +
       `duplicates ${duplicates}, heap ${baseline.toFixed(1)} → ${after.toFixed(1)} MB`,
   );
 
