@@ -1,6 +1,7 @@
 import t from 'tap';
 import type { Test } from 'tap';
-import { ConfigError, loadConfig, type Config } from '../src/config/config.js';
+import { readFile } from 'node:fs/promises';
+import { ConfigError, EnvSchema, loadConfig, type Config } from '../src/config/config.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -230,4 +231,10 @@ t.test('loadConfig freezes nested settings too', (t) => {
 t.test('loadConfig refuses a FLINKS_BASE_URL with a query or fragment', (t) => {
   t.match(configError(t, remoteEnv({ FLINKS_BASE_URL: 'https://api.flinks.test/v1?x=1#f' })), /FLINKS_BASE_URL: expected a URL without query/);
   t.end();
+});
+
+t.test('.env.example lists every variable of the config schema, and nothing else', async (t) => {
+  const text = await readFile(new URL('../.env.example', import.meta.url), 'utf8');
+  const listed = [...text.matchAll(/^#? ?([A-Z][A-Z0-9_]+)=/gm)].map((match) => match[1]);
+  t.same([...new Set(listed)].sort(), Object.keys(EnvSchema.shape).sort());
 });
