@@ -31,9 +31,6 @@ export function testEnv(sandbox: RunningSandbox, env: Record<string, string> = {
     FLINKS_USERNAME: 'sandbox',
     FLINKS_PASSWORD: 'sandbox',
     UPSTREAM_TIMEOUT_MS: '1000',
-    // Exact upstream call sequences are asserted; prefetch and caching have tests of their own.
-    TOKEN_PREFETCH: 'false',
-    STATUS_CACHE_MS: '0',
     ...env,
   };
 }
