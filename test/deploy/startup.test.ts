@@ -1,30 +1,14 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { copyFileSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { request } from 'undici';
 import { validCheckout } from '../support/build.js';
-import { BFF_LISTENING, startProcess } from '../support/process.js';
+import { BFF_LISTENING, runCommand as run, startProcess } from '../support/process.js';
 import { repoPath } from './helpers.js';
 
 // Compiling the whole service takes a while on a busy machine (tsc type-checks as it emits).
 t.setTimeout(180_000);
-
-async function run(command: string, args: string[], env: Record<string, string> = {}) {
-  const child = spawn(command, args, {
-    cwd: repoPath(''),
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const [code] = (await once(child, 'exit')) as [number | null];
-  return { code, stdout, stderr };
-}
 
 t.test('`npm start` in production without Flinks credentials exits 1 with the one-line config error', async (t) => {
   const result = await run('npm', ['run', '--silent', 'start'], {

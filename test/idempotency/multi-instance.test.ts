@@ -5,21 +5,12 @@ import { createServer } from 'node:net';
 import t, { type Test } from 'tap';
 import { request } from 'undici';
 import { startSandbox, validCheckout, type RunningSandbox } from '../support/build.js';
-import { BFF_LISTENING, startProcess } from '../support/process.js';
+import { BFF_LISTENING, bffProcessEnv, startProcess } from '../support/process.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 function bffEnv(sandbox: RunningSandbox, env: Record<string, string>) {
-  return {
-    HOST: '127.0.0.1',
-    PORT: '0',
-    LOG_LEVEL: 'info',
-    FLINKS_BASE_URL: sandbox.url,
-    FLINKS_USERNAME: 'sandbox',
-    FLINKS_PASSWORD: 'sandbox',
-    UPSTREAM_TIMEOUT_MS: '3000',
-    ...env,
-  };
+  return bffProcessEnv(sandbox.url, { UPSTREAM_TIMEOUT_MS: '3000', ...env });
 }
 
 async function post(url: string, headers: Record<string, string> = {}, body: unknown = validCheckout()) {

@@ -1,27 +1,14 @@
 import t from 'tap';
 import { Agent, request } from 'undici';
 import { startSandbox, validCheckout } from '../support/build.js';
-import { BFF_LISTENING, startProcess } from '../support/process.js';
+import { BFF_LISTENING, bffProcessEnv, startProcess } from '../support/process.js';
 
 const IN_FLIGHT = 50;
 
 t.test(`SIGTERM under load: all ${IN_FLIGHT} in-flight checkouts complete, new connections are refused, exit 0`, async (t) => {
   const sandbox = await startSandbox(t);
   sandbox.control.inject('paymentrequest', { kind: 'delay', ms: 500 }, IN_FLIGHT);
-  const bff = await startProcess(
-    t,
-    'src/server.ts',
-    {
-      HOST: '127.0.0.1',
-      PORT: '0',
-      LOG_LEVEL: 'info',
-      FLINKS_BASE_URL: sandbox.url,
-      FLINKS_USERNAME: 'sandbox',
-      FLINKS_PASSWORD: 'sandbox',
-      RATE_LIMIT_MAX: '1000',
-    },
-    BFF_LISTENING,
-  );
+  const bff = await startProcess(t, 'src/server.ts', bffProcessEnv(sandbox.url, { RATE_LIMIT_MAX: '1000' }), BFF_LISTENING);
   const client = new Agent({ connections: IN_FLIGHT });
   t.teardown(() => client.close());
   const inFlight = Array.from({ length: IN_FLIGHT }, async () => {

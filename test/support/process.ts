@@ -57,9 +57,9 @@ export async function startProcess(
   return { child, url, output: () => output, exited };
 }
 
-/** Runs an entry file to completion (for start-up failures). */
-export async function runToExit(entry: string, env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+/** Runs a command to completion and collects its output (cwd: the project root). */
+export async function runCommand(command: string, args: string[], env: Record<string, string> = {}) {
+  const child = spawn(command, args, {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -69,6 +69,24 @@ export async function runToExit(entry: string, env: Record<string, string>) {
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const [code] = (await once(child, 'exit')) as [number | null];
   return { code, stdout, stderr };
+}
+
+/** Runs a TypeScript entry file to completion (for start-up failures). */
+export function runToExit(entry: string, env: Record<string, string>) {
+  return runCommand(process.execPath, ['--import', 'tsx', entry], env);
+}
+
+/** Environment of a BFF process on a free local port, pointed at a simulator by URL. */
+export function bffProcessEnv(flinksUrl: string, env: Record<string, string> = {}): Record<string, string> {
+  return {
+    HOST: '127.0.0.1',
+    PORT: '0',
+    LOG_LEVEL: 'info',
+    FLINKS_BASE_URL: flinksUrl,
+    FLINKS_USERNAME: 'sandbox',
+    FLINKS_PASSWORD: 'sandbox',
+    ...env,
+  };
 }
 
 export const BFF_LISTENING = /"address":"(http:\/\/[^"]+)"[^\n]*checkout BFF listening/;
