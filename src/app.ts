@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import {
   serializerCompiler,
@@ -23,6 +24,9 @@ import { metricsPlugin } from './observability/metrics-plugin.js';
 import { SANDBOX_CREDENTIALS } from './sandbox/credentials.js';
 import { embeddedSandboxPlugin, SANDBOX_PREFIX } from './sandbox/mount.js';
 import type { SandboxPluginOptions } from './sandbox/sandbox-plugin.js';
+import { createIntentKeys } from './intent/keys.js';
+import { mintIntent } from './intent/mint.js';
+import { createIntentVerifier } from './intent/verifier.js';
 import { httpSecurityPlugin } from './security/http-security.js';
 import { rateLimitPlugin } from './security/rate-limit.js';
 import { createSharedState } from './store/shared-state.js';
@@ -130,11 +134,21 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
       ...(shared.redis ? { Redis: () => shared.store.isHealthy() } : {}),
     },
   });
+  const now = deps.now ?? Date.now;
+  const intentKeys = config.intentKeys ? createIntentKeys(config.intentKeys) : undefined;
+  if (intentKeys) {
+    app.addHook('onReady', () => {
+      void intentKeys.warmUp((error: unknown) => {
+        app.log.warn({ err: error }, 'the intent key set is not reachable yet; fetched again on the first intent');
+      });
+    });
+  }
   await app.register(checkoutModule, {
     flinks,
     store: shared.store,
     resolveAppUrl: createAppUrlResolver(flinksConfig, config.port),
-    now: deps.now ?? Date.now,
+    intentVerifier: intentKeys ? createIntentVerifier(intentKeys, now) : undefined,
+    now,
     settings: {
       upstreamTimeoutMs: config.upstream.timeoutMs,
       tokenPrefetch: config.tokenPrefetch,
@@ -143,6 +157,14 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     },
   });
   // The demo merchant page: always beside the sandbox; with real Flinks only when asked for.
-  if (isSandbox || config.demoPage) await app.register(demoRoutes);
+  if (isSandbox || config.demoPage) {
+    // The demo's stand-in merchant backend signs any amount: never where real money may move.
+    const secret = config.intentKeys?.mode === 'secret' && config.nodeEnv !== 'production' ? config.intentKeys.secret : undefined;
+    if (secret !== undefined && !isSandbox) app.log.warn('the demo page signs intents for any amount (POST /demo/intent)');
+    await app.register(demoRoutes, {
+      signing: intentKeys !== undefined,
+      mint: secret === undefined ? undefined : (amount) => mintIntent(secret, { amount, referenceId: `demo-${randomUUID()}` }),
+    });
+  }
   return app;
 }

@@ -29,7 +29,7 @@ t.test('the document declares every public route, its responses and problem+json
   t.equal(document.openapi, '3.1.0');
   t.same(Object.keys(document.paths).sort(), ['/checkout', '/checkout/{requestId}', '/checkout/{requestId}/events', '/health', '/ready']);
   const post = document.paths['/checkout']?.post;
-  t.same(Object.keys(post?.responses ?? {}).sort(), ['201', '400', '409', '413', '415', '422', '429', '500', '502', '503', '504']);
+  t.same(Object.keys(post?.responses ?? {}).sort(), ['201', '400', '401', '409', '413', '415', '422', '429', '500', '502', '503', '504']);
   for (const [path, operations] of Object.entries(document.paths)) {
     for (const [method, operation] of Object.entries(operations)) {
       for (const [status, response] of Object.entries(operation.responses)) {

@@ -1,6 +1,8 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { createCheckoutIdempotency } from '../idempotency/checkout-idempotency.js';
 import { createIdempotencyStore } from '../idempotency/idempotency-store.js';
+import { createCheckoutInputResolver } from '../intent/checkout-input.js';
+import type { IntentVerifier } from '../intent/verifier.js';
 import type { SharedStore } from '../store/shared-store.js';
 import type { FlinksPayClient } from '../upstream/flinks-pay/client.js';
 import { createCheckoutRecords } from './checkout-records.js';
@@ -16,6 +18,8 @@ export interface CheckoutModuleOptions {
   flinks: FlinksPayClient;
   store: SharedStore;
   resolveAppUrl: (request: FastifyRequest) => string;
+  /** Present when signing is configured: amounts then come only from verified intents. */
+  intentVerifier?: IntentVerifier;
   now: () => number;
   settings: {
     upstreamTimeoutMs: number;
@@ -72,6 +76,7 @@ export const checkoutModule: FastifyPluginAsync<CheckoutModuleOptions> = async (
     readStatus: statuses.read,
     idempotency,
     resolveAppUrl: options.resolveAppUrl,
+    resolveInput: createCheckoutInputResolver(options.intentVerifier),
   });
   await app.register(eventsRoute, {
     heartbeatMs: settings.events.heartbeatMs,

@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { CheckoutNotFoundError } from '../errors/app-errors.js';
 import { ProblemSchema } from '../errors/problem.js';
 import { IDEMPOTENCY_HEADER, type CheckoutIdempotency } from '../idempotency/checkout-idempotency.js';
+import type { CheckoutInputResolver } from '../intent/checkout-input.js';
 import type { CallContext } from '../upstream/flinks-pay/client.js';
 import {
   CheckoutCreatedSchema,
@@ -19,6 +20,8 @@ export interface CheckoutRoutesOptions {
   readStatus: StatusRead;
   idempotency: CheckoutIdempotency;
   resolveAppUrl: (request: FastifyRequest) => string;
+  /** Settles where the amount comes from (body or signed intent) before anything is claimed or sent. */
+  resolveInput: CheckoutInputResolver;
 }
 
 function contextOf(request: FastifyRequest): CallContext {
@@ -27,7 +30,7 @@ function contextOf(request: FastifyRequest): CallContext {
 
 export const checkoutRoutes: FastifyPluginAsyncZod<CheckoutRoutesOptions> = (
   app,
-  { service, readStatus, idempotency, resolveAppUrl },
+  { service, readStatus, idempotency, resolveAppUrl, resolveInput },
 ) => {
   app.post('/checkout', {
     config: { rateLimit: {} },
@@ -43,13 +46,16 @@ export const checkoutRoutes: FastifyPluginAsyncZod<CheckoutRoutesOptions> = (
       summary: 'Start a checkout',
       description:
         'Calls Flinks Pay authorize → sessions/initiate → paymentrequests and returns the URL of the Flinks Pay app ' +
-        'for the shopper. Credentials and tokens never leave the server.',
+        'for the shopper. Credentials and tokens never leave the server. Where the service verifies signed intents, ' +
+        'the amount must come in `intent` (signed by the merchant\'s backend): a body `amount` is then a 400 and an ' +
+        'invalid intent a 401, and nothing reaches Flinks.',
       tags: ['checkout'],
       headers: CheckoutHeadersSchema,
       body: CheckoutRequestSchema,
       response: {
         201: CheckoutCreatedSchema,
         400: ProblemSchema,
+        401: ProblemSchema,
         409: ProblemSchema,
         413: ProblemSchema,
         415: ProblemSchema,
@@ -62,9 +68,12 @@ export const checkoutRoutes: FastifyPluginAsyncZod<CheckoutRoutesOptions> = (
       },
     },
     handler: async (request, reply) => {
-      const key = request.headers[IDEMPOTENCY_HEADER];
-      if (key !== undefined && (await idempotency.begin(request, reply, key))) return reply;
-      const created = await service.createCheckout(contextOf(request), request.body, resolveAppUrl(request));
+      const { input, intentId } = await resolveInput(request.body);
+      // An intent's jti is its checkout's key: however often it is sent, to whichever instance, one payment.
+      const key = intentId === undefined ? request.headers[IDEMPOTENCY_HEADER] : `intent:${intentId}`;
+      const source = intentId === undefined ? 'header' : 'intent';
+      if (key !== undefined && (await idempotency.begin(request, reply, key, source))) return reply;
+      const created = await service.createCheckout(contextOf(request), input, resolveAppUrl(request));
       return reply.code(201).header('location', `/checkout/${created.requestId}`).send(created);
     },
   });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MAX_AMOUNT, parseCadAmount } from '../money/cad-amount.js';
+import { MAX_AMOUNT, parseCadAmount, type CanonicalAmount } from '../money/cad-amount.js';
 import { PaymentStatusSchema, REQUEST_ID_PATTERN } from '../upstream/flinks-pay/schemas.js';
 
 const AMOUNT_MESSAGES = {
@@ -8,14 +8,17 @@ const AMOUNT_MESSAGES = {
   'too-large': `must be at most ${MAX_AMOUNT}`,
 } as const;
 
+/** The CAD amount rules as a zod transform, shared by the body `amount` and an intent's `amount` claim. */
+export function toCanonicalAmount(value: string | number, ctx: z.RefinementCtx): CanonicalAmount {
+  const parsed = parseCadAmount(value);
+  if (parsed.ok) return parsed.amount;
+  ctx.addIssue({ code: 'custom', message: AMOUNT_MESSAGES[parsed.problem] });
+  return z.NEVER;
+}
+
 export const AmountSchema = z
   .union([z.string(), z.number()])
-  .transform((value, ctx) => {
-    const parsed = parseCadAmount(value);
-    if (parsed.ok) return parsed.amount;
-    ctx.addIssue({ code: 'custom', message: AMOUNT_MESSAGES[parsed.problem] });
-    return z.NEVER;
-  })
+  .transform(toCanonicalAmount)
   .describe(
     `Amount to collect in Canadian dollars (not cents): > 0, at most 2 decimals, at most ${MAX_AMOUNT}. ` +
       'A string ("25.50") or a JSON number (25.5); it reaches Flinks exactly as given.',
@@ -37,13 +40,46 @@ export const ReferenceIdSchema = z
   .regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 characters of A-Z, a-z, 0-9, ".", "_" or "-"')
   .describe('Your order id, echoed in statuses and in the Flinks reconciliation report. A UUID is generated when absent.');
 
+/** Longer than any intent a merchant needs (a few hundred bytes), far below the body limit. */
+const MAX_INTENT_LENGTH = 4096;
+
+export const IntentTokenSchema = z
+  .string()
+  .min(1)
+  .max(MAX_INTENT_LENGTH)
+  .describe(
+    "A checkout intent signed by the merchant's backend: a compact JWS (HS256 with the shared secret, or a key of the " +
+      'configured key set) whose claims `amount`, `referenceId`, `exp` (at most 15 min ahead) and `jti` fix the ' +
+      'checkout. Send it instead of `amount` and `referenceId`. Required when the service verifies intents; a second ' +
+      'checkout with the same `jti` replays the first one.',
+  );
+
+/** Exactly one way to state the amount: in the body, or signed inside an intent that also carries the referenceId. */
+function checkAmountSource(body: { amount?: unknown; intent?: unknown; referenceId?: unknown }, ctx: z.RefinementCtx): void {
+  if (body.intent === undefined) {
+    if (body.amount === undefined) ctx.addIssue({ code: 'custom', path: ['amount'], message: 'is required (or send a signed intent)' });
+    return;
+  }
+  for (const field of ['amount', 'referenceId'] as const) {
+    if (body[field] !== undefined) {
+      ctx.addIssue({ code: 'custom', path: [field], message: `must not be sent with an intent: the intent carries the ${field}` });
+    }
+  }
+}
+
 export const CheckoutRequestSchema = z
   .strictObject({
-    amount: AmountSchema,
+    amount: AmountSchema.optional(),
+    intent: IntentTokenSchema.optional(),
     customer: CustomerSchema,
     referenceId: ReferenceIdSchema.optional(),
   })
-  .meta({ id: 'CheckoutRequest' });
+  .superRefine(checkAmountSource)
+  .meta({
+    id: 'CheckoutRequest',
+    description:
+      'Either `amount` (with an optional `referenceId`), or a signed `intent` that carries both; never both ways at once.',
+  });
 export type CheckoutRequest = z.infer<typeof CheckoutRequestSchema>;
 
 export const CheckoutHeadersSchema = z.object({
@@ -53,7 +89,8 @@ export const CheckoutHeadersSchema = z.object({
     .optional()
     .describe(
       'Makes retries safe: the same key with the same body returns the first response (no second payment); ' +
-        'with another body 422; while the first is still running 409. Kept 24 h. Use a fresh UUID per checkout.',
+        'with another body 422; while the first is still running 409. Kept 24 h. Use a fresh UUID per checkout. ' +
+        "With an `intent` the intent's `jti` is the key and this header is not used.",
     ),
 });
 

@@ -3,6 +3,7 @@ import { CheckoutNotFoundError, UpstreamRejectedError } from '../errors/app-erro
 import type { AccessToken, CallContext, FlinksPayClient } from '../upstream/flinks-pay/client.js';
 import { isFinalStatus } from '../upstream/flinks-pay/schemas.js';
 import type { CheckoutRecords } from './checkout-records.js';
+import type { CanonicalAmount } from '../money/cad-amount.js';
 import type { CheckoutCreated, CheckoutRequest, CheckoutStatus } from './schemas.js';
 import type { StatusTokenSource } from './status-token.js';
 import type { TokenPool } from './token-pool.js';
@@ -14,6 +15,9 @@ export interface CheckoutServiceDeps {
   records: CheckoutRecords;
   statusTokens: StatusTokenSource;
 }
+
+/** What a checkout is made of once its amount's source is settled: the body, or a verified intent. */
+export type CheckoutInput = Pick<CheckoutRequest, 'customer' | 'referenceId'> & { amount: CanonicalAmount };
 
 export type CheckoutService = ReturnType<typeof createCheckoutService>;
 
@@ -42,7 +46,7 @@ export function createCheckoutService({ flinks, tokens, records, statusTokens }:
      * authorize → sessions/initiate → paymentrequests, strictly in that order, and the URL the
      * shopper opens. Every call uses the token of this checkout only (Flinks: one token, one session).
      */
-    async createCheckout(ctx: CallContext, input: CheckoutRequest, appUrl: string): Promise<CheckoutCreated> {
+    async createCheckout(ctx: CallContext, input: CheckoutInput, appUrl: string): Promise<CheckoutCreated> {
       const referenceId = input.referenceId ?? randomUUID();
       const { firstName, middleName, lastName, email } = input.customer;
       const token = await tokens.take(ctx);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isLongEnoughSecret, SECRET_TOO_SHORT } from '../intent/secret.js';
 import { parseDuration } from './duration.js';
 
 /** Blank values count as unset, so `PORT=` in an env file means the default. */
@@ -123,6 +124,14 @@ export const EnvSchema = z
       z.string().regex(/^[A-Za-z0-9:._-]{1,64}$/, 'expected 1-64 characters of A-Z a-z 0-9 : . _ -').default('flinks-bff:'),
     ),
     DEMO_PAGE: booleanFlag,
+    // Signed checkout intents: one trust anchor, a shared HS256 secret or a key set (see README).
+    CHECKOUT_SIGNING_SECRET: z.preprocess(emptyAsUndefined, z.string().refine(isLongEnoughSecret, SECRET_TOO_SHORT).optional()),
+    CHECKOUT_JWKS_URL: z.preprocess(
+      emptyAsUndefined,
+      z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).optional(),
+    ),
+    CHECKOUT_JWKS_TIMEOUT_MS: integer(100, 60_000, 5000),
+    CHECKOUT_JWKS_COOLDOWN_MS: integer(0, 3_600_000, 30_000),
   });
 
 /**
@@ -140,6 +149,12 @@ function dependentSettingProblems(env: Record<string, string | undefined>): stri
       if (!isSet(key)) problems.push(`${key}: required when FLINKS_BASE_URL is set`);
     }
   }
+  if (isSet('CHECKOUT_SIGNING_SECRET') && isSet('CHECKOUT_JWKS_URL')) {
+    problems.push('CHECKOUT_SIGNING_SECRET, CHECKOUT_JWKS_URL: set one of them, not both (one trust anchor for intents)');
+  }
+  if (env.NODE_ENV === 'production' && /^http:/i.test(env.CHECKOUT_JWKS_URL?.trim() ?? '')) {
+    problems.push('CHECKOUT_JWKS_URL: must be https when NODE_ENV=production (whoever can alter the key set can sign any amount)');
+  }
   return problems;
 }
 
@@ -148,6 +163,11 @@ type Env = z.infer<typeof EnvSchema>;
 export type FlinksConfig =
   | { mode: 'remote'; baseUrl: string; appUrl: string; username: string; password: string; instance?: string }
   | { mode: 'sandbox'; appUrl?: string; instance?: string };
+
+/** Where the keys that verify signed checkout intents come from; absent: unsigned amounts are accepted. */
+export type IntentKeysConfig =
+  | { mode: 'secret'; secret: string }
+  | { mode: 'jwks'; url: string; timeoutMs: number; cooldownMs: number };
 
 export type Config = Readonly<ReturnType<typeof toConfig>>;
 
@@ -225,5 +245,19 @@ function toConfig(env: Env) {
     sandbox: { stepMs: env.SANDBOX_STEP_MS, expiryMs: env.SANDBOX_EXPIRY_MS },
     redis: env.REDIS_URL ? { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX } : undefined,
     demoPage: env.DEMO_PAGE,
+    intentKeys: intentKeysOf(env),
   };
+}
+
+function intentKeysOf(env: Env): IntentKeysConfig | undefined {
+  if (env.CHECKOUT_SIGNING_SECRET) return { mode: 'secret', secret: env.CHECKOUT_SIGNING_SECRET };
+  if (env.CHECKOUT_JWKS_URL) {
+    return {
+      mode: 'jwks',
+      url: env.CHECKOUT_JWKS_URL,
+      timeoutMs: env.CHECKOUT_JWKS_TIMEOUT_MS,
+      cooldownMs: env.CHECKOUT_JWKS_COOLDOWN_MS,
+    };
+  }
+  return undefined;
 }

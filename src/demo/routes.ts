@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { FastifyPluginAsync } from 'fastify';
+import { demoIntentRoutes, type DemoIntentOptions } from './intent-routes.js';
 
 /*
  * The demo merchant page: static files read once at registration and served from memory. Three
@@ -19,7 +20,7 @@ const FILES = [
   { url: `${DEMO_ASSET_PREFIX}/demo.css`, file: 'demo.css', type: 'text/css; charset=utf-8' },
 ] as const;
 
-export const demoRoutes: FastifyPluginAsync = async (app) => {
+export const demoRoutes: FastifyPluginAsync<DemoIntentOptions> = async (app, options) => {
   for (const { url, file, type } of FILES) {
     const body = await readFile(new URL(file, PUBLIC_DIR));
     app.get(url, { schema: { hide: true } }, (_request, reply) =>
@@ -27,4 +28,5 @@ export const demoRoutes: FastifyPluginAsync = async (app) => {
       reply.type(type).header('cache-control', 'no-cache').send(body),
     );
   }
+  await app.register(demoIntentRoutes, options);
 };

@@ -19,6 +19,8 @@ export type ProblemCode =
   | 'idempotency-unavailable'
   | 'upstream-unavailable'
   | 'not-acceptable'
+  | 'invalid-intent'
+  | 'intent-keys-unavailable'
   | 'internal-error';
 
 export abstract class AppError extends Error {
@@ -100,16 +102,16 @@ export class IdempotencyInFlightError extends AppError {
   readonly status = 409;
   readonly code = 'idempotency-in-flight';
   override readonly headers = { 'retry-after': '1' };
-  constructor() {
-    super('A request with this Idempotency-Key is still being processed; retry in a moment to get its result.');
+  constructor(detail = 'A request with this Idempotency-Key is still being processed; retry in a moment to get its result.') {
+    super(detail);
   }
 }
 
 export class IdempotencyMismatchError extends AppError {
   readonly status = 422;
   readonly code = 'idempotency-mismatch';
-  constructor() {
-    super('This Idempotency-Key was already used with a different request body; use a new key for a new checkout.');
+  constructor(detail = 'This Idempotency-Key was already used with a different request body; use a new key for a new checkout.') {
+    super(detail);
   }
 }
 
@@ -139,5 +141,44 @@ export class NotAcceptableError extends AppError {
   readonly code = 'not-acceptable';
   constructor(produces: string) {
     super(`This endpoint only produces ${produces}; send Accept: ${produces}.`);
+  }
+}
+
+/** A well-formed body refused by a rule its schema cannot know (e.g. whether signing is configured). */
+export class InputRefusedError extends AppError {
+  readonly status = 400;
+  readonly code = 'validation-failed';
+  constructor(
+    detail: string,
+    readonly errors: readonly { path: string; message: string }[],
+  ) {
+    super(detail);
+  }
+}
+
+/** Why a checkout intent was refused; logged with the error, never more than the detail is shown. */
+export type IntentProblem = 'malformed' | 'algorithm' | 'unknown-key' | 'signature' | 'claims' | 'expired' | 'not-yet-valid' | 'lifetime';
+
+/** A checkout intent that cannot be trusted: malformed, wrongly signed, outside its lifetime or missing claims. */
+export class InvalidIntentError extends AppError {
+  readonly status = 401;
+  readonly code = 'invalid-intent';
+  // RFC 9110 wants a challenge with every 401; this custom scheme never opens a browser login prompt.
+  override readonly headers = { 'www-authenticate': 'CheckoutIntent realm="checkout"' };
+  constructor(
+    readonly reason: IntentProblem,
+    detail: string,
+  ) {
+    super(`The intent is not valid: ${detail} Ask the merchant's backend for a new one.`);
+  }
+}
+
+/** The key set of CHECKOUT_JWKS_URL cannot be fetched, so no intent can be checked: our outage, not the client's. */
+export class IntentKeysUnavailableError extends AppError {
+  readonly status = 503;
+  readonly code = 'intent-keys-unavailable';
+  override readonly headers = { 'retry-after': '5' };
+  constructor(options?: ErrorOptions) {
+    super('The keys that verify checkout intents cannot be fetched right now; retry shortly with the same intent.', options);
   }
 }

@@ -1,7 +1,7 @@
 import { hasZodFastifySchemaValidationErrors } from '@fastify/type-provider-zod';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { AppError, type ProblemCode } from './app-errors.js';
+import { AppError, InputRefusedError, type ProblemCode } from './app-errors.js';
 import { buildProblem, PROBLEM_CONTENT_TYPE, type FieldError } from './problem.js';
 
 /** Fastify's own client errors, with the problem code each one becomes. */
@@ -60,7 +60,12 @@ function handleError(error: FastifyError, request: FastifyRequest, reply: Fastif
     const logLevel = error.status >= 500 ? 'error' : 'info';
     request.log[logLevel]({ err: error, problem: error.code }, error.message);
     reply.headers(error.headers);
-    return sendProblem(request, reply, { code: error.code, status: error.status, detail: error.message });
+    return sendProblem(request, reply, {
+      code: error.code,
+      status: error.status,
+      detail: error.message,
+      ...(error instanceof InputRefusedError ? { errors: [...error.errors] } : {}),
+    });
   }
   const known = FASTIFY_CLIENT_ERRORS[error.code];
   const status = error.statusCode ?? 500;

@@ -41,6 +41,8 @@ const TITLES: Readonly<Record<ProblemCode, string>> = {
   'idempotency-unavailable': 'Service unavailable',
   'upstream-unavailable': 'Service unavailable',
   'not-acceptable': 'Not acceptable',
+  'invalid-intent': 'Invalid checkout intent',
+  'intent-keys-unavailable': 'Service unavailable',
   'internal-error': 'Internal server error',
 };
 

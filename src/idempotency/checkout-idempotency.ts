@@ -12,6 +12,12 @@ import { fingerprintOf, type IdempotencyStore, type StoredResponse } from './ide
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
 export const REPLAYED_HEADER = 'idempotent-replayed';
 
+/** What the key came from: the Idempotency-Key header, or the jti of a signed intent (`intent:<jti>`). */
+export type IdempotencySource = 'header' | 'intent';
+
+const INTENT_IN_FLIGHT = 'A checkout with this intent is still being processed; retry in a moment to get its result.';
+const INTENT_REUSED = 'This intent (its jti) was already used for a different checkout; each checkout needs a new intent.';
+
 interface Claim {
   key: string;
   fingerprint: string;
@@ -30,7 +36,7 @@ export function createCheckoutIdempotency(store: IdempotencyStore, onReplay: () 
 
   return {
     /** Claims the key, or sends the stored response and returns true when this is a replay. */
-    async begin(request: FastifyRequest, reply: FastifyReply, key: string): Promise<boolean> {
+    async begin(request: FastifyRequest, reply: FastifyReply, key: string, source: IdempotencySource = 'header'): Promise<boolean> {
       const fingerprint = fingerprintOf(request.body);
       let outcome;
       try {
@@ -39,8 +45,9 @@ export function createCheckoutIdempotency(store: IdempotencyStore, onReplay: () 
         if (error instanceof StoreUnavailableError) throw new IdempotencyUnavailableError({ cause: error });
         throw error;
       }
-      if (outcome.kind === 'in-flight') throw new IdempotencyInFlightError();
-      if (outcome.kind === 'mismatch') throw new IdempotencyMismatchError();
+      const isIntent = source === 'intent';
+      if (outcome.kind === 'in-flight') throw new IdempotencyInFlightError(isIntent ? INTENT_IN_FLIGHT : undefined);
+      if (outcome.kind === 'mismatch') throw new IdempotencyMismatchError(isIntent ? INTENT_REUSED : undefined);
       if (outcome.kind === 'replay') {
         onReplay();
         sendStored(reply, outcome.response);

@@ -1,18 +1,33 @@
 // Reference integration of the Flinks Pay checkout BFF: POST /checkout, open launchUrl, follow the
-// status to a final one. The four functions below are the part to copy; the rest wires this page.
+// status to a final one. The functions below are the part to copy; the rest wires this page.
 
 const POLL_INTERVAL_MS = 2000;
 
-/** Starts a checkout. Resolves to { requestId, launchUrl }; rejects with the problem's detail. */
-async function startCheckout(order) {
-  const response = await fetch('/checkout', {
+/** POSTs JSON; resolves to the parsed answer, rejects with the problem's detail. */
+async function postJson(path, body) {
+  const response = await fetch(path, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(order),
+    body: JSON.stringify(body),
   });
-  const body = await response.json().catch(() => ({}));
-  if (!response.ok) throw new Error(body.detail ?? `Checkout failed (HTTP ${response.status}).`);
-  return body;
+  const answer = await response.json().catch(() => ({}));
+  if (!response.ok) throw new Error(answer.detail ?? `${path} failed (HTTP ${response.status}).`);
+  return answer;
+}
+
+/** Starts a checkout. Resolves to { requestId, launchUrl }; rejects with the problem's detail. */
+function startCheckout(order) {
+  return postJson('/checkout', order);
+}
+
+/**
+ * With signing on, the amount must be signed by the merchant's backend: get an intent from it and
+ * send that instead of amount. Your backend knows the cart; this page's stand-in, /demo/intent,
+ * signs what it is sent and exists only for the demo.
+ */
+async function withIntent({ amount, ...order }) {
+  const { intent } = await postJson('/demo/intent', { amount });
+  return { ...order, intent };
 }
 
 /**
@@ -95,6 +110,11 @@ const OUTCOMES = {
 
 const $ = (selector) => document.querySelector(selector);
 
+// Whether POST /checkout wants signed intents, asked once when the page loads.
+const demoConfig = fetch('/demo/config')
+  .then((response) => response.json())
+  .catch(() => ({ signing: false }));
+
 function show(selector, text, className) {
   const element = $(selector);
   element.textContent = text;
@@ -119,7 +139,8 @@ async function onPay(event) {
   // the window now and point it at the app once the URL is known. null means it was blocked.
   const popup = window.open('', 'flinks-pay', 'popup,width=480,height=720');
   try {
-    const { requestId, launchUrl } = await startCheckout(readOrder());
+    const order = (await demoConfig).signing ? await withIntent(readOrder()) : readOrder();
+    const { requestId, launchUrl } = await startCheckout(order);
     const closeApp = openFlinksApp(launchUrl, popup, $('#flinks-frame'));
     const stopListening = listenToFlinksApp(launchUrl, (step) => show('#app-step', `Flinks Pay app: ${step}`));
     show('#status', 'Status: Initiated — complete the payment in the Flinks Pay window.');

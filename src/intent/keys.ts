@@ -1,0 +1,57 @@
+import { createRemoteJWKSet, errors, type JWTVerifyGetKey } from 'jose';
+import type { IntentKeysConfig } from '../config/config.js';
+import { IntentKeysUnavailableError } from '../errors/app-errors.js';
+import { secretKey } from './secret.js';
+
+/*
+ * Algorithms are pinned per key source, so the token's own `alg` header never chooses how it is
+ * checked: HS256 only against the shared secret; only asymmetric algorithms against a key set, so
+ * a public key of the set can never serve as an HMAC secret (the classic RS256→HS256 confusion),
+ * and `none` is accepted nowhere.
+ */
+export const SECRET_ALGORITHMS: readonly string[] = ['HS256'];
+export const JWKS_ALGORITHMS: readonly string[] = ['RS256', 'PS256', 'ES256', 'ES384', 'EdDSA', 'Ed25519'];
+
+export interface IntentKeys {
+  algorithms: readonly string[];
+  key: Uint8Array | JWTVerifyGetKey;
+  /** Fetches the key set ahead of the first intent (no-op for a secret); never rejects. */
+  warmUp(onError: (error: unknown) => void): Promise<void>;
+}
+
+export function createIntentKeys(config: IntentKeysConfig): IntentKeys {
+  if (config.mode === 'secret') {
+    return { algorithms: SECRET_ALGORITHMS, key: secretKey(config.secret), warmUp: () => Promise.resolve() };
+  }
+  // jose caches the set (10 min), refetches at most once per cooldown when a token names an
+  // unknown kid (rotation), and bounds each fetch by the timeout; redirects are not followed.
+  const remote = createRemoteJWKSet(new URL(config.url), {
+    timeoutDuration: config.timeoutMs,
+    cooldownDuration: config.cooldownMs,
+  });
+  const key: JWTVerifyGetKey = async (header, token) => {
+    try {
+      return assertStrongKey(await remote(header, token));
+    } catch (error) {
+      // The set was read and has no (single) key for this token: the token's fault, a 401.
+      if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) throw error;
+      // The set could not be fetched or read: ours, a 503, whatever the token holds.
+      throw new IntentKeysUnavailableError({ cause: error });
+    }
+  };
+  return {
+    algorithms: JWKS_ALGORITHMS,
+    key,
+    warmUp: (onError) => remote.reload().catch(onError),
+  };
+}
+
+/** jose refuses RSA keys under 2048 bits with a TypeError; a weak key in the set is the set's fault, a 503. */
+export function assertStrongKey<T>(key: T): T {
+  const algorithm: unknown = typeof key === 'object' && key !== null ? Reflect.get(key, 'algorithm') : undefined;
+  const bits: unknown = typeof algorithm === 'object' && algorithm !== null ? Reflect.get(algorithm, 'modulusLength') : undefined;
+  if (typeof bits === 'number' && bits < 2048) {
+    throw new IntentKeysUnavailableError({ cause: new Error(`the key set holds an RSA key of ${bits} bits`) });
+  }
+  return key;
+}
