@@ -1,0 +1,25 @@
+// autocannon ships no types; this is the slice of its programmatic API the benchmark uses.
+declare module 'autocannon' {
+  import type { EventEmitter } from 'node:events';
+
+  interface Options {
+    url: string;
+    connections: number;
+    duration: number;
+    method?: 'GET' | 'POST';
+    headers?: Record<string, string>;
+    body?: string;
+  }
+
+  interface Result {
+    errors: number;
+    timeouts: number;
+    non2xx: number;
+  }
+
+  /** Emits `response` (client, statusCode, bytes, milliseconds) and resolves with the totals. */
+  type Instance = EventEmitter & PromiseLike<Result>;
+
+  function autocannon(options: Options): Instance;
+  export = autocannon;
+}

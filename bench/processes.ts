@@ -1,0 +1,120 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export interface Child {
+  process: ChildProcess;
+  url: string;
+  stop(): Promise<void>;
+}
+
+const ROOT = new URL('..', import.meta.url);
+const START_TIMEOUT_MS = 30_000;
+
+function spawnNode(args: readonly string[], env: Record<string, string>): ChildProcess {
+  const entry = args.at(-1) ?? '';
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  // Keep at most the tail of the output, for the error message if it fails; never block the pipe.
+  let tail = '';
+  const keep = (chunk: Buffer) => (tail = (tail + chunk.toString()).slice(-4000));
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  child.on('exit', (code) => {
+    if (code !== 0 && code !== null) process.stderr.write(`${entry} exited with ${code}:\n${tail}\n`);
+  });
+  return child;
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Starts the fake Flinks and resolves once it printed its address. */
+export async function startFakeFlinks(latencyMs: number): Promise<Child> {
+  const child = spawnNode(['--import', 'tsx', 'bench/fake-flinks.ts'], { FAKE_LATENCY_MS: String(latencyMs) });
+  const url = await new Promise<string>((resolve, reject) => {
+    let seen = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      seen += chunk.toString();
+      const match = /listening at (\S+)/.exec(seen);
+      if (match?.[1]) resolve(match[1]);
+    });
+    child.on('exit', () => { reject(new Error('fake Flinks exited before listening')); });
+  });
+  return { process: child, url, stop: () => stopChild(child) };
+}
+
+/** Changes the fake's latency without restarting anything. */
+export async function setFakeLatency(fakeUrl: string, latencyMs: number): Promise<void> {
+  const res = await fetch(`${fakeUrl}/_bench/latency`, { method: 'POST', body: String(latencyMs) });
+  if (!res.ok) throw new Error(`could not set the fake latency: HTTP ${res.status}`);
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  server.close();
+  if (!address || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+/**
+ * Starts the compiled BFF (`node <entry>`) and resolves once /health answers (at LOG_LEVEL=warn it
+ * prints no "listening" line).
+ */
+export async function startBff(entry: string, env: Record<string, string>, nodeArgs: readonly string[] = []): Promise<Child> {
+  const port = await freePort();
+  const child = spawnNode([...nodeArgs, entry], { ...env, PORT: String(port), HOST: '127.0.0.1' });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error('the BFF exited during start-up');
+    try {
+      if ((await fetch(`${url}/health`)).ok) break;
+    } catch {
+      if (Date.now() > deadline) {
+        child.kill('SIGKILL');
+        throw new Error('the BFF did not answer /health in time');
+      }
+    }
+    await sleep(100);
+  }
+  return { process: child, url, stop: () => stopChild(child) };
+}
+
+function procFile(pid: number | undefined, file: string): string | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    return readFileSync(`/proc/${pid}/${file}`, 'utf8');
+  } catch {
+    return undefined; // not Linux, or the process is gone
+  }
+}
+
+/** Resident set size of a process in bytes (Linux: VmRSS of /proc/<pid>/status). */
+export function rssOf(pid: number | undefined): number | undefined {
+  const match = /VmRSS:\s+(\d+) kB/.exec(procFile(pid, 'status') ?? '');
+  return match?.[1] ? Number(match[1]) * 1024 : undefined;
+}
+
+/** CPU time (user + system) a process has used so far, in ms (Linux: /proc/<pid>/stat, 100 ticks/s). */
+export function cpuMsOf(pid: number | undefined): number | undefined {
+  const stat = procFile(pid, 'stat');
+  if (stat === undefined) return undefined;
+  // Fields after the parenthesised command name; utime and stime are the 14th and 15th overall.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
