@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import { createSingleFlight } from '../lib/single-flight.js';
 import type { CallContext } from '../upstream/flinks-pay/client.js';
 import type { CheckoutStatus } from './schemas.js';
 
@@ -18,21 +19,15 @@ export type StatusRead = (ctx: CallContext, requestId: string) => Promise<Checko
  */
 export function createStatusCache(read: StatusRead, options: StatusCacheOptions) {
   const cache = new LRUCache<string, CheckoutStatus>({ max: options.maxEntries });
-  const inFlight = new Map<string, Promise<CheckoutStatus>>();
+  const shared = createSingleFlight<CheckoutStatus>();
 
   function fetchShared(ctx: CallContext, requestId: string): Promise<CheckoutStatus> {
-    let pending = inFlight.get(requestId);
-    if (!pending) {
-      pending = read(ctx, requestId)
-        .then((status) => {
-          const ttl = status.final ? options.finalTtlMs : options.ttlMs;
-          if (ttl > 0) cache.set(requestId, status, { ttl });
-          return status;
-        })
-        .finally(() => inFlight.delete(requestId));
-      inFlight.set(requestId, pending);
-    }
-    return pending;
+    return shared(requestId, async () => {
+      const status = await read(ctx, requestId);
+      const ttl = status.final ? options.finalTtlMs : options.ttlMs;
+      if (ttl > 0) cache.set(requestId, status, { ttl });
+      return status;
+    });
   }
 
   return {

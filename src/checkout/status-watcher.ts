@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import { CheckoutNotFoundError, OverloadedError } from '../errors/app-errors.js';
+import { createSingleFlight } from '../lib/single-flight.js';
 import type { CallContext } from '../upstream/flinks-pay/client.js';
 import type { CheckoutStatus } from './schemas.js';
 
@@ -63,35 +64,28 @@ export function createStatusWatcher(options: StatusWatcherOptions) {
     else schedule(requestId, watch);
   }
 
-  const opening = new Map<string, Promise<Watch | CheckoutStatus>>();
+  const opening = createSingleFlight<Watch | CheckoutStatus>();
 
   /** The live watch of a checkout, or its status when it is already final (nothing to watch). */
   function open(ctx: CallContext, requestId: string): Promise<Watch | CheckoutStatus> {
     const existing = watches.get(requestId);
     if (existing) return Promise.resolve(existing);
-    let pending = opening.get(requestId);
-    if (!pending) {
-      pending = options
-        .read(ctx, requestId)
-        .then((status) => {
-          if (status.final) return status;
-          if (watches.size >= options.maxWatched) {
-            throw new OverloadedError(5, 'Too many checkouts are being followed right now.');
-          }
-          const watchId = `watch-${randomUUID()}`;
-          const watch: Watch = {
-            listeners: new Set(),
-            last: status,
-            ctx: { log: options.log.child({ requestId: watchId }), requestId: watchId },
-          };
-          watches.set(requestId, watch);
-          schedule(requestId, watch);
-          return watch;
-        })
-        .finally(() => opening.delete(requestId));
-      opening.set(requestId, pending);
-    }
-    return pending;
+    return opening(requestId, async () => {
+      const status = await options.read(ctx, requestId);
+      if (status.final) return status;
+      if (watches.size >= options.maxWatched) {
+        throw new OverloadedError(5, 'Too many checkouts are being followed right now.');
+      }
+      const watchId = `watch-${randomUUID()}`;
+      const watch: Watch = {
+        listeners: new Set(),
+        last: status,
+        ctx: { log: options.log.child({ requestId: watchId }), requestId: watchId },
+      };
+      watches.set(requestId, watch);
+      schedule(requestId, watch);
+      return watch;
+    });
   }
 
   return {
