@@ -46,7 +46,7 @@ export const checkoutModule: FastifyPluginAsync<CheckoutModuleOptions> = async (
         (isHit ? app.metrics.tokenPoolHits : app.metrics.tokenPoolMisses).inc();
       },
     });
-    app.metrics.observeTokenPool(() => pool.stats().size);
+    app.metrics.observeTokenPool(() => pool.size);
     tokens = pool;
   }
 

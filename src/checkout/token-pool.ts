@@ -12,12 +12,6 @@ export interface TokenPoolOptions {
   onTake?: (isHit: boolean) => void;
 }
 
-export interface TokenPoolStats {
-  size: number;
-  hits: number;
-  misses: number;
-}
-
 /** Demand is measured over this window; with no checkout in it the pool empties and stays empty. */
 const DEMAND_WINDOW_MS = 10_000;
 
@@ -43,7 +37,6 @@ export function createTokenPool(options: TokenPoolOptions) {
   let lastTake = Number.NEGATIVE_INFINITY;
   let refilling = 0;
   let authorizeMs = 50;
-  const stats = { hits: 0, misses: 0 };
   const ctx: CallContext = (() => {
     const requestId = `token-prefetch-${randomUUID()}`;
     return { log: options.log.child({ requestId }), requestId };
@@ -91,20 +84,19 @@ export function createTokenPool(options: TokenPoolOptions) {
       while (pooled.length > 0) {
         const candidate = pooled.shift();
         if (candidate && isFresh(candidate.token, candidate.issuedAt, at)) {
-          stats.hits++;
           options.onTake?.(true);
           refill();
           return candidate.token;
         }
       }
-      stats.misses++;
       options.onTake?.(false);
       refill();
       return options.flinks.authorize(callCtx);
     },
 
-    stats(): TokenPoolStats {
-      return { size: pooled.length, ...stats };
+    /** Tokens held right now; hits and misses are reported through `onTake`. */
+    get size(): number {
+      return pooled.length;
     },
   };
 }
