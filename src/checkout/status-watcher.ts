@@ -111,11 +111,6 @@ export function createStatusWatcher(options: StatusWatcherOptions) {
       };
     },
 
-    /** Number of checkouts polled right now. */
-    get size(): number {
-      return watches.size;
-    },
-
     /** Ends every stream, e.g. on shutdown. */
     closeAll(): void {
       for (const [requestId, watch] of [...watches]) end(requestId, watch);
