@@ -16,6 +16,7 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY scripts/copy-assets.ts ./scripts/
 COPY src ./src
+COPY sandbox ./sandbox
 # The static files under src/ (sandbox and demo pages) end up twice: in dist/ next to the code
 # (`npm run build` copies them) and at their source paths in static/, for code that locates them
 # from the package root (`new URL('../../src/demo/public/', import.meta.url)`).
@@ -37,4 +38,4 @@ HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
 # Exec form: node is PID 1 and receives SIGTERM itself (no shell or npm in between), so the
 # graceful shutdown (drain in-flight requests, then exit 0) runs on `docker stop` and pod deletion.
 STOPSIGNAL SIGTERM
-CMD ["node", "dist/server.js"]
+CMD ["node", "dist/src/server.js"]

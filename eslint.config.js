@@ -28,14 +28,14 @@ export default tseslint.config(
   },
   {
     // The demo page's script runs in the browser, unbundled.
-    files: ['src/demo/public/**/*.js'],
+    files: ['sandbox/demo/public/**/*.js'],
     languageOptions: {
       sourceType: 'module',
       globals: { window: 'readonly', document: 'readonly', fetch: 'readonly', EventSource: 'readonly', URL: 'readonly', setTimeout: 'readonly' },
     },
   },
   {
-    files: ['src/sandbox/public/**/*.js'],
+    files: ['sandbox/public/**/*.js'],
     languageOptions: { globals: { window: 'readonly', document: 'readonly', fetch: 'readonly', EventSource: 'readonly', URL: 'readonly', URLSearchParams: 'readonly', setTimeout: 'readonly', console: 'readonly' } },
   },
 );

@@ -18,7 +18,7 @@ export async function buildBff(): Promise<string> {
   const dir = join(tmpdir(), 'flinks-pay-bff-bench');
   const outDir = join(dir, 'dist');
   mkdirSync(dir, { recursive: true });
-  // dist/app.js reads ../package.json; packages resolve through node_modules next to it.
+  // dist/src/app.js finds package.json above it; packages resolve through node_modules next to it.
   copyFileSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
   if (!existsSync(join(dir, 'node_modules'))) symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
   const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
@@ -27,9 +27,9 @@ export async function buildBff(): Promise<string> {
     await run(process.execPath, [tsc, ...args], { cwd: ROOT });
   } catch (error) {
     // A type error elsewhere in the tree still leaves runnable JavaScript behind.
-    if (!existsSync(join(outDir, 'server.js'))) throw error;
+    if (!existsSync(join(outDir, 'src', 'server.js'))) throw error;
     process.stderr.write('tsc reported errors; benchmarking the JavaScript it emitted anyway\n');
   }
   await run(process.execPath, ['--import', 'tsx', 'scripts/copy-assets.ts', outDir], { cwd: ROOT });
-  return join(outDir, 'server.js');
+  return join(outDir, 'src', 'server.js');
 }

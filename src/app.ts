@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import {
   serializerCompiler,
   validatorCompiler,
@@ -11,7 +11,7 @@ import type { Dispatcher } from 'undici';
 import { createAppUrlResolver } from './checkout/app-url.js';
 import { checkoutModule } from './checkout/checkout-module.js';
 import type { Config } from './config/config.js';
-import { demoRoutes } from './demo/routes.js';
+import { demoRoutes } from '../sandbox/demo/routes.js';
 import { swaggerPlugin } from './docs/swagger.js';
 import { errorHandlerPlugin } from './errors/error-handler.js';
 import { notFoundPlugin } from './errors/not-found.js';
@@ -21,9 +21,9 @@ import { loadSheddingPlugin } from './lifecycle/load-shedding.js';
 import { buildLoggerOptions, REQUEST_ID_HEADER, requestIdFor } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
 import { metricsPlugin } from './observability/metrics-plugin.js';
-import { SANDBOX_CREDENTIALS } from './sandbox/credentials.js';
-import { embeddedSandboxPlugin, SANDBOX_PREFIX } from './sandbox/mount.js';
-import type { SandboxPluginOptions } from './sandbox/sandbox-plugin.js';
+import { SANDBOX_CREDENTIALS } from '../sandbox/credentials.js';
+import { embeddedSandboxPlugin, SANDBOX_PREFIX } from '../sandbox/mount.js';
+import type { SandboxPluginOptions } from '../sandbox/sandbox-plugin.js';
 import { createIntentKeys } from './intent/keys.js';
 import { mintIntent } from './intent/mint.js';
 import { createIntentVerifier } from './intent/verifier.js';
@@ -31,7 +31,7 @@ import { httpSecurityPlugin } from './security/http-security.js';
 import { rateLimitPlugin } from './security/rate-limit.js';
 import { createSharedState } from './store/shared-state.js';
 import { createFlinksPayClient } from './upstream/flinks-pay/client.js';
-import { selfUrl } from './self-url.js';
+import { selfUrl } from '../sandbox/self-url.js';
 
 /** Collaborators a caller (usually a test) may replace. */
 export interface AppDeps {
@@ -47,9 +47,16 @@ export interface AppDeps {
 const READY_PROBE_TIMEOUT_MS = 2000;
 const PROBE_PATHS = new Set(['/health', '/ready']);
 
+/** The version in package.json, found above this file both in src/ (tsx) and in dist/src/ (node). */
 function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string };
-  return pkg.version ?? '0.0.0';
+  for (let dir = new URL('.', import.meta.url); ; dir = new URL('..', dir)) {
+    const candidate = new URL('package.json', dir);
+    if (existsSync(candidate)) {
+      const pkg = JSON.parse(readFileSync(candidate, 'utf8')) as { version?: string };
+      return pkg.version ?? '0.0.0';
+    }
+    if (dir.pathname === '/') return '0.0.0';
+  }
 }
 
 /** Assembles the service; never listens. */

@@ -2,7 +2,7 @@ import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config/config.js';
 import { DOCS_PREFIX } from './docs/swagger.js';
-import { SANDBOX_PREFIX } from './sandbox/mount.js';
+import { SANDBOX_PREFIX } from '../sandbox/mount.js';
 
 async function main(): Promise<void> {
   let config;

@@ -34,7 +34,7 @@ t.test('with no Flinks settings the server runs on the embedded sandbox and take
 });
 
 t.test('pointed by FLINKS_* at a standalone sandbox (npm run sandbox) the server works the same', async (t) => {
-  const sandbox = await startProcess(t, 'src/sandbox/standalone.ts', { SANDBOX_PORT: '0' }, /sandbox listening at (http:\/\/[^"\s]+)/);
+  const sandbox = await startProcess(t, 'sandbox/standalone.ts', { SANDBOX_PORT: '0' }, /sandbox listening at (http:\/\/[^"\s]+)/);
   const server = await startProcess(
     t,
     SERVER,

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { FlinksConfig } from '../config/config.js';
-import { SANDBOX_PREFIX } from '../sandbox/mount.js';
+import { SANDBOX_PREFIX } from '../../sandbox/mount.js';
 
 const PLAIN_HOST = /^(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
 

@@ -20,7 +20,7 @@ const service = (name: string) => asObject(services[name]);
 
 /** The standalone simulator's own env schema lives in its entry file; these are its keys. */
 function sandboxEntryReads(name: string): boolean {
-  return new RegExp(`^\\s*${name}\\s*:`, 'm').test(readRepoFile('src/sandbox/standalone.ts'));
+  return new RegExp(`^\\s*${name}\\s*:`, 'm').test(readRepoFile('sandbox/standalone.ts'));
 }
 
 function unknownVars(env: Record<string, string>): string[] {
@@ -57,7 +57,7 @@ t.test('every variable the compose file sets for the BFF is a documented setting
 t.test('the sandbox container gets only its own settings, and its ports line up with FLINKS_*', (t) => {
   const sandboxEnv = containerEnv(service('sandbox'));
   for (const name of Object.keys(sandboxEnv)) {
-    t.ok(sandboxEntryReads(name), `${name} is read by src/sandbox/standalone.ts`);
+    t.ok(sandboxEntryReads(name), `${name} is read by sandbox/standalone.ts`);
   }
   t.match(service('sandbox').command, ['node', 'dist/sandbox/standalone.js']);
   t.equal(sandboxEnv.HOST, '0.0.0.0', 'reachable from the other containers');

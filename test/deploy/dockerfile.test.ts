@@ -88,9 +88,9 @@ t.test('the runtime image runs node as a non-root user in production mode, with 
   t.match(runtimeText, /^HEALTHCHECK .*CMD \["node", "-e", ".*\/health'.*"\]$/m, 'probes /health with node');
 
   const cmd = runtime.find((i) => i.keyword === 'CMD')?.args ?? '';
-  t.strictSame(JSON.parse(cmd), ['node', 'dist/server.js'], 'exec form: node is PID 1 and gets SIGTERM');
+  t.strictSame(JSON.parse(cmd), ['node', 'dist/src/server.js'], 'exec form: node is PID 1 and gets SIGTERM');
   t.notOk(runtime.some((i) => i.keyword === 'ENTRYPOINT'), 'no wrapper shell or npm in front of node');
-  t.ok(existsSync(repoPath('src/server.ts')), 'dist/server.js is compiled from src/server.ts');
+  t.ok(existsSync(repoPath('src/server.ts')), 'dist/src/server.js is compiled from src/server.ts');
   t.end();
 });
 

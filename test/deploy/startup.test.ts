@@ -33,7 +33,7 @@ t.test('`npm start` in production with no Flinks settings at all names FLINKS_BA
 /*
  * What the container runs, short of a container engine: the output of the build commands laid out
  * as the image's /app (package.json, node_modules, dist/, the static files at their source paths;
- * no TypeScript sources, no tsx), started with plain node as `CMD ["node", "dist/server.js"]`.
+ * no TypeScript sources, no tsx), started with plain node as `CMD ["node", "dist/src/server.js"]`.
  */
 t.test('the compiled service starts from an image-like layout against the compiled sandbox', async (t) => {
   const app = mkdtempSync(join(tmpdir(), 'flinks-pay-image-'));
@@ -65,7 +65,7 @@ t.test('the compiled service starts from an image-like layout against the compil
   );
   const server = await startProcess(
     t,
-    join(app, 'dist/server.js'),
+    join(app, 'dist/src/server.js'),
     {
       NODE_ENV: 'production',
       HOST: '127.0.0.1',

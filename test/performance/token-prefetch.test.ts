@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import t from 'tap';
-import type { SandboxControl } from '../../src/sandbox/control.js';
+import type { SandboxControl } from '../../sandbox/control.js';
 import { buildTestApp, postCheckout, setUp, startSandbox, validCheckout } from '../support/build.js';
 
 const prefetchOn = { TOKEN_PREFETCH: 'true' };

@@ -3,7 +3,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import t from 'tap';
 import { Agent, request } from 'undici';
-import { createSandboxControl, type SandboxFault, type SandboxStep } from '../../src/sandbox/control.js';
+import { createSandboxControl, type SandboxFault, type SandboxStep } from '../../sandbox/control.js';
 import { buildTestApp, startSandbox, validCheckout } from '../support/build.js';
 
 const CHECKOUTS = 500;

@@ -1,6 +1,6 @@
 import t from 'tap';
-import { formatCad } from '../../src/sandbox/app-html.js';
-import { INSTITUTION_NAMES } from '../../src/sandbox/institutions.js';
+import { formatCad } from '../../sandbox/app-html.js';
+import { INSTITUTION_NAMES } from '../../sandbox/institutions.js';
 import { startSandbox, type Harness } from './helpers.js';
 
 const UNKNOWN_SESSION = '6c376ebd-1670-49e3-9148-26c1360f98d3';

@@ -3,8 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import t from 'tap';
 import { request } from 'undici';
-import { createSandboxControl } from '../../src/sandbox/control.js';
-import { buildSandbox } from '../../src/sandbox/sandbox-app.js';
+import { createSandboxControl } from '../../sandbox/control.js';
+import { buildSandbox } from '../../sandbox/sandbox-app.js';
 import { basic, bearer, FORM } from './helpers.js';
 
 async function listening() {

@@ -77,7 +77,7 @@ void t.test('under the BFF, the app page and its files keep the sandbox headers 
 });
 
 void t.test('npm run sandbox validates the same variables', async (t) => {
-  const bad = await runToExit('src/sandbox/standalone.ts', { SANDBOX_PORT: '0', SANDBOX_STEP_MS: 'fast' });
+  const bad = await runToExit('sandbox/standalone.ts', { SANDBOX_PORT: '0', SANDBOX_STEP_MS: 'fast' });
   t.not(bad.code, 0);
   t.match(bad.stderr, /Invalid sandbox environment: SANDBOX_STEP_MS: expected a whole number/);
 });

@@ -1,6 +1,6 @@
 import t from 'tap';
 import type { z } from 'zod';
-import type { SandboxStep } from '../../src/sandbox/control.js';
+import type { SandboxStep } from '../../sandbox/control.js';
 import {
   AuthorizeResponseSchema,
   CreatePaymentRequestResponseSchema,

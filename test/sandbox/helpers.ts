@@ -1,8 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
-import { createSandboxControl, type SandboxControl } from '../../src/sandbox/control.js';
-import { buildSandbox, type SandboxOptions } from '../../src/sandbox/sandbox-app.js';
-import { SANDBOX_CREDENTIALS } from '../../src/sandbox/credentials.js';
+import { createSandboxControl, type SandboxControl } from '../../sandbox/control.js';
+import { buildSandbox, type SandboxOptions } from '../../sandbox/sandbox-app.js';
+import { SANDBOX_CREDENTIALS } from '../../sandbox/credentials.js';
 
 /** The subset of tap's Test this helper needs, so it works with any tap version's types. */
 interface Teardownable {

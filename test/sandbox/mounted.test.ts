@@ -4,8 +4,8 @@ import Fastify from 'fastify';
 import t from 'tap';
 import { request } from 'undici';
 import { z } from 'zod';
-import { createSandboxControl } from '../../src/sandbox/control.js';
-import { sandboxPlugin } from '../../src/sandbox/sandbox-plugin.js';
+import { createSandboxControl } from '../../sandbox/control.js';
+import { sandboxPlugin } from '../../sandbox/sandbox-plugin.js';
 import { basic, FORM, sessionBody } from './helpers.js';
 
 /** A parent shaped like the BFF: zod compilers, its own error and 404 handlers, a JSON route. */

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { isFinalStatus, PAYMENT_STATUSES } from '../../src/upstream/flinks-pay/schemas.js';
-import { statusAt, type Timeline } from '../../src/sandbox/progression.js';
-import { SANDBOX_DEFAULTS } from '../../src/sandbox/sandbox-plugin.js';
+import { statusAt, type Timeline } from '../../sandbox/progression.js';
+import { SANDBOX_DEFAULTS } from '../../sandbox/sandbox-plugin.js';
 import { startSandbox } from './helpers.js';
 
 const BANK = { institution: 'maple-leaf-bank' };

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { createSandboxControl, MAX_RECORDED_CALLS } from '../../src/sandbox/control.js';
+import { createSandboxControl, MAX_RECORDED_CALLS } from '../../sandbox/control.js';
 import { basic, bearer, FORM, startSandbox } from './helpers.js';
 
 void t.test('every API call is recorded with its headers, raw body and status, rejected ones too', async (t) => {

@@ -1,6 +1,6 @@
 import t from 'tap';
-import { BoundedMap } from '../../src/sandbox/bounded-map.js';
-import { createSandboxState } from '../../src/sandbox/state.js';
+import { BoundedMap } from '../../sandbox/bounded-map.js';
+import { createSandboxState } from '../../sandbox/state.js';
 import { bearer, startSandbox } from './helpers.js';
 
 void t.test('a bounded map evicts the oldest entry when full', (t) => {

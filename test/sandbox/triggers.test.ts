@@ -1,6 +1,6 @@
 import t from 'tap';
-import { FAILED_STATUS_DETAILS } from '../../src/sandbox/scenarios.js';
-import { SANDBOX_DEFAULTS } from '../../src/sandbox/sandbox-plugin.js';
+import { FAILED_STATUS_DETAILS } from '../../sandbox/scenarios.js';
+import { SANDBOX_DEFAULTS } from '../../sandbox/sandbox-plugin.js';
 import { bearer, JSON_TYPE, startSandbox, type Harness } from './helpers.js';
 
 /*

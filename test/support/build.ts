@@ -3,8 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import type { Test } from 'tap';
 import { buildApp, type AppDeps } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';
-import { createSandboxControl, type SandboxControl } from '../../src/sandbox/control.js';
-import { buildSandbox, type SandboxOptions } from '../../src/sandbox/sandbox-app.js';
+import { createSandboxControl, type SandboxControl } from '../../sandbox/control.js';
+import { buildSandbox, type SandboxOptions } from '../../sandbox/sandbox-app.js';
 
 export interface RunningSandbox {
   url: string;

@@ -1,4 +1,4 @@
-import { parseCadAmount } from '../money/cad-amount.js';
+import { parseCadAmount } from '../src/money/cad-amount.js';
 import type { SandboxFault, SandboxStep } from './control.js';
 import { PROBLEM_CONTENT_TYPE, problemBody } from './problem.js';
 import type { ApprovalOutcome } from './progression.js';

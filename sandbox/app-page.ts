@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { GUID_PATTERN } from '../upstream/flinks-pay/schemas.js';
+import { GUID_PATTERN } from '../src/upstream/flinks-pay/schemas.js';
 import { appPageHtml, errorPageHtml } from './app-html.js';
 import type { SandboxState } from './state.js';
 

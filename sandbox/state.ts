@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { InitiateSessionRequest, PaymentStatus } from '../upstream/flinks-pay/schemas.js';
+import type { InitiateSessionRequest, PaymentStatus } from '../src/upstream/flinks-pay/schemas.js';
 import { BoundedMap } from './bounded-map.js';
 import { statusAt, type Decision, type Timeline } from './progression.js';
 import { approvalOutcomeFor, expiresEarly } from './scenarios.js';

@@ -1,4 +1,4 @@
-import type { PaymentStatus } from '../upstream/flinks-pay/schemas.js';
+import type { PaymentStatus } from '../src/upstream/flinks-pay/schemas.js';
 import type { SandboxState } from './state.js';
 
 /*

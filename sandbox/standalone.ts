@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EnvSchema } from '../config/config.js';
+import { EnvSchema } from '../src/config/config.js';
 import { buildSandbox } from './sandbox-app.js';
 
 /*

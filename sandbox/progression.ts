@@ -1,4 +1,4 @@
-import type { PaymentStatus } from '../upstream/flinks-pay/schemas.js';
+import type { PaymentStatus } from '../src/upstream/flinks-pay/schemas.js';
 
 /*
  * A payment request's status is computed from timestamps each time it is read, never advanced by

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { GUID_PATTERN } from '../upstream/flinks-pay/schemas.js';
+import { GUID_PATTERN } from '../src/upstream/flinks-pay/schemas.js';
 import { parseWith, readJson } from './body.js';
 import { InstitutionIdSchema } from './institutions.js';
 import { badRequest, conflict, notFound } from './problem.js';

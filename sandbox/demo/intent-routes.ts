@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from '@fastify/type-provider-zod';
 import { z } from 'zod';
-import { AmountSchema } from '../checkout/schemas.js';
-import type { CanonicalAmount } from '../money/cad-amount.js';
+import { AmountSchema } from '../../src/checkout/schemas.js';
+import type { CanonicalAmount } from '../../src/money/cad-amount.js';
 
 /*
  * The demo page's stand-in for the merchant's backend. With signing on, a checkout needs an intent

@@ -1,11 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { isTwoDecimalLiteral } from '../money/cad-amount.js';
+import { isTwoDecimalLiteral } from '../src/money/cad-amount.js';
 import {
   AuthorizeFormSchema,
   CreatePaymentRequestRequestSchema,
   FLINKS_PATHS,
   InitiateSessionRequestSchema,
-} from '../upstream/flinks-pay/schemas.js';
+} from '../src/upstream/flinks-pay/schemas.js';
 import { checkInstance, requireBasic, requireBearer } from './auth.js';
 import { amountLiteral, parseWith, rawBodyOf, readForm, readJson } from './body.js';
 import type { createCallHooks } from './call-hooks.js';
