@@ -2,19 +2,25 @@ import { existsSync, readdirSync } from 'node:fs';
 import t from 'tap';
 import { asArray, asObject, loadManifests, loadYamlDocument, readRepoFile, repoPath, SCHEMA_VARS } from './helpers.js';
 
-const readme = readRepoFile('README.md');
+/*
+ * The README links into docs/; these pages carry the configuration table, the deployment guide and
+ * the operations runbook that the checks below hold to the code and the deployment files.
+ */
+const configurationPage = readRepoFile('docs/configuration.md');
+const deploymentPage = readRepoFile('docs/deployment.md');
+const operationsPage = readRepoFile('docs/operations.md');
 
-/** The text of a `## ` section, up to the next `## ` heading. */
-function section(title: string): string {
-  const start = readme.indexOf(`\n## ${title}\n`);
+/** The text of a `## ` section of a page, up to the next `## ` heading. */
+function section(page: string, title: string): string {
+  const start = page.indexOf(`\n## ${title}\n`);
   if (start < 0) return '';
-  const end = readme.indexOf('\n## ', start + 1);
-  return readme.slice(start, end < 0 ? undefined : end);
+  const end = page.indexOf('\n## ', start + 1);
+  return page.slice(start, end < 0 ? undefined : end);
 }
 
 /** Variable names in the first cell of the configuration table's rows ("`A` / `B`" lists two). */
 function configurationTableVars(): string[] {
-  const lines = section('Configuration').split('\n');
+  const lines = configurationPage.split('\n');
   const header = lines.findIndex((line) => /^\|\s*variable\s*\|/.test(line));
   const names: string[] = [];
   for (const line of lines.slice(header + 2)) {
@@ -56,32 +62,33 @@ t.test('the configuration table lists exactly the variables of the config schema
   t.strictSame(
     [...SCHEMA_VARS].filter((name) => !documented.includes(name)),
     [],
-    'in EnvSchema but not in the README table (document them under "## Configuration")',
+    'in EnvSchema but not in the table of docs/configuration.md (document them there)',
   );
   t.strictSame(
     documented.filter((name) => !SCHEMA_VARS.has(name)),
     [],
-    'in the README table but not in EnvSchema',
+    'in the table of docs/configuration.md but not in EnvSchema',
   );
   t.end();
 });
 
-t.test('the architecture section draws browser, BFF, Flinks and Redis in Mermaid', (t) => {
-  const mermaid = /```mermaid\n([\s\S]*?)```/.exec(section('Architecture'))?.[1] ?? '';
+t.test('the topology section of docs/deployment.md draws browser, BFF, Flinks and Redis in Mermaid', (t) => {
+  const mermaid = /```mermaid\n([\s\S]*?)```/.exec(section(deploymentPage, 'Topology'))?.[1] ?? '';
   t.match(mermaid, /^flowchart /);
   for (const box of ['Browser', 'BFF', 'Flinks Pay API', 'Redis', 'sandbox']) t.match(mermaid, box);
   t.end();
 });
 
-t.test('the deployment section documents the build command and every deployment file', (t) => {
-  const deployment = section('Deployment');
+t.test('docs/deployment.md documents the build command and every deployment file', (t) => {
+  const deployment = deploymentPage;
   t.match(deployment, '```sh\ndocker build -t flinks-pay-bff .\n```');
   for (const heading of ['Container image', 'docker compose', 'Kubernetes', 'Scaling out', 'Behind a TLS-terminating proxy']) {
-    t.match(deployment, new RegExp(`\\n### ${heading}`), heading);
+    t.match(deployment, new RegExp(`\\n## ${heading}`), heading);
   }
-  t.match(section('Deployment'), /TRUST_PROXY=true/);
+  t.match(deployment, /TRUST_PROXY=true/);
+  // Relative links of a docs/ page resolve from docs/.
   for (const [, link] of deployment.matchAll(/\]\(([^)#]+)\)/g)) {
-    t.ok(existsSync(repoPath(link ?? '')), `${link ?? ''} exists`);
+    t.ok(existsSync(repoPath(`docs/${link ?? ''}`)), `${link ?? ''} exists`);
   }
   for (const file of readdirSync(repoPath('deploy/kubernetes'))) {
     t.match(deployment, `| \`${file}\` |`, `the Kubernetes table describes ${file}`);
@@ -89,8 +96,8 @@ t.test('the deployment section documents the build command and every deployment 
   t.end();
 });
 
-t.test('the numbers in the deployment section are the ones in the files', (t) => {
-  const deployment = section('Deployment');
+t.test('the numbers in docs/deployment.md are the ones in the files', (t) => {
+  const deployment = deploymentPage;
   const compose = asObject(loadYamlDocument('docker-compose.yml').toJS());
   const replicas = asObject(asObject(asObject(compose.services).bff).deploy).replicas;
   t.match(deployment, `| \`bff\` | this repository (\`flinks-pay-bff:local\`) | ${String(replicas)} replicas`);
@@ -113,7 +120,7 @@ t.test('the numbers in the deployment section are the ones in the files', (t) =>
 });
 
 t.test('logs and metrics name the fields operators search by', (t) => {
-  const logs = section('Logs and metrics');
+  const logs = section(operationsPage, 'Logs and metrics');
   for (const field of ['requestId', 'upstream.step', '.status', '.durationMs', 'GET /metrics', 'Prometheus']) {
     t.match(logs, field);
   }
@@ -121,7 +128,7 @@ t.test('logs and metrics name the fields operators search by', (t) => {
 });
 
 t.test('the runbook has an entry for every 5xx the service can answer with', (t) => {
-  const runbook = section('Operations runbook');
+  const runbook = section(operationsPage, 'Runbook');
   const headings = runbook.split('\n').filter((line) => line.startsWith('### '));
   const openapi = JSON.parse(readRepoFile('openapi/openapi.json')) as { paths: Record<string, Record<string, { responses?: object }>> };
   const documented = new Set(
