@@ -5,7 +5,7 @@
 # Two stages: `build` compiles TypeScript with the dev dependencies; the runtime stage holds
 # production dependencies, package*.json, dist/ and the static page files only (no TypeScript
 # sources, tests, .env or credentials: configuration comes from the environment at run time,
-# see README "Configuration").
+# see docs/configuration.md).
 
 ARG NODE_IMAGE=node:20-slim
 

@@ -7,10 +7,10 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { ReferenceIdSchema } from '../src/checkout/schemas.js';
-import { parseDuration } from '../src/config/duration.js';
-import { MAX_INTENT_LIFETIME_S } from '../src/intent/claims.js';
-import { DEFAULT_INTENT_TTL_S, mintIntent } from '../src/intent/mint.js';
-import { isLongEnoughSecret, SECRET_TOO_SHORT } from '../src/intent/secret.js';
+import { parse as parseDuration } from '@lukeed/ms';
+import { MAX_INTENT_LIFETIME_S } from '../src/intents/claims.js';
+import { DEFAULT_INTENT_TTL_S, mintIntent } from '../src/intents/mint.js';
+import { isLongEnoughSecret, SECRET_TOO_SHORT } from '../src/config/secret.js';
 import { parseCadAmount } from '../src/money/cad-amount.js';
 
 const USAGE = 'usage: npm run -s intent -- --amount 12.34 [--reference order-1] [--ttl 10m] [--jti <id>]';
@@ -23,7 +23,7 @@ function fail(message: string): never {
 /** "600" (seconds), "10m", "90s"; at most the 15 minutes the BFF accepts. */
 function ttlSeconds(text: string | undefined): number {
   if (text === undefined) return DEFAULT_INTENT_TTL_S;
-  const seconds = /^\s*\d+\s*$/.test(text) ? Number(text) : (parseDuration(text) ?? NaN) / 1000;
+  const seconds = /^\s*\d+\s*$/.test(text) ? Number(text) : (parseDuration(text.trim()) ?? NaN) / 1000;
   if (!Number.isInteger(seconds) || seconds < 1 || seconds > MAX_INTENT_LIFETIME_S) {
     fail(`--ttl: expected 1 to ${MAX_INTENT_LIFETIME_S} seconds, e.g. 600 or 10m`);
   }

@@ -5,7 +5,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config/config.js';
-import { OPENAPI_FILE, renderOpenApi } from '../src/docs/openapi-file.js';
+import { OPENAPI_FILE, renderOpenApi } from '../src/plugins/external/swagger.js';
 
 const app = await buildApp(loadConfig({ LOG_LEVEL: 'silent' }));
 const rendered = await renderOpenApi(app);

@@ -1,8 +1,7 @@
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config/config.js';
-import { DOCS_PREFIX } from './docs/swagger.js';
-import { SANDBOX_PREFIX } from '../sandbox/mount.js';
+import { DOCS_PREFIX } from './routes/docs.js';
 
 async function main(): Promise<void> {
   let config;
@@ -24,7 +23,7 @@ async function main(): Promise<void> {
   });
 
   const address = await app.listen({ port: config.port, host: config.host });
-  const mode = config.flinks.mode === 'sandbox' ? `embedded sandbox at ${SANDBOX_PREFIX}` : config.flinks.baseUrl;
+  const mode = config.flinks.mode === 'sandbox' ? 'embedded sandbox at /sandbox' : config.flinks.baseUrl;
   app.log.info({ address, docs: `${address}${DOCS_PREFIX}`, upstream: mode }, 'checkout BFF listening');
 }
 

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { SharedStore } from '../store/shared-store.js';
 
 /** What a replay sends again, byte for byte. */
-export const StoredResponseSchema = z.object({
+const StoredResponseSchema = z.object({
   statusCode: z.number().int(),
   contentType: z.string(),
   location: z.string().optional(),

@@ -26,7 +26,7 @@ export const AmountSchema = z
 
 const PersonNameSchema = z.string().trim().min(1).max(100);
 
-export const CustomerSchema = z
+const CustomerSchema = z
   .strictObject({
     firstName: PersonNameSchema.describe('Legal first name of the bank account holder; Flinks matches it against the bank.'),
     middleName: PersonNameSchema.optional(),
@@ -43,7 +43,7 @@ export const ReferenceIdSchema = z
 /** Longer than any intent a merchant needs (a few hundred bytes), far below the body limit. */
 const MAX_INTENT_LENGTH = 4096;
 
-export const IntentTokenSchema = z
+const IntentTokenSchema = z
   .string()
   .min(1)
   .max(MAX_INTENT_LENGTH)
@@ -94,7 +94,7 @@ export const CheckoutHeadersSchema = z.object({
     ),
 });
 
-export const RequestIdSchema = z
+const RequestIdSchema = z
   .string()
   .regex(REQUEST_ID_PATTERN, 'must be 1-100 characters of A-Z, a-z, 0-9 or "-"')
   .describe('The Flinks payment request id returned by POST /checkout.');

@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
-import { createSingleFlight } from '../lib/single-flight.js';
+import { createSingleFlight } from './single-flight.js';
 import type { CallContext } from '../upstream/flinks-pay/client.js';
+import type { ReadStatus } from './read-status.js';
 import type { CheckoutStatus } from './schemas.js';
 
 export interface StatusCacheOptions {
@@ -9,16 +10,20 @@ export interface StatusCacheOptions {
   /** Final statuses never change; they are kept longer. */
   finalTtlMs: number;
   maxEntries: number;
+  /** Clock in milliseconds for expiry (default performance.now), settable by tests. */
+  now?: () => number;
 }
-
-export type StatusRead = (ctx: CallContext, requestId: string) => Promise<CheckoutStatus>;
 
 /**
  * Status reads that scale with watchers, not with Flinks: concurrent reads of one checkout share
  * a single upstream call, and a short-lived cache answers repeated polls.
  */
-export function createStatusCache(read: StatusRead, options: StatusCacheOptions) {
-  const cache = new LRUCache<string, CheckoutStatus>({ max: options.maxEntries });
+export function createStatusCache(read: ReadStatus, options: StatusCacheOptions) {
+  const cache = new LRUCache<string, CheckoutStatus>({
+    max: options.maxEntries,
+    // An injected clock is read on every lookup (no cached reading between timer ticks).
+    ...(options.now ? { perf: { now: options.now }, ttlResolution: 0 } : {}),
+  });
   const shared = createSingleFlight<CheckoutStatus>();
 
   function fetchShared(ctx: CallContext, requestId: string): Promise<CheckoutStatus> {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import { CheckoutNotFoundError, OverloadedError } from '../errors/app-errors.js';
-import { createSingleFlight } from '../lib/single-flight.js';
+import { createSingleFlight } from './single-flight.js';
 import type { CallContext } from '../upstream/flinks-pay/client.js';
 import type { CheckoutStatus } from './schemas.js';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { isLongEnoughSecret, SECRET_TOO_SHORT } from '../intent/secret.js';
-import { parseDuration } from './duration.js';
+import { isLongEnoughSecret, SECRET_TOO_SHORT } from './secret.js';
+import { parse as parseDuration } from '@lukeed/ms';
 
 /** Blank values count as unset, so `PORT=` in an env file means the default. */
 const emptyAsUndefined = (value: unknown): unknown => (typeof value === 'string' && value.trim() === '' ? undefined : value);
@@ -48,8 +48,8 @@ const duration = (fallback: string) =>
       .string()
       .default(fallback)
       .transform((text, ctx) => {
-        const ms = parseDuration(text);
-        if (ms === undefined) {
+        const ms = parseDuration(text.trim());
+        if (ms === undefined || !Number.isSafeInteger(ms) || ms <= 0) {
           ctx.addIssue({ code: 'custom', message: 'expected a duration such as "1 minute", "30s" or 60000' });
           return z.NEVER;
         }
@@ -232,21 +232,42 @@ function toConfig(env: Env) {
     tokenPrefetch: { enabled: env.TOKEN_PREFETCH, maxSize: env.TOKEN_POOL_MAX },
     // Final statuses never change again; five minutes spares Flinks the clients still polling.
     // STATUS_CACHE_MS=0 turns the cache off altogether.
-    statusCache: { ttlMs: env.STATUS_CACHE_MS, finalTtlMs: env.STATUS_CACHE_MS === 0 ? 0 : 5 * 60_000 },
+    statusCache: { ttlMs: env.STATUS_CACHE_MS, finalTtlMs: env.STATUS_CACHE_MS === 0 ? 0 : 5 * 60_000, maxEntries: 10_000 },
     events: {
       // Flinks asks integrators to poll no more than every 30 s; the sandbox can take 1 s.
       pollIntervalMs: env.STATUS_POLL_INTERVAL_MS ?? (flinks.mode === 'sandbox' ? 1000 : 30_000),
       heartbeatMs: env.SSE_HEARTBEAT_MS,
       maxWatched: env.MAX_WATCHED_CHECKOUTS,
     },
+    idempotency: {
+      // The contract: a key answers retries for 24 h.
+      retentionMs: 24 * 60 * 60 * 1000,
+      // Longer than a checkout can possibly run (at most five upstream calls, each bounded), short
+      // enough that a crashed instance does not block the key for long.
+      claimTtlMs: 6 * env.UPSTREAM_TIMEOUT_MS + 30_000,
+    },
+    // In-memory store (no REDIS_URL): idempotency keys and checkout records together.
+    memoryStoreMaxEntries: 100_000,
+    readiness: { probeTimeoutMs: 2000, cacheMs: 2000 },
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     trustProxy: env.TRUST_PROXY,
     sandbox: { stepMs: env.SANDBOX_STEP_MS, expiryMs: env.SANDBOX_EXPIRY_MS },
     redis: env.REDIS_URL ? { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX } : undefined,
-    demoPage: env.DEMO_PAGE,
+    demo: demoOf(env, flinks),
     intentKeys: intentKeysOf(env),
   };
+}
+
+/**
+ * The demo merchant page: always beside the sandbox; with real Flinks only when asked for. Its
+ * stand-in merchant backend signs any amount, so it may hold the signing secret only outside
+ * production.
+ */
+function demoOf(env: Env, flinks: FlinksConfig): { enabled: boolean; mintSecret?: string } {
+  const enabled = flinks.mode === 'sandbox' || env.DEMO_PAGE;
+  const mintSecret = enabled && env.NODE_ENV !== 'production' ? env.CHECKOUT_SIGNING_SECRET : undefined;
+  return mintSecret === undefined ? { enabled } : { enabled, mintSecret };
 }
 
 function intentKeysOf(env: Env): IntentKeysConfig | undefined {

@@ -2,7 +2,7 @@
  * HS256 keys shorter than the hash output (32 bytes) weaken HMAC (RFC 7518 §3.2 requires at least
  * that much), and short human-chosen secrets can be brute-forced offline from any intent seen.
  */
-export const MIN_SECRET_BYTES = 32;
+const MIN_SECRET_BYTES = 32;
 
 /** The secret's bytes as HMAC uses them: its UTF-8 encoding, never base64-decoded. */
 export function secretKey(secret: string): Uint8Array {

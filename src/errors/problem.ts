@@ -3,7 +3,7 @@ import type { ProblemCode } from './app-errors.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
-export const FieldErrorSchema = z
+const FieldErrorSchema = z
   .object({
     path: z.string().describe('Dotted path of the offending field, e.g. `customer.email`.'),
     message: z.string(),
@@ -46,7 +46,7 @@ const TITLES: Readonly<Record<ProblemCode, string>> = {
   'internal-error': 'Internal server error',
 };
 
-export function problemType(code: ProblemCode): string {
+function problemType(code: ProblemCode): string {
   return `urn:problem-type:flinks-pay-bff:${code}`;
 }
 

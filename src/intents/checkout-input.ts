@@ -1,6 +1,6 @@
 import { InputRefusedError } from '../errors/app-errors.js';
 import type { CheckoutRequest } from '../checkout/schemas.js';
-import type { CheckoutInput } from '../checkout/service.js';
+import type { CheckoutInput } from '../checkout/create-checkout.js';
 import type { IntentVerifier } from './verifier.js';
 
 export interface ResolvedCheckout {

@@ -19,7 +19,7 @@ const NumericDateSchema = z.number(expecting('a NumericDate (whole seconds since
  * The claims an intent must carry. `amount` and `referenceId` follow exactly the rules of the body
  * fields they replace; other claims (iss, aud, sub, …) are allowed and ignored.
  */
-export const IntentClaimsSchema = z.object({
+const IntentClaimsSchema = z.object({
   amount: z.string(expecting('a decimal string such as "12.34"')).transform(toCanonicalAmount),
   referenceId: z.string(expecting('a string')).pipe(ReferenceIdSchema),
   jti: z.string(expecting('a string')).regex(/^[\x21-\x7e]{1,128}$/, 'must be 1-128 visible ASCII characters'),

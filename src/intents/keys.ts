@@ -1,7 +1,7 @@
 import { createRemoteJWKSet, errors, type JWTVerifyGetKey } from 'jose';
 import type { IntentKeysConfig } from '../config/config.js';
 import { IntentKeysUnavailableError } from '../errors/app-errors.js';
-import { secretKey } from './secret.js';
+import { secretKey } from '../config/secret.js';
 
 /*
  * Algorithms are pinned per key source, so the token's own `alg` header never chooses how it is
@@ -9,8 +9,8 @@ import { secretKey } from './secret.js';
  * a public key of the set can never serve as an HMAC secret (the classic RS256→HS256 confusion),
  * and `none` is accepted nowhere.
  */
-export const SECRET_ALGORITHMS: readonly string[] = ['HS256'];
-export const JWKS_ALGORITHMS: readonly string[] = ['RS256', 'PS256', 'ES256', 'ES384', 'EdDSA', 'Ed25519'];
+const SECRET_ALGORITHMS: readonly string[] = ['HS256'];
+const JWKS_ALGORITHMS: readonly string[] = ['RS256', 'PS256', 'ES256', 'ES384', 'EdDSA', 'Ed25519'];
 
 export interface IntentKeys {
   algorithms: readonly string[];

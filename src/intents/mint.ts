@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { MAX_INTENT_LIFETIME_S } from './claims.js';
-import { secretKey } from './secret.js';
+import { secretKey } from '../config/secret.js';
 
 export const DEFAULT_INTENT_TTL_S = 10 * 60;
 

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from '@fastify/type-provider-zod';
 import { z } from 'zod';
-import { sendProblem } from '../errors/error-handler.js';
+import { sendProblem } from '../plugins/app/error-handler.js';
 import { ProblemSchema } from '../errors/problem.js';
 
 export interface HealthRoutesOptions {

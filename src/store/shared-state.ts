@@ -5,9 +5,6 @@ import { createRedisConnection } from './redis-connection.js';
 import { createRedisStore } from './redis-store.js';
 import type { SharedStore } from './shared-store.js';
 
-/** Entries the in-memory store keeps at most (idempotency keys and checkout records together). */
-const MEMORY_STORE_MAX_ENTRIES = 100_000;
-
 export interface SharedState {
   store: SharedStore;
   /** Present when REDIS_URL is set; the rate limiter keeps its counters there too. */
@@ -20,10 +17,12 @@ export interface SharedState {
 /** Redis when a URL is configured (state shared by every instance), otherwise bounded memory. */
 export function createSharedState(
   redisConfig: { url: string; keyPrefix: string } | undefined,
+  /** Entries the in-memory store keeps at most (idempotency keys and checkout records together). */
+  memoryMaxEntries: number,
   log: FastifyBaseLogger,
 ): SharedState {
   if (!redisConfig) {
-    const store = createMemoryStore({ maxEntries: MEMORY_STORE_MAX_ENTRIES });
+    const store = createMemoryStore({ maxEntries: memoryMaxEntries });
     return { store, connect: () => Promise.resolve(), close: () => store.close() };
   }
   const redis = createRedisConnection(redisConfig.url, log);

@@ -1,7 +1,7 @@
 import type { Request } from 'playwright-core';
 import t from 'tap';
-import { launchBrowser, startService, UI_TIMEOUT_MS, withPage } from '../browser/harness.js';
-import { SIGNED_ENV } from './support.js';
+import { launchBrowser, startService, UI_TIMEOUT_MS, withPage } from './harness.js';
+import { SIGNED_ENV } from '../intents/support.js';
 
 /* The demo page in headless Chromium with CHECKOUT_SIGNING_SECRET: it pays with an intent, not an amount. */
 

@@ -1,7 +1,7 @@
 import t from 'tap';
 import type { Test } from 'tap';
 import { readFile } from 'node:fs/promises';
-import { ConfigError, EnvSchema, loadConfig, type Config } from '../src/config/config.js';
+import { ConfigError, EnvSchema, loadConfig, type Config } from '../../src/config/config.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -234,7 +234,7 @@ t.test('loadConfig refuses a FLINKS_BASE_URL with a query or fragment', (t) => {
 });
 
 t.test('.env.example lists every variable of the config schema, and nothing else', async (t) => {
-  const text = await readFile(new URL('../.env.example', import.meta.url), 'utf8');
+  const text = await readFile(new URL('../../.env.example', import.meta.url), 'utf8');
   const listed = [...text.matchAll(/^#? ?([A-Z][A-Z0-9_]+)=/gm)].map((match) => match[1]);
   t.same([...new Set(listed)].sort(), Object.keys(EnvSchema.shape).sort());
 });

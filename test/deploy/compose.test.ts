@@ -101,7 +101,7 @@ t.test('docker-compose.flinks.yml swaps the sandbox for real Flinks, credentials
   t.equal(env.FLINKS_APP_URL, template.FLINKS_APP_URL, 'no launch URL can point at the local sandbox');
   t.match(loadConfig(env), {
     flinks: { mode: 'remote', baseUrl: template.FLINKS_BASE_URL },
-    demoPage: false,
+    demo: { enabled: false },
     events: { pollIntervalMs: 30_000 },
   }, 'no sandbox-only setting is left over');
 

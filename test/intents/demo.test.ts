@@ -2,7 +2,7 @@ import { jwtVerify } from 'jose';
 import t, { type Test } from 'tap';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';
-import { secretKey } from '../../src/intent/secret.js';
+import { secretKey } from '../../src/config/secret.js';
 import { postCheckout, setUp } from '../support/build.js';
 import { customer, SECRET, SIGNED_ENV } from './support.js';
 

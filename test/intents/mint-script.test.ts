@@ -1,6 +1,6 @@
 import { jwtVerify } from 'jose';
 import t from 'tap';
-import { secretKey } from '../../src/intent/secret.js';
+import { secretKey } from '../../src/config/secret.js';
 import { postCheckout, setUp } from '../support/build.js';
 import { runCommand } from '../support/process.js';
 import { customer, SECRET, SIGNED_ENV } from './support.js';

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { buildTestApp, captureLogs, postCheckout, startSandbox } from './support/build.js';
+import { buildTestApp, captureLogs, postCheckout, startSandbox } from '../support/build.js';
 
 const credentials = { username: 'merchant-user-7781', password: 'S3cret-Pa55word!' };
 const shopper = { firstName: 'Jeanne', middleName: 'Odile', lastName: 'Tremblay-Zyx', email: 'jeanne.t@example.org' };

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import t from 'tap';
-import { buildApp } from '../src/app.js';
-import { loadConfig } from '../src/config/config.js';
-import { OPENAPI_FILE, renderOpenApi } from '../src/docs/openapi-file.js';
-import { setUp } from './support/build.js';
+import { buildApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config/config.js';
+import { OPENAPI_FILE, renderOpenApi } from '../../src/plugins/external/swagger.js';
+import { setUp } from '../support/build.js';
 
 t.test('the committed openapi/openapi.json equals the document the app serves at /docs/json', async (t) => {
   const { app } = await setUp(t);

@@ -1,8 +1,8 @@
 import { hasZodFastifySchemaValidationErrors } from '@fastify/type-provider-zod';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { AppError, InputRefusedError, type ProblemCode } from './app-errors.js';
-import { buildProblem, PROBLEM_CONTENT_TYPE, type FieldError } from './problem.js';
+import { AppError, InputRefusedError, type ProblemCode } from '../../errors/app-errors.js';
+import { buildProblem, PROBLEM_CONTENT_TYPE, type FieldError } from '../../errors/problem.js';
 
 /** Fastify's own client errors, with the problem code each one becomes. */
 const FASTIFY_CLIENT_ERRORS: Readonly<Record<string, { code: ProblemCode; detail?: string }>> = {

@@ -1,16 +1,17 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
+import fp from 'fastify-plugin';
 import {
   IdempotencyInFlightError,
   IdempotencyMismatchError,
   IdempotencyUnavailableError,
   UpstreamRejectedError,
   UpstreamTimeoutError,
-} from '../errors/app-errors.js';
-import { StoreUnavailableError } from '../store/shared-store.js';
-import { fingerprintOf, type IdempotencyStore, type StoredResponse } from './idempotency-store.js';
+} from '../../errors/app-errors.js';
+import { createIdempotencyStore, fingerprintOf, type IdempotencyStore, type StoredResponse } from '../../checkout/idempotency-store.js';
+import { StoreUnavailableError, type SharedStore } from '../../store/shared-store.js';
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
-export const REPLAYED_HEADER = 'idempotent-replayed';
+const REPLAYED_HEADER = 'idempotent-replayed';
 
 /** What the key came from: the Idempotency-Key header, or the jti of a signed intent (`intent:<jti>`). */
 export type IdempotencySource = 'header' | 'intent';
@@ -31,7 +32,7 @@ interface Claim {
  * same key while the first runs → 409. Answers are kept when Flinks may have created something;
  * failures before that (bad input, authorize failed) are forgotten so the key can be retried.
  */
-export function createCheckoutIdempotency(store: IdempotencyStore, onReplay: () => void = () => undefined) {
+function createCheckoutIdempotency(store: IdempotencyStore, onReplay: () => void = () => undefined) {
   const claims = new WeakMap<FastifyRequest, Claim>();
 
   return {
@@ -89,7 +90,6 @@ export function createCheckoutIdempotency(store: IdempotencyStore, onReplay: () 
   };
 }
 
-export type CheckoutIdempotency = ReturnType<typeof createCheckoutIdempotency>;
 
 function sendStored(reply: FastifyReply, stored: StoredResponse): void {
   reply.code(stored.statusCode).header('content-type', stored.contentType).header(REPLAYED_HEADER, 'true');
@@ -97,3 +97,68 @@ function sendStored(reply: FastifyReply, stored: StoredResponse): void {
   // A string with a JSON content type is sent as is, never re-serialised: byte for byte the first answer.
   void reply.send(stored.body);
 }
+
+export interface IdempotencyRouteConfig {
+  /** The key a request is idempotent under and where it came from; undefined: this request is not keyed. */
+  keyOf: (request: FastifyRequest) => { key: string; source: IdempotencySource } | undefined;
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Switches idempotency on for a route, the way `rateLimit` switches on rate limiting. */
+    idempotency?: IdempotencyRouteConfig;
+  }
+}
+
+export interface IdempotencyPluginOptions {
+  store: SharedStore;
+  /** How long a completed key is remembered. */
+  retentionMs: number;
+  /** How long a claim may stay in flight before another request may take the key. */
+  claimTtlMs: number;
+}
+
+function hooksOf<T>(hooks: T | T[] | undefined): T[] {
+  if (hooks === undefined) return [];
+  return Array.isArray(hooks) ? hooks : [hooks];
+}
+
+/**
+ * Routes with `config.idempotency` get three hooks: after the route's own preHandlers the key is
+ * claimed (or the first answer replayed), a failure decides whether its answer is kept, and the
+ * answer is stored before it leaves.
+ */
+export const idempotencyPlugin = fp(
+  (app: FastifyInstance, options: IdempotencyPluginOptions) => {
+    const idempotency = createCheckoutIdempotency(createIdempotencyStore(options.store, options), () => {
+      app.metrics.idempotencyReplays.inc();
+    });
+    app.addHook('onRoute', (route: RouteOptions) => {
+      const config = route.config?.idempotency;
+      if (!config) return;
+      route.preHandler = [
+        ...hooksOf(route.preHandler),
+        async (request, reply) => {
+          const keyed = config.keyOf(request);
+          if (keyed && (await idempotency.begin(request, reply, keyed.key, keyed.source))) return reply;
+        },
+      ];
+      route.onError = [
+        ...hooksOf(route.onError),
+        (request, _reply, error, done) => {
+          idempotency.onError(request, error);
+          done();
+        },
+      ];
+      route.onSend = [
+        ...hooksOf(route.onSend),
+        async (request, reply, payload) => {
+          await idempotency.onSend(request, reply, payload);
+          return payload;
+        },
+      ];
+    });
+    return Promise.resolve();
+  },
+  { name: 'idempotency', dependencies: ['metrics'] },
+);

@@ -1,13 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { z } from 'zod';
-import type { Metrics } from './metrics.js';
+import { createMetrics, type Metrics } from '../../observability/metrics.js';
 
-const MetricsTextSchema = z.string().describe('Prometheus text exposition format.');
-
-/** Request metrics for every route, and GET /metrics to scrape them. */
+/** `app.metrics`, and request latency by route and status for every answer. */
 export const metricsPlugin = fp(
-  (app: FastifyInstance, { metrics }: { metrics: Metrics }) => {
+  (app: FastifyInstance) => {
+    const metrics = createMetrics();
     app.decorate('metrics', metrics);
     app.addHook('onResponse', (request, reply, done) => {
       // The route pattern, never the raw URL: unknown paths must not create new series.
@@ -18,18 +16,6 @@ export const metricsPlugin = fp(
       );
       if (reply.statusCode === 429) metrics.rateLimitRejections.inc({ route });
       done();
-    });
-    app.get('/metrics', {
-      schema: {
-        summary: 'Prometheus metrics',
-        tags: ['operations'],
-        produces: ['text/plain'],
-        response: { 200: MetricsTextSchema },
-      },
-      handler: async (_request, reply) => {
-        const text = await metrics.registry.metrics();
-        return reply.type(metrics.registry.contentType).send(text);
-      },
     });
     return Promise.resolve();
   },

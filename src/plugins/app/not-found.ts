@@ -1,14 +1,41 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { RateLimitedError } from '../../errors/app-errors.js';
 import { sendProblem } from './error-handler.js';
 
-/** Unknown paths answer problem+json too, and count against the caller's 404 budget. */
+/**
+ * Counts only the requests that end in 404, so polling a real checkout is never throttled while
+ * guessing ids (or paths) quickly runs out of attempts.
+ */
+function createNotFoundGuard(app: FastifyInstance, options: { max: number; windowMs: number }) {
+  const limiter = app.createRateLimit({
+    max: options.max,
+    timeWindow: options.windowMs,
+    keyGenerator: (request) => `not-found:${request.ip}`,
+  });
+  return {
+    async assertAllowed(request: FastifyRequest): Promise<void> {
+      // A peek does not count this request, so the budget is spent once `remaining` reaches 0.
+      const state = await limiter(request, { increment: false });
+      if (!state.isAllowed && state.remaining <= 0) throw new RateLimitedError(Math.max(1, state.ttlInSeconds));
+    },
+    async recordNotFound(request: FastifyRequest): Promise<void> {
+      await limiter(request);
+    },
+  };
+}
+
+export type NotFoundGuard = ReturnType<typeof createNotFoundGuard>;
+
+/** Unknown paths answer problem+json too, and every 404 counts against the caller's 404 budget. */
 export const notFoundPlugin = fp(
-  (app: FastifyInstance) => {
+  (app: FastifyInstance, options: { max: number; windowMs: number }) => {
+    const guard = createNotFoundGuard(app, options);
+    app.decorate('notFoundGuard', guard);
     app.setNotFoundHandler(
-      { preHandler: async (request: FastifyRequest) => app.notFoundGuard.assertAllowed(request) },
+      { preHandler: async (request: FastifyRequest) => guard.assertAllowed(request) },
       async (request, reply) => {
-        await app.notFoundGuard.recordNotFound(request);
+        await guard.recordNotFound(request);
         return sendProblem(request, reply, {
           code: 'not-found',
           status: 404,
@@ -20,3 +47,9 @@ export const notFoundPlugin = fp(
   },
   { name: 'not-found', dependencies: ['rate-limit', 'error-handler'] },
 );
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    notFoundGuard: NotFoundGuard;
+  }
+}

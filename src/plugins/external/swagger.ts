@@ -1,12 +1,12 @@
 import { STATUS_CODES } from 'node:http';
 import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from '@fastify/type-provider-zod';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { PROBLEM_CONTENT_TYPE } from '../errors/problem.js';
+import { PROBLEM_CONTENT_TYPE } from '../../errors/problem.js';
 
-export const DOCS_PREFIX = '/docs';
+/** Where the generated document is committed, relative to the project root. */
+export const OPENAPI_FILE = new URL('../../../openapi/openapi.json', import.meta.url);
 
 type Responses = Record<string, { description?: string; content?: Record<string, unknown> } | undefined>;
 
@@ -51,7 +51,7 @@ function pruneUnusedSchemas(document: OpenApiDocument): void {
   for (const name of Object.keys(schemas)) if (!used.has(name)) Reflect.deleteProperty(schemas, name);
 }
 
-/** OpenAPI 3.1 document generated from the routes' zod schemas, and Swagger UI to try them. */
+/** The OpenAPI 3.1 document, generated from the routes' zod schemas (served by routes/docs.ts). */
 export const swaggerPlugin = fp(
   async (app: FastifyInstance, options: { version: string }) => {
     await app.register(swagger, {
@@ -77,12 +77,12 @@ export const swaggerPlugin = fp(
         return document;
       },
     });
-    await app.register(swaggerUi, {
-      routePrefix: DOCS_PREFIX,
-      staticCSP: true,
-      // Swagger UI styles elements from its script; only the docs pages allow inline styles.
-      transformStaticCSP: (header) => header.replace("style-src 'self' https:", "style-src 'self' https: 'unsafe-inline'"),
-    });
   },
   { name: 'swagger' },
 );
+
+/** The document exactly as committed: what /docs/json serves, pretty-printed. */
+export async function renderOpenApi(app: FastifyInstance): Promise<string> {
+  await app.ready();
+  return `${JSON.stringify(app.swagger(), null, 2)}\n`;
+}

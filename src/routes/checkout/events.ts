@@ -1,16 +1,10 @@
-import { fastifySSE } from '@fastify/sse';
 import type { FastifyPluginAsyncZod } from '@fastify/type-provider-zod';
-import fp from 'fastify-plugin';
 import { z } from 'zod';
-import { CheckoutNotFoundError, NotAcceptableError } from '../errors/app-errors.js';
-import { ProblemSchema } from '../errors/problem.js';
-import { CheckoutParamsSchema } from './schemas.js';
-import type { StatusWatcher } from './status-watcher.js';
-
-export interface EventsRouteOptions {
-  watcher: StatusWatcher;
-  heartbeatMs: number;
-}
+import { CheckoutParamsSchema } from '../../checkout/schemas.js';
+import type { StatusWatcher } from '../../checkout/status-watcher.js';
+import { CheckoutNotFoundError, NotAcceptableError } from '../../errors/app-errors.js';
+import { ProblemSchema } from '../../errors/problem.js';
+import { contextOf } from './context.js';
 
 const EventStreamSchema = z
   .string()
@@ -32,10 +26,8 @@ function acceptsEventStream(accept: string | undefined): boolean {
   });
 }
 
-/** Server-Sent Events: the checkout's status now and on every change, until it is final. */
-export const eventsRoute: FastifyPluginAsyncZod<EventsRouteOptions> = async (app, { watcher, heartbeatMs }) => {
-  // The package's typed named export is the bare plugin; it must share this context with the route.
-  await app.register(fp(fastifySSE), { heartbeatInterval: heartbeatMs });
+/** GET /checkout/{requestId}/events: the checkout's status now and on every change, until it is final. */
+export const checkoutEventsRoute: FastifyPluginAsyncZod<{ watcher: StatusWatcher }> = (app, { watcher }) => {
   app.addHook('preClose', (done) => {
     // Streams never finish on their own before a final status; end them so close() can drain.
     watcher.closeAll();
@@ -72,7 +64,7 @@ export const eventsRoute: FastifyPluginAsyncZod<EventsRouteOptions> = async (app
       reply.sse.keepAlive();
       let unsubscribe: () => void;
       try {
-        unsubscribe = await watcher.follow({ log: request.log, requestId: request.id }, request.params.requestId, {
+        unsubscribe = await watcher.follow(contextOf(request), request.params.requestId, {
           onStatus: (status) => void reply.sse.send({ event: 'status', data: status }),
           onEnd: () => {
             reply.sse.close();
@@ -85,4 +77,5 @@ export const eventsRoute: FastifyPluginAsyncZod<EventsRouteOptions> = async (app
       reply.sse.onClose(unsubscribe);
     },
   });
+  return Promise.resolve();
 };

@@ -15,7 +15,7 @@ import {
 import { createUpstreamResilience, type ResilienceOptions } from './resilience.js';
 import { createTransport, type Exchange } from './transport.js';
 
-export interface FlinksPayClientOptions {
+export interface FlinksPayApiOptions {
   baseUrl: string | (() => string);
   credentials: { username: string; password: string };
   /** Sent as the `BaseURI` header on every call when set. */
@@ -60,9 +60,13 @@ export interface AccessToken {
 
 export type SessionInput = Omit<InitiateSessionRequest, 'amount'> & { amount: CanonicalAmount };
 
-export type FlinksPayClient = ReturnType<typeof createFlinksPayClient>;
+export type FlinksPayApi = ReturnType<typeof createFlinksPayApi>;
 
-export function createFlinksPayClient(options: FlinksPayClientOptions) {
+/**
+ * The four Flinks Pay v1 calls as they are on the wire, one call each: the caller passes the
+ * bearer token. Token handling (prefetch, reuse for status reads, re-authorize) is the client's.
+ */
+export function createFlinksPayApi(options: FlinksPayApiOptions) {
   const transport = createTransport({
     baseUrl: options.baseUrl,
     timeoutMs: options.timeoutMs,

@@ -58,11 +58,6 @@ export function createUpstreamResilience(options: ResilienceOptions) {
       if (breaker.state === CircuitState.HalfOpen) return 'half-open';
       return breaker.state === CircuitState.Closed ? 'closed' : 'open';
     },
-    onCircuitChange(listener: (state: 'closed' | 'open' | 'half-open') => void): void {
-      breaker.onBreak(() => { listener('open'); });
-      breaker.onHalfOpen(() => { listener('half-open'); });
-      breaker.onReset(() => { listener('closed'); });
-    },
   };
 }
 

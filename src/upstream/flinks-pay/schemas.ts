@@ -1,9 +1,9 @@
 import { z } from 'zod';
 
 /*
- * The Flinks Pay v1 wire format, shared by the BFF's client (which parses responses) and the
- * sandbox simulator (which parses requests), so the two cannot drift apart.
- * See shared/flinks-pay-api.md; field casing is inconsistent upstream, hence the key folding below.
+ * The Flinks Pay v1 wire format as the client speaks it: what it sends, and how it parses every
+ * answer. Written from the Flinks documentation (shared/flinks-pay-api.md); field casing is
+ * inconsistent upstream, hence the key folding below.
  */
 
 export const FLINKS_PATHS = {
@@ -12,7 +12,7 @@ export const FLINKS_PATHS = {
   paymentRequests: '/api/v1/paymentrequests',
 } as const;
 
-export const GUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const GUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Flinks does not publish its requestId format; this bounds it to what is safe in a URL path. */
 export const REQUEST_ID_PATTERN = /^[A-Za-z0-9-]{1,100}$/;
@@ -61,10 +61,6 @@ const CaseInsensitiveStatusSchema = z.preprocess(
 
 // ---- POST /api/v1/authorize --------------------------------------------------------------
 
-export const AuthorizeFormSchema = z.object({
-  grant_type: z.literal('client_credentials'),
-});
-
 export const AuthorizeResponseSchema = z.preprocess(
   foldKeys,
   z.object({
@@ -77,14 +73,14 @@ export type AuthorizeResponse = z.infer<typeof AuthorizeResponseSchema>;
 
 // ---- POST /api/v1/sessions/initiate ------------------------------------------------------
 
-const NameSchema = z.string().min(1).max(100);
-
+/**
+ * The v1 body as documented: every field but the client URIs is mandatory. `customerName` is one
+ * string, the account holder's full name, which Flinks matches against the name the bank returns.
+ */
 export const InitiateSessionRequestSchema = z.strictObject({
   /** CAD dollars as a JSON number with at most two decimals (Flinks rejects strings). */
   amount: z.number().positive(),
-  firstName: NameSchema,
-  lastName: NameSchema,
-  middleName: NameSchema.optional(),
+  customerName: z.string().min(1).max(302),
   customerEmail: z.email().max(100),
   referenceId: z.string().min(1).max(100),
 });
@@ -102,11 +98,6 @@ export const InitiateSessionResponseSchema = z.preprocess(
 export type InitiateSessionResponse = z.infer<typeof InitiateSessionResponseSchema>;
 
 // ---- POST /api/v1/paymentrequests --------------------------------------------------------
-
-export const CreatePaymentRequestRequestSchema = z.strictObject({
-  sessionId: z.string().regex(GUID_PATTERN),
-});
-export type CreatePaymentRequestRequest = z.infer<typeof CreatePaymentRequestRequestSchema>;
 
 export const CreatePaymentRequestResponseSchema = z.preprocess(
   foldKeys,
@@ -140,3 +131,6 @@ export const PaymentRequestStatusResponseSchema = z.preprocess(
     })),
 );
 export type PaymentRequestStatusResponse = z.infer<typeof PaymentRequestStatusResponseSchema>;
+// TEMP-SANDBOX-COMPAT
+export const AuthorizeFormSchema = z.object({ grant_type: z.literal('client_credentials') });
+export const CreatePaymentRequestRequestSchema = z.strictObject({ sessionId: z.string().regex(GUID_PATTERN) });

@@ -4,8 +4,8 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 import t, { type Test } from 'tap';
 import { request } from 'undici';
-import { startSandbox, validCheckout, type RunningSandbox } from '../support/build.js';
-import { BFF_LISTENING, bffProcessEnv, startProcess } from '../support/process.js';
+import { startSandbox, validCheckout, type RunningSandbox } from '../../support/build.js';
+import { BFF_LISTENING, bffProcessEnv, startProcess } from '../../support/process.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 

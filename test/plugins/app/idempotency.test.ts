@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import t from 'tap';
-import { postCheckout, setUp, validCheckout } from '../support/build.js';
+import { postCheckout, setUp, validCheckout } from '../../support/build.js';
 
 /** Each suite runs in memory and, when Redis answers at REDIS_URL (CI always), against Redis. */
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';

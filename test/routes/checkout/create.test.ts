@@ -1,5 +1,5 @@
 import t from 'tap';
-import { postCheckout, setUp, validCheckout } from '../support/build.js';
+import { postCheckout, setUp, validCheckout } from '../../support/build.js';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 

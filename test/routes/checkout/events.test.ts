@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import t, { type Test } from 'tap';
 import { request } from 'undici';
-import { buildTestApp, postCheckout, startSandbox, validCheckout, type RunningSandbox } from '../support/build.js';
+import { buildTestApp, postCheckout, startSandbox, validCheckout, type RunningSandbox } from '../../support/build.js';
 
 interface StatusEvent {
   status: string;

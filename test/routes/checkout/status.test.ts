@@ -1,6 +1,6 @@
 import t from 'tap';
-import { PAYMENT_STATUSES, type PaymentStatus } from '../../src/upstream/flinks-pay/schemas.js';
-import { postCheckout, setUp, validCheckout } from '../support/build.js';
+import { PAYMENT_STATUSES, type PaymentStatus } from '../../../src/upstream/flinks-pay/schemas.js';
+import { postCheckout, setUp, validCheckout } from '../../support/build.js';
 
 const FINAL: PaymentStatus[] = ['Settled', 'Cancelled', 'Expired', 'Declined', 'Failed'];
 

@@ -1,6 +1,6 @@
 import t from 'tap';
-import type { SandboxFault, SandboxStep } from '../../sandbox/control.js';
-import { buildTestApp, postCheckout, setUp, startSandbox, validCheckout } from '../support/build.js';
+import type { SandboxFault, SandboxStep } from '../../../sandbox/control.js';
+import { buildTestApp, postCheckout, setUp, startSandbox, validCheckout } from '../../support/build.js';
 
 const STEPS: SandboxStep[] = ['authorize', 'initiate', 'paymentrequest'];
 

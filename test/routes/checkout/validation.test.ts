@@ -1,5 +1,5 @@
 import t from 'tap';
-import { postCheckout, setUp, validCheckout } from '../support/build.js';
+import { postCheckout, setUp, validCheckout } from '../../support/build.js';
 
 interface ProblemBody {
   type: string;

@@ -3,15 +3,15 @@ import { pino } from 'pino';
 import t from 'tap';
 import type { Test } from 'tap';
 import { Headers, MockAgent } from 'undici';
-import { UpstreamRejectedError, UpstreamTimeoutError } from '../../src/errors/app-errors.js';
-import { parseCadAmount, type CanonicalAmount } from '../../src/money/cad-amount.js';
+import { UpstreamRejectedError, UpstreamTimeoutError } from '../../../src/errors/app-errors.js';
+import { parseCadAmount, type CanonicalAmount } from '../../../src/money/cad-amount.js';
 import {
-  createFlinksPayClient,
+  createFlinksPayApi,
   type AccessToken,
   type CallContext,
-  type FlinksPayClientOptions,
+  type FlinksPayApiOptions,
   type SessionInput,
-} from '../../src/upstream/flinks-pay/client.js';
+} from '../../../src/upstream/flinks-pay/api.js';
 
 const ORIGIN = 'http://flinks.test';
 const SESSION_ID = '3f2504e0-4f89-41d3-9a0c-0305e82c3301';
@@ -24,10 +24,10 @@ interface CapturedRequest {
 }
 
 /** A MockAgent that refuses real connections, a client wired to it, and a quiet call context. */
-function setUp(t: Test, overrides: Partial<FlinksPayClientOptions> = {}) {
+function setUp(t: Test, overrides: Partial<FlinksPayApiOptions> = {}) {
   const agent = new MockAgent();
   agent.disableNetConnect();
-  const client = createFlinksPayClient({
+  const client = createFlinksPayApi({
     baseUrl: `${ORIGIN}/`,
     credentials: { username: 'merchant', password: 's3cret:pass' },
     timeoutMs: 1000,
@@ -61,8 +61,7 @@ function cad(text: string): CanonicalAmount {
 function sessionInput(overrides: Partial<SessionInput> = {}): SessionInput {
   return {
     amount: cad('12.3'),
-    firstName: 'Ada',
-    lastName: 'Lovelace',
+    customerName: 'Ada Lovelace',
     customerEmail: 'ada@example.test',
     referenceId: 'order-1',
     ...overrides,
@@ -162,7 +161,7 @@ t.test('initiateSession writes the canonical amount as an exact JSON number lite
   t.ok(body?.startsWith('{"amount":12.30,'), `body starts with the literal amount: ${String(body)}`);
   t.equal(
     body,
-    '{"amount":12.30,"firstName":"Ada","lastName":"Lovelace","customerEmail":"ada@example.test","referenceId":"order-1"}',
+    '{"amount":12.30,"customerName":"Ada Lovelace","customerEmail":"ada@example.test","referenceId":"order-1"}',
   );
   const headers = headersOf(seen);
   t.equal(headers.authorization, 'Bearer tok-9');

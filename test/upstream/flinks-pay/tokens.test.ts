@@ -1,7 +1,8 @@
+import FakeTimers from '@sinonjs/fake-timers';
 import type { FastifyInstance } from 'fastify';
 import t from 'tap';
-import type { SandboxControl } from '../../sandbox/control.js';
-import { buildTestApp, postCheckout, setUp, startSandbox, validCheckout } from '../support/build.js';
+import type { SandboxControl } from '../../../sandbox/control.js';
+import { buildTestApp, postCheckout, setUp, startSandbox, validCheckout } from '../../support/build.js';
 
 const prefetchOn = { TOKEN_PREFETCH: 'true' };
 
@@ -56,7 +57,13 @@ t.test('an idle service makes no upstream calls and the pool stays bounded', asy
   const authorizes = control.count('authorize');
   t.ok(authorizes <= 20 + 3, `at most one authorize per checkout plus the pool (${authorizes})`);
   const before = control.calls.length;
-  await new Promise((resolve) => setTimeout(resolve, 300));
+  // A minute without checkouts, with every timer the process holds run as it falls due.
+  const clock = FakeTimers.install({ toFake: ['setTimeout', 'setInterval', 'Date'] });
+  try {
+    await clock.tickAsync(60_000);
+  } finally {
+    clock.uninstall();
+  }
   t.equal(control.calls.length, before, 'nothing happens while no checkout arrives');
 });
 

@@ -1,0 +1,44 @@
+import { randomUUID } from 'node:crypto';
+import type { CanonicalAmount } from '../money/cad-amount.js';
+import type { CallContext, FlinksPayClient } from '../upstream/flinks-pay/client.js';
+import type { CheckoutRecords } from './records.js';
+import type { CheckoutCreated, CheckoutRequest } from './schemas.js';
+
+/** What a checkout is made of once its amount's source is settled: the body, or a verified intent. */
+export type CheckoutInput = Pick<CheckoutRequest, 'customer' | 'referenceId'> & { amount: CanonicalAmount };
+
+export type CreateCheckout = (ctx: CallContext, input: CheckoutInput, appUrl: string) => Promise<CheckoutCreated>;
+
+/** Flinks v1 takes the account holder's name as one string: first [middle] last, single spaces. */
+export function customerNameOf({ firstName, middleName, lastName }: CheckoutInput['customer']): string {
+  return [firstName, middleName, lastName].filter(Boolean).join(' ');
+}
+
+function launchUrlFor(appUrl: string, sessionId: string): string {
+  return `${appUrl}/app/?sessionId=${encodeURIComponent(sessionId)}`;
+}
+
+/** One checkout, in the order Flinks documents it. */
+export function createCheckoutFlow({ flinks, records }: { flinks: FlinksPayClient; records: CheckoutRecords }): CreateCheckout {
+  return async (ctx, input, appUrl) => {
+    const referenceId = input.referenceId ?? randomUUID();
+
+    // 1. authorize: a bearer token for this checkout alone (Flinks: one token, one session).
+    const token = await flinks.authorize(ctx);
+
+    // 2. sessions/initiate: the amount, and the name Flinks matches against the bank account.
+    const { sessionId } = await flinks.initiateSession(ctx, token, {
+      amount: input.amount,
+      customerName: customerNameOf(input.customer),
+      customerEmail: input.customer.email,
+      referenceId,
+    });
+
+    // 3. paymentrequests: only a session with a payment request can be completed in the app.
+    const { requestId } = await flinks.createPaymentRequest(ctx, token, sessionId);
+    await records.remember(requestId, { referenceId });
+
+    // 4. The shopper opens the Flinks Pay app with the sessionId (status reads use the requestId).
+    return { requestId, launchUrl: launchUrlFor(appUrl, sessionId) };
+  };
+}

@@ -1,0 +1,32 @@
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { createFlinksPayClient, type FlinksPayClient, type FlinksPayClientOptions } from '../../upstream/flinks-pay/client.js';
+
+/** `app.flinksPay`: the one client that speaks to Flinks Pay, closed with the app. */
+export const flinksPayPlugin = fp(
+  (app: FastifyInstance, options: Omit<FlinksPayClientOptions, 'log' | 'observe' | 'onTokenTake'>) => {
+    const { metrics } = app;
+    const client = createFlinksPayClient({
+      ...options,
+      log: app.log,
+      observe: (step, outcome, seconds) => {
+        metrics.upstreamDuration.observe({ step, outcome }, seconds);
+      },
+      onTokenTake: (isHit) => {
+        (isHit ? metrics.tokenPoolHits : metrics.tokenPoolMisses).inc();
+      },
+    });
+    metrics.observeCircuit(() => client.circuitState);
+    metrics.observeTokenPool(() => client.tokenPoolSize);
+    app.decorate('flinksPay', client);
+    app.addHook('onClose', () => client.close());
+    return Promise.resolve();
+  },
+  { name: 'flinks-pay', dependencies: ['metrics'] },
+);
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    flinksPay: FlinksPayClient;
+  }
+}

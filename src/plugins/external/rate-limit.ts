@@ -1,0 +1,32 @@
+import fastifyRateLimit from '@fastify/rate-limit';
+import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import fp from 'fastify-plugin';
+import { RateLimitedError } from '../../errors/app-errors.js';
+
+export interface RateLimitOptions {
+  max: number;
+  windowMs: number;
+  /** Shared counters, so a limit holds across instances; in memory per instance without. */
+  redis?: Redis;
+  keyPrefix?: string;
+}
+
+/**
+ * Per-client limits. Routes opt in through `config.rateLimit`; the limiter's own 429 goes through
+ * the error handler, so it is problem+json with Retry-After.
+ */
+export const rateLimitPlugin = fp(
+  async (app: FastifyInstance, options: RateLimitOptions) => {
+    await app.register(fastifyRateLimit, {
+      global: false,
+      max: options.max,
+      timeWindow: options.windowMs,
+      errorResponseBuilder: (_request, context) => new RateLimitedError(Math.max(1, Math.ceil(context.ttl / 1000))),
+      ...(options.redis ? { redis: options.redis, nameSpace: `${options.keyPrefix ?? ''}rate-limit:` } : {}),
+      // A Redis outage must not take checkouts down with it: requests pass unlimited meanwhile.
+      skipOnError: true,
+    });
+  },
+  { name: 'rate-limit' },
+);

@@ -1,0 +1,101 @@
+import type { FastifyBaseLogger } from 'fastify';
+import { UpstreamRejectedError } from '../../errors/app-errors.js';
+import { createFlinksPayApi, type AccessToken, type CallContext, type FlinksPayApiOptions, type SessionInput } from './api.js';
+import { createDirectTokens, createStatusToken, createTokenPool } from './tokens.js';
+
+export type { AccessToken, CallContext, SessionInput };
+
+export interface FlinksPayClientOptions extends FlinksPayApiOptions {
+  /** Authorize ahead of demand so a checkout skips that round trip (TOKEN_PREFETCH). */
+  tokenPrefetch: { enabled: boolean; maxSize: number };
+  log: FastifyBaseLogger;
+  /** Told whether a checkout's token came from the prefetch pool, e.g. for metrics. */
+  onTokenTake?: (isHit: boolean) => void;
+}
+
+/**
+ * The bearer token of one checkout. A step that Flinks refuses with 401 re-authorizes once and
+ * stores the new token here, so the next step of the same checkout uses it.
+ */
+export interface SessionToken {
+  access: AccessToken;
+}
+
+export type FlinksPayClient = ReturnType<typeof createFlinksPayClient>;
+
+function isUnauthorized(error: unknown): boolean {
+  return error instanceof UpstreamRejectedError && error.upstreamStatus === 401;
+}
+
+/**
+ * Everything the service asks of Flinks Pay, with token handling kept in this one place: a fresh
+ * token per checkout (prefetched when configured), one shared token for status reads, and exactly
+ * one re-authorize when Flinks refuses a token. A 401 means Flinks created nothing, so that one
+ * retry can never duplicate a session or a payment request.
+ */
+export function createFlinksPayClient(options: FlinksPayClientOptions) {
+  const api = createFlinksPayApi(options);
+  const now = options.now ?? Date.now;
+  const authorize = (ctx: CallContext) => api.authorize(ctx);
+  const sessionTokens = options.tokenPrefetch.enabled
+    ? createTokenPool({ authorize, log: options.log, maxSize: options.tokenPrefetch.maxSize, now, onTake: options.onTokenTake })
+    : createDirectTokens(authorize);
+  const statusToken = createStatusToken(authorize, now);
+
+  async function withOneReauthorize<T>(
+    ctx: CallContext,
+    token: AccessToken,
+    renew: (refused: AccessToken) => Promise<AccessToken>,
+    step: (token: AccessToken) => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await step(token);
+    } catch (error) {
+      if (!isUnauthorized(error)) throw error;
+      ctx.log.warn('Flinks refused the bearer token; authorizing again once');
+      return step(await renew(token));
+    }
+  }
+
+  function sessionStep<T>(ctx: CallContext, token: SessionToken, step: (token: AccessToken) => Promise<T>): Promise<T> {
+    return withOneReauthorize(ctx, token.access, async () => (token.access = await api.authorize(ctx)), step);
+  }
+
+  return {
+    /** A bearer token for one checkout's session, never handed to anyone else (Flinks: one token, one session). */
+    async authorize(ctx: CallContext): Promise<SessionToken> {
+      return { access: await sessionTokens.take(ctx) };
+    },
+
+    /** Creates the payment session; the amount is written as an exact JSON number. */
+    initiateSession: (ctx: CallContext, token: SessionToken, input: SessionInput) =>
+      sessionStep(ctx, token, (access) => api.initiateSession(ctx, access, input)),
+
+    /** Links a payment request to the session; only then can the Flinks app complete it. */
+    createPaymentRequest: (ctx: CallContext, token: SessionToken, sessionId: string) =>
+      sessionStep(ctx, token, (access) => api.createPaymentRequest(ctx, access, sessionId)),
+
+    /** A payment request's status; undefined when Flinks does not know the id. */
+    async getPaymentRequest(ctx: CallContext, requestId: string) {
+      const renew = (refused: AccessToken) => {
+        statusToken.discard(refused);
+        return statusToken.get(ctx);
+      };
+      return withOneReauthorize(ctx, await statusToken.get(ctx), renew, (access) => api.getPaymentRequest(ctx, access, requestId));
+    },
+
+    /** Whether Flinks answers HTTP at all; used by readiness, never creates anything upstream. */
+    isReachable: api.isReachable,
+
+    get circuitState() {
+      return api.resilience.circuitState;
+    },
+
+    /** Prefetched tokens held right now (0 without prefetch). */
+    get tokenPoolSize(): number {
+      return sessionTokens.size;
+    },
+
+    close: api.close,
+  };
+}
