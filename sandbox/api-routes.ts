@@ -1,19 +1,14 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { isTwoDecimalLiteral } from '../src/money/cad-amount.js';
-import {
-  AuthorizeFormSchema,
-  CreatePaymentRequestRequestSchema,
-  FLINKS_PATHS,
-  InitiateSessionRequestSchema,
-} from '../src/upstream/flinks-pay/schemas.js';
 import { checkInstance, requireBasic, requireBearer } from './auth.js';
-import { amountLiteral, parseWith, rawBodyOf, readForm, readJson } from './body.js';
+import { readForm, readJson, valueOf } from './body.js';
+import type { SandboxStep } from './calls.js';
 import type { createCallHooks } from './call-hooks.js';
-import type { SandboxStep } from './control.js';
 import type { SandboxCredentials } from './credentials.js';
-import { badRequest, conflict, notFound, unauthorized } from './problem.js';
+import { conflict, notFound, unauthorized } from './problem.js';
 import { amountFault, FAILED_STATUS_DETAILS, type TriggerTimings } from './scenarios.js';
 import type { SandboxState } from './state.js';
+import { statusBody, type StatusShape } from './status-shapes.js';
+import { parseAuthorizeForm, parseCreatePaymentRequest, parseInitiateSession, V1_PATHS } from './wire.js';
 
 /*
  * The four Flinks Pay v1 calls the BFF makes. Status codes the docs leave open (see
@@ -29,6 +24,7 @@ export interface ApiRouteDeps {
   /** Prefix of PaymentLink: an absolute app URL, or the plugin's own mount prefix. */
   appBase: string;
   triggers: TriggerTimings;
+  statusShape: StatusShape;
 }
 
 /** Our requests are a few hundred bytes; anything bigger is a client bug worth surfacing. */
@@ -43,40 +39,35 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiRouteDeps): voi
     return fault !== undefined && (await hooks.applyFault(step, fault, request, reply));
   };
 
-  app.post(FLINKS_PATHS.authorize, { bodyLimit: BODY_LIMIT, ...hooks.hooksFor('authorize') }, (request) => {
+  app.post(V1_PATHS.authorize, { bodyLimit: BODY_LIMIT, ...hooks.hooksFor('authorize') }, (request) => {
     checkInstance(request, instance, 'Basic');
     requireBasic(request, credentials);
-    parseWith(AuthorizeFormSchema, readForm(request));
+    valueOf(parseAuthorizeForm(readForm(request)));
     const token = state.issueToken();
     return { access_token: token.token, token_type: 'bearer', expires_in: state.tokenTtlSeconds };
   });
 
   const initiateOptions = { bodyLimit: BODY_LIMIT, ...hooks.hooksFor('initiate') };
-  app.post(FLINKS_PATHS.initiateSession, initiateOptions, async (request, reply) => {
+  app.post(V1_PATHS.initiateSession, initiateOptions, async (request, reply) => {
     checkInstance(request, instance, 'Bearer');
     const token = requireBearer(request, state);
     if (token.sessionId !== undefined) {
       throw unauthorized('This access token has already initiated a session; call /authorize again.', 'Bearer');
     }
-    const body = parseWith(InitiateSessionRequestSchema, readJson(request));
-    // The schema sees a parsed double; only the raw text shows "12.345", "1e2" or "250.00".
-    const literal = amountLiteral(rawBodyOf(request));
-    if (literal === undefined || !isTwoDecimalLiteral(literal)) {
-      throw badRequest('One or more validation errors occurred.', {
-        amount: ['amount must be a JSON number with at most two decimal places.'],
-      });
-    }
-    if (await isTriggered('initiate', literal, request, reply)) return reply;
+    const body = readJson(request);
+    const { request: session, amountLiteral } = valueOf(parseInitiateSession(body.text, body.parsed));
+    if (await isTriggered('initiate', amountLiteral, request, reply)) return reply;
     // A rejected body does not burn the token; only a created session does.
-    const session = state.createSession(token, body, literal);
-    return { sessionId: session.sessionId, referenceId: body.referenceId };
+    const created = state.createSession(token, session, amountLiteral);
+    return { sessionId: created.sessionId, referenceId: session.referenceId };
   });
 
   const createOptions = { bodyLimit: BODY_LIMIT, ...hooks.hooksFor('paymentrequest') };
-  app.post(FLINKS_PATHS.paymentRequests, createOptions, async (request, reply) => {
+  app.post(V1_PATHS.paymentRequests, createOptions, async (request, reply) => {
     checkInstance(request, instance, 'Bearer');
     const token = requireBearer(request, state);
-    const { sessionId } = parseWith(CreatePaymentRequestRequestSchema, readJson(request));
+    const body = readJson(request);
+    const { sessionId } = valueOf(parseCreatePaymentRequest(body.text, body.parsed));
     const session = state.findSession(sessionId);
     // The documented flow reuses the initiating token; after a 401 a client re-authorizes, so a
     // fresh token (one that started no session) may activate it too. Another session's token gets
@@ -89,7 +80,7 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiRouteDeps): voi
   });
 
   app.get<{ Params: { requestId: string } }>(
-    `${FLINKS_PATHS.paymentRequests}/:requestId`,
+    `${V1_PATHS.paymentRequests}/:requestId`,
     hooks.hooksFor('status'),
     async (request, reply) => {
       checkInstance(request, instance, 'Bearer');
@@ -99,14 +90,14 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiRouteDeps): voi
       if (!payment) throw notFound('No payment request with this requestId.');
       if (await isTriggered('status', payment.amountLiteral, request, reply)) return reply;
       const status = state.statusOf(payment);
-      // Legacy casing (ReferenceId, PaymentLink) exactly as one Flinks doc revision shows it.
-      return {
+      return statusBody(deps.statusShape, {
         requestId: payment.requestId,
         status,
-        ReferenceId: payment.referenceId,
-        PaymentLink: `${deps.appBase}/app/?sessionId=${payment.sessionId}`,
-        ...(status === 'Failed' ? { statusDetails: FAILED_STATUS_DETAILS } : {}),
-      };
+        referenceId: payment.referenceId,
+        paymentLink: `${deps.appBase}/app/?sessionId=${payment.sessionId}`,
+        paymentReferenceNumber: payment.paymentReferenceNumber,
+        statusDetails: status === 'Failed' ? FAILED_STATUS_DETAILS : undefined,
+      });
     },
   );
 }

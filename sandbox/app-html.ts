@@ -2,7 +2,8 @@ import { INSTITUTION_NAMES } from './institutions.js';
 
 /*
  * Markup of the sandbox's hosted app page. The element ids (amount, payee, bank, approve, decline,
- * cancel, result, error) are a contract: the browser tests and merchants' own tests select them.
+ * cancel, confirm-cancel, back, result, error) are a contract: the browser tests and merchants' own
+ * tests select them.
  * Everything interpolated is escaped; behaviour lives in public/app.js (the CSP allows no inline
  * script or style).
  */
@@ -53,11 +54,12 @@ export function appPageHtml(view: AppView): string {
   const options = Object.entries(INSTITUTION_NAMES).map(
     ([id, name]) => `<option value="${escapeHtml(id)}">${escapeHtml(name)}</option>`,
   );
-  const decisionUrl = `api/sessions/${encodeURIComponent(view.sessionId)}/decision`;
+  const sessionUrl = `api/sessions/${encodeURIComponent(view.sessionId)}`;
   return shell(
     'Confirm your payment',
     [
-      `<section id="payment" data-decision-url="${escapeHtml(decisionUrl)}">`,
+      // The controls start disabled: app.js enables them once the session is opened (APP_INITIATED).
+      `<section id="payment" data-start-url="${escapeHtml(`${sessionUrl}/start`)}" data-decision-url="${escapeHtml(`${sessionUrl}/decision`)}">`,
       '<h1>Confirm your payment</h1>',
       '<dl class="summary">',
       `<dt>Amount</dt><dd id="amount">${escapeHtml(formatCad(view.amountLiteral))}</dd>`,
@@ -66,14 +68,21 @@ export function appPageHtml(view: AppView): string {
       `<dt>Reference</dt><dd id="reference">${escapeHtml(view.referenceId)}</dd>`,
       '</dl>',
       '<label for="bank">Your bank</label>',
-      '<select id="bank" name="bank">',
+      '<select id="bank" name="bank" disabled>',
       '<option value="">Choose your bank</option>',
       ...options,
       '</select>',
       '<div class="actions">',
-      '<button id="approve" type="button" class="primary">Approve</button>',
-      '<button id="decline" type="button">Decline</button>',
-      '<button id="cancel" type="button" class="quiet">Cancel</button>',
+      '<button id="approve" type="button" class="primary" disabled>Approve</button>',
+      '<button id="decline" type="button" disabled>Decline</button>',
+      '<button id="cancel" type="button" class="quiet" disabled>Cancel</button>',
+      '</div>',
+      '<div id="cancel-confirmation" class="confirm" role="alertdialog" aria-labelledby="cancel-question" hidden>',
+      '<p id="cancel-question">Cancel this payment? Nothing will be charged.</p>',
+      '<div class="actions">',
+      '<button id="confirm-cancel" type="button" class="primary">Yes, cancel</button>',
+      '<button id="back" type="button">No, go back</button>',
+      '</div>',
       '</div>',
       '<p id="result" role="status" aria-live="polite"></p>',
       '<p id="error" role="alert"></p>',

@@ -1,14 +1,15 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { GUID_PATTERN } from '../src/upstream/flinks-pay/schemas.js';
 import { appPageHtml, errorPageHtml } from './app-html.js';
 import type { SandboxState } from './state.js';
+import { GUID_PATTERN } from './wire.js';
 
 /*
  * The hosted Flinks Pay app (`/app/?sessionId=`) as the sandbox imitates it: it enforces the v1
  * rule that the app cannot be used before POST /paymentrequests, shows what is paid to whom, and
- * its script (public/app.js) sends the shopper's decision to app-decision.ts.
+ * its script (public/app.js) posts the documented app events and sends the shopper's progress and
+ * decision to app-decision.ts.
  */
 
 const AppQuerySchema = z.object({ sessionId: z.string().regex(GUID_PATTERN) });
@@ -38,7 +39,7 @@ const ASSET_TYPES = {
   'app.css': 'text/css; charset=utf-8',
 } as const;
 
-/** Next to this module in src/ (tsx) and in dist/ (`npm run build` copies it, scripts/copy-assets.ts). */
+/** Next to this module in sandbox/ (tsx) and in dist/sandbox/ (`npm run build` copies it, scripts/copy-assets.ts). */
 const PUBLIC_DIR = new URL('./public/', import.meta.url);
 
 function sendPage(reply: FastifyReply, status: number, html: string): FastifyReply {
@@ -76,12 +77,12 @@ export function registerAppPage(app: FastifyInstance, state: SandboxState): void
         ]),
       );
     }
-    const status = state.statusOf(payment);
-    if (status !== 'Initiated') {
+    // Open while undecided: a shopper may reload the page mid-flow (Processing).
+    if (!state.isOpen(payment)) {
+      const status = state.statusOf(payment);
       return sendPage(reply, 409, errorPageHtml('Payment closed', `This payment request is already ${status}.`));
     }
-    const { firstName, middleName, lastName, referenceId } = session.request;
-    const payer = [firstName, middleName, lastName].filter(Boolean).join(' ');
+    const { customerName: payer, referenceId } = session.request;
     return sendPage(
       reply,
       200,

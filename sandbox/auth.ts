@@ -20,16 +20,19 @@ function sameSecret(a: string, b: string): boolean {
   return timingSafeEqual(digest(a), digest(b));
 }
 
-/** A present-but-different BaseURI is refused; absent is fine (its use is unconfirmed upstream). */
+/**
+ * With an instance configured, every v1 call must name it in BaseURI (§2.0: Flinks' own samples
+ * send it on v1 calls); missing or different is refused. Without one, the header is not checked.
+ */
 export function checkInstance(
   request: FastifyRequest,
   instance: string | undefined,
   challenge: 'Basic' | 'Bearer',
 ): void {
+  if (instance === undefined) return;
   const sent = header(request, 'baseuri');
-  if (instance !== undefined && sent !== undefined && sent !== instance) {
-    throw unauthorized('The BaseURI header does not match this instance.', challenge);
-  }
+  if (sent === undefined) throw unauthorized('The BaseURI header naming this instance is required.', challenge);
+  if (sent !== instance) throw unauthorized('The BaseURI header does not match this instance.', challenge);
 }
 
 export function requireBasic(request: FastifyRequest, credentials: SandboxCredentials): void {

@@ -1,12 +1,20 @@
 import type { FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import { badRequest, unsupportedMediaType } from './problem.js';
+import { invalid, unsupportedMediaType } from './problem.js';
+import type { Parsed } from './wire.js';
 
 /*
  * The plugin's only content-type parser hands every body over as raw text (see sandbox-plugin.ts),
  * so the exact bytes can be recorded and the amount literal inspected. These helpers turn that text
  * into validated values, with the status codes a strict API would use.
  */
+
+export interface JsonBody {
+  /** The body exactly as sent. */
+  text: string;
+  /** Its JSON.parse result. */
+  parsed: unknown;
+}
 
 export function rawBodyOf(request: FastifyRequest): string {
   return typeof request.body === 'string' ? request.body : '';
@@ -16,68 +24,36 @@ function mediaType(request: FastifyRequest): string {
   return (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
 }
 
-function zodErrors(error: z.ZodError): Record<string, string[]> {
-  const errors: Record<string, string[]> = {};
-  for (const issue of error.issues) {
-    const key = issue.path.length > 0 ? issue.path.map(String).join('.') : '$';
-    (errors[key] ??= []).push(issue.message);
-  }
-  return errors;
+/** The value, or a 400 ValidationProblemDetails naming every bad field. */
+export function valueOf<T>(parsed: Parsed<T>): T {
+  if (!parsed.ok) throw invalid(parsed.errors);
+  return parsed.value;
 }
 
+/** For the app page's own endpoints, whose zod schemas carry their own messages. */
 export function parseWith<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
   const result = schema.safeParse(value);
-  if (!result.success) throw badRequest('One or more validation errors occurred.', zodErrors(result.error));
-  return result.data;
+  if (result.success) return result.data;
+  const errors: Record<string, string[]> = {};
+  for (const issue of result.error.issues) {
+    (errors[issue.path.length > 0 ? issue.path.map(String).join('.') : '$'] ??= []).push(issue.message);
+  }
+  throw invalid(errors);
 }
 
-export function readForm(request: FastifyRequest): Record<string, string> {
+export function readForm(request: FastifyRequest): URLSearchParams {
   if (mediaType(request) !== 'application/x-www-form-urlencoded') {
     throw unsupportedMediaType('Content-Type must be application/x-www-form-urlencoded.');
   }
-  return Object.fromEntries(new URLSearchParams(rawBodyOf(request)));
+  return new URLSearchParams(rawBodyOf(request));
 }
 
-export function readJson(request: FastifyRequest): unknown {
+export function readJson(request: FastifyRequest): JsonBody {
   if (mediaType(request) !== 'application/json') throw unsupportedMediaType('Content-Type must be application/json.');
+  const text = rawBodyOf(request);
   try {
-    return JSON.parse(rawBodyOf(request)) as unknown;
+    return { text, parsed: JSON.parse(text) as unknown };
   } catch {
-    throw badRequest('The request body is not valid JSON.');
-  }
-}
-
-const WHITESPACE = /[ \t\n\r]*/y;
-// Only run on text JSON.parse already accepted, so control characters need no special case.
-const STRING = /"(?:[^"\\]|\\.)*"/y;
-const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
-
-/**
- * The literal text of the top-level `amount` member of a flat JSON object, or undefined.
- * Node 20 has no JSON.parse source-text access, so this walks the tokens itself; keys are decoded
- * (so "\u0061mount" counts) and the last duplicate wins, exactly as JSON.parse does.
- */
-export function amountLiteral(json: string): string | undefined {
-  let at = 0;
-  const take = (pattern: RegExp): string | undefined => {
-    WHITESPACE.lastIndex = at;
-    WHITESPACE.exec(json);
-    pattern.lastIndex = WHITESPACE.lastIndex;
-    const match = pattern.exec(json);
-    if (match) at = pattern.lastIndex;
-    return match?.[0];
-  };
-  const punct = (char: string): boolean => take(new RegExp(`\\${char}`, 'y')) !== undefined;
-
-  let found: string | undefined;
-  if (!punct('{')) return undefined;
-  for (;;) {
-    const key = take(STRING);
-    if (key === undefined || !punct(':')) return undefined;
-    const value = take(STRING) ?? take(NUMBER);
-    if (value === undefined) return undefined;
-    if ((JSON.parse(key) as unknown) === 'amount') found = value;
-    if (punct('}')) return found;
-    if (!punct(',')) return undefined;
+    throw invalid({ $: ['The request body is not valid JSON.'] }, 'The request body is not valid JSON.');
   }
 }

@@ -2,7 +2,9 @@ import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { rawBodyOf } from './body.js';
-import type { ControlInternals, RecordedCall, SandboxFault, SandboxStep } from './control.js';
+import type { RecordedCall, SandboxFault, SandboxStep } from './calls.js';
+import { originalUrlOf } from './case-insensitive-paths.js';
+import type { ControlInternals } from './control.js';
 import { sendProblem } from './problem.js';
 
 /*
@@ -17,7 +19,7 @@ export interface CallHookOptions {
   hangLimitMs: number;
 }
 
-/** Bodies that are valid JSON but break the upstream response schemas in a telling way. */
+/** Bodies that are valid JSON but break the documented response shapes in a telling way. */
 const INVALID_BODIES: Record<SandboxStep, unknown> = {
   authorize: { access_token: '', token_type: 'mac', expires_in: -1 },
   initiate: { sessionId: '../../evil', referenceId: 'x' },
@@ -45,7 +47,7 @@ export function createCallHooks(control: ControlInternals, { hangLimitMs }: Call
     const call: RecordedCall = {
       step,
       method: request.method,
-      path: request.url,
+      path: originalUrlOf(request),
       headers: flatHeaders(request),
       rawBody: rawBodyOf(request),
       statusCode: 0,

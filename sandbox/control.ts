@@ -1,5 +1,7 @@
-import type { PaymentStatus } from '../src/upstream/flinks-pay/schemas.js';
-import type { SandboxState } from './state.js';
+import type { RecordedCall, SandboxFault, SandboxStep } from './calls.js';
+import { isPaymentStatus, type PaymentStatus } from './statuses.js';
+
+export type { RecordedCall, SandboxFault, SandboxStep };
 
 /*
  * In-process control handle for tests: records every call to the four API routes and lets a test
@@ -7,25 +9,10 @@ import type { SandboxState } from './state.js';
  * sandbox behaviour.
  */
 
-export type SandboxStep = 'authorize' | 'initiate' | 'paymentrequest' | 'status';
-
-export interface RecordedCall {
-  step: SandboxStep;
-  method: string;
-  path: string;
-  /** Lower-cased names; repeated headers joined with ", ". Authorization is kept on purpose. */
-  headers: Record<string, string>;
-  rawBody: string;
-  /** 0 until a response is sent (stays 0 for a `hang` fault). */
-  statusCode: number;
+/** What setStatus acts on: the sandbox state, attached by the plugin (kept abstract: no import cycle). */
+export interface StatusTarget {
+  setStatus(requestId: string, status: PaymentStatus): boolean;
 }
-
-export type SandboxFault =
-  | { kind: 'status'; status: number; body?: string; contentType?: string }
-  | { kind: 'garbage' }
-  | { kind: 'invalid' }
-  | { kind: 'hang' }
-  | { kind: 'delay'; ms: number };
 
 export interface SandboxControl {
   /** Oldest first; beyond `maxCalls` the oldest are dropped. */
@@ -35,7 +22,7 @@ export interface SandboxControl {
   inject(step: SandboxStep, fault: SandboxFault, times?: number): void;
   /** Resolves with the `nth` (1-based) recorded call of `step`, as soon as it arrives. */
   waitForCall(step: SandboxStep, nth?: number): Promise<RecordedCall>;
-  /** Returns false when the payment request is unknown (or expired). */
+  /** Returns false when the payment request is unknown (or expired); throws for an undocumented status. */
   setStatus(requestId: string, status: PaymentStatus): boolean;
   /** Clears recorded calls and pending faults; sandbox state (tokens, sessions) is kept. */
   reset(): void;
@@ -43,7 +30,7 @@ export interface SandboxControl {
 
 /** Plugin-side view of a control handle; not exported from the package surface. */
 export interface ControlInternals {
-  attach(state: SandboxState): void;
+  attach(target: StatusTarget): void;
   record(call: RecordedCall): void;
   takeFault(step: SandboxStep): SandboxFault | undefined;
 }
@@ -63,7 +50,7 @@ export function createSandboxControl({ maxCalls = MAX_RECORDED_CALLS }: SandboxC
   const faults = new Map<SandboxStep, { fault: SandboxFault; remaining: number }[]>();
   const waiters: { step: SandboxStep; nth: number; resolve: (call: RecordedCall) => void }[] = [];
   const seen = new Map<SandboxStep, RecordedCall[]>();
-  let state: SandboxState | undefined;
+  let state: StatusTarget | undefined;
 
   const control: SandboxControl = {
     calls,
@@ -81,6 +68,8 @@ export function createSandboxControl({ maxCalls = MAX_RECORDED_CALLS }: SandboxC
     },
     setStatus(requestId, status) {
       if (!state) throw new Error('sandbox control is not attached to a running sandbox');
+      // Callers may be plain JavaScript: only a documented status can be forced.
+      if (!isPaymentStatus(status)) throw new RangeError(`not a Flinks Pay status: ${String(status)}`);
       return state.setStatus(requestId, status);
     },
     reset() {

@@ -1,4 +1,5 @@
-import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { isIP } from 'node:net';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { SANDBOX_CREDENTIALS } from './credentials.js';
 import { sandboxPlugin, type SandboxPluginOptions } from './sandbox-plugin.js';
 import { selfUrl } from './self-url.js';
@@ -9,8 +10,6 @@ import { selfUrl } from './self-url.js';
  */
 
 export const SANDBOX_PREFIX = '/sandbox';
-
-const PLAIN_HOST = /^(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
 
 /** Its routes stay out of the BFF's OpenAPI document, which must not change with the mode. */
 const embeddedSandboxPlugin: FastifyPluginAsync<SandboxPluginOptions> = async (app, options) => {
@@ -27,19 +26,30 @@ export interface EmbeddedSandbox {
   credentials: { username: string; password: string };
   /** The API base as the BFF calls it over its own server; valid once that server listens. */
   baseUrl: () => string;
-  /** The app base as the shopper's browser reaches it: this server's own /sandbox. */
-  appUrlFor: (request: FastifyRequest) => string;
+  /**
+   * The app base as the shopper's browser reaches it: this server's own /sandbox, at the address
+   * it listens on (as configured until it listens). Never taken from a request's Host header,
+   * which the client chooses.
+   */
+  appUrlFor: () => string;
   /** Mounts the simulator under /sandbox. */
   register: (options: Omit<SandboxPluginOptions, 'credentials'>) => Promise<void>;
 }
 
-export function embeddedSandbox(app: FastifyInstance, port: number): EmbeddedSandbox {
+/** A listen address as a browser on this machine writes it: a wildcard one is localhost. */
+function browserHost(address: string): string {
+  if (address === '' || address === '0.0.0.0' || address === '::') return 'localhost';
+  return isIP(address) === 6 ? `[${address}]` : address;
+}
+
+export function embeddedSandbox(app: FastifyInstance, port: number, host = 'localhost'): EmbeddedSandbox {
   return {
     credentials: SANDBOX_CREDENTIALS,
     baseUrl: () => `${selfUrl(app.server)}${SANDBOX_PREFIX}`,
-    appUrlFor: (request) => {
-      const host = PLAIN_HOST.test(request.host) ? request.host : `localhost:${port}`;
-      return `${request.protocol}://${host}${SANDBOX_PREFIX}`;
+    appUrlFor: () => {
+      const listening = app.server.address();
+      const bound = listening !== null && typeof listening === 'object' ? listening : { address: host, port };
+      return `http://${browserHost(bound.address)}:${bound.port}${SANDBOX_PREFIX}`;
     },
     register: async (options) => {
       await app.register(embeddedSandboxPlugin, { ...options, prefix: SANDBOX_PREFIX, credentials: SANDBOX_CREDENTIALS });

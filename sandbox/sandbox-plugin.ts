@@ -2,11 +2,13 @@ import type { FastifyError, FastifyInstance, FastifyPluginCallback } from 'fasti
 import { registerApiRoutes } from './api-routes.js';
 import { registerAppDecision } from './app-decision.js';
 import { registerAppPage } from './app-page.js';
-import { SANDBOX_CREDENTIALS, type SandboxCredentials } from './credentials.js';
 import { createCallHooks } from './call-hooks.js';
+import { matchPathsCaseInsensitively } from './case-insensitive-paths.js';
 import { controlInternals, createSandboxControl, type SandboxControl } from './control.js';
+import { SANDBOX_CREDENTIALS, type SandboxCredentials } from './credentials.js';
 import { SandboxError, sendProblem } from './problem.js';
 import { createSandboxState } from './state.js';
+import type { StatusShape } from './status-shapes.js';
 
 /*
  * The Flinks Pay simulator as an encapsulated plugin (deliberately not wrapped in fastify-plugin):
@@ -26,7 +28,7 @@ export interface SandboxPluginOptions {
   maxEntries?: number;
   /** Clock in epoch milliseconds, settable by tests. */
   now?: () => number;
-  /** When set, a BaseURI header with any other value is refused with 401. */
+  /** When set, every v1 call must send it as the BaseURI header (missing or different: 401). */
   instance?: string;
   control?: SandboxControl;
   /** Absolute base for PaymentLink; default the mount prefix, giving e.g. `/sandbox/app/?sessionId=`. */
@@ -39,6 +41,11 @@ export interface SandboxPluginOptions {
   hangLimitMs?: number;
   /** How long the slow test trigger (amount 16.16) holds its answer. */
   slowTriggerMs?: number;
+  /**
+   * Which documented body GET /paymentrequests/{id} answers: `legacy` { requestId, status,
+   * ReferenceId, PaymentLink } (default) or `current` { id, status, paymentReferenceNumber }.
+   */
+  statusShape?: StatusShape;
 }
 
 export const SANDBOX_DEFAULTS = {
@@ -49,6 +56,7 @@ export const SANDBOX_DEFAULTS = {
   expiryMs: 15 * 60 * 1000,
   hangLimitMs: 60_000,
   slowTriggerMs: 3000,
+  statusShape: 'legacy',
 } as const;
 
 /** Register with `app.register(sandboxPlugin, { prefix: '/sandbox', ...options })`. */
@@ -95,6 +103,9 @@ function setUp(app: FastifyInstance, opts: SandboxPluginOptions): void {
     return sendProblem(reply, status, status === 500 ? 'Unexpected sandbox error.' : error.message);
   });
 
+  // Before any route: it collects them, to match a mis-cased path against them (ASP.NET-like).
+  matchPathsCaseInsensitively(app);
+
   app.setNotFoundHandler((request, reply) =>
     sendProblem(reply, 404, `No sandbox route for ${request.method} ${request.url.split('?')[0] ?? ''}.`),
   );
@@ -109,7 +120,8 @@ function setUp(app: FastifyInstance, opts: SandboxPluginOptions): void {
   const credentials = opts.credentials ?? SANDBOX_CREDENTIALS;
   const appBase = opts.appBaseUrl ?? app.prefix;
   const triggers = { slowMs: opts.slowTriggerMs ?? SANDBOX_DEFAULTS.slowTriggerMs };
-  registerApiRoutes(app, { state, credentials, instance: opts.instance, hooks, appBase, triggers });
+  const statusShape = opts.statusShape ?? SANDBOX_DEFAULTS.statusShape;
+  registerApiRoutes(app, { state, credentials, instance: opts.instance, hooks, appBase, triggers, statusShape });
   registerAppPage(app, state);
   registerAppDecision(app, state);
 }

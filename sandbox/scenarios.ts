@@ -1,14 +1,14 @@
-import { parseCadAmount } from '../src/money/cad-amount.js';
-import type { SandboxFault, SandboxStep } from './control.js';
+import type { SandboxFault, SandboxStep } from './calls.js';
 import { PROBLEM_CONTENT_TYPE, problemBody } from './problem.js';
 import type { ApprovalOutcome } from './progression.js';
 
 /*
  * Deterministic test triggers, in the spirit of card networks' test cards: an input the merchant
  * controls picks the behaviour, so every path can be rehearsed through the real API and app page.
- * An amount of the form NN.NN makes one API step misbehave; a last name picks how an approval ends.
- * Triggers act only after authentication and validation (an invalid call still gets its 400/401)
- * and use the same faults as the control handle. Keep README "Sandbox test triggers" in step.
+ * An amount of the form NN.NN makes one API step misbehave; the last word of customerName (the
+ * last name) picks how an approval ends. Triggers act only after authentication and validation (an
+ * invalid call still gets its 400/401) and use the same faults as the control handle. None of this
+ * is Flinks behaviour: keep sandbox/README.md "Test triggers" in step.
  */
 
 export interface TriggerTimings {
@@ -38,10 +38,12 @@ const AMOUNT_TRIGGERS = new Map<string, AmountTrigger>([
   ['17.17', { step: 'status', fault: () => failure('17.17', 'every status read') }],
 ]);
 
-/** The fault the amount of a session (as its JSON literal) triggers on `step`, if any. */
+/**
+ * The fault the amount of a session triggers on `step`, if any. The amount is its JSON literal,
+ * already checked to have at most two decimals, so `13.13` is the only way to write 13.13.
+ */
 export function amountFault(step: SandboxStep, amountLiteral: string, timings: TriggerTimings): SandboxFault | undefined {
-  const parsed = parseCadAmount(amountLiteral);
-  const trigger = parsed.ok ? AMOUNT_TRIGGERS.get(parsed.amount) : undefined;
+  const trigger = AMOUNT_TRIGGERS.get(amountLiteral);
   return trigger?.step === step ? trigger.fault(timings) : undefined;
 }
 
@@ -50,17 +52,18 @@ const LAST_NAME_OUTCOMES = new Map<string, ApprovalOutcome>([
   ['failed', 'Failed'],
 ]);
 
-const normalise = (name: string): string => name.trim().toLowerCase();
+/** The last word of v1's one-string customerName, lower-cased: "Ada  DECLINED " → "declined". */
+const lastNameOf = (customerName: string): string => customerName.trim().split(/\s+/).at(-1)?.toLowerCase() ?? '';
 
 /** How an approval ends for this customer: Settled unless the last name says otherwise. */
-export function approvalOutcomeFor(lastName: string): ApprovalOutcome {
-  return LAST_NAME_OUTCOMES.get(normalise(lastName)) ?? 'Settled';
+export function approvalOutcomeFor(customerName: string): ApprovalOutcome {
+  return LAST_NAME_OUTCOMES.get(lastNameOf(customerName)) ?? 'Settled';
 }
 
 /** Last name `Expired`: the request expires after one step instead of the full expiry time. */
-export function expiresEarly(lastName: string): boolean {
-  return normalise(lastName) === 'expired';
+export function expiresEarly(customerName: string): boolean {
+  return lastNameOf(customerName) === 'expired';
 }
 
-/** Flinks reports the reason of a failure in statusDetails; name mismatch is its documented example. */
+/** Flinks reports the reason of a failure in statusDetails (§4); name mismatch is its documented example. */
 export const FAILED_STATUS_DETAILS = 'NameMismatch: the name on the bank account does not match the customer name.';

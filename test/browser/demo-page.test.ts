@@ -16,6 +16,8 @@ async function decide(app: Page | Frame, choice: Choice): Promise<void> {
   const bank = (await Promise.all(options.map((option) => option.getAttribute('value')))).find(Boolean);
   if (bank) await app.selectOption('select#bank', bank);
   await app.click(choice);
+  // Cancelling asks "are you sure?" first, as the Flinks app does (CANCEL_CONFIRMATION).
+  if (choice === '#cancel') await app.click('#confirm-cancel');
 }
 
 async function payInPopup(page: Page, choice: Choice): Promise<void> {

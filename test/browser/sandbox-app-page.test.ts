@@ -18,8 +18,7 @@ async function sessionWithoutPaymentRequest(baseUrl: string): Promise<string> {
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
     body: JSON.stringify({
       amount: 10.5,
-      firstName: 'Jane',
-      lastName: 'Doe',
+      customerName: 'Jane Doe',
       customerEmail: 'jane@example.com',
       referenceId: 'order-no-request',
     }),

@@ -3,7 +3,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Frame, Page } from 'playwright-core';
 import t, { type Test } from 'tap';
-import { launchBrowser, withPage } from '../browser/harness.js';
+import { launchBrowser, withPage } from './browser.js';
+import { APP_EVENTS } from '../fixtures/flinks-pay-v1.js';
 import { startSandbox, type Harness } from './helpers.js';
 
 /*
@@ -85,20 +86,30 @@ async function popupApp(page: Page): Promise<Page> {
   return app;
 }
 
-const LOADED = ['APP_MOUNTED', 'APP_INITIATED', 'INSTITUTION_SELECTION'];
+/** Until the app has opened the session (APP_INITIATED), its controls stay disabled. */
+const ready = (app: Page | Frame) => app.waitForSelector('#bank:not([disabled])');
+
+const LOADED = ['APP_MOUNTED', 'CONFIRMATION', 'APP_INITIATED', 'INSTITUTION_SELECTION'];
 
 void t.test('app events reach a cross-origin merchant', async (t) => {
   const browser = await launchBrowser(t);
-  const sandbox: Harness = await startSandbox(t);
+  const sandbox: Harness = await startSandbox(t, { stepMs: 1000 });
   const serve = await startMerchant(t);
-  const appUrl = async () => `${sandbox.baseUrl}/app/?sessionId=${(await sandbox.checkout()).sessionId}`;
+  const appUrl = (sessionId: string) => `${sandbox.baseUrl}/app/?sessionId=${sessionId}`;
+  /** Every step any merchant window received in these tests. */
+  const posted = new Set<string>();
+  const record = async (page: Page) => {
+    for (const step of await steps(page)) if (step !== undefined) posted.add(step);
+  };
 
   t.test('in an iframe: load, bank, approve → SUCCESS, and the page shows the result', async (t) => {
-    const url = await appUrl();
+    const { sessionId, requestId } = await sandbox.checkout();
+    t.equal(await sandbox.statusOf(requestId), 'Initiated', 'before the shopper opens the app');
     await withPage(t, browser, 'sandbox-app-iframe-approve', async ({ page, pageErrors }) => {
-      await openMerchant(page, serve, url, 'iframe');
+      await openMerchant(page, serve, appUrl(sessionId), 'iframe');
       const app = await appFrame(page);
       await waitForStep(page, 'INSTITUTION_SELECTION');
+      t.equal(await sandbox.statusOf(requestId), 'Processing', 'while the shopper is in the app');
       await app.selectOption('#bank', 'maple-leaf-bank');
       await waitForStep(page, 'INSTITUTION_SELECTED');
       await app.click('#approve');
@@ -108,17 +119,19 @@ void t.test('app events reach a cross-origin merchant', async (t) => {
       t.ok(messages.every((m) => m.origin === sandbox.baseUrl), 'every event comes from the app origin');
       t.match(messages.at(-1)?.data, { step: 'SUCCESS', institution: 'Maple Leaf Bank' });
       t.match(messages.at(-2)?.data, { step: 'INSTITUTION_SELECTED', institution: 'Maple Leaf Bank' });
-      t.match(await app.textContent('#result'), /approved at Maple Leaf Bank\. Status: Processing\./);
-      t.equal(await app.getAttribute('#result', 'data-status'), 'Processing');
+      t.same(messages[0]?.data, { step: 'APP_MOUNTED' }, 'objects with a step, as Flinks Connect sends');
+      t.match(await app.textContent('#result'), /approved at Maple Leaf Bank\. Status: Accepted\./);
+      t.equal(await app.getAttribute('#result', 'data-status'), 'Accepted');
       t.ok(await app.isDisabled('#approve'), 'decided once');
       t.same(pageErrors, []);
+      await record(page);
     });
   });
 
   t.test('in a popup: decline → CLOSE with reason DECLINED, to the opener', async (t) => {
-    const url = await appUrl();
+    const { sessionId } = await sandbox.checkout();
     await withPage(t, browser, 'sandbox-app-popup-decline', async ({ page }) => {
-      await openMerchant(page, serve, url, 'popup');
+      await openMerchant(page, serve, appUrl(sessionId), 'popup');
       const app = await popupApp(page);
       const appErrors: string[] = [];
       app.on('pageerror', (error) => appErrors.push(error.message));
@@ -129,42 +142,110 @@ void t.test('app events reach a cross-origin merchant', async (t) => {
       t.match((await received(page)).at(-1)?.data, { step: 'CLOSE', reason: 'DECLINED' });
       t.equal(await app.getAttribute('#result', 'data-status'), 'Declined');
       t.same(appErrors, []);
+      await record(page);
     });
   });
 
   t.test('in a popup: cancel without a bank → CLOSE_ATTEMPT, CANCEL_CONFIRMATION, CLOSE', async (t) => {
-    const url = await appUrl();
+    const { sessionId, requestId } = await sandbox.checkout();
     await withPage(t, browser, 'sandbox-app-popup-cancel', async ({ page }) => {
-      await openMerchant(page, serve, url, 'popup');
+      await openMerchant(page, serve, appUrl(sessionId), 'popup');
       const app = await popupApp(page);
+      await ready(app);
       await app.click('#cancel');
+      await waitForStep(page, 'CANCEL_CONFIRMATION');
+      t.ok(await app.isVisible('#cancel-confirmation'), 'the "are you sure?" panel is shown');
+      t.equal(await sandbox.statusOf(requestId), 'Processing', 'nothing is cancelled before the shopper confirms');
+      await app.click('#confirm-cancel');
       await waitForStep(page, 'CLOSE');
       t.same(await steps(page), [...LOADED, 'CLOSE_ATTEMPT', 'CANCEL_CONFIRMATION', 'CLOSE']);
       t.same((await received(page)).at(-1)?.data, { step: 'CLOSE' });
       t.match(await app.textContent('#result'), 'Payment cancelled. Status: Cancelled.');
+      await record(page);
     });
+  });
+
+  t.test('going back from the "are you sure?" panel posts BACK, and the payment can still be approved', async (t) => {
+    const { sessionId } = await sandbox.checkout();
+    await withPage(t, browser, 'sandbox-app-back', async ({ page, pageErrors }) => {
+      await openMerchant(page, serve, appUrl(sessionId), 'iframe');
+      const app = await appFrame(page);
+      await ready(app);
+      await app.click('#cancel');
+      await waitForStep(page, 'CANCEL_CONFIRMATION');
+      await app.click('#back');
+      await waitForStep(page, 'BACK');
+      t.ok(await app.isHidden('#cancel-confirmation'));
+      await app.selectOption('#bank', 'coastal-trust');
+      await app.click('#approve');
+      await waitForStep(page, 'SUCCESS');
+      t.same(await steps(page), [...LOADED, 'CLOSE_ATTEMPT', 'CANCEL_CONFIRMATION', 'BACK', 'INSTITUTION_SELECTED', 'SUCCESS']);
+      t.same(pageErrors, []);
+      await record(page);
+    });
+  });
+
+  t.test('an approval that will end Failed or Declined posts no SUCCESS', async (t) => {
+    for (const customerName of ['Ada Failed', 'Ada Declined']) {
+      const { sessionId, requestId } = await sandbox.checkout({ customerName });
+      await withPage(t, browser, `sandbox-app-no-success-${customerName.split(' ')[1] ?? ''}`, async ({ page }) => {
+        await openMerchant(page, serve, appUrl(sessionId), 'iframe');
+        const app = await appFrame(page);
+        await ready(app);
+        await app.selectOption('#bank', 'flinks-capital');
+        await waitForStep(page, 'INSTITUTION_SELECTED');
+        await app.click('#approve');
+        await app.locator('#result[data-status="Processing"]').waitFor();
+        t.same(await steps(page), [...LOADED, 'INSTITUTION_SELECTED'], customerName);
+        sandbox.clock.now += 1000;
+        t.equal(await sandbox.statusOf(requestId), customerName.split(' ')[1], 'and the status ends so');
+        t.same(await steps(page), [...LOADED, 'INSTITUTION_SELECTED'], 'nothing more is posted');
+      });
+    }
   });
 
   t.test('approve without a bank asks for one and decides nothing', async (t) => {
     const { sessionId, requestId } = await sandbox.checkout();
     await withPage(t, browser, 'sandbox-app-no-bank', async ({ page }) => {
-      await page.goto(`${sandbox.baseUrl}/app/?sessionId=${sessionId}`);
+      await page.goto(appUrl(sessionId));
+      await ready(page);
       await page.click('#approve');
       await page.locator('#error', { hasText: 'Choose your bank first.' }).waitFor();
       t.equal(await page.textContent('#result'), '');
-      t.equal(await sandbox.statusOf(requestId), 'Initiated');
+      t.equal(await sandbox.statusOf(requestId), 'Processing', 'opened, not decided');
     });
   });
 
   t.test('a decision refused by the sandbox (already decided) is shown in #error', async (t) => {
     const { sessionId } = await sandbox.checkout();
     await withPage(t, browser, 'sandbox-app-conflict', async ({ page }) => {
-      await page.goto(`${sandbox.baseUrl}/app/?sessionId=${sessionId}`);
-      await page.waitForSelector('#cancel');
+      await page.goto(appUrl(sessionId));
+      await ready(page);
       await sandbox.decide(sessionId, { decision: 'cancel' });
       await page.click('#cancel');
+      await page.click('#confirm-cancel');
       await page.locator('#error', { hasText: 'already Cancelled' }).waitFor();
       t.ok(await page.isDisabled('#approve'), 'nothing more can be done here');
     });
+  });
+
+  t.test('a page opened after the request was decided elsewhere posts no APP_INITIATED and enables nothing', async (t) => {
+    const { sessionId } = await sandbox.checkout();
+    await withPage(t, browser, 'sandbox-app-closed-on-start', async ({ page }) => {
+      await page.route('**/start', async (route) => {
+        await sandbox.decide(sessionId, { decision: 'cancel' });
+        await route.continue();
+      });
+      await openMerchant(page, serve, appUrl(sessionId), 'iframe');
+      const app = await appFrame(page);
+      await app.locator('#error', { hasText: 'already Cancelled' }).waitFor();
+      t.same(await steps(page), ['APP_MOUNTED', 'CONFIRMATION']);
+      t.ok(await app.isDisabled('#bank'));
+    });
+  });
+
+  t.test('together, the flows post every documented app event, as { step } objects', (t) => {
+    t.same([...posted].sort(), [...APP_EVENTS].sort());
+    t.end();
   });
 });

@@ -6,7 +6,7 @@ import { startSandbox, type Harness } from './helpers.js';
 const UNKNOWN_SESSION = '6c376ebd-1670-49e3-9148-26c1360f98d3';
 
 /** The ids the browser tests and merchants' own tests rely on. */
-const DOM_CONTRACT = ['amount', 'payee', 'bank', 'approve', 'decline', 'cancel', 'result', 'error'];
+const DOM_CONTRACT = ['amount', 'payee', 'bank', 'approve', 'decline', 'cancel', 'confirm-cancel', 'back', 'result', 'error'];
 
 async function sessionWithoutPaymentRequest(sandbox: Harness): Promise<string> {
   const res = await sandbox.initiate(await sandbox.authorize());
@@ -26,7 +26,9 @@ void t.test('GET /app/ shows amount, payee, a bank picker and the three decision
   for (const [id, name] of Object.entries(INSTITUTION_NAMES)) t.match(res.text, `<option value="${id}">${name}</option>`);
   t.match(res.text, /<button id="approve" type="button"/);
   t.match(res.text, `data-decision-url="api/sessions/${sessionId}/decision"`);
-  t.match(res.text, 'Ada Lovelace');
+  t.match(res.text, `data-start-url="api/sessions/${sessionId}/start"`);
+  t.match(res.text, '<dd id="payer">Ada Lovelace</dd>', 'the one-string customerName');
+  t.match(res.text, /<div id="cancel-confirmation"[^>]* hidden>/, 'the "are you sure?" panel starts hidden');
 });
 
 void t.test('amounts are shown as dollars with cents and thousands separators, in CAD', (t) => {
@@ -97,10 +99,29 @@ void t.test('GET /app/ for a request that is no longer Initiated answers 409 wit
   t.match(page.text, /<p id="error" role="alert">This payment request is already Settled\.<\/p>/);
 });
 
+void t.test('the app page opens again while the shopper is in the flow (a reload), not once decided', async (t) => {
+  const sandbox = await startSandbox(t);
+  const { sessionId } = await sandbox.checkout();
+  await sandbox.start(sessionId);
+  t.equal((await sandbox.call('GET', `/app/?sessionId=${sessionId}`)).status, 200, 'Processing, undecided');
+  await sandbox.decide(sessionId, { decision: 'approve', institution: 'flinks-capital' });
+  const decided = await sandbox.call('GET', `/app/?sessionId=${sessionId}`);
+  t.equal(decided.status, 409);
+  t.match(decided.text, 'This payment request is already Accepted.');
+});
+
+void t.test('GET /app/ matches its path in any casing, and so do its script and style', async (t) => {
+  const sandbox = await startSandbox(t);
+  const { sessionId } = await sandbox.checkout();
+  t.equal((await sandbox.call('GET', `/APP/?sessionId=${sessionId}`)).status, 200);
+  t.equal((await sandbox.call('GET', '/App/App.js')).status, 200);
+  t.equal((await sandbox.call('GET', `/app/?sessionId=${sessionId.toUpperCase()}`)).status, 200, 'a GUID in any case');
+});
+
 void t.test('HTML in customer data is escaped on the app page', async (t) => {
   const sandbox = await startSandbox(t);
   const token = await sandbox.authorize();
-  const created = await sandbox.initiate(token, { firstName: '<img src=x onerror=alert(1)>', referenceId: '"><b>' });
+  const created = await sandbox.initiate(token, { customerName: '<img src=x onerror=alert(1)>', referenceId: '"><b>' });
   const { sessionId } = created.json as { sessionId: string };
   await sandbox.call('POST', '/api/v1/paymentrequests', {
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },

@@ -1,23 +1,18 @@
 import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { request } from 'undici';
-import { createSandboxControl } from '../../sandbox/control.js';
-import { buildSandbox } from '../../sandbox/sandbox-app.js';
+import { startSandbox } from '../support/sandbox.js';
 import { basic, bearer, FORM } from './helpers.js';
 
-async function listening() {
-  const control = createSandboxControl();
-  const app = buildSandbox({ control });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const { port } = app.server.address() as AddressInfo;
-  return { app, control, base: `http://127.0.0.1:${port}` };
+/** A sandbox the test closes itself (closing twice is harmless: teardown closes it again). */
+async function listening(t: Test) {
+  const { app, control, url } = await startSandbox(t);
+  return { app, control, base: url };
 }
 
 void t.test('a hung request does not block close()', async (t) => {
-  const { app, control, base } = await listening();
-  t.teardown(() => app.close());
+  const { app, control, base } = await listening(t);
   control.inject('status', { kind: 'hang' });
   const pending = request(`${base}/api/v1/paymentrequests/abc`, { headers: bearer('x') }).then(
     async (res) => {
@@ -34,8 +29,7 @@ void t.test('a hung request does not block close()', async (t) => {
 });
 
 void t.test('a hang fault reached after close() began answers 503 instead of hanging', async (t) => {
-  const { app, control, base } = await listening();
-  t.teardown(() => app.close());
+  const { app, control, base } = await listening(t);
   control.inject('authorize', { kind: 'hang' });
   // Fastify calls server.close() right after the preClose hooks, so once it is called the
   // sandbox already knows it is closing.
@@ -63,8 +57,7 @@ void t.test('a hang fault reached after close() began answers 503 instead of han
 });
 
 void t.test('a delayed request (delay fault or slow trigger) is answered 503 at once when close() begins', async (t) => {
-  const { app, control, base } = await listening();
-  t.teardown(() => app.close());
+  const { app, control, base } = await listening(t);
   control.inject('authorize', { kind: 'delay', ms: 60_000 });
   const pending = request(`${base}/api/v1/authorize`, {
     method: 'POST',

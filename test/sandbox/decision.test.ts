@@ -7,7 +7,7 @@ const UNKNOWN_SESSION = '6c376ebd-1670-49e3-9148-26c1360f98d3';
 void t.test('POST /app/api/sessions/:id/decision answers the status each decision leads to', async (t) => {
   const sandbox = await startSandbox(t);
   const cases = [
-    [{ decision: 'approve', institution: BANK }, 'Processing'],
+    [{ decision: 'approve', institution: BANK }, 'Accepted'],
     [{ decision: 'decline', institution: BANK }, 'Declined'],
     [{ decision: 'cancel', institution: BANK }, 'Cancelled'],
     [{ decision: 'cancel' }, 'Cancelled'],
@@ -19,6 +19,15 @@ void t.test('POST /app/api/sessions/:id/decision answers the status each decisio
     t.match(res.contentType, /^application\/json/);
     t.same(res.json, { status }, JSON.stringify(body));
     t.equal(await sandbox.statusOf(requestId), status, 'the API reports the same');
+  }
+});
+
+void t.test('an approval the bank will refuse answers Processing, never a succeeding status', async (t) => {
+  const sandbox = await startSandbox(t);
+  for (const customerName of ['Ada Declined', 'Ada Failed']) {
+    const { sessionId, requestId } = await sandbox.checkout({ customerName });
+    t.same((await sandbox.decide(sessionId, { decision: 'approve', institution: BANK })).json, { status: 'Processing' }, customerName);
+    t.equal(await sandbox.statusOf(requestId), 'Processing');
   }
 });
 
@@ -102,4 +111,43 @@ void t.test('decisions are not recorded as Flinks API calls', async (t) => {
   sandbox.control.reset();
   await sandbox.decide(sessionId, { decision: 'cancel' });
   t.equal(sandbox.control.calls.length, 0);
+});
+
+void t.test('POST /app/api/sessions/:id/start marks the shopper in the flow: Initiated becomes Processing', async (t) => {
+  const sandbox = await startSandbox(t);
+  const { sessionId, requestId } = await sandbox.checkout();
+  t.equal(await sandbox.statusOf(requestId), 'Initiated', 'before the app is opened');
+  const started = await sandbox.start(sessionId);
+  t.equal(started.status, 200);
+  t.same(started.json, { status: 'Processing' });
+  t.equal(await sandbox.statusOf(requestId), 'Processing', 'while the shopper is in the app');
+  t.same((await sandbox.start(sessionId)).json, { status: 'Processing' }, 'a reload starts nothing new');
+  t.same((await sandbox.decide(sessionId, { decision: 'approve', institution: BANK })).json, { status: 'Accepted' });
+  const again = await sandbox.start(sessionId);
+  t.equal(again.status, 409, 'decided: the app cannot be started again');
+  t.match(again.json, { detail: 'This payment request is already Accepted.' });
+});
+
+void t.test('a started request nobody decides on still expires after expiryMs', async (t) => {
+  const sandbox = await startSandbox(t, { expiryMs: 60_000 });
+  const { sessionId, requestId } = await sandbox.checkout();
+  sandbox.clock.now += 30_000;
+  await sandbox.start(sessionId);
+  sandbox.clock.now += 29_999;
+  t.equal(await sandbox.statusOf(requestId), 'Processing');
+  sandbox.clock.now += 1;
+  t.equal(await sandbox.statusOf(requestId), 'Expired');
+  t.equal((await sandbox.start(sessionId)).status, 409);
+});
+
+void t.test('start answers like a decision for a bad session (404, 400) and takes only JSON `{}`', async (t) => {
+  const sandbox = await startSandbox(t);
+  t.equal((await sandbox.start(UNKNOWN_SESSION)).status, 404, 'unknown session');
+  const { sessionId } = (await sandbox.initiate(await sandbox.authorize())).json as { sessionId: string };
+  t.equal((await sandbox.start(sessionId)).status, 400, 'no payment request yet');
+  const ready = await sandbox.checkout();
+  const url = `/app/api/sessions/${ready.sessionId}/start`;
+  t.equal((await sandbox.call('POST', url, { headers: { 'content-type': 'text/plain' }, body: '{}' })).status, 415);
+  t.equal((await sandbox.call('POST', url, { headers: JSON_TYPE, body: '{"go":true}' })).status, 400);
+  t.equal(await sandbox.statusOf(ready.requestId), 'Initiated', 'nothing was started');
 });

@@ -1,13 +1,8 @@
-import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
-import { createSandboxControl, type SandboxControl } from '../../sandbox/control.js';
-import { buildSandbox, type SandboxOptions } from '../../sandbox/sandbox-app.js';
+import type { SandboxControl } from '../../sandbox/control.js';
 import { SANDBOX_CREDENTIALS } from '../../sandbox/credentials.js';
-
-/** The subset of tap's Test this helper needs, so it works with any tap version's types. */
-interface Teardownable {
-  teardown(fn: () => unknown): void;
-}
+import type { SandboxOptions } from '../../sandbox/sandbox-app.js';
+import { startSandbox as startRunning, type Teardownable } from '../support/sandbox.js';
 
 export interface Response {
   status: number;
@@ -29,6 +24,8 @@ export interface Harness {
   checkout(overrides?: Record<string, unknown>): Promise<{ token: string; sessionId: string; requestId: string }>;
   /** The app page's decision call, as its script sends it. */
   decide(sessionId: string, body: unknown): Promise<Response>;
+  /** The app page's "the shopper opened this request" call, as its script sends it on load. */
+  start(sessionId: string): Promise<Response>;
   /** The status the API reports now, read with a fresh token; `HTTP <code>` when not 200. */
   statusOf(requestId: string): Promise<unknown>;
 }
@@ -45,11 +42,11 @@ export const bearer = (token: string): Record<string, string> => ({ authorizatio
 export const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 export const JSON_TYPE = { 'content-type': 'application/json' };
 
+/** A valid v1 initiate body (§2.2); an override of `undefined` leaves that field out. */
 export function sessionBody(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     amount: 250.5,
-    firstName: 'Ada',
-    lastName: 'Lovelace',
+    customerName: 'Ada Lovelace',
     customerEmail: 'ada@example.com',
     referenceId: 'order-1',
     ...overrides,
@@ -62,15 +59,15 @@ function field(json: unknown, name: string): string {
   return value;
 }
 
-/** Starts a real sandbox on an ephemeral port; closed by the test's teardown. */
+/**
+ * A real sandbox (test/support/sandbox.ts) with a hand-driven clock and typed calls for its API;
+ * closed by the test's teardown.
+ */
 export async function startSandbox(t: Teardownable, opts: SandboxOptions = {}): Promise<Harness> {
   const clock = { now: 1_700_000_000_000 };
-  const control = opts.control ?? createSandboxControl();
-  const app = buildSandbox({ now: () => clock.now, ...opts, control });
-  t.teardown(() => app.close());
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const { port } = app.server.address() as AddressInfo;
-  const baseUrl = `http://127.0.0.1:${port}`;
+  const { url: baseUrl, control } = await startRunning(t, { now: () => clock.now, ...opts });
+  // The flow helpers name the configured instance, as a client must; call() sends only what it is given.
+  const instance: Record<string, string> = opts.instance === undefined ? {} : { baseuri: opts.instance };
 
   async function call(method: 'GET' | 'POST', path: string, init: CallInit = {}): Promise<Response> {
     const res = await request(`${baseUrl}${path}`, {
@@ -98,7 +95,7 @@ export async function startSandbox(t: Teardownable, opts: SandboxOptions = {}): 
 
   async function authorize(): Promise<string> {
     const res = await call('POST', '/api/v1/authorize', {
-      headers: { authorization: basic(), ...FORM },
+      headers: { authorization: basic(), ...FORM, ...instance },
       body: 'grant_type=client_credentials',
     });
     return field(res.json, 'access_token');
@@ -106,7 +103,7 @@ export async function startSandbox(t: Teardownable, opts: SandboxOptions = {}): 
 
   const initiate = (token: string, overrides: Record<string, unknown> = {}): Promise<Response> =>
     call('POST', '/api/v1/sessions/initiate', {
-      headers: { ...bearer(token), ...JSON_TYPE },
+      headers: { ...bearer(token), ...JSON_TYPE, ...instance },
       body: JSON.stringify(sessionBody(overrides)),
     });
 
@@ -114,7 +111,7 @@ export async function startSandbox(t: Teardownable, opts: SandboxOptions = {}): 
     const token = await authorize();
     const sessionId = field((await initiate(token, overrides)).json, 'sessionId');
     const created = await call('POST', '/api/v1/paymentrequests', {
-      headers: { ...bearer(token), ...JSON_TYPE },
+      headers: { ...bearer(token), ...JSON_TYPE, ...instance },
       body: JSON.stringify({ sessionId }),
     });
     return { token, sessionId, requestId: field(created.json, 'requestId') };
@@ -122,11 +119,15 @@ export async function startSandbox(t: Teardownable, opts: SandboxOptions = {}): 
 
   const decide = (sessionId: string, body: unknown): Promise<Response> =>
     call('POST', `/app/api/sessions/${sessionId}/decision`, { headers: JSON_TYPE, body: JSON.stringify(body) });
+  const start = (sessionId: string): Promise<Response> =>
+    call('POST', `/app/api/sessions/${sessionId}/start`, { headers: JSON_TYPE, body: '{}' });
 
   async function statusOf(requestId: string): Promise<unknown> {
-    const res = await call('GET', `/api/v1/paymentrequests/${requestId}`, { headers: bearer(await authorize()) });
+    const res = await call('GET', `/api/v1/paymentrequests/${requestId}`, {
+      headers: { ...bearer(await authorize()), ...instance },
+    });
     return res.status === 200 ? (res.json as { status?: unknown } | undefined)?.status : `HTTP ${res.status}`;
   }
 
-  return { baseUrl, control, clock, call, authorize, initiate, checkout, decide, statusOf };
+  return { baseUrl, control, clock, call, authorize, initiate, checkout, decide, start, statusOf };
 }

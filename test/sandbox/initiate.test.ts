@@ -1,17 +1,23 @@
 import t from 'tap';
-import { GUID_PATTERN, InitiateSessionResponseSchema } from '../../src/upstream/flinks-pay/schemas.js';
-import { basic, bearer, JSON_TYPE, sessionBody, startSandbox } from './helpers.js';
+import { INITIATE_RESPONSE } from '../fixtures/flinks-pay-v1.js';
+import { GUID, mismatches } from './documented.js';
+import { basic, bearer, JSON_TYPE, sessionBody, startSandbox, type Harness } from './helpers.js';
 
 const PATH = '/api/v1/sessions/initiate';
+
+/** POST a raw body to initiate with a fresh token. */
+async function initiateRaw(sandbox: Harness, body: string) {
+  const token = await sandbox.authorize();
+  return sandbox.call('POST', PATH, { headers: { ...bearer(token), ...JSON_TYPE }, body });
+}
 
 void t.test('POST /sessions/initiate creates a session and echoes referenceId', async (t) => {
   const sandbox = await startSandbox(t);
   const res = await sandbox.initiate(await sandbox.authorize(), { referenceId: 'order-42' });
   t.equal(res.status, 200);
   t.match(res.contentType, /^application\/json/);
-  const parsed = InitiateSessionResponseSchema.parse(res.json);
-  t.match(parsed.sessionId, GUID_PATTERN);
-  t.equal(parsed.referenceId, 'order-42');
+  t.same(mismatches(INITIATE_RESPONSE, res.json), [], 'the documented sample shape');
+  t.match(res.json, { sessionId: GUID, referenceId: 'order-42' });
 });
 
 void t.test('POST /sessions/initiate requires a bearer token (none, Basic or unknown → 401)', async (t) => {
@@ -42,7 +48,7 @@ void t.test('a token initiates exactly one session: the second initiate is 401',
 void t.test('a rejected initiate body does not use up the token', async (t) => {
   const sandbox = await startSandbox(t);
   const token = await sandbox.authorize();
-  t.equal((await sandbox.initiate(token, { firstName: '' })).status, 400);
+  t.equal((await sandbox.initiate(token, { customerName: '' })).status, 400);
   t.equal((await sandbox.initiate(token)).status, 200);
 });
 
@@ -107,33 +113,97 @@ void t.test('the exact amount literal is recorded in rawBody', async (t) => {
 void t.test('names, e-mail and referenceId are required and bounded (400)', async (t) => {
   const sandbox = await startSandbox(t);
   const token = await sandbox.authorize();
-  const cases: Record<string, Record<string, unknown>> = {
-    'no firstName': { firstName: undefined },
-    'empty lastName': { lastName: '' },
-    'long lastName': { lastName: 'x'.repeat(101) },
-    'long firstName': { firstName: 'x'.repeat(101) },
-    'empty middleName': { middleName: '' },
-    'bad e-mail': { customerEmail: 'not-an-email' },
-    'long e-mail': { customerEmail: `${'x'.repeat(89)}@example.com` },
-    'long referenceId': { referenceId: 'r'.repeat(101) },
-    'no e-mail': { customerEmail: undefined },
-    'no referenceId': { referenceId: undefined },
-    'no amount': { amount: undefined },
+  const cases: Record<string, [Record<string, unknown>, string, RegExp]> = {
+    'no customerName': [{ customerName: undefined }, 'customerName', /^The customerName field is required\.$/],
+    'null customerName': [{ customerName: null }, 'customerName', /is required/],
+    'empty customerName': [{ customerName: '' }, 'customerName', /is required/],
+    'blank customerName': [{ customerName: '   ' }, 'customerName', /is required/],
+    'long customerName': [{ customerName: 'x'.repeat(303) }, 'customerName', /maximum length of 302/],
+    'customerName not a string': [{ customerName: ['Ada', 'Lovelace'] }, 'customerName', /JSON string/],
+    'bad e-mail': [{ customerEmail: 'not-an-email' }, 'customerEmail', /not a valid e-mail address/],
+    'long e-mail': [{ customerEmail: `${'x'.repeat(89)}@example.com` }, 'customerEmail', /maximum length of 100/],
+    'long referenceId': [{ referenceId: 'r'.repeat(101) }, 'referenceId', /maximum length of 100/],
+    'no e-mail': [{ customerEmail: undefined }, 'customerEmail', /is required/],
+    'no referenceId': [{ referenceId: undefined }, 'referenceId', /is required/],
+    'no amount': [{ amount: undefined }, 'amount', /is required/],
   };
-  for (const [name, overrides] of Object.entries(cases)) {
+  for (const [name, [overrides, field, message]] of Object.entries(cases)) {
     const res = await sandbox.initiate(token, overrides);
     t.equal(res.status, 400, name);
-    t.match(res.json, { status: 400, errors: Object }, name);
+    t.match(res.json, { status: 400, errors: { [field]: [message] } }, name);
+    t.same(Object.keys((res.json as { errors: object }).errors), [field], `${name}: only ${field} is named`);
   }
-  const limits = { firstName: 'f'.repeat(100), middleName: 'Byron', referenceId: 'r'.repeat(100) };
-  t.equal((await sandbox.initiate(token, limits)).status, 200, 'at the limits, with the optional middleName');
+  const limits = { customerName: 'f'.repeat(302), customerEmail: `${'x'.repeat(88)}@example.com`, referenceId: 'r'.repeat(100) };
+  t.equal((await sandbox.initiate(token, limits)).status, 200, 'at the limits');
 });
 
-void t.test('unknown fields are rejected (400), e.g. the legacy customerName', async (t) => {
+void t.test('one 400 ValidationProblemDetails names every missing or invalid field', async (t) => {
   const sandbox = await startSandbox(t);
-  const res = await sandbox.initiate(await sandbox.authorize(), { customerName: 'Ada Lovelace' });
+  const res = await initiateRaw(sandbox, '{"amount":12.345,"customerEmail":"nope"}');
   t.equal(res.status, 400);
-  t.match(res.json, { errors: Object });
+  t.match(res.contentType, /^application\/problem\+json/);
+  t.match(res.json, {
+    type: 'https://tools.ietf.org/html/rfc9110#section-15.5.1',
+    title: 'One or more validation errors occurred.',
+    status: 400,
+  });
+  const { errors } = res.json as { errors: Record<string, string[]> };
+  t.same(Object.keys(errors).sort(), ['amount', 'customerEmail', 'customerName', 'referenceId']);
+  for (const body of ['[]', '"x"', 'null', '12']) {
+    const notObject = await initiateRaw(sandbox, body);
+    t.equal(notObject.status, 400, body);
+    t.match(notObject.json, { errors: { $: ['The request body must be a JSON object.'] } }, body);
+  }
+});
+
+void t.test('unknown fields are ignored: firstName/lastName instead of customerName is a 400 naming customerName', async (t) => {
+  const sandbox = await startSandbox(t);
+  const token = await sandbox.authorize();
+  const v2Style = await sandbox.initiate(token, { customerName: undefined, firstName: 'Ada', lastName: 'Lovelace' });
+  t.equal(v2Style.status, 400);
+  t.same((v2Style.json as { errors: object }).errors, { customerName: ['The customerName field is required.'] });
+  const extra = await sandbox.initiate(token, { firstName: 'Ada', middleName: 'Byron', payor: { email: 'x' }, note: 1 });
+  t.equal(extra.status, 200, 'with customerName, extra fields change nothing');
+});
+
+void t.test('property names match in any casing, the last occurrence winning', async (t) => {
+  const sandbox = await startSandbox(t);
+  const cased = await initiateRaw(
+    sandbox,
+    '{"AMOUNT":12.34,"CustomerName":"Ada Lovelace","customeremail":"ada@example.com","REFERENCEID":"order-9"}',
+  );
+  t.equal(cased.status, 200);
+  t.match(cased.json, { referenceId: 'order-9' });
+  const mixed = '{"Amount":12.345,"customerName":"A B","customerEmail":"a@b.c","referenceId":"r"}';
+  t.equal((await initiateRaw(sandbox, mixed)).status, 400, 'the two-decimal rule reads the literal under any casing');
+  const duplicated = await initiateRaw(
+    sandbox,
+    '{"amount":1.234,"customerName":"A B","customerEmail":"a@b.c","referenceId":"first","Amount":1.23,"ReferenceId":"last"}',
+  );
+  t.equal(duplicated.status, 200);
+  t.match(duplicated.json, { referenceId: 'last' });
+});
+
+void t.test('the client URIs are optional and may be any object, under either documented name', async (t) => {
+  const sandbox = await startSandbox(t);
+  const uris = { success: 'https://shop.example.com/ok', nested: { deep: [1, { amount: 99.999 }] } };
+  t.equal((await sandbox.initiate(await sandbox.authorize(), { clientURIs: uris })).status, 200, 'clientURIs');
+  t.equal((await sandbox.initiate(await sandbox.authorize(), { clientUrls: uris })).status, 200, 'clientUrls');
+  t.equal((await sandbox.initiate(await sandbox.authorize(), { ClientUris: null })).status, 200, 'null');
+  const bad = await sandbox.initiate(await sandbox.authorize(), { clientURIs: 'https://shop.example.com' });
+  t.equal(bad.status, 400);
+  t.match(bad.json, { errors: { clientURIs: Array } });
+});
+
+void t.test('POST /sessions/initiate matches its path in any casing', async (t) => {
+  const sandbox = await startSandbox(t);
+  const token = await sandbox.authorize();
+  const res = await sandbox.call('POST', '/API/V1/Sessions/Initiate', {
+    headers: { ...bearer(token), ...JSON_TYPE },
+    body: JSON.stringify(sessionBody()),
+  });
+  t.equal(res.status, 200);
+  t.match(res.json, { sessionId: GUID });
 });
 
 void t.test('initiate requires a JSON body: form is 415, broken JSON is 400', async (t) => {
@@ -146,5 +216,5 @@ void t.test('initiate requires a JSON body: form is 415, broken JSON is 400', as
   t.equal(form.status, 415);
   const broken = await sandbox.call('POST', PATH, { headers: { ...bearer(token), ...JSON_TYPE }, body: '{"amount":' });
   t.equal(broken.status, 400);
-  t.match(broken.json, { detail: /not valid JSON/ });
+  t.match(broken.json, { detail: /not valid JSON/, errors: { $: Array } });
 });

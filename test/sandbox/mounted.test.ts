@@ -74,3 +74,17 @@ void t.test('mounted under /sandbox, PaymentLink points at /sandbox/app/ and hun
   await app.close();
   t.type(await pending, Error);
 });
+
+void t.test('mounted under /sandbox, a mis-cased path reaches the sandbox route and is recorded as sent', async (t) => {
+  const { app, control, base } = await parentWithSandbox();
+  t.teardown(() => app.close());
+  const res = await post(`${base}/sandbox/Api/V1/AUTHORIZE`, { authorization: basic(), ...FORM }, 'grant_type=client_credentials');
+  t.equal(res.status, 200);
+  t.match(res.json, { token_type: 'bearer' });
+  t.match(control.calls, [{ step: 'authorize', path: '/sandbox/Api/V1/AUTHORIZE', statusCode: 200 }]);
+  const unknown = await request(`${base}/sandbox/API/V1/NOTHING`);
+  t.equal(unknown.statusCode, 404, 'an unknown path in any casing is still the sandbox 404');
+  t.match(await unknown.body.json(), { status: 404, title: 'Not Found' });
+  t.same((await post(`${base}/ECHO`, { 'content-type': 'application/json' }, '{"a":1}')).json, { parent: 'not found' },
+    "the parent's own routes are untouched");
+});

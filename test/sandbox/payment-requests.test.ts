@@ -1,5 +1,6 @@
 import t from 'tap';
-import { CreatePaymentRequestResponseSchema, GUID_PATTERN } from '../../src/upstream/flinks-pay/schemas.js';
+import { PAYMENT_REQUEST_RESPONSE } from '../fixtures/flinks-pay-v1.js';
+import { GUID, mismatches } from './documented.js';
 import { basic, bearer, JSON_TYPE, startSandbox, type Harness } from './helpers.js';
 
 const PATH = '/api/v1/paymentrequests';
@@ -20,7 +21,8 @@ void t.test('POST /paymentrequests activates a session with the token that initi
   t.equal(res.status, 200);
   t.match(res.contentType, /^application\/json/);
   t.same(Object.keys(res.json as object), ['requestId']);
-  t.match(CreatePaymentRequestResponseSchema.parse(res.json).requestId, GUID_PATTERN);
+  t.same(mismatches(PAYMENT_REQUEST_RESPONSE, res.json), [], 'the documented sample shape');
+  t.match(res.json, { requestId: GUID });
 });
 
 void t.test('POST /paymentrequests for an unknown session is 404', async (t) => {
@@ -66,11 +68,26 @@ void t.test('a session gets at most one payment request (second is 409)', async 
   t.match(again.json, { status: 409, title: 'Conflict' });
 });
 
-void t.test('POST /paymentrequests validates its body (400): GUID sessionId, no extra fields', async (t) => {
+void t.test('POST /paymentrequests validates its body (400): a GUID sessionId is required, unknown fields are ignored', async (t) => {
   const sandbox = await startSandbox(t);
   const { token, sessionId } = await session(sandbox);
-  t.equal((await create(sandbox, token, {})).status, 400, 'missing');
+  const missing = await create(sandbox, token, {});
+  t.equal(missing.status, 400, 'missing');
+  t.match(missing.json, { title: 'One or more validation errors occurred.', errors: { sessionId: ['The sessionId field is required.'] } });
   t.equal((await create(sandbox, token, { sessionId: '../../evil' })).status, 400, 'not a GUID');
-  t.equal((await create(sandbox, token, { sessionId, amount: 1 })).status, 400, 'extra field');
-  t.equal((await create(sandbox, token, { sessionId })).status, 200, 'a rejected body changes nothing');
+  t.equal((await create(sandbox, token, { sessionId: 42 })).status, 400, 'not a string');
+  t.equal((await create(sandbox, token, { sessionId, amount: 1, requestId: 'mine' })).status, 200, 'extra fields are ignored');
+});
+
+void t.test('POST /paymentrequests reads SessionId in any casing and a GUID in any case, at any path casing', async (t) => {
+  const sandbox = await startSandbox(t);
+  const first = await session(sandbox);
+  t.equal((await create(sandbox, first.token, { SESSIONID: first.sessionId.toUpperCase() })).status, 200);
+  const second = await session(sandbox);
+  const res = await sandbox.call('POST', '/api/V1/PaymentRequests', {
+    headers: { ...bearer(second.token), ...JSON_TYPE },
+    body: JSON.stringify({ sessionId: second.sessionId }),
+  });
+  t.equal(res.status, 200);
+  t.match(res.json, { requestId: GUID });
 });

@@ -1,22 +1,26 @@
 import t from 'tap';
-import { isFinalStatus, PAYMENT_STATUSES } from '../../src/upstream/flinks-pay/schemas.js';
 import { statusAt, type Timeline } from '../../sandbox/progression.js';
 import { SANDBOX_DEFAULTS } from '../../sandbox/sandbox-plugin.js';
+import { FINAL_STATUSES, PAYMENT_STATUSES } from '../fixtures/flinks-pay-v1.js';
 import { startSandbox } from './helpers.js';
+
+const isFinal = (status: string): boolean => (FINAL_STATUSES as readonly string[]).includes(status);
 
 const BANK = { institution: 'maple-leaf-bank' };
 
 void t.test('an approval moves Processing → Accepted → Processed → Settled, one step per stepMs, then stays', async (t) => {
   const sandbox = await startSandbox(t, { stepMs: 500 });
   const { sessionId, requestId } = await sandbox.checkout();
-  t.equal(await sandbox.statusOf(requestId), 'Initiated');
-  t.same((await sandbox.decide(sessionId, { decision: 'approve', ...BANK })).json, { status: 'Processing' });
+  t.equal(await sandbox.statusOf(requestId), 'Initiated', 'before the shopper opens the app');
+  await sandbox.start(sessionId);
+  t.equal(await sandbox.statusOf(requestId), 'Processing', 'while the shopper is in the app');
+  t.same((await sandbox.decide(sessionId, { decision: 'approve', ...BANK })).json, { status: 'Accepted' });
   const seen = [];
-  for (const advance of [499, 1, 500, 499, 1, 10_000_000]) {
+  for (const advance of [499, 1, 499, 1, 10_000_000]) {
     sandbox.clock.now += advance;
     seen.push(await sandbox.statusOf(requestId));
   }
-  t.same(seen, ['Processing', 'Accepted', 'Processed', 'Processed', 'Settled', 'Settled']);
+  t.same(seen, ['Accepted', 'Processed', 'Processed', 'Settled', 'Settled']);
 });
 
 void t.test('decline and cancel are final at once and stay so', async (t) => {
@@ -58,8 +62,10 @@ void t.test('an approval can finish after the expiry time: only undecided reques
   const { sessionId, requestId } = await sandbox.checkout();
   sandbox.clock.now += 99_999;
   await sandbox.decide(sessionId, { decision: 'approve', ...BANK });
-  sandbox.clock.now += 120_000;
+  sandbox.clock.now += 60_000;
   t.equal(await sandbox.statusOf(requestId), 'Processed');
+  sandbox.clock.now += 60_000;
+  t.equal(await sandbox.statusOf(requestId), 'Settled');
 });
 
 void t.test('control.setStatus overrides the computed status from then on', async (t) => {
@@ -75,6 +81,8 @@ void t.test('every path ends in a final status and every status it passes throug
   const base = { createdAt: 0, expiresAfterMs: 10 };
   const timelines: [string, Timeline][] = [
     ['approve', { ...base, approvalOutcome: 'Settled', decision: { kind: 'approve', at: 5 } }],
+    ['opened, then approve', { ...base, approvalOutcome: 'Settled', startedAt: 2, decision: { kind: 'approve', at: 5 } }],
+    ['opened, never decided', { ...base, approvalOutcome: 'Settled', startedAt: 2 }],
     ['approve, declined by the bank', { ...base, approvalOutcome: 'Declined', decision: { kind: 'approve', at: 5 } }],
     ['approve, name mismatch', { ...base, approvalOutcome: 'Failed', decision: { kind: 'approve', at: 5 } }],
     ['decline', { ...base, approvalOutcome: 'Settled', decision: { kind: 'decline', at: 5 } }],
@@ -83,10 +91,20 @@ void t.test('every path ends in a final status and every status it passes throug
   ];
   for (const [name, timeline] of timelines) {
     const path = [0, 5, 6, 7, 8, 9, 10, 100].map((now) => statusAt(timeline, now, 1));
-    t.ok(path.every((status) => PAYMENT_STATUSES.includes(status)), `${name}: documented statuses`);
-    t.ok(isFinalStatus(path.at(-1) ?? 'Initiated'), `${name}: ends final (${path.at(-1) ?? ''})`);
-    const firstFinal = path.findIndex(isFinalStatus);
+    t.ok(path.every((status) => (PAYMENT_STATUSES as readonly string[]).includes(status)), `${name}: documented statuses`);
+    t.ok(isFinal(path.at(-1) ?? 'Initiated'), `${name}: ends final (${path.at(-1) ?? ''})`);
+    const firstFinal = path.findIndex(isFinal);
     t.ok(path.slice(firstFinal).every((status) => status === path.at(-1)), `${name}: a final status never changes`);
   }
+  t.end();
+});
+
+void t.test('Initiated only before the app is opened, Processing from then until a decision', (t) => {
+  const base = { createdAt: 0, expiresAfterMs: 100, approvalOutcome: 'Settled' } as const;
+  t.equal(statusAt(base, 50, 10), 'Initiated');
+  t.equal(statusAt({ ...base, startedAt: 20 }, 50, 10), 'Processing');
+  t.equal(statusAt({ ...base, startedAt: 20 }, 100, 10), 'Expired', 'an abandoned flow still expires');
+  t.equal(statusAt({ ...base, startedAt: 20, decision: { kind: 'approve', at: 60 } }, 60, 10), 'Accepted');
+  t.equal(statusAt({ ...base, approvalOutcome: 'Failed', startedAt: 20, decision: { kind: 'approve', at: 60 } }, 60, 10), 'Processing');
   t.end();
 });

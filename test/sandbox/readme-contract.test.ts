@@ -2,27 +2,30 @@ import { readFileSync } from 'node:fs';
 import t from 'tap';
 
 /*
- * The "Sandbox contract" table of docs/sandbox.md (linked from the README) names, for each rule, the
- * tests that prove it. This keeps the names true: renaming or deleting a test without updating the
- * table fails here.
+ * sandbox/README.md "Simulated rules" names, for each rule the simulator enforces, its source and
+ * the tests that prove it. This keeps the table honest: every rule has a source (a section of
+ * shared/flinks-pay-api.md, a docs.flinks.com page, or a stated choice), and renaming or deleting a
+ * cited test without updating the table fails here.
  */
 
-const sandboxPage = readFileSync(new URL('../../docs/sandbox.md', import.meta.url), 'utf8');
+const readme = readFileSync(new URL('../../sandbox/README.md', import.meta.url), 'utf8');
 
-function contractRows(): string[] {
-  const start = sandboxPage.indexOf('\n## Sandbox contract\n');
-  const end = sandboxPage.indexOf('\n## ', start + 1);
-  return sandboxPage
+function ruleRows(): string[][] {
+  const start = readme.indexOf('\n## Simulated rules\n');
+  const end = readme.indexOf('\n## ', start + 1);
+  return readme
     .slice(start, end < 0 ? undefined : end)
     .split('\n')
-    .filter((line) => line.startsWith('| ') && !line.startsWith('| rule '));
+    .filter((line) => line.startsWith('| ') && !line.startsWith('| rule ') && !line.startsWith('|---'))
+    .map((line) => line.slice(2, -2).split(' | '));
 }
 
 /** `file.test.ts` › name; › name — a name without a file belongs to the file before it. */
 function citedTests(cell: string): [string, string][] {
   const cited: [string, string][] = [];
   let file = '';
-  for (const part of cell.split(/;\s*/)) {
+  // A test name may contain "; " itself, so only "; `" or "; ›" starts the next citation.
+  for (const part of cell.split(/;\s*(?=`|›)/)) {
     const match = /^(?:`([\w.-]+\.test\.ts)`\s*)?›\s*(.+)$/.exec(part.trim());
     if (!match?.[2]) throw new Error(`unreadable citation: ${part}`);
     file = match[1] ?? file;
@@ -31,14 +34,17 @@ function citedTests(cell: string): [string, string][] {
   return cited;
 }
 
-void t.test('every test the sandbox contract of docs/sandbox.md cites exists under test/sandbox', (t) => {
-  const rows = contractRows();
-  t.ok(rows.length >= 20, `the table was found (${rows.length} rules)`);
-  for (const row of rows) {
-    const cell = row.split(' | ')[1]?.replace(/\s*\|$/, '') ?? '';
-    for (const [file, name] of citedTests(cell)) {
-      const source = readFileSync(new URL(file, import.meta.url), 'utf8');
-      t.ok(source.includes(`t.test('${name}'`), `${file} › ${name}`);
+const SOURCE = /^(?:§\d|https:\/\/docs\.flinks\.com\/|not documented by Flinks\b.*: chosen\b)/;
+
+void t.test('every simulated rule in sandbox/README.md has a source and cites tests that exist', (t) => {
+  const rows = ruleRows();
+  t.ok(rows.length >= 40, `the table was found (${rows.length} rules)`);
+  for (const [rule = '', source = '', tests = '', ...rest] of rows) {
+    t.same(rest, [], `three cells: ${rule}`);
+    t.match(source, SOURCE, `a source: ${rule}`);
+    for (const [file, name] of citedTests(tests)) {
+      const text = readFileSync(new URL(file, import.meta.url), 'utf8');
+      t.ok(text.includes(`t.test('${name}'`), `${file} › ${name}`);
     }
   }
   t.end();

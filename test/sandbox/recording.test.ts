@@ -71,6 +71,14 @@ void t.test('a control handle refuses bad input and setStatus before it is attac
   t.end();
 });
 
+void t.test('control.setStatus takes only the nine documented statuses', async (t) => {
+  const sandbox = await startSandbox(t);
+  const { requestId } = await sandbox.checkout();
+  t.throws(() => sandbox.control.setStatus(requestId, 'Completed' as 'Settled'), RangeError, 'a v2 status');
+  t.throws(() => sandbox.control.setStatus(requestId, 'settled' as 'Settled'), RangeError, 'wrong casing');
+  t.equal(await sandbox.statusOf(requestId), 'Initiated');
+});
+
 void t.test('a body over 16 KiB is refused with 413 problem+json and still recorded', async (t) => {
   const sandbox = await startSandbox(t);
   const res = await sandbox.call('POST', '/api/v1/authorize', {

@@ -1,31 +1,34 @@
 import t from 'tap';
-import { BoundedMap } from '../../sandbox/bounded-map.js';
+import { createRecordStore } from '../../sandbox/record-store.js';
 import { createSandboxState } from '../../sandbox/state.js';
 import { bearer, startSandbox } from './helpers.js';
 
-void t.test('a bounded map evicts the oldest entry when full', (t) => {
-  const map = new BoundedMap<{ expiresAt: number }>(3, () => 0);
-  for (const key of ['a', 'b', 'c', 'd']) map.set(key, { expiresAt: 10 });
-  t.equal(map.size, 3);
-  t.equal(map.get('a'), undefined);
-  t.ok(map.get('d'));
-  t.throws(() => new BoundedMap(0, () => 0), RangeError);
+void t.test('a record store evicts the least recently used record when full', (t) => {
+  const store = createRecordStore<{ id: string }>({ max: 3, ttlMs: 10_000, now: () => 0 });
+  for (const id of ['a', 'b', 'c']) store.set(id, { id });
+  t.ok(store.get('a'), 'reading a makes b the least recently used');
+  store.set('d', { id: 'd' });
+  t.equal(store.size, 3);
+  t.equal(store.get('b'), undefined);
+  t.ok(store.get('a'));
+  t.ok(store.get('d'));
+  t.throws(() => createRecordStore({ max: 0, ttlMs: 1000, now: () => 0 }), RangeError);
   t.end();
 });
 
-void t.test('a bounded map drops expired entries on read and on write', (t) => {
+void t.test('a record store reads the injected clock: a record is gone exactly ttlMs after it was set', (t) => {
   let now = 0;
-  const map = new BoundedMap<{ expiresAt: number }>(10, () => now);
-  // Same TTL for every entry, as in the sandbox: insertion order is expiry order.
-  map.set('a', { expiresAt: 5 });
-  map.set('b', { expiresAt: 6 });
-  map.set('c', { expiresAt: 50 });
-  now = 5;
-  t.equal(map.get('a'), undefined, 'expired exactly at expiresAt');
-  t.ok(map.get('b'));
-  now = 6;
-  map.set('d', { expiresAt: 60 });
-  t.equal(map.size, 2, 'expired entries at the front were swept');
+  const store = createRecordStore<{ id: string }>({ max: 10, ttlMs: 5000, now: () => now });
+  store.set('a', { id: 'a' });
+  now = 2000;
+  store.set('b', { id: 'b' });
+  now = 4999;
+  t.ok(store.get('a'), 'alive 1 ms before its lifetime');
+  now = 5000;
+  t.equal(store.get('a'), undefined, 'gone at exactly its lifetime (a clock starting at 0 works too)');
+  t.ok(store.get('b'), 'each record counts from its own set');
+  now = 7000;
+  t.equal(store.get('b'), undefined);
   t.end();
 });
 
@@ -43,8 +46,7 @@ void t.test('sandbox state keeps at most maxEntries tokens, sessions and payment
     const token = state.issueToken();
     const session = state.createSession(token, {
       amount: 1,
-      firstName: 'A',
-      lastName: 'B',
+      customerName: 'A B',
       customerEmail: 'a@example.com',
       referenceId: `r${i}`,
     }, '1.00');

@@ -1,5 +1,6 @@
 import t from 'tap';
-import { PAYMENT_STATUSES, PaymentRequestStatusResponseSchema } from '../../src/upstream/flinks-pay/schemas.js';
+import { PAYMENT_STATUSES, STATUS_RESPONSE_CURRENT, STATUS_RESPONSE_FAILED, STATUS_RESPONSE_LEGACY } from '../fixtures/flinks-pay-v1.js';
+import { mismatches } from './documented.js';
 import { bearer, startSandbox } from './helpers.js';
 
 const path = (requestId: string): string => `/api/v1/paymentrequests/${requestId}`;
@@ -16,7 +17,7 @@ void t.test('GET /paymentrequests/:id returns status Initiated with legacy Refer
     ReferenceId: 'order-1',
     PaymentLink: `/app/?sessionId=${sessionId}`,
   });
-  t.match(PaymentRequestStatusResponseSchema.parse(res.json), { status: 'Initiated', requestId, referenceId: 'order-1' });
+  t.same(mismatches(STATUS_RESPONSE_LEGACY, res.json), [], 'the older documented sample shape');
 });
 
 void t.test('PaymentLink uses appBaseUrl when configured', async (t) => {
@@ -72,7 +73,7 @@ void t.test('payment requests expire after the record TTL (404)', async (t) => {
   t.equal(res.status, 404);
 });
 
-void t.test('statuses are sent in their documented PascalCase, and the shared schema reads every documented casing', async (t) => {
+void t.test('statuses are sent in their documented PascalCase', async (t) => {
   const sandbox = await startSandbox(t);
   const { token, requestId } = await sandbox.checkout();
   for (const status of PAYMENT_STATUSES) {
@@ -80,15 +81,42 @@ void t.test('statuses are sent in their documented PascalCase, and the shared sc
     const res = await sandbox.call('GET', path(requestId), { headers: bearer(token) });
     t.match(res.json, { requestId, status, ReferenceId: 'order-1', PaymentLink: String }, status);
   }
-  for (const status of ['settled', 'SETTLED', 'sEtTlEd']) {
-    t.equal(PaymentRequestStatusResponseSchema.parse({ requestId, status }).status, 'Settled', status);
+});
+
+void t.test('statusShape current answers the later documented body { id, status, paymentReferenceNumber }', async (t) => {
+  const sandbox = await startSandbox(t, { statusShape: 'current' });
+  const { token, requestId } = await sandbox.checkout();
+  const second = await sandbox.checkout();
+  const res = await sandbox.call('GET', path(requestId), { headers: bearer(token) });
+  t.equal(res.status, 200);
+  t.same(mismatches(STATUS_RESPONSE_CURRENT, res.json), [], 'the later documented sample shape');
+  t.match(res.json, { id: requestId, status: 'Initiated', paymentReferenceNumber: 'FLK-20231114-001' });
+  const other = await sandbox.call('GET', path(second.requestId), { headers: bearer(token) });
+  t.match(other.json, { paymentReferenceNumber: 'FLK-20231114-002' }, 'one number per payment request');
+});
+
+void t.test('a Failed request carries statusDetails in either shape, no other status does', async (t) => {
+  for (const statusShape of ['legacy', 'current'] as const) {
+    const sandbox = await startSandbox(t, { statusShape });
+    const { token, requestId } = await sandbox.checkout();
+    for (const status of PAYMENT_STATUSES) {
+      sandbox.control.setStatus(requestId, status);
+      const body = (await sandbox.call('GET', path(requestId), { headers: bearer(token) })).json as Record<string, unknown>;
+      if (status === 'Failed') t.match(body.statusDetails, /name on the bank account does not match/, statusShape);
+      else t.notOk('statusDetails' in body, `${statusShape} ${status}`);
+    }
   }
-  const laterRevision = { id: requestId, status: 'Processing', paymentReferenceNumber: 'FLK-20260415-001' };
-  t.match(PaymentRequestStatusResponseSchema.parse(laterRevision), { requestId, status: 'Processing' });
-  t.match(PaymentRequestStatusResponseSchema.parse({ REQUESTID: requestId, Status: 'Failed', referenceid: 'x' }), {
-    requestId,
-    status: 'Failed',
-    referenceId: 'x',
-  });
-  t.notOk(PaymentRequestStatusResponseSchema.safeParse({ requestId, status: 'Exploded' }).success, 'unknown status');
+  const legacy = await startSandbox(t);
+  const { token, requestId } = await legacy.checkout();
+  legacy.control.setStatus(requestId, 'Failed');
+  const failed = await legacy.call('GET', path(requestId), { headers: bearer(token) });
+  t.same(mismatches(STATUS_RESPONSE_FAILED, failed.json), [], 'the documented Failed sample shape');
+});
+
+void t.test('GET /paymentrequests/:id matches its path in any casing and the requestId in any case', async (t) => {
+  const sandbox = await startSandbox(t);
+  const { token, requestId } = await sandbox.checkout();
+  const res = await sandbox.call('GET', `/API/v1/PAYMENTREQUESTS/${requestId.toUpperCase()}`, { headers: bearer(token) });
+  t.equal(res.status, 200);
+  t.match(res.json, { requestId, status: 'Initiated' });
 });

@@ -4,14 +4,15 @@ import { SANDBOX_DEFAULTS } from '../../sandbox/sandbox-plugin.js';
 import { bearer, JSON_TYPE, startSandbox, type Harness } from './helpers.js';
 
 /*
- * Every documented test trigger (README "Sandbox test triggers"), over HTTP. Amounts are sent as
- * the BFF sends them: a JSON number literal with two decimals.
+ * Every documented test trigger (sandbox/README.md "Test triggers"), over HTTP. Amounts are sent as
+ * the BFF sends them: a JSON number literal with two decimals. The last name is the last word of
+ * customerName.
  */
 
 const BANK = { institution: 'flinks-capital' };
 
 function initiateWith(sandbox: Harness, token: string, amount: string, overrides: Record<string, unknown> = {}) {
-  const body = JSON.stringify({ amount: 0, firstName: 'Ada', lastName: 'Lovelace', customerEmail: 'ada@example.com',
+  const body = JSON.stringify({ amount: 0, customerName: 'Ada Lovelace', customerEmail: 'ada@example.com',
     referenceId: 'order-t', ...overrides });
   return sandbox.call('POST', '/api/v1/sessions/initiate', {
     headers: { ...bearer(token), ...JSON_TYPE },
@@ -40,7 +41,7 @@ void t.test('amount 13.13: sessions/initiate answers 500 naming the trigger, and
 void t.test('triggers act only on valid, authenticated calls: names and tokens are still required', async (t) => {
   const sandbox = await startSandbox(t);
   const token = await sandbox.authorize();
-  t.equal((await initiateWith(sandbox, token, '13.13', { lastName: '' })).status, 400, 'missing last name');
+  t.equal((await initiateWith(sandbox, token, '13.13', { customerName: '' })).status, 400, 'missing customer name');
   t.equal((await initiateWith(sandbox, token, '13.13', { customerEmail: 'nope' })).status, 400, 'bad e-mail');
   t.equal((await initiateWith(sandbox, 'not-a-token', '15.15')).status, 401, 'unknown token');
   t.equal((await initiateWith(sandbox, token, '13.130')).status, 400, 'more than two decimals');
@@ -63,7 +64,7 @@ void t.test('amount 15.15: sessions/initiate never answers, so the client times 
   const token = await sandbox.authorize();
   const pending = sandbox.call('POST', '/api/v1/sessions/initiate', {
     headers: { ...bearer(token), ...JSON_TYPE },
-    body: JSON.stringify({ amount: 15.15, firstName: 'A', lastName: 'B', customerEmail: 'a@example.com', referenceId: 'h' }),
+    body: JSON.stringify({ amount: 15.15, customerName: 'A B', customerEmail: 'a@example.com', referenceId: 'h' }),
     headersTimeout: 100,
   });
   await t.rejects(pending, { code: 'UND_ERR_HEADERS_TIMEOUT' });
@@ -106,7 +107,7 @@ void t.test('amount 17.17: every status read answers 500; the other calls are no
 
 void t.test('last name Declined: an approval passes Processing, then ends Declined', async (t) => {
   const sandbox = await startSandbox(t, { stepMs: 1000 });
-  const { sessionId, requestId } = await sandbox.checkout({ lastName: 'Declined' });
+  const { sessionId, requestId } = await sandbox.checkout({ customerName: 'Ada Declined' });
   t.same((await sandbox.decide(sessionId, { decision: 'approve', ...BANK })).json, { status: 'Processing' });
   sandbox.clock.now += 1000;
   t.equal(await sandbox.statusOf(requestId), 'Declined');
@@ -114,7 +115,7 @@ void t.test('last name Declined: an approval passes Processing, then ends Declin
 
 void t.test('last name Failed: an approval ends Failed with a name-mismatch statusDetails', async (t) => {
   const sandbox = await startSandbox(t, { stepMs: 1000 });
-  const { token, sessionId, requestId } = await sandbox.checkout({ lastName: 'failed' });
+  const { token, sessionId, requestId } = await sandbox.checkout({ customerName: 'Ada King failed' });
   await sandbox.decide(sessionId, { decision: 'approve', ...BANK });
   sandbox.clock.now += 1000;
   const res = await sandbox.call('GET', `/api/v1/paymentrequests/${requestId}`, { headers: bearer(token) });
@@ -124,7 +125,7 @@ void t.test('last name Failed: an approval ends Failed with a name-mismatch stat
 
 void t.test('last name Expired: an undecided request expires after one step instead of expiryMs', async (t) => {
   const sandbox = await startSandbox(t, { stepMs: 2000 });
-  const { requestId } = await sandbox.checkout({ lastName: ' EXPIRED ' });
+  const { requestId } = await sandbox.checkout({ customerName: ' Ada  EXPIRED ' });
   sandbox.clock.now += 1999;
   t.equal(await sandbox.statusOf(requestId), 'Initiated');
   sandbox.clock.now += 1;
@@ -133,11 +134,14 @@ void t.test('last name Expired: an undecided request expires after one step inst
 
 void t.test('a last-name trigger does not change decline or cancel, and other names settle', async (t) => {
   const sandbox = await startSandbox(t);
-  const cancelled = await sandbox.checkout({ lastName: 'Failed' });
-  const ordinary = await sandbox.checkout({ lastName: 'Declinedson' });
+  const cancelled = await sandbox.checkout({ customerName: 'Ada Failed' });
+  const ordinary = await sandbox.checkout({ customerName: 'Ada Declinedson' });
+  const firstNameOnly = await sandbox.checkout({ customerName: 'Declined Lovelace' });
+  await sandbox.decide(firstNameOnly.sessionId, { decision: 'approve', ...BANK });
   await sandbox.decide(cancelled.sessionId, { decision: 'cancel' });
   await sandbox.decide(ordinary.sessionId, { decision: 'approve', ...BANK });
   sandbox.clock.now += 3000;
   t.equal(await sandbox.statusOf(cancelled.requestId), 'Cancelled');
   t.equal(await sandbox.statusOf(ordinary.requestId), 'Settled');
+  t.equal(await sandbox.statusOf(firstNameOnly.requestId), 'Settled', 'only the last word counts');
 });

@@ -3,23 +3,9 @@ import type { FastifyInstance } from 'fastify';
 import type { Test } from 'tap';
 import { buildApp, type AppDeps } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';
-import { createSandboxControl, type SandboxControl } from '../../sandbox/control.js';
-import { buildSandbox, type SandboxOptions } from '../../sandbox/sandbox-app.js';
+import { startSandbox, type RunningSandbox } from './sandbox.js';
 
-export interface RunningSandbox {
-  url: string;
-  control: SandboxControl;
-  app: FastifyInstance;
-}
-
-/** The strict Flinks Pay simulator on a free port, closed when the test ends. */
-export async function startSandbox(t: Test, options: SandboxOptions = {}): Promise<RunningSandbox> {
-  const control = options.control ?? createSandboxControl();
-  const app = buildSandbox({ ...options, control });
-  const url = await app.listen({ port: 0, host: '127.0.0.1' });
-  t.teardown(() => app.close());
-  return { url, control, app };
-}
+export { startSandbox, type RunningSandbox };
 
 /** Environment of a BFF pointed at `sandbox`, quiet and with short timeouts. */
 export function testEnv(sandbox: RunningSandbox, env: Record<string, string> = {}): Record<string, string> {
