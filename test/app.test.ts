@@ -1,5 +1,5 @@
 import t from 'tap';
-import { buildTestApp, postCheckout, setUp, validCheckout } from './support/build.js';
+import { buildTestApp, postCheckout, setUp, startSandbox, validCheckout } from './support/build.js';
 
 t.test('every response carries x-request-id, reusing a sane one from the caller', async (t) => {
   const { app, control } = await setUp(t);
@@ -100,12 +100,12 @@ t.test('GET /health answers ok without calling upstream', async (t) => {
   t.equal(control.calls.length, 0);
 });
 
-t.test('GET /ready answers 200 when Flinks answers and 503 problem+json when it does not', async (t) => {
+t.test('GET /ready answers 200 when Flinks accepts the credentials and 503 problem+json when it does not answer', async (t) => {
   const { app, sandbox, control } = await setUp(t);
   const ready = await app.inject({ method: 'GET', url: '/ready' });
   t.equal(ready.statusCode, 200);
   t.same(ready.json(), { status: 'ready' });
-  t.equal(control.calls.length, 0, 'readiness creates nothing upstream');
+  t.same(control.calls.map((call) => call.step), ['authorize'], 'one authorize proves the credentials; nothing is created');
 
   await sandbox.app.close();
   const fresh = await buildTestApp(t, sandbox);
@@ -113,4 +113,30 @@ t.test('GET /ready answers 200 when Flinks answers and 503 problem+json when it 
   t.equal(down.statusCode, 503);
   t.match(down.headers['content-type'], /^application\/problem\+json/);
   t.match(down.json(), { status: 503, detail: /Not answering: Flinks Pay/ });
+});
+
+t.test('GET /ready probes authorize at most once a minute, and not at all after a checkout authorized', async (t) => {
+  let clock = Date.now();
+  const { app, control } = await setUp(t, {}, { now: () => clock });
+  t.equal((await postCheckout(app, validCheckout())).statusCode, 201);
+  control.reset();
+  t.equal((await app.inject({ method: 'GET', url: '/ready' })).statusCode, 200);
+  t.equal(control.count('authorize'), 0, "the checkout's authorize proved the credentials");
+  clock += 61_000;
+  t.equal((await app.inject({ method: 'GET', url: '/ready' })).statusCode, 200);
+  t.equal(control.count('authorize'), 1, 'a minute later one probe authorizes');
+  clock += 30_000;
+  t.equal((await app.inject({ method: 'GET', url: '/ready' })).statusCode, 200);
+  t.equal(control.count('authorize'), 1, 'and none again within the minute');
+});
+
+t.test('GET /ready names refused credentials as such, without showing them', async (t) => {
+  const sandbox = await startSandbox(t);
+  const app = await buildTestApp(t, sandbox, { FLINKS_USERNAME: 'merchant', FLINKS_PASSWORD: 'not-the-password' });
+  const res = await app.inject({ method: 'GET', url: '/ready' });
+  t.equal(res.statusCode, 503);
+  t.match(res.json(), { status: 503, detail: /refused the configured credentials: check FLINKS_USERNAME and FLINKS_PASSWORD/ });
+  t.notMatch(res.body, /not-the-password|merchant/);
+  t.equal((await app.inject({ method: 'GET', url: '/ready' })).statusCode, 503);
+  t.equal(sandbox.control.count('authorize'), 1, 'a refused probe is not repeated on every probe');
 });

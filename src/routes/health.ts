@@ -3,13 +3,17 @@ import { z } from 'zod';
 import { sendProblem } from '../plugins/app/error-handler.js';
 import { ProblemSchema } from '../errors/problem.js';
 
+/** A dependency's state for readiness: `ok`, `down` (not answering), or a sentence saying what is wrong. */
+export type ReadinessCheck = () => Promise<'ok' | 'down' | { problem: string }>;
+
 export interface HealthRoutesOptions {
   /**
-   * Dependencies that must answer for this instance to take traffic, by name (e.g. Flinks, Redis).
+   * Dependencies that must work for this instance to take traffic, by name (e.g. Flinks, Redis).
    * Each is called at most once per `cacheMs`, however often probes come.
    */
-  readinessChecks: Record<string, () => Promise<boolean>>;
+  readinessChecks: Record<string, ReadinessCheck>;
   cacheMs?: number;
+  now?: () => number;
 }
 
 const HealthSchema = z.object({ status: z.literal('ok') }).meta({ id: 'Health' });
@@ -17,18 +21,22 @@ const ReadySchema = z.object({ status: z.literal('ready') }).meta({ id: 'Ready' 
 
 export const healthRoutes: FastifyPluginAsyncZod<HealthRoutesOptions> = (app, options) => {
   const cacheMs = options.cacheMs ?? 2000;
-  let last: { at: number; failing: Promise<string[]> } | undefined;
+  let last: { at: number; problem: Promise<string | undefined> } | undefined;
 
-  async function runChecks(): Promise<string[]> {
+  /** Why this instance is not ready, in one sentence per kind of failure; undefined when it is. */
+  async function runChecks(): Promise<string | undefined> {
     const entries = Object.entries(options.readinessChecks);
-    const results = await Promise.all(entries.map(([, check]) => check().catch(() => false)));
-    return entries.filter((_, index) => !results[index]).map(([name]) => name);
+    const results = await Promise.all(entries.map(([, check]) => check().catch(() => 'down' as const)));
+    const down = entries.filter((_, index) => results[index] === 'down').map(([name]) => name);
+    const problems = results.flatMap((result) => (typeof result === 'object' ? [result.problem] : []));
+    const sentences = [...(down.length > 0 ? [`Not answering: ${down.join(', ')}.`] : []), ...problems];
+    return sentences.length === 0 ? undefined : sentences.join(' ');
   }
 
-  function failingChecks(): Promise<string[]> {
-    const now = Date.now();
-    if (!last || now - last.at > cacheMs) last = { at: now, failing: runChecks() };
-    return last.failing;
+  function readinessProblem(): Promise<string | undefined> {
+    const now = (options.now ?? Date.now)();
+    if (!last || now - last.at > cacheMs) last = { at: now, problem: runChecks() };
+    return last.problem;
   }
 
   app.get('/health', {
@@ -42,17 +50,20 @@ export const healthRoutes: FastifyPluginAsyncZod<HealthRoutesOptions> = (app, op
 
   app.get('/ready', {
     schema: {
-      summary: 'Readiness: configured, and Flinks Pay (and Redis, when configured) answer.',
+      summary: 'Readiness: Flinks Pay accepts the credentials (and Redis, when configured, answers).',
+      description:
+        'Flinks counts as ready when an authorize succeeded within about a minute (a checkout\'s counts); probes ' +
+        'never authorize more often than that. A 503 says which dependency fails, and names refused credentials as such.',
       tags: ['operations'],
       response: { 200: ReadySchema, 503: ProblemSchema },
     },
     handler: async (request, reply) => {
-      const failing = await failingChecks();
-      if (failing.length === 0) return reply.send({ status: 'ready' as const });
+      const problem = await readinessProblem();
+      if (problem === undefined) return reply.send({ status: 'ready' as const });
       return sendProblem(request, reply, {
         code: 'not-ready',
         status: 503,
-        detail: `Not answering: ${failing.join(', ')}. This instance should not receive traffic yet.`,
+        detail: `${problem} This instance should not receive traffic yet.`,
       });
     },
   });

@@ -22,7 +22,7 @@ t.test('prints an intent the BFF accepts, with the amount, reference and a 10-mi
 
   const { app, control } = await setUp(t, SIGNED_ENV);
   t.equal((await postCheckout(app, { intent, customer })).statusCode, 201);
-  t.match(control.calls[1]?.rawBody, /^\{"amount":12\.30,"firstName":"Jane",/);
+  t.match(control.calls[1]?.rawBody, /^\{"amount":12\.30,"customerName":"Jane Doe",/);
 });
 
 t.test('--ttl and --jti are honoured; the lifetime is capped at 15 minutes', async (t) => {

@@ -18,7 +18,7 @@ t.test('a valid intent → 201, and the signed amount and referenceId reach Flin
     t.same(control.calls.map((call) => call.step), ['authorize', 'initiate', 'paymentrequest']);
     const sent = initiateBody(control.calls);
     t.match(sent, new RegExp(`^\\{"amount":${literal.replace('.', '\\.')},`), `${amount} is sent as the literal ${literal}`);
-    t.match(JSON.parse(sent), { referenceId: 'order-42', firstName: 'Jane', customerEmail: 'jane@example.com' });
+    t.match(JSON.parse(sent), { referenceId: 'order-42', customerName: 'Jane Doe', customerEmail: 'jane@example.com' });
   }
 });
 
@@ -120,7 +120,7 @@ t.test('every attack on the intent answers 401 problem+json and calls nobody ups
 t.test('with signing on, an amount without an intent is 400 "a signed intent is required"', async (t) => {
   const { app, control } = await setUp(t, SIGNED_ENV);
   for (const body of [validCheckout(), validCheckout({ referenceId: 'order-1' }), validCheckout({ amount: 0.01 })]) {
-    const res = await postCheckout(app, body, { 'idempotency-key': 'k-1' });
+    const res = await postCheckout(app, body, { 'idempotency-key': 'k-1-0123456789abcdef' });
     t.equal(res.statusCode, 400);
     t.match(res.headers['content-type'], /^application\/problem\+json/);
     t.match(res.json(), {

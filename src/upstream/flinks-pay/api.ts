@@ -13,11 +13,18 @@ import {
   type PaymentRequestStatusResponse,
 } from './schemas.js';
 import { createUpstreamResilience, type ResilienceOptions } from './resilience.js';
-import { createTransport, type Exchange } from './transport.js';
+import { createTransport, type Exchange, type ResponseShape } from './transport.js';
+
+export type { ResponseShape };
 
 export interface FlinksPayApiOptions {
   baseUrl: string | (() => string);
   credentials: { username: string; password: string };
+  /**
+   * `basic` (default): credentials in the Basic header only, as the e-Transfer quick-start shows.
+   * `basic+form`: also as Username/Password form fields, as the v1 OpenAPI page lists them.
+   */
+  authorizeStyle?: 'basic' | 'basic+form';
   /** Sent as the `BaseURI` header on every call when set. */
   instance?: string;
   timeoutMs: number;
@@ -29,6 +36,8 @@ export interface FlinksPayApiOptions {
   resilience?: ResilienceOptions;
   /** Told the duration and outcome of every call, e.g. for metrics. */
   observe?: (step: UpstreamStep, outcome: CallOutcome, seconds: number) => void;
+  /** Told the status and field names (never values) of every response, e.g. by `npm run flinks:check`. */
+  inspect?: (response: ResponseShape) => void;
 }
 
 export type CallOutcome = 'ok' | 'rejected' | 'timeout' | 'unavailable';
@@ -74,10 +83,19 @@ export function createFlinksPayApi(options: FlinksPayApiOptions) {
     maxResponseBytes: options.maxResponseBytes ?? 64 * 1024,
     userAgent: options.userAgent,
     dispatcher: options.dispatcher,
+    inspect: options.inspect,
   });
   const now = options.now ?? Date.now;
   const resilience = createUpstreamResilience(options.resilience ?? DEFAULT_RESILIENCE);
   const basicAuth = `Basic ${Buffer.from(`${options.credentials.username}:${options.credentials.password}`).toString('base64')}`;
+  const authorizeForm =
+    options.authorizeStyle === 'basic+form'
+      ? new URLSearchParams({
+          grant_type: 'client_credentials',
+          Username: options.credentials.username,
+          Password: options.credentials.password,
+        }).toString()
+      : 'grant_type=client_credentials';
   const instanceHeader: Record<string, string> = options.instance ? { baseuri: options.instance } : {};
 
   async function call<T>(ctx: CallContext, exchange: Exchange<T>): Promise<T | undefined> {
@@ -109,7 +127,7 @@ export function createFlinksPayApi(options: FlinksPayApiOptions) {
         method: 'POST',
         path: FLINKS_PATHS.authorize,
         headers: { authorization: basicAuth, 'content-type': 'application/x-www-form-urlencoded' },
-        body: 'grant_type=client_credentials',
+        body: authorizeForm,
         schema: AuthorizeResponseSchema,
       });
       const token = required(body);
@@ -160,9 +178,6 @@ export function createFlinksPayApi(options: FlinksPayApiOptions) {
         absentOn: [404],
       });
     },
-
-    /** Whether Flinks answers HTTP at all; used by readiness, never creates anything upstream. */
-    isReachable: (timeoutMs: number) => transport.probe(timeoutMs),
 
     resilience,
 

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import { UpstreamRejectedError } from '../../errors/app-errors.js';
 import { createFlinksPayApi, type AccessToken, type CallContext, type FlinksPayApiOptions, type SessionInput } from './api.js';
@@ -23,8 +24,15 @@ export interface SessionToken {
 
 export type FlinksPayClient = ReturnType<typeof createFlinksPayClient>;
 
+/** What readiness learns of Flinks: the credentials work, Flinks refuses them, or it cannot be asked. */
+export type CredentialsState = 'accepted' | 'refused' | 'unreachable';
+
 function isUnauthorized(error: unknown): boolean {
   return error instanceof UpstreamRejectedError && error.upstreamStatus === 401;
+}
+
+function isRefusal(error: unknown): boolean {
+  return error instanceof UpstreamRejectedError && (error.upstreamStatus === 401 || error.upstreamStatus === 403);
 }
 
 /**
@@ -36,7 +44,25 @@ function isUnauthorized(error: unknown): boolean {
 export function createFlinksPayClient(options: FlinksPayClientOptions) {
   const api = createFlinksPayApi(options);
   const now = options.now ?? Date.now;
-  const authorize = (ctx: CallContext) => api.authorize(ctx);
+  let lastAuthorizedAt = Number.NEGATIVE_INFINITY;
+  const authorize = async (ctx: CallContext) => {
+    const token = await api.authorize(ctx);
+    lastAuthorizedAt = now();
+    return token;
+  };
+  let lastProbe: { at: number; state: Promise<CredentialsState> } | undefined;
+  const probeId = `readiness-${randomUUID()}`;
+  const probeCtx: CallContext = { log: options.log.child({ requestId: probeId }), requestId: probeId };
+
+  /** One authorize for readiness; its token is not wasted: status reads use it. */
+  async function probeCredentials(): Promise<CredentialsState> {
+    try {
+      statusToken.offer(await authorize(probeCtx));
+      return 'accepted';
+    } catch (error) {
+      return isRefusal(error) ? 'refused' : 'unreachable';
+    }
+  }
   const sessionTokens = options.tokenPrefetch.enabled
     ? createTokenPool({ authorize, log: options.log, maxSize: options.tokenPrefetch.maxSize, now, onTake: options.onTokenTake })
     : createDirectTokens(authorize);
@@ -84,8 +110,16 @@ export function createFlinksPayClient(options: FlinksPayClientOptions) {
       return withOneReauthorize(ctx, await statusToken.get(ctx), renew, (access) => api.getPaymentRequest(ctx, access, requestId));
     },
 
-    /** Whether Flinks answers HTTP at all; used by readiness, never creates anything upstream. */
-    isReachable: api.isReachable,
+    /**
+     * Whether the credentials work: yes when any authorize (a checkout's included) succeeded within
+     * `maxAgeMs`; otherwise one authorize now, and at most one per `maxAgeMs` however often asked.
+     */
+    verifyCredentials(maxAgeMs: number): Promise<CredentialsState> {
+      const at = now();
+      if (at - lastAuthorizedAt < maxAgeMs) return Promise.resolve('accepted');
+      if (!lastProbe || at - lastProbe.at >= maxAgeMs) lastProbe = { at, state: probeCredentials() };
+      return lastProbe.state;
+    },
 
     get circuitState() {
       return api.resilience.circuitState;

@@ -47,7 +47,11 @@ export function isFinalStatus(status: PaymentStatus): boolean {
 /** Lower-cases every top-level key so `ReferenceId`, `referenceId` and `REFERENCEID` all parse. */
 function foldKeys(value: unknown): unknown {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
-  return Object.fromEntries(Object.entries(value).map(([key, v]) => [key.toLowerCase(), v]));
+  // A plain loop: this runs on every Flinks answer, and entries/map/fromEntries allocate three times.
+  // No prototype, so a member named "__proto__" stays a member, as with Object.fromEntries.
+  const folded = Object.create(null) as Record<string, unknown>;
+  for (const [key, v] of Object.entries(value)) folded[key.toLowerCase()] = v;
+  return folded;
 }
 
 /** Flinks writes statuses in PascalCase; accept any casing of a known status. */
@@ -109,6 +113,20 @@ export type CreatePaymentRequestResponse = z.infer<typeof CreatePaymentRequestRe
 
 // ---- GET /api/v1/paymentrequests/{requestId} ---------------------------------------------
 
+const MAX_REASON_LENGTH = 500;
+
+/**
+ * Flinks' `statusDetails` (why a payment Failed, e.g. a name mismatch) as one line of text for the
+ * merchant. Its shape is not documented beyond prose, so anything but non-blank text is dropped,
+ * and control characters never pass.
+ */
+function reasonOf(details: unknown): string | undefined {
+  if (typeof details !== 'string') return undefined;
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is removed
+  const text = details.replace(/[\s\u0000-\u001f\u007f-\u009f]+/g, ' ').trim();
+  return text === '' ? undefined : text.slice(0, MAX_REASON_LENGTH);
+}
+
 /**
  * Two documented variants: `{ requestId, status, ReferenceId, PaymentLink }` and
  * `{ id, status, paymentReferenceNumber }`. Unknown fields are ignored.
@@ -123,14 +141,13 @@ export const PaymentRequestStatusResponseSchema = z.preprocess(
       referenceid: z.string().max(100).nullish(),
       paymentlink: z.string().nullish(),
       paymentreferencenumber: z.string().nullish(),
+      statusdetails: z.unknown().optional(),
     })
     .transform((body) => ({
       status: body.status,
       requestId: body.requestid ?? body.id,
       referenceId: body.referenceid ?? undefined,
+      reason: reasonOf(body.statusdetails),
     })),
 );
 export type PaymentRequestStatusResponse = z.infer<typeof PaymentRequestStatusResponseSchema>;
-// TEMP-SANDBOX-COMPAT
-export const AuthorizeFormSchema = z.object({ grant_type: z.literal('client_credentials') });
-export const CreatePaymentRequestRequestSchema = z.strictObject({ sessionId: z.string().regex(GUID_PATTERN) });

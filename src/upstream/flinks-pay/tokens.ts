@@ -17,6 +17,13 @@ export interface TokenPoolOptions {
 /** Demand is measured over this window; with no checkout in it the pool empties and stays empty. */
 const DEMAND_WINDOW_MS = 10_000;
 
+/**
+ * A second, short measure of demand, so the pool grows within a fraction of a second when checkouts
+ * start (after an idle spell the 10 s average alone took seconds, missing most takes meanwhile),
+ * while the long one keeps it through short lulls.
+ */
+const RISE_WINDOW_MS = 200;
+
 /** Status-read tokens are dropped this long before Flinks says they expire (clock skew, latency). */
 const EXPIRY_MARGIN_MS = 30_000;
 
@@ -51,23 +58,27 @@ export function createTokenPool(options: TokenPoolOptions): SessionTokens {
   const { now } = options;
   const pooled: { token: AccessToken; issuedAt: number }[] = [];
   let takesPerMs = 0;
+  let recentTakesPerMs = 0;
   let lastTake = Number.NEGATIVE_INFINITY;
   let refilling = 0;
   let authorizeMs = 50;
   const requestId = `token-prefetch-${randomUUID()}`;
   const ctx: CallContext = { log: options.log.child({ requestId }), requestId };
 
-  /** Exponentially weighted rate of checkouts, O(1) per take. */
+  /** Exponentially weighted rates of checkouts (long and short window), O(1) per take. */
   function recordTake(at: number): void {
-    const decay = Math.exp(-(at - lastTake) / DEMAND_WINDOW_MS);
-    takesPerMs = takesPerMs * decay + 1 / DEMAND_WINDOW_MS;
+    const elapsed = at - lastTake;
+    takesPerMs = takesPerMs * Math.exp(-elapsed / DEMAND_WINDOW_MS) + 1 / DEMAND_WINDOW_MS;
+    recentTakesPerMs = recentTakesPerMs * Math.exp(-elapsed / RISE_WINDOW_MS) + 1 / RISE_WINDOW_MS;
     lastTake = at;
   }
 
   function target(at: number): number {
     if (at - lastTake > DEMAND_WINDOW_MS) return 0;
-    // Twice the checkouts expected during one authorize call, plus one for bursts.
-    return Math.min(options.maxSize, Math.ceil(takesPerMs * authorizeMs * 2) + 1);
+    // Twice the checkouts expected during one authorize call, plus one for bursts. The take being
+    // served is left out of the short measure: a lone checkout is not yet a burst.
+    const rate = Math.max(takesPerMs, recentTakesPerMs - 1 / RISE_WINDOW_MS);
+    return Math.min(options.maxSize, Math.ceil(rate * authorizeMs * 2) + 1);
   }
 
   function refill(): void {
@@ -128,6 +139,10 @@ export function createStatusToken(authorize: Authorize, now: () => number) {
         .then((token) => (current = token))
         .finally(() => (pending = undefined));
       return pending;
+    },
+    /** Takes a token authorized elsewhere (a readiness probe) so status reads need not authorize again. */
+    offer(token: AccessToken): void {
+      if (!current || token.expiresAt > current.expiresAt) current = token;
     },
     /** Forgets a token Flinks refused, so the next read authorizes afresh. */
     discard(token: AccessToken): void {

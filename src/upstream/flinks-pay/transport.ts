@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { Pool, type Dispatcher } from 'undici';
 import type { z } from 'zod';
 import { UpstreamRejectedError, UpstreamTimeoutError, type UpstreamStep } from '../../errors/app-errors.js';
@@ -16,6 +17,23 @@ export interface TransportOptions {
   userAgent: string;
   /** Replaces the keep-alive pools, e.g. with undici's MockAgent in tests. */
   dispatcher?: Dispatcher;
+  /** Told the shape of every response that was read in full; not computed at all when unset. */
+  inspect?: (response: ResponseShape) => void;
+}
+
+/**
+ * What a response looked like, for diagnostics (`npm run flinks:check`): names only, never a value,
+ * so nothing Flinks sent (a token, a customer's data) can travel further than this module.
+ */
+export interface ResponseShape {
+  step: UpstreamStep;
+  statusCode: number;
+  /** Top-level member names of a JSON object body, as sent; empty for any other body. */
+  fields: string[];
+  /** The field names under `errors` when the body is an ASP.NET ValidationProblemDetails. */
+  problemFields?: string[];
+  /** An error answer (non-2xx) that names the BaseURI header, i.e. the instance it was sent for. */
+  mentionsBaseUri: boolean;
 }
 
 export interface Exchange<T> {
@@ -37,8 +55,6 @@ export interface ExchangeResult<T> {
 
 export interface Transport {
   send<T>(exchange: Exchange<T>): Promise<ExchangeResult<T>>;
-  /** True when the upstream answers HTTP at all within the timeout (any status). */
-  probe(timeoutMs: number): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -105,6 +121,7 @@ export function createTransport(options: TransportOptions): Transport {
     }
     const durationMs = performance.now() - started;
     const { statusCode } = response;
+    options.inspect?.(shapeOf(exchange.step, statusCode, text));
     if (exchange.absentOn?.includes(statusCode)) return { value: undefined, statusCode, durationMs };
     if (statusCode < 200 || statusCode > 299) {
       throw new UpstreamRejectedError(exchange.step, statusCode, { cause: new Error(`HTTP ${statusCode}`) });
@@ -112,28 +129,8 @@ export function createTransport(options: TransportOptions): Transport {
     return { value: parseBody(exchange, text, statusCode), statusCode, durationMs };
   }
 
-  async function probe(timeoutMs: number): Promise<boolean> {
-    try {
-      const base = new URL(resolveBase());
-      const response = await dispatcherFor(base.origin).request({
-        origin: base.origin,
-        path: base.pathname,
-        method: 'GET',
-        headers: { 'user-agent': options.userAgent },
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      await response.body.dump();
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
   return {
     send,
-    probe,
     async close() {
       await Promise.all([...pools.values()].map((pool) => pool.close()));
       pools.clear();
@@ -141,17 +138,25 @@ export function createTransport(options: TransportOptions): Transport {
   };
 }
 
+/** The abort signal undici also accepts: an EventEmitter with `aborted` and `reason`. */
+type DeadlineSignal = EventEmitter & { aborted: boolean; reason?: unknown };
+
 /**
  * What `AbortSignal.timeout` does, except that the timer is cleared as soon as the exchange ends:
  * `AbortSignal.timeout` keeps each timer (and its signal, through a weak reference) alive for the
  * whole timeout, which under load means tens of thousands of pending timers and extra GC work.
+ * The signal is a plain EventEmitter, which undici takes in place of an AbortSignal: an
+ * AbortController and its EventTarget listeners cost several times more per call
+ * (`npm run bench`, profile).
  */
-function startDeadline(ms: number): { signal: AbortSignal; clear: () => void } {
-  const controller = new AbortController();
+function startDeadline(ms: number): { signal: DeadlineSignal; clear: () => void } {
+  const signal = Object.assign(new EventEmitter(), { aborted: false, reason: undefined as unknown });
   const timer = setTimeout(() => {
-    controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
+    signal.aborted = true;
+    signal.reason = new DOMException('The operation was aborted due to timeout', 'TimeoutError');
+    signal.emit('abort');
   }, ms).unref();
-  return { signal: controller.signal, clear: () => { clearTimeout(timer); } };
+  return { signal, clear: () => { clearTimeout(timer); } };
 }
 
 function transportFailure(step: UpstreamStep, error: unknown): Error {
@@ -164,25 +169,50 @@ function transportFailure(step: UpstreamStep, error: unknown): Error {
     : new UpstreamRejectedError(step, undefined, { cause: error });
 }
 
-async function readCapped(response: Dispatcher.ResponseData, step: UpstreamStep, maxBytes: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of response.body as AsyncIterable<Buffer>) {
+/** The body as text, refused past `maxBytes`. Stream events, not `for await`: an async iterator per body cost more than the read. */
+function readCapped(response: Dispatcher.ResponseData, step: UpstreamStep, maxBytes: number): Promise<string> {
+  const { body } = response;
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    body.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > maxBytes) {
-        response.body.destroy();
-        throw new UpstreamRejectedError(step, response.statusCode, {
-          cause: new Error(`response larger than ${maxBytes} bytes`),
-        });
+        body.destroy();
+        reject(new UpstreamRejectedError(step, response.statusCode, { cause: new Error(`response larger than ${maxBytes} bytes`) }));
+        return;
       }
       chunks.push(chunk);
-    }
-  } catch (error) {
-    if (error instanceof UpstreamRejectedError) throw error;
-    throw transportFailure(step, error);
+    });
+    body.once('end', () => {
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8'));
+    });
+    body.once('error', (error) => {
+      reject(transportFailure(step, error));
+    });
+  });
+}
+
+function shapeOf(step: UpstreamStep, statusCode: number, text: string): ResponseShape {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
   }
-  return Buffer.concat(chunks).toString('utf8');
+  const body = isJsonObject(json) ? json : undefined;
+  const errors = body?.errors;
+  return {
+    step,
+    statusCode,
+    fields: body ? Object.keys(body) : [],
+    ...(isJsonObject(errors) ? { problemFields: Object.keys(errors) } : {}),
+    mentionsBaseUri: (statusCode < 200 || statusCode > 299) && /baseuri/i.test(text),
+  };
+}
+
+function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 function parseBody<T>(exchange: Exchange<T>, text: string, statusCode: number): T {

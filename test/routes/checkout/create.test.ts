@@ -24,8 +24,7 @@ t.test('POST /checkout calls authorize, initiate and paymentrequests once each, 
   t.equal(payment?.headers.authorization, token, 'the payment request uses the checkout token');
   t.same(JSON.parse(initiate?.rawBody ?? '{}'), {
     amount: 12.34,
-    firstName: 'Jane',
-    lastName: 'Doe',
+    customerName: 'Jane Doe',
     customerEmail: 'jane@example.com',
     referenceId: 'order-42',
   });
@@ -55,7 +54,7 @@ t.test('POST /checkout forwards the amount as the exact decimal it was given', a
   }
 });
 
-t.test('POST /checkout generates a referenceId when none is given and trims names', async (t) => {
+t.test('POST /checkout generates a referenceId when none is given and trims names into one v1 customerName', async (t) => {
   const { app, control } = await setUp(t);
   const res = await postCheckout(
     app,
@@ -64,9 +63,8 @@ t.test('POST /checkout generates a referenceId when none is given and trims name
   t.equal(res.statusCode, 201);
   const sent = JSON.parse(control.calls[1]?.rawBody ?? '{}') as Record<string, string>;
   t.match(sent.referenceId, /^[0-9a-f-]{36}$/);
-  t.equal(sent.firstName, 'Jane');
-  t.equal(sent.lastName, 'Doe');
-  t.equal(sent.middleName, 'Q');
+  t.equal(sent.customerName, 'Jane Q Doe', 'first middle last, single spaces');
+  t.notOk('firstName' in sent || 'lastName' in sent || 'middleName' in sent, 'no field Flinks v1 does not document');
 });
 
 t.test('POST /checkout sends the BaseURI header on every call when FLINKS_INSTANCE is set', async (t) => {
