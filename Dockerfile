@@ -1,13 +1,13 @@
-# syntax=docker/dockerfile:1
-#
 # Flinks Pay checkout BFF.   Build: docker build -t flinks-pay-bff .
 #
 # Two stages: `build` compiles TypeScript with the dev dependencies; the runtime stage holds
-# production dependencies, package*.json, dist/ and the static page files only (no TypeScript
-# sources, tests, .env or credentials: configuration comes from the environment at run time,
-# see docs/configuration.md).
-
-ARG NODE_IMAGE=node:20-slim
+# production dependencies, package*.json and dist/ only (no TypeScript sources, tests, tsx, .env
+# or credentials: configuration comes from the environment at run time, see docs/configuration.md).
+#
+# The Node release is pinned here and nowhere else: `npm test` runs the suite a second time on this
+# version (scripts/test-on-image-node.sh), and scripts/base-image.sh builds a local stand-in of this
+# base image (`--build-arg NODE_IMAGE=...`) where public registries are out of reach.
+ARG NODE_IMAGE=node:26.12.1-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
@@ -17,10 +17,9 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY scripts/copy-assets.ts ./scripts/
 COPY src ./src
 COPY sandbox ./sandbox
-# The static files under src/ (sandbox and demo pages) end up twice: in dist/ next to the code
-# (`npm run build` copies them) and at their source paths in static/, for code that locates them
-# from the package root (`new URL('../../src/demo/public/', import.meta.url)`).
-RUN npm run build && ./node_modules/.bin/tsx scripts/copy-assets.ts static/src
+# `npm run build` also copies the static files (sandbox and demo pages) next to the compiled code
+# in dist/, where that code finds them (`new URL('./public/', import.meta.url)`).
+RUN npm run build
 
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production
@@ -28,7 +27,6 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
-COPY --from=build /app/static/ ./
 # The official image's unprivileged user (uid/gid 1000); nothing in /app is writable by it.
 USER node
 EXPOSE 3000

@@ -1,6 +1,8 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config/config.js';
+import { CLAIM_RELEASE_BUDGET_MS, shutdownWindowWarning } from './config/runtime-limits.js';
 import { DOCS_PREFIX } from './routes/docs.js';
 
 async function main(): Promise<void> {
@@ -14,17 +16,36 @@ async function main(): Promise<void> {
   }
 
   const app = await buildApp(config);
-  // SIGTERM/SIGINT: stop accepting, let in-flight requests finish, exit 0. A second signal or
-  // the timeout forces the exit.
-  closeWithGrace({ delay: config.shutdownTimeoutMs, logger: app.log }, async ({ signal, err }) => {
-    if (err) app.log.error({ err }, 'shutting down after an uncaught error');
-    else app.log.info({ signal }, 'shutting down');
-    await app.close();
-  });
+  const warning = shutdownWindowWarning(config.shutdownTimeoutMs, config.upstream.timeoutMs);
+  if (warning) app.log.warn(warning);
+  // SIGTERM/SIGINT: stop accepting, let in-flight requests finish, exit 0. When SHUTDOWN_TIMEOUT_MS
+  // runs out first, the idempotency claims of the requests still running are released (a retry
+  // must not get 409 until they expire) and the exit is forced (1). A second signal exits at once;
+  // close-with-grace's own delay is the backstop should the release itself hang.
+  closeWithGrace(
+    { delay: config.shutdownTimeoutMs + CLAIM_RELEASE_BUDGET_MS + 1000, logger: app.log },
+    async ({ signal, err }) => {
+      if (err) app.log.error({ err }, 'shutting down after an uncaught error');
+      else app.log.info({ signal }, 'shutting down');
+      const closed = app.close().then(() => 'closed' as const);
+      if ((await Promise.race([closed, sleep(config.shutdownTimeoutMs, 'timeout' as const)])) === 'closed') return;
+      const released = await Promise.race([app.releaseInFlightClaims(), sleep(CLAIM_RELEASE_BUDGET_MS, 0)]);
+      app.log.error(
+        { shutdownTimeoutMs: config.shutdownTimeoutMs, releasedIdempotencyKeys: released },
+        'shutdown window over: requests still running are cut off, their idempotency keys released',
+      );
+      process.exit(1);
+    },
+  );
 
   const address = await app.listen({ port: config.port, host: config.host });
+  // METRICS_PORT: /metrics on a listener of its own, started with the app and closed with it.
+  const metricsAddress = (await app.metricsListener.listen()) ?? address;
   const mode = config.flinks.mode === 'sandbox' ? 'embedded sandbox at /sandbox' : config.flinks.baseUrl;
-  app.log.info({ address, docs: `${address}${DOCS_PREFIX}`, upstream: mode }, 'checkout BFF listening');
+  app.log.info(
+    { address, docs: `${address}${DOCS_PREFIX}`, metrics: `${metricsAddress}/metrics`, upstream: mode },
+    'checkout BFF listening',
+  );
 }
 
 await main();

@@ -5,7 +5,8 @@ import { z } from 'zod';
  * The demo page's stand-in for the merchant's backend. With signing on, a checkout needs an intent
  * signed by the merchant; this page has no backend of its own, so the BFF plays that part here.
  * It signs whatever cart the page posts, so it protects nothing: it exists only beside the demo
- * page, only outside NODE_ENV=production and only with CHECKOUT_SIGNING_SECRET (see src/app.ts).
+ * page, only beside the embedded sandbox (never with FLINKS_BASE_URL), only outside
+ * NODE_ENV=production and only with CHECKOUT_SIGNING_SECRET (see demoOf in src/config/config.ts).
  * A real backend computes the amount from its own cart and never exposes an endpoint like this.
  */
 

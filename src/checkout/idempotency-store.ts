@@ -1,4 +1,5 @@
-import { createHash } from 'node:crypto';
+// crypto.hash: one call per digest, no Hash object (this runs twice per keyed checkout).
+import { hash } from 'node:crypto';
 import { z } from 'zod';
 import type { SharedStore } from '../store/shared-store.js';
 
@@ -34,19 +35,37 @@ export interface IdempotencyStoreOptions {
 
 /** Hashing keeps arbitrary client-chosen keys out of store key names and bounds their length. */
 function storeKey(idempotencyKey: string): string {
-  return `idem:${createHash('sha256').update(idempotencyKey).digest('base64url')}`;
+  return `idem:${hash('sha256', idempotencyKey, 'base64url')}`;
 }
 
 /** Fingerprint of a request body, so a key reused with another body is detected. */
 export function fingerprintOf(body: unknown): string {
-  return createHash('sha256').update(JSON.stringify(body)).digest('base64url');
+  return hash('sha256', JSON.stringify(body), 'base64url');
+}
+
+/**
+ * The slot a header key's answer is kept under: the key *and* the body. Whoever learns or guesses a
+ * key but sends another body lands in a slot of their own, so they can neither read the checkout
+ * made with that key nor block it. (A signed intent's slot is its `intent:<jti>` key alone: the
+ * merchant signed the jti for one checkout, and the same jti with another body is a reuse.)
+ */
+export function bodyBoundSlot(key: string, fingerprint: string): string {
+  return `key+body:${fingerprint}:${key}`;
+}
+
+/** Where the body a client last sent with a key is noted (for the 422 of a reused key). */
+function clientKey(idempotencyKey: string, client: string): string {
+  return `idem-by:${hash('sha256', `${client}\n${idempotencyKey}`, 'base64url')}`;
 }
 
 export function createIdempotencyStore(store: SharedStore, options: IdempotencyStoreOptions) {
   return {
-    /** Atomically claims the key for this request, or says what the earlier request left. */
-    async claim(key: string, fingerprint: string): Promise<ClaimOutcome> {
-      const name = storeKey(key);
+    /**
+     * Atomically claims a slot (an intent's key, or bodyBoundSlot of a header key) for this request,
+     * or says what the earlier request left there.
+     */
+    async claim(slot: string, fingerprint: string): Promise<ClaimOutcome> {
+      const name = storeKey(slot);
       const inFlight = JSON.stringify({ state: 'in-flight', fingerprint });
       if (await store.setIfAbsent(name, inFlight, options.claimTtlMs)) return { kind: 'claimed' };
       const raw = await store.get(name);
@@ -59,14 +78,30 @@ export function createIdempotencyStore(store: SharedStore, options: IdempotencyS
       return record.state === 'done' ? { kind: 'replay', response: record.response } : { kind: 'in-flight' };
     },
 
-    /** Remembers the response for retries of the same key. */
-    async complete(key: string, fingerprint: string, response: StoredResponse): Promise<void> {
-      await store.set(storeKey(key), JSON.stringify({ state: 'done', fingerprint, response }), options.retentionMs);
+    /**
+     * Notes that `client` (an address) sends `key` with this body. False when the same client used
+     * the key with another body whose answer is still kept or being made: that is a client reusing
+     * a key for a new checkout (422). Another client's use of the key never counts, so a guessed key
+     * cannot block anyone; a body whose attempt left nothing (released) no longer counts either.
+     */
+    async bindToClient(key: string, client: string, fingerprint: string): Promise<boolean> {
+      const name = clientKey(key, client);
+      if (await store.setIfAbsent(name, fingerprint, options.retentionMs)) return true;
+      const earlier = await store.get(name);
+      if (earlier === undefined || earlier === fingerprint) return true;
+      if ((await store.get(storeKey(bodyBoundSlot(key, earlier)))) !== undefined) return false;
+      await store.set(name, fingerprint, options.retentionMs);
+      return true;
+    },
+
+    /** Remembers the response for retries into the same slot. */
+    async complete(slot: string, fingerprint: string, response: StoredResponse): Promise<void> {
+      await store.set(storeKey(slot), JSON.stringify({ state: 'done', fingerprint, response }), options.retentionMs);
     },
 
     /** Forgets a claim whose request created nothing upstream, so the client may retry with the key. */
-    async release(key: string): Promise<void> {
-      await store.delete(storeKey(key));
+    async release(slot: string): Promise<void> {
+      await store.delete(storeKey(slot));
     },
   };
 }

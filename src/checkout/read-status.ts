@@ -6,16 +6,23 @@ import type { CheckoutStatus } from './schemas.js';
 
 export type ReadStatus = (ctx: CallContext, requestId: string) => Promise<CheckoutStatus>;
 
-/** A checkout's current status from Flinks, with the merchant's referenceId as recorded here. */
+/**
+ * A checkout's current status from Flinks, with the merchant's referenceId as recorded here. Only
+ * checkouts created here are read: any other id is not found without asking Flinks, so the
+ * merchant's Flinks account is not readable through this service.
+ */
 export function createStatusReader({ flinks, records }: { flinks: FlinksPayClient; records: CheckoutRecords }): ReadStatus {
   return async (ctx, requestId) => {
-    const [record, payment] = await Promise.all([records.recall(requestId), flinks.getPaymentRequest(ctx, requestId)]);
+    const record = await records.recall(requestId);
+    if (!record) throw new CheckoutNotFoundError(requestId);
+    const payment = await flinks.getPaymentRequest(ctx, requestId);
     if (!payment) throw new CheckoutNotFoundError(requestId);
     return {
       requestId,
       status: payment.status,
-      referenceId: record?.referenceId ?? payment.referenceId ?? null,
+      referenceId: record.referenceId,
       final: isFinalStatus(payment.status),
+      ...(payment.reason === undefined ? {} : { reason: payment.reason }),
     };
   };
 }

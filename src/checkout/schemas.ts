@@ -24,7 +24,23 @@ export const AmountSchema = z
       'A string ("25.50") or a JSON number (25.5); it reaches Flinks exactly as given.',
   );
 
-const PersonNameSchema = z.string().trim().min(1).max(100);
+/*
+ * Control characters (CR/LF, NUL, tabs), invisible format characters (zero-width, byte-order mark,
+ * bidi overrides and isolates) and line separators: a name holding one can split a header or log
+ * line, or read differently on screen than what Flinks matches against the bank.
+ */
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u;
+
+const PersonNameSchema = z
+  .string()
+  .refine((name) => !INVISIBLE.test(name), {
+    message: 'must not contain control or invisible characters (line breaks, NUL, zero-width or bidi characters)',
+    abort: true,
+  })
+  .trim()
+  .min(1, { abort: true })
+  .max(100, { abort: true })
+  .refine((name) => /\p{L}/u.test(name), 'must contain at least one letter');
 
 const CustomerSchema = z
   .strictObject({
@@ -33,7 +49,12 @@ const CustomerSchema = z
     lastName: PersonNameSchema.describe('Legal last name of the bank account holder.'),
     email: z.email().max(100).describe('Where the shopper can be reached about this payment.'),
   })
-  .meta({ id: 'Customer' });
+  .meta({
+    id: 'Customer',
+    description:
+      'Names are trimmed, 1-100 characters, hold at least one letter and no control or invisible format characters ' +
+      '(CR/LF, NUL, zero-width, bidi overrides).',
+  });
 
 export const ReferenceIdSchema = z
   .string()
@@ -89,7 +110,9 @@ export const CheckoutHeadersSchema = z.object({
     .optional()
     .describe(
       'Makes retries safe: the same key with the same body returns the first response (no second payment); ' +
-        'with another body 422; while the first is still running 409. Kept 24 h. Use a fresh UUID per checkout. ' +
+        'with another body from the same client 422; while the first is still running 409. Kept 24 h. The key ' +
+        'is bound to the body, so someone who learns or guesses it can neither read nor block the checkout. At ' +
+        'least 16 characters (400 otherwise): use a fresh random UUID per checkout. ' +
         "With an `intent` the intent's `jti` is the key and this header is not used.",
     ),
 });
@@ -118,6 +141,10 @@ export const CheckoutStatusSchema = z
     ),
     referenceId: z.string().nullable().describe('Your order id; null only if neither this service nor Flinks knows it.'),
     final: z.boolean().describe('True once the status can no longer change: stop polling.'),
+    reason: z
+      .string()
+      .optional()
+      .describe("Why Flinks gave this status, in Flinks' words (its `statusDetails`), e.g. why a payment Failed. Only when Flinks gives one."),
   })
   .meta({ id: 'CheckoutStatus' });
 export type CheckoutStatus = z.infer<typeof CheckoutStatusSchema>;

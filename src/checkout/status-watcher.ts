@@ -111,6 +111,13 @@ export function createStatusWatcher(options: StatusWatcherOptions) {
       };
     },
 
+    /** Checkouts watched now and the listeners following them (for metrics, and tests of the bookkeeping). */
+    size(): { watches: number; listeners: number } {
+      let listeners = 0;
+      for (const watch of watches.values()) listeners += watch.listeners.size;
+      return { watches: watches.size, listeners };
+    },
+
     /** Ends every stream, e.g. on shutdown. */
     closeAll(): void {
       for (const [requestId, watch] of [...watches]) end(requestId, watch);

@@ -20,7 +20,12 @@ export type ProblemCode =
   | 'upstream-unavailable'
   | 'not-acceptable'
   | 'invalid-intent'
+  | 'invalid-webhook-signature'
   | 'intent-keys-unavailable'
+  | 'records-unavailable'
+  | 'malformed-request'
+  | 'request-timeout'
+  | 'headers-too-large'
   | 'internal-error';
 
 export abstract class AppError extends Error {
@@ -81,8 +86,9 @@ export class RateLimitedError extends AppError {
   readonly status = 429;
   readonly code = 'rate-limited';
   override readonly headers: Readonly<Record<string, string>>;
-  constructor(retryAfterSeconds: number) {
-    super(`Too many requests; retry in ${retryAfterSeconds} s.`);
+  /** `what` names what there is too much of (default: requests). */
+  constructor(retryAfterSeconds: number, what = 'Too many requests') {
+    super(`${what}; retry in ${retryAfterSeconds} s.`);
     this.headers = { 'retry-after': String(retryAfterSeconds) };
   }
 }
@@ -122,6 +128,19 @@ export class IdempotencyUnavailableError extends AppError {
   override readonly headers = { 'retry-after': '5' };
   constructor(options?: ErrorOptions) {
     super('Idempotency keys cannot be honoured right now; retry shortly with the same key.', options);
+  }
+}
+
+/**
+ * The store of checkouts created here (Redis) cannot answer, so whether this service created a
+ * checkout is unknown: a read is refused for now rather than answered "not found".
+ */
+export class RecordsUnavailableError extends AppError {
+  readonly status = 503;
+  readonly code = 'records-unavailable';
+  override readonly headers = { 'retry-after': '5' };
+  constructor(options?: ErrorOptions) {
+    super('Checkouts cannot be looked up right now; retry shortly.', options);
   }
 }
 

@@ -42,7 +42,12 @@ const TITLES: Readonly<Record<ProblemCode, string>> = {
   'upstream-unavailable': 'Service unavailable',
   'not-acceptable': 'Not acceptable',
   'invalid-intent': 'Invalid checkout intent',
+  'invalid-webhook-signature': 'Invalid webhook signature',
   'intent-keys-unavailable': 'Service unavailable',
+  'records-unavailable': 'Service unavailable',
+  'malformed-request': 'Malformed request',
+  'request-timeout': 'Request timeout',
+  'headers-too-large': 'Request header fields too large',
   'internal-error': 'Internal server error',
 };
 

@@ -1,9 +1,11 @@
 import type { FastifyPluginAsyncZod } from '@fastify/type-provider-zod';
+import type { Registry } from 'prom-client';
 import { z } from 'zod';
 
 const MetricsTextSchema = z.string().describe('Prometheus text exposition format.');
 
-export const metricsRoutes: FastifyPluginAsyncZod = (app) => {
+/** GET /metrics: on the main port, or alone on METRICS_PORT (plugins/app/metrics-listener.ts). */
+export const metricsRoutes: FastifyPluginAsyncZod<{ registry: Registry }> = (app, { registry }) => {
   app.get('/metrics', {
     schema: {
       // For the Prometheus scraper, not for API clients: kept out of the API document.
@@ -14,8 +16,8 @@ export const metricsRoutes: FastifyPluginAsyncZod = (app) => {
       response: { 200: MetricsTextSchema },
     },
     handler: async (_request, reply) => {
-      const text = await app.metrics.registry.metrics();
-      return reply.type(app.metrics.registry.contentType).send(text);
+      const text = await registry.metrics();
+      return reply.type(registry.contentType).send(text);
     },
   });
   return Promise.resolve();

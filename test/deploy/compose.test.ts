@@ -1,5 +1,7 @@
+import { existsSync } from 'node:fs';
 import t from 'tap';
 import { loadConfig } from '../../src/config/config.js';
+import { CLAIM_RELEASE_BUDGET_MS } from '../../src/config/runtime-limits.js';
 import {
   asArray,
   asObject,
@@ -9,6 +11,7 @@ import {
   mergeComposeService,
   parseEnvFile,
   readRepoFile,
+  repoPath,
   REQUIRED_IN_PRODUCTION,
   SCHEMA_VARS,
 } from './helpers.js';
@@ -32,6 +35,9 @@ t.test('docker-compose.yml runs the BFF twice behind a load balancer, with Redis
   t.equal(asObject(service('bff').deploy).replicas, 2, 'two BFF replicas');
   t.notOk(service('bff').ports, 'replicas publish no host port; only the load balancer does');
   t.ok(service('bff').build, 'the BFF image is built from this repository');
+  t.notOk(service('sandbox').build, 'and only once: the sandbox runs the image the bff service builds');
+  t.equal(service('sandbox').image, service('bff').image, 'the same image');
+  t.equal(service('sandbox').pull_policy, 'never', 'which is never looked for in a registry');
   t.match(asArray(service('lb').ports), [/^"?3000:80"?$/], 'the API is on localhost:3000');
   for (const [name, definition] of Object.entries(services)) {
     const spec = asObject(definition);
@@ -51,6 +57,11 @@ t.test('every variable the compose file sets for the BFF is a documented setting
   t.match(config.flinks, { mode: 'remote', baseUrl: /^http:\/\/sandbox:\d+$/ });
   t.equal(config.trustProxy, true, 'behind nginx, client addresses come from X-Forwarded-For');
   t.match(env.REDIS_URL, /^redis:\/\/redis:6379(\/\d+)?$/, 'the replicas share the redis service');
+  const graceMs = Number(/^(\d+)s$/.exec(String(service('bff').stop_grace_period))?.[1]) * 1000;
+  t.ok(
+    graceMs > config.shutdownTimeoutMs + CLAIM_RELEASE_BUDGET_MS,
+    `stop_grace_period (${graceMs} ms) covers the shutdown window (${config.shutdownTimeoutMs} ms) and the release of unfinished claims`,
+  );
   t.end();
 });
 
@@ -66,7 +77,11 @@ t.test('the sandbox container gets only its own settings, and its ports line up 
   t.equal(bffEnv.FLINKS_BASE_URL, `http://sandbox:${port}`, 'the BFF calls the sandbox on the compose network');
   t.equal(bffEnv.FLINKS_APP_URL, `http://localhost:${port}`, 'the browser opens the app on the published port');
   t.match(asArray(service('sandbox').ports), [`${port}:${port}`]);
-  t.match(asObject(service('sandbox').healthcheck).test, ['CMD', 'node', '-e', new RegExp(`:${port}/`)]);
+  const probe = String(asArray(asObject(service('sandbox').healthcheck).test).at(-1));
+  const probedPath = new RegExp(`'http://127\\.0\\.0\\.1:${port}(/[^']*)'`).exec(probe)?.[1] ?? '';
+  t.match(probedPath, /^\/app\/[a-z]+\.js$/, 'the health check probes a file the simulator serves');
+  t.ok(existsSync(repoPath(`sandbox/public/${probedPath.slice('/app/'.length)}`)), `${probedPath} exists (sandbox/public)`);
+  t.match(probe, /r=>process\.exit\(r\.ok\?0:1\)/, 'and counts only a 2xx answer as healthy (not a 404)');
   t.match(service('bff').depends_on, { sandbox: { condition: 'service_healthy' }, redis: { condition: 'service_healthy' } });
   t.end();
 });
@@ -107,5 +122,18 @@ t.test('docker-compose.flinks.yml swaps the sandbox for real Flinks, credentials
 
   t.strictSame(Object.keys(asObject(merged.depends_on)), ['redis'], 'the BFF no longer waits for the sandbox');
   t.strictSame(asObject(asObject(asObject(flinks.toJS()).services).sandbox).profiles, ['sandbox'], 'which is not started');
+  t.end();
+});
+
+t.test('metrics stay inside the compose network: the replicas serve them on METRICS_PORT and nginx never proxies /metrics', (t) => {
+  const env = containerEnv(service('bff'));
+  const config = loadConfig(env);
+  t.ok(config.metricsPort, 'METRICS_PORT is set for the replicas');
+  t.not(config.metricsPort, config.port, 'a port of its own');
+  t.notOk(service('bff').ports, 'and not published on the host');
+  const volumes = asArray(service('lb').volumes).map(String);
+  const nginx = readRepoFile((volumes.find((volume) => volume.includes('/etc/nginx/conf.d/default.conf')) ?? '').split(':')[0]?.replace(/^\.\//, '') ?? '');
+  t.match(nginx, /location = \/metrics \{\s*return 404;\s*\}/, 'the load balancer answers /metrics itself, with 404');
+  t.notMatch(nginx, new RegExp(`bff:${String(config.metricsPort)}`), 'and never sends anything to the metrics port');
   t.end();
 });

@@ -57,24 +57,37 @@ const ignorePatterns = readRepoFile('.dockerignore')
 t.test('the Dockerfile builds with dev dependencies and runs with production ones only', (t) => {
   t.equal(stages(instructions).length, 2, 'two stages');
   const defaultImage = /^ARG NODE_IMAGE=(\S+)$/m.exec(readRepoFile('Dockerfile'))?.[1] ?? '';
-  t.match(defaultImage, /^node:20-(slim|alpine)/, 'a small Node 20 base');
+  // Node 20 reached its end of life on 2026-04-30; 26 is the Active LTS line since 2026-10-28.
+  t.match(defaultImage, /^node:26\.\d+\.\d+-(bookworm-slim|slim|alpine)$/, 'a small base of a pinned Node 26 (LTS) release');
   t.match(build[0]?.args, /\s+AS build$/i);
   t.ok(build.some((i) => i.keyword === 'RUN' && /^npm ci\b(?!.*--omit=dev)/.test(i.args)), 'build: npm ci with dev deps');
   t.ok(build.some((i) => i.keyword === 'RUN' && /\bnpm run build\b/.test(i.args)), 'build: npm run build');
   t.ok(runtime.some((i) => i.keyword === 'RUN' && /^npm ci .*--omit=dev/.test(i.args)), 'runtime: npm ci --omit=dev');
   const copies = runtime.filter((i) => i.keyword === 'COPY').map((i) => i.args);
   t.ok(copies.includes('--from=build /app/dist ./dist'), 'runtime: the compiled dist/ from the build stage');
-  t.ok(copies.includes('--from=build /app/static/ ./'), 'runtime: static files at their source paths');
-  t.ok(
-    build.some((i) => i.keyword === 'RUN' && /copy-assets\.ts static\/src$/.test(i.args)),
-    'build: static/ holds the static files of src/',
+  // The sandbox and demo pages find their static files next to the compiled code, in dist/.
+  t.strictSame(
+    copies.filter((args) => args.startsWith('--from=build')),
+    ['--from=build /app/dist ./dist'],
+    'runtime: nothing but dist/ from the build stage (no second copy of the static files)',
   );
+  t.notMatch(readRepoFile('Dockerfile'), /static\//, 'no static/ folder is made or copied');
   t.strictSame(
     copies.filter((args) => !args.startsWith('--from=build')),
     ['package.json package-lock.json ./'],
     'nothing else from the build context reaches the runtime image',
   );
   t.match(readRepoFile('package.json'), /"build": "tsc -p tsconfig\.build\.json && tsx scripts\/copy-assets\.ts"/);
+  t.end();
+});
+
+t.test('tsx is a dev dependency: the image runs compiled JavaScript and never installs it', (t) => {
+  const pkg = JSON.parse(readRepoFile('package.json')) as { dependencies: object; devDependencies: object };
+  t.notOk('tsx' in pkg.dependencies, 'not a runtime dependency');
+  t.ok('tsx' in pkg.devDependencies, 'a dev dependency (npm ci installs it for npm start, the build and the tests)');
+  const lock = JSON.parse(readRepoFile('package-lock.json')) as { packages: Record<string, { dev?: boolean }> };
+  t.equal(lock.packages['node_modules/tsx']?.dev, true, 'package-lock.json agrees, so npm ci --omit=dev leaves it out');
+  t.notMatch(runtimeText, /\btsx\b/, 'the runtime stage never calls it');
   t.end();
 });
 

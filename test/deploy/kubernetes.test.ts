@@ -1,6 +1,7 @@
 import { readdirSync } from 'node:fs';
 import t from 'tap';
 import { loadConfig } from '../../src/config/config.js';
+import { CLAIM_RELEASE_BUDGET_MS } from '../../src/config/runtime-limits.js';
 import {
   asArray,
   asObject,
@@ -111,8 +112,14 @@ t.test('the pod is probed, bounded and unprivileged', (t) => {
     capabilities: { drop: ['ALL'] },
   });
   const preStop = asArray(asObject(asObject(asObject(bff.lifecycle).preStop).exec).command).map(String);
-  const drainSeconds = Number(preStop[1] ?? 0) + Number(bffEnv().env.SHUTDOWN_TIMEOUT_MS ?? 10_000) / 1000;
-  t.ok(Number(asObject(podSpec).terminationGracePeriodSeconds) > drainSeconds, 'the grace period covers preStop + drain');
+  // The shutdown window as the pod's configuration makes it (by default one whole checkout), then
+  // the release of the idempotency claims a forced exit leaves.
+  const { shutdownTimeoutMs } = loadConfig(bffEnv().env);
+  const drainSeconds = Number(preStop[1] ?? 0) + (shutdownTimeoutMs + CLAIM_RELEASE_BUDGET_MS) / 1000;
+  t.ok(
+    Number(asObject(podSpec).terminationGracePeriodSeconds) > drainSeconds,
+    `the grace period covers preStop + drain + release (${drainSeconds} s)`,
+  );
   t.end();
 });
 
@@ -129,5 +136,24 @@ t.test('Service, HorizontalPodAutoscaler and PodDisruptionBudget select the Depl
   t.notOk(asObject(deployment.spec).replicas, 'the HPA owns the replica count');
 
   t.strictSame(asObject(asObject(only('PodDisruptionBudget').spec).selector).matchLabels, podLabels);
+  t.end();
+});
+
+t.test('metrics are scraped pod by pod from a port of their own, which the Service does not expose', (t) => {
+  const { env } = bffEnv();
+  const config = loadConfig(env);
+  t.ok(config.metricsPort, 'METRICS_PORT is set');
+  const ports = asArray(bff.ports).map(asObject);
+  const metricsPort = ports.find((port) => port.name === 'metrics');
+  t.equal(Number(metricsPort?.containerPort), config.metricsPort, 'the container declares the metrics port');
+  const annotations = asObject(asObject(asObject(asObject(deployment.spec).template).metadata).annotations);
+  t.equal(annotations['prometheus.io/port'], String(config.metricsPort), 'the scrape annotation points at it');
+  t.equal(annotations['prometheus.io/path'], '/metrics');
+  const servicePorts = asArray(asObject(only('Service').spec).ports).map(asObject);
+  t.ok(servicePorts.length > 0);
+  for (const port of servicePorts) {
+    t.not(port.targetPort, 'metrics', 'the Service (and an Ingress behind it) never reaches the metrics port');
+    t.not(Number(port.targetPort), config.metricsPort);
+  }
   t.end();
 });

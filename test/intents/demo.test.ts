@@ -75,6 +75,18 @@ t.test('the stand-in never exists in production, with keys from a JWKS, or witho
   t.equal((await noDemo.inject({ method: 'POST', url: '/demo/intent', payload: { amount: '1.00' } })).statusCode, 404);
 });
 
+t.test('/demo/intent never exists beside real Flinks, whatever NODE_ENV and DEMO_PAGE say', async (t) => {
+  const remote = { LOG_LEVEL: 'silent', FLINKS_BASE_URL: 'https://api.flinks.test', FLINKS_USERNAME: 'u', FLINKS_PASSWORD: 'p', ...SIGNED_ENV };
+  for (const nodeEnv of [undefined, 'development', 'test'] as const) {
+    const app = await buildApp(loadConfig({ ...remote, DEMO_PAGE: 'true', ...(nodeEnv ? { NODE_ENV: nodeEnv } : {}) }));
+    t.teardown(() => app.close());
+    t.same((await app.inject({ url: '/demo/config' })).json(), { signing: true }, `NODE_ENV=${String(nodeEnv)}: the demo page is served`);
+    const minted = await app.inject({ method: 'POST', url: '/demo/intent', payload: { amount: '1.00' } });
+    t.equal(minted.statusCode, 404, `NODE_ENV=${String(nodeEnv)}: nobody can mint an intent for any amount against real Flinks`);
+    t.match(minted.headers['content-type'], /^application\/problem\+json/);
+  }
+});
+
 t.test('the demo routes stay out of the API document', async (t) => {
   const app = await sandboxApp(t, SIGNED_ENV);
   const paths = Object.keys((await app.inject({ url: '/docs/json' })).json<{ paths: object }>().paths);

@@ -13,7 +13,7 @@ t.test('without signing, the body amount is accepted as before', async (t) => {
 
 t.test('without signing, an intent is 400 "not configured", never silently ignored, and calls nobody', async (t) => {
   const { app, control } = await setUp(t);
-  const res = await postIntent(app, hs256(claims()), { 'idempotency-key': 'k-unsigned' });
+  const res = await postIntent(app, hs256(claims()), { 'idempotency-key': 'k-unsigned-0123456789' });
   t.equal(res.statusCode, 400);
   t.match(res.headers['content-type'], /^application\/problem\+json/);
   t.match(res.json(), {
@@ -22,7 +22,7 @@ t.test('without signing, an intent is 400 "not configured", never silently ignor
     errors: [{ path: 'intent', message: /not configured/ }],
   });
   t.equal(control.calls.length, 0);
-  const retried = await postCheckout(app, validCheckout(), { 'idempotency-key': 'k-unsigned' });
+  const retried = await postCheckout(app, validCheckout(), { 'idempotency-key': 'k-unsigned-0123456789' });
   t.equal(retried.statusCode, 201, 'the refused request did not hold the Idempotency-Key');
 });
 

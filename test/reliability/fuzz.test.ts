@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import t from 'tap';
 import { postCheckout, setUp, validCheckout } from '../support/build.js';
 
-const relaxedLimits = { RATE_LIMIT_MAX: '100000', STATUS_NOT_FOUND_LIMIT: '100000' };
+const relaxedLimits = { RATE_LIMIT_MAX: '100000', STATUS_NOT_FOUND_LIMIT: '100000', STATUS_RATE_LIMIT_MAX: '100000' };
 
 /** Bodies near the valid shape, so the fuzzer explores each field's rules, not just garbage. */
 const nearlyValidBody = fc.record(

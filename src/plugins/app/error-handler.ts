@@ -15,6 +15,16 @@ const FASTIFY_CLIENT_ERRORS: Readonly<Record<string, { code: ProblemCode; detail
   FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'validation-failed', detail: 'The body is empty; send a JSON object.' },
 };
 
+/** Payment answers and errors must never be kept by a browser or a shared cache. */
+export const NO_STORE = 'no-store';
+
+/*
+ * A 400 names at most this many fields, each path cut to a readable length, so a body full of
+ * unknown keys cannot make the answer larger than the question.
+ */
+const MAX_LISTED_ERRORS = 20;
+const MAX_PATH_LENGTH = 100;
+
 export function sendProblem(
   request: FastifyRequest,
   reply: FastifyReply,
@@ -45,14 +55,21 @@ function fieldErrors(error: FastifyError & { validation: { instancePath: string;
   });
 }
 
+function shortened(path: string): string {
+  return path.length <= MAX_PATH_LENGTH ? path : `${path.slice(0, MAX_PATH_LENGTH)}…`;
+}
+
 function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (hasZodFastifySchemaValidationErrors(error)) {
-    const errors = fieldErrors(error);
+    const all = fieldErrors(error);
+    const errors = all.slice(0, MAX_LISTED_ERRORS).map((e) => ({ ...e, path: shortened(e.path) }));
     const where = error.validationContext === 'params' ? 'path' : (error.validationContext ?? 'request');
+    const count = `${all.length} invalid field${all.length === 1 ? '' : 's'}`;
+    const listed = errors.length < all.length ? `; the first ${errors.length} are listed` : '';
     return sendProblem(request, reply, {
       code: 'validation-failed',
       status: 400,
-      detail: `The ${where} has ${errors.length} invalid field${errors.length === 1 ? '' : 's'}: ${errors.map((e) => e.path).join(', ')}.`,
+      detail: `The ${where} has ${count}${listed}: ${errors.map((e) => e.path).join(', ')}.`,
       errors,
     });
   }

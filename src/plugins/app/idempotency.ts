@@ -4,10 +4,17 @@ import {
   IdempotencyInFlightError,
   IdempotencyMismatchError,
   IdempotencyUnavailableError,
+  InputRefusedError,
   UpstreamRejectedError,
   UpstreamTimeoutError,
 } from '../../errors/app-errors.js';
-import { createIdempotencyStore, fingerprintOf, type IdempotencyStore, type StoredResponse } from '../../checkout/idempotency-store.js';
+import {
+  bodyBoundSlot,
+  createIdempotencyStore,
+  fingerprintOf,
+  type IdempotencyStore,
+  type StoredResponse,
+} from '../../checkout/idempotency-store.js';
 import { StoreUnavailableError, type SharedStore } from '../../store/shared-store.js';
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
@@ -19,7 +26,22 @@ export type IdempotencySource = 'header' | 'intent';
 const INTENT_IN_FLIGHT = 'A checkout with this intent is still being processed; retry in a moment to get its result.';
 const INTENT_REUSED = 'This intent (its jti) was already used for a different checkout; each checkout needs a new intent.';
 
+/**
+ * Shorter Idempotency-Keys are refused: an order number or a counter can be guessed (a UUID has 36
+ * characters, 122 random bits). Binding keys to the body (bodyBoundSlot) is what stops a guessed key
+ * from reading or blocking a checkout; the length rule makes guessing pointless to begin with.
+ */
+export const MIN_IDEMPOTENCY_KEY_LENGTH = 16;
+
+function refuseShortKey(): InputRefusedError {
+  return new InputRefusedError(
+    `An Idempotency-Key must have at least ${MIN_IDEMPOTENCY_KEY_LENGTH} characters, so that nobody else can guess it: use a random UUID per checkout.`,
+    [{ path: IDEMPOTENCY_HEADER, message: `must be at least ${MIN_IDEMPOTENCY_KEY_LENGTH} characters (use a random UUID per checkout)` }],
+  );
+}
+
 interface Claim {
+  /** The store slot the answer goes to: the intent's key, or the header key bound to the body. */
   key: string;
   fingerprint: string;
   /** Set when the request failed after Flinks may have created something: keep its answer. */
@@ -28,25 +50,33 @@ interface Claim {
 
 /**
  * Idempotency-Key semantics for POST /checkout (modelled on the best-known payment APIs):
- * same key + same body → the first response again, no upstream call; same key + other body → 422;
- * same key while the first runs → 409. Answers are kept when Flinks may have created something;
- * failures before that (bad input, authorize failed) are forgotten so the key can be retried.
+ * same key + same body → the first response again, no upstream call; same key + other body from
+ * the same client → 422; same key while the first runs → 409. Answers are kept when Flinks may have
+ * created something; failures before that (bad input, authorize failed) are forgotten so the key
+ * can be retried. A header key is bound to its body (see bodyBoundSlot and docs/reliability.md).
  */
 function createCheckoutIdempotency(store: IdempotencyStore, onReplay: () => void = () => undefined) {
   const claims = new WeakMap<FastifyRequest, Claim>();
+  /** Claims of this process whose request has not answered yet (released on a forced exit). */
+  const inFlight = new Set<Claim>();
 
   return {
     /** Claims the key, or sends the stored response and returns true when this is a replay. */
     async begin(request: FastifyRequest, reply: FastifyReply, key: string, source: IdempotencySource = 'header'): Promise<boolean> {
+      const isIntent = source === 'intent';
+      if (!isIntent && key.length < MIN_IDEMPOTENCY_KEY_LENGTH) throw refuseShortKey();
       const fingerprint = fingerprintOf(request.body);
+      // A header key reaches only the answer made for the same body; the 422 of a reused key is
+      // judged per client address, so someone else's use of the key never blocks this one.
+      const slot = isIntent ? key : bodyBoundSlot(key, fingerprint);
       let outcome;
       try {
-        outcome = await store.claim(key, fingerprint);
+        const isOwnKey = isIntent || (await store.bindToClient(key, request.ip, fingerprint));
+        outcome = isOwnKey ? await store.claim(slot, fingerprint) : ({ kind: 'mismatch' } as const);
       } catch (error) {
         if (error instanceof StoreUnavailableError) throw new IdempotencyUnavailableError({ cause: error });
         throw error;
       }
-      const isIntent = source === 'intent';
       if (outcome.kind === 'in-flight') throw new IdempotencyInFlightError(isIntent ? INTENT_IN_FLIGHT : undefined);
       if (outcome.kind === 'mismatch') throw new IdempotencyMismatchError(isIntent ? INTENT_REUSED : undefined);
       if (outcome.kind === 'replay') {
@@ -54,7 +84,9 @@ function createCheckoutIdempotency(store: IdempotencyStore, onReplay: () => void
         sendStored(reply, outcome.response);
         return true;
       }
-      claims.set(request, { key, fingerprint, keepFailure: false });
+      const claim = { key: slot, fingerprint, keepFailure: false };
+      claims.set(request, claim);
+      inFlight.add(claim);
       return false;
     },
 
@@ -70,6 +102,7 @@ function createCheckoutIdempotency(store: IdempotencyStore, onReplay: () => void
       const claim = claims.get(request);
       if (!claim) return;
       claims.delete(request);
+      inFlight.delete(claim);
       const isKept = reply.statusCode === 201 || claim.keepFailure;
       try {
         if (isKept && typeof payload === 'string') {
@@ -86,6 +119,18 @@ function createCheckoutIdempotency(store: IdempotencyStore, onReplay: () => void
       } catch (error) {
         request.log.error({ err: error }, 'could not record the outcome of an idempotent checkout');
       }
+    },
+
+    /**
+     * For a forced exit (the shutdown window ran out): forgets the claims of requests that will now
+     * never answer, so a retry with the same key is served at once instead of 409 until the claim
+     * expires. Their clients got no launchUrl, so nothing they could pay is lost.
+     */
+    async releaseInFlight(): Promise<number> {
+      const pending = [...inFlight];
+      inFlight.clear();
+      const results = await Promise.allSettled(pending.map((claim) => store.release(claim.key)));
+      return results.filter((result) => result.status === 'fulfilled').length;
     },
   };
 }
@@ -104,6 +149,10 @@ export interface IdempotencyRouteConfig {
 }
 
 declare module 'fastify' {
+  interface FastifyInstance {
+    /** Releases the idempotency claims of requests still running (for a forced exit); resolves to how many. */
+    releaseInFlightClaims: () => Promise<number>;
+  }
   interface FastifyContextConfig {
     /** Switches idempotency on for a route, the way `rateLimit` switches on rate limiting. */
     idempotency?: IdempotencyRouteConfig;
@@ -133,6 +182,7 @@ export const idempotencyPlugin = fp(
     const idempotency = createCheckoutIdempotency(createIdempotencyStore(options.store, options), () => {
       app.metrics.idempotencyReplays.inc();
     });
+    app.decorate('releaseInFlightClaims', () => idempotency.releaseInFlight());
     app.addHook('onRoute', (route: RouteOptions) => {
       const config = route.config?.idempotency;
       if (!config) return;

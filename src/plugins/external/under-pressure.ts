@@ -2,12 +2,18 @@ import { getHeapStatistics } from 'node:v8';
 import underPressure from '@fastify/under-pressure';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { defaultMaxHeapUsedBytes, oldSpaceCapMb } from '../../config/runtime-limits.js';
 import { OverloadedError } from '../../errors/app-errors.js';
 
 export interface LoadSheddingOptions {
   maxEventLoopDelayMs: number;
-  /** Heap in use beyond which requests are refused; default 90 % of V8's heap limit. */
+  /**
+   * Heap in use beyond which requests are refused; default 75 % of a capped old space, else 90 % of
+   * V8's heap limit (see defaultMaxHeapUsedBytes).
+   */
   maxHeapUsedBytes?: number;
+  /** The old-space cap (MiB) from NODE_OPTIONS; one given on node's command line is found by itself. */
+  oldSpaceCapMb?: number;
   /** Paths always served, so orchestrators can still tell a busy instance from a dead one. */
   exemptPaths: readonly string[];
 }
@@ -19,10 +25,17 @@ export interface LoadSheddingOptions {
 export const underPressurePlugin = fp(
   async (app: FastifyInstance, options: LoadSheddingOptions) => {
     const exempt = new Set(options.exemptPaths);
+    const { heap_size_limit: heapLimit } = getHeapStatistics();
+    const maxHeapUsedBytes =
+      options.maxHeapUsedBytes ?? defaultMaxHeapUsedBytes(heapLimit, options.oldSpaceCapMb ?? oldSpaceCapMb(process.execArgv.join(' ')));
+    app.log.debug({ maxHeapUsedMb: Math.round(maxHeapUsedBytes / 2 ** 20), heapLimitMb: Math.round(heapLimit / 2 ** 20) }, 'load shedding');
     await app.register(underPressure, {
       maxEventLoopDelay: options.maxEventLoopDelayMs,
-      maxHeapUsedBytes: options.maxHeapUsedBytes ?? Math.floor(getHeapStatistics().heap_size_limit * 0.9),
+      maxHeapUsedBytes,
       retryAfter: 5,
+      // Four samples a second: a burst of checkouts must not carry the heap from under the
+      // threshold to V8's limit between two samples (the default is one a second).
+      sampleInterval: 250,
       pressureHandler: (request, reply, type, value) => {
         if (exempt.has(request.url)) return;
         request.log.warn({ pressure: type, value }, 'shedding load');

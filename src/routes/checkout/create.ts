@@ -6,13 +6,14 @@ import { ProblemSchema } from '../../errors/problem.js';
 import type { CheckoutInputResolver, ResolvedCheckout } from '../../intents/checkout-input.js';
 import { IDEMPOTENCY_HEADER } from '../../plugins/app/idempotency.js';
 import { contextOf } from './context.js';
+import { answerNoStore } from './no-store.js';
 
 export interface CreateCheckoutRouteOptions {
   createCheckout: CreateCheckout;
   /** Settles where the amount comes from (body or signed intent) before anything is claimed or sent. */
   resolveInput: CheckoutInputResolver;
-  /** Base URL of the Flinks Pay app that the launch URL points to. */
-  appUrlFor: (request: FastifyRequest) => string;
+  /** Base URL of the Flinks Pay app that the launch URL points to (configured, never from the request). */
+  appUrlFor: () => string;
 }
 
 /** POST /checkout */
@@ -24,9 +25,12 @@ export const createCheckoutRoute: FastifyPluginAsyncZod<CreateCheckoutRouteOptio
     return checkout;
   };
 
+  answerNoStore(app);
   app.post('/checkout', {
     config: {
       rateLimit: {},
+      // Judged as written: 12.3400000000000001 is refused, not rounded to 12.34 by JSON.parse.
+      numberLiterals: ['amount'],
       idempotency: {
         // An intent's jti is its checkout's key: however often it is sent, to whichever instance, one payment.
         keyOf: (request) => {
@@ -67,7 +71,7 @@ export const createCheckoutRoute: FastifyPluginAsyncZod<CreateCheckoutRouteOptio
     },
     handler: async (request, reply) => {
       const { input } = resolvedOf(request);
-      const created = await options.createCheckout(contextOf(request), input, options.appUrlFor(request));
+      const created = await options.createCheckout(contextOf(request), input, options.appUrlFor());
       return reply.code(201).header('location', `/checkout/${created.requestId}`).send(created);
     },
   });

@@ -2,9 +2,11 @@ import type { FastifyPluginAsyncZod } from '@fastify/type-provider-zod';
 import { z } from 'zod';
 import { CheckoutParamsSchema } from '../../checkout/schemas.js';
 import type { StatusWatcher } from '../../checkout/status-watcher.js';
+import type { StreamLimits } from '../../checkout/stream-limits.js';
 import { CheckoutNotFoundError, NotAcceptableError } from '../../errors/app-errors.js';
 import { ProblemSchema } from '../../errors/problem.js';
 import { contextOf } from './context.js';
+import { answerNoStore } from './no-store.js';
 
 const EventStreamSchema = z
   .string()
@@ -26,8 +28,15 @@ function acceptsEventStream(accept: string | undefined): boolean {
   });
 }
 
+export interface CheckoutEventsRouteOptions {
+  watcher: StatusWatcher;
+  /** Open streams per client and in total (429 / 503 beyond). */
+  limits: StreamLimits;
+}
+
 /** GET /checkout/{requestId}/events: the checkout's status now and on every change, until it is final. */
-export const checkoutEventsRoute: FastifyPluginAsyncZod<{ watcher: StatusWatcher }> = (app, { watcher }) => {
+export const checkoutEventsRoute: FastifyPluginAsyncZod<CheckoutEventsRouteOptions> = (app, { watcher, limits }) => {
+  answerNoStore(app);
   app.addHook('preClose', (done) => {
     // Streams never finish on their own before a final status; end them so close() can drain.
     watcher.closeAll();
@@ -44,7 +53,8 @@ export const checkoutEventsRoute: FastifyPluginAsyncZod<{ watcher: StatusWatcher
       summary: 'Follow a checkout as Server-Sent Events',
       description:
         'Many clients following one checkout share a single upstream poll. Unknown ids answer 404 ' +
-        '(problem+json) before the stream starts and count against the per-client 404 limit.',
+        '(problem+json) before the stream starts and count against the per-client 404 limit. Open streams ' +
+        'are limited per client (429) and per instance (503), both with Retry-After.',
       tags: ['checkout'],
       params: CheckoutParamsSchema,
       produces: [EVENT_STREAM],
@@ -61,11 +71,23 @@ export const checkoutEventsRoute: FastifyPluginAsyncZod<{ watcher: StatusWatcher
     },
     handler: async (request, reply) => {
       await app.notFoundGuard.assertAllowed(request);
+      // Held until the connection closes, however the stream ends (final status, hang-up, error answer).
+      reply.raw.once('close', limits.acquire(request.ip));
       reply.sse.keepAlive();
-      let unsubscribe: () => void;
+      // The client may hang up while the first status is read from Flinks, before `follow` returns:
+      // its close must still end the subscription, or the listener (and this reply) would stay
+      // attached to the watch, and the watch polling Flinks, until the checkout is final.
+      let unsubscribe: (() => void) | undefined;
+      reply.sse.onClose(() => unsubscribe?.());
       try {
         unsubscribe = await watcher.follow(contextOf(request), request.params.requestId, {
-          onStatus: (status) => void reply.sse.send({ event: 'status', data: status }),
+          onStatus: (status) => {
+            // Never onto a closed connection: send() would reject, unhandled.
+            if (!reply.sse.isConnected) return;
+            reply.sse.send({ event: 'status', data: status }).catch((error: unknown) => {
+              request.log.debug({ err: error }, 'status event not sent');
+            });
+          },
           onEnd: () => {
             reply.sse.close();
           },
@@ -74,7 +96,7 @@ export const checkoutEventsRoute: FastifyPluginAsyncZod<{ watcher: StatusWatcher
         if (error instanceof CheckoutNotFoundError) await app.notFoundGuard.recordNotFound(request);
         throw error;
       }
-      reply.sse.onClose(unsubscribe);
+      if (!reply.sse.isConnected) unsubscribe();
     },
   });
   return Promise.resolve();

@@ -4,15 +4,25 @@ import { CheckoutParamsSchema, CheckoutStatusSchema } from '../../checkout/schem
 import { CheckoutNotFoundError } from '../../errors/app-errors.js';
 import { ProblemSchema } from '../../errors/problem.js';
 import { contextOf } from './context.js';
+import { answerNoStore } from './no-store.js';
+
+export interface CheckoutStatusRouteOptions {
+  readStatus: ReadStatus;
+  /** Reads one client may make per window (any checkout); a browser polling every 2 s uses 30 a minute. */
+  rateLimit: { max: number; windowMs: number };
+}
 
 /** GET /checkout/{requestId} */
-export const checkoutStatusRoute: FastifyPluginAsyncZod<{ readStatus: ReadStatus }> = (app, { readStatus }) => {
+export const checkoutStatusRoute: FastifyPluginAsyncZod<CheckoutStatusRouteOptions> = (app, { readStatus, rateLimit }) => {
+  answerNoStore(app);
   app.get('/checkout/:requestId', {
+    config: { rateLimit: { max: rateLimit.max, timeWindow: rateLimit.windowMs } },
     schema: {
       summary: 'Read the status of a checkout',
       description:
-        'Current Flinks Pay status. Poll until `final` is true, or follow the event stream. ' +
-        'Requests that end in 404 count against a per-client limit.',
+        'Current Flinks Pay status (answered from a cache of a few seconds). Poll until `final` is true, every ' +
+        'few seconds, or follow the event stream. Only checkouts created through this service are answered. Reads ' +
+        'are rate limited per client, and requests that end in 404 count against a separate per-client limit.',
       tags: ['checkout'],
       params: CheckoutParamsSchema,
       response: {
@@ -22,6 +32,7 @@ export const checkoutStatusRoute: FastifyPluginAsyncZod<{ readStatus: ReadStatus
         429: ProblemSchema,
         500: ProblemSchema,
         502: ProblemSchema,
+        503: ProblemSchema,
         504: ProblemSchema,
       },
     },

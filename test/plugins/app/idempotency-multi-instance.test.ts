@@ -1,11 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
-import t, { type Test } from 'tap';
+import t from 'tap';
 import { request } from 'undici';
 import { startSandbox, validCheckout, type RunningSandbox } from '../../support/build.js';
+import { freePort, until } from '../../support/net.js';
 import { BFF_LISTENING, bffProcessEnv, startProcess } from '../../support/process.js';
+import { startRedis } from '../../support/redis.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -60,37 +60,6 @@ t.test('two BFF processes sharing Redis share one rate limit', async (t) => {
   t.same(results, [201, 201, 201, 201, 429, 429]);
 });
 
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
-async function startRedis(t: Test, port: number): Promise<ChildProcess> {
-  const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  t.teardown(() => redis.kill('SIGKILL'));
-  let output = '';
-  for await (const chunk of redis.stdout) {
-    output += (chunk as Buffer).toString();
-    if (output.includes('Ready to accept connections')) return redis;
-  }
-  throw new Error(`redis-server did not start: ${output}`);
-}
-
-async function until(t: Test, what: string, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  t.pass(what);
-}
-
 t.test('when Redis stops, keyed checkouts answer 503, unkeyed ones go on, /ready says so; all recover with Redis', async (t) => {
   const port = await freePort();
   let redis = await startRedis(t, port);
@@ -105,13 +74,15 @@ t.test('when Redis stops, keyed checkouts answer 503, unkeyed ones go on, /ready
   t.match(keyed.headers['content-type'], /^application\/problem\+json/);
   t.match(keyed.headers['retry-after'], /^\d+$/);
   t.equal((await post(bff.url)).status, 201, 'an unkeyed checkout proceeds (rate limiter does not block)');
-  await until(t, '/ready reports Redis', async () => {
+  await until('/ready reports Redis', async () => {
     const ready = await get(`${bff.url}/ready`);
     return ready.status === 503 && ready.body.includes('Redis');
   });
+  t.pass('/ready reports Redis');
 
   redis = await startRedis(t, port);
-  await until(t, '/ready recovers', async () => (await get(`${bff.url}/ready`)).status === 200);
+  await until('/ready recovers', async () => (await get(`${bff.url}/ready`)).status === 200);
+  t.pass('/ready recovers');
   t.equal((await post(bff.url, { 'idempotency-key': randomUUID() })).status, 201, 'keyed checkouts work again');
 });
 

@@ -89,6 +89,53 @@ for (const [storeName, storeEnv] of STORES) {
     });
   }
 
+  t.test(`[${storeName}] a key someone else used first, with another body, neither blocks nor reads the real checkout`, async (t) => {
+    const { app, control } = await setUp(t, storeEnv);
+    const k = `order-${randomUUID()}`;
+    const post = (body: unknown, remoteAddress: string) =>
+      app.inject({ method: 'POST', url: '/checkout', remoteAddress, headers: { 'content-type': 'application/json', ...withKey(k) }, payload: JSON.stringify(body) });
+    const attackerBody = validCheckout({ amount: '1.00', customer: { firstName: 'Mallory', lastName: 'Guess', email: 'm@example.com' } });
+    const shopperBody = validCheckout({ amount: '250.00' });
+
+    const squatted = await post(attackerBody, '203.0.113.66');
+    t.equal(squatted.statusCode, 201, "the guesser's own checkout");
+    const real = await post(shopperBody, '198.51.100.7');
+    t.equal(real.statusCode, 201, 'the real checkout goes through: no 422 for a key someone else used first');
+    t.not(real.json<{ requestId: string }>().requestId, squatted.json<{ requestId: string }>().requestId);
+    t.equal(real.headers['idempotent-replayed'], undefined, 'not the guesser\'s answer');
+
+    control.reset();
+    const retried = await post(shopperBody, '198.51.100.7');
+    t.equal(retried.body, real.body, "the shopper's retry replays the shopper's checkout");
+    const peek = await post(validCheckout({ amount: '250.00', customer: { firstName: 'Mallory', lastName: 'Peek', email: 'p@example.com' } }), '192.0.2.99');
+    t.equal(peek.statusCode, 201);
+    t.not(peek.json<{ requestId: string }>().requestId, real.json<{ requestId: string }>().requestId, 'the key without the exact body does not read the checkout');
+    t.equal(control.count('paymentrequest'), 1, 'only the peek (a checkout of its own) reached Flinks');
+  });
+
+  t.test(`[${storeName}] a retry from another address (a phone changing networks) still replays`, async (t) => {
+    const { app, control } = await setUp(t, storeEnv);
+    const k = key();
+    const post = (remoteAddress: string) =>
+      app.inject({ method: 'POST', url: '/checkout', remoteAddress, headers: { 'content-type': 'application/json', ...withKey(k) }, payload: JSON.stringify(validCheckout()) });
+    const first = await post('198.51.100.7');
+    t.equal(first.statusCode, 201);
+    control.reset();
+    const again = await post('192.0.2.44');
+    t.equal(again.body, first.body);
+    t.equal(again.headers['idempotent-replayed'], 'true');
+    t.equal(control.calls.length, 0, 'no second payment');
+  });
+
+  t.test(`[${storeName}] after a failure that kept nothing, the same client may send the key with a corrected body`, async (t) => {
+    const { app, control } = await setUp(t, storeEnv);
+    const k = key();
+    control.inject('authorize', { kind: 'status', status: 500 });
+    t.equal((await postCheckout(app, validCheckout({ amount: '10.00' }), withKey(k))).statusCode, 502);
+    t.equal((await postCheckout(app, validCheckout({ amount: '11.00' }), withKey(k))).statusCode, 201);
+    t.equal((await postCheckout(app, validCheckout({ amount: '12.00' }), withKey(k))).statusCode, 422, 'but not once it made a checkout');
+  });
+
   t.test(`[${storeName}] checkouts without a key are never deduplicated`, async (t) => {
     const { app, control } = await setUp(t, storeEnv);
     await postCheckout(app, validCheckout());
@@ -96,6 +143,22 @@ for (const [storeName, storeEnv] of STORES) {
     t.equal(control.count('paymentrequest'), 2);
   });
 }
+
+t.test('an Idempotency-Key too short to be unguessable answers 400 saying why, and calls nobody', async (t) => {
+  const { app, control } = await setUp(t);
+  for (const short of ['1001', 'order-1001', 'x'.repeat(15)]) {
+    const res = await postCheckout(app, validCheckout(), { 'idempotency-key': short });
+    t.equal(res.statusCode, 400, short);
+    t.match(res.headers['content-type'], /^application\/problem\+json/);
+    t.match(res.json(), {
+      type: /validation-failed$/,
+      detail: /Idempotency-Key.*at least 16 characters.*random UUID per checkout/,
+      errors: [{ path: 'idempotency-key', message: /at least 16 characters/ }],
+    });
+  }
+  t.equal(control.calls.length, 0);
+  t.equal((await postCheckout(app, validCheckout(), { 'idempotency-key': 'x'.repeat(16) })).statusCode, 201);
+});
 
 t.test('a malformed Idempotency-Key answers 400 naming the header', async (t) => {
   const { app, control } = await setUp(t);

@@ -3,6 +3,8 @@ import { PAYMENT_STATUSES, type PaymentStatus } from '../../../src/upstream/flin
 import { postCheckout, setUp, validCheckout } from '../../support/build.js';
 
 const FINAL: PaymentStatus[] = ['Settled', 'Cancelled', 'Expired', 'Declined', 'Failed'];
+/** For tests of what each read does upstream: the status cache (on by default) off. */
+const uncached = { STATUS_CACHE_MS: '0' };
 
 async function createCheckout(app: Awaited<ReturnType<typeof setUp>>['app'], referenceId = 'order-7') {
   const res = await postCheckout(app, validCheckout({ referenceId }));
@@ -11,19 +13,27 @@ async function createCheckout(app: Awaited<ReturnType<typeof setUp>>['app'], ref
 }
 
 t.test('GET /checkout/{requestId} reports each of the nine Flinks statuses and whether it is final', async (t) => {
-  const { app, control } = await setUp(t);
+  const { app, control } = await setUp(t, uncached);
   const requestId = await createCheckout(app);
   for (const status of PAYMENT_STATUSES) {
     t.ok(control.setStatus(requestId, status));
     const res = await app.inject({ method: 'GET', url: `/checkout/${requestId}` });
     t.equal(res.statusCode, 200, status);
     t.match(res.headers['content-type'], /^application\/json/);
-    t.same(res.json(), { requestId, status, referenceId: 'order-7', final: FINAL.includes(status) }, status);
+    const expected = { requestId, status, referenceId: 'order-7', final: FINAL.includes(status) };
+    if (status === 'Failed') {
+      // Flinks says why a payment Failed (statusDetails); the merchant gets it as `reason`.
+      const { reason, ...rest } = res.json<{ reason?: string }>();
+      t.same(rest, expected, status);
+      t.match(reason, /name on the bank account does not match/, 'Failed carries the reason Flinks gave');
+    } else {
+      t.same(res.json(), expected, status);
+    }
   }
 });
 
 t.test('GET /checkout/{requestId} starts at Initiated and reuses one status token across reads', async (t) => {
-  const { app, control } = await setUp(t);
+  const { app, control } = await setUp(t, uncached);
   const requestId = await createCheckout(app);
   control.reset();
   for (let i = 0; i < 3; i++) {
@@ -36,7 +46,7 @@ t.test('GET /checkout/{requestId} starts at Initiated and reuses one status toke
 });
 
 t.test('GET /checkout/{requestId} authorizes again once when the status token is refused', async (t) => {
-  const { app, control } = await setUp(t);
+  const { app, control } = await setUp(t, uncached);
   const requestId = await createCheckout(app);
   await app.inject({ method: 'GET', url: `/checkout/${requestId}` });
   control.reset();
@@ -80,7 +90,7 @@ t.test('GET /checkout/{requestId} never 404-limits a client that polls a real ch
 });
 
 t.test('GET /checkout/{requestId} answers 502 and 504 when the status lookup fails', async (t) => {
-  const { app, control } = await setUp(t);
+  const { app, control } = await setUp(t, uncached);
   const requestId = await createCheckout(app);
   control.inject('status', { kind: 'status', status: 500 });
   t.equal((await app.inject({ method: 'GET', url: `/checkout/${requestId}` })).statusCode, 502);

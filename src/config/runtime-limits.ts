@@ -1,0 +1,78 @@
+/*
+ * Settings that must agree with each other and with the platform the process runs on: the heap
+ * Node may use, where load shedding starts, and how long a shutdown may take.
+ */
+
+/** Upstream calls one checkout makes one after another: authorize, sessions/initiate, paymentrequests. */
+export const CHECKOUT_UPSTREAM_CALLS = 3;
+
+/** On top of the upstream calls: reading the body, Redis, answering, and releasing claims on a forced exit. */
+export const SHUTDOWN_MARGIN_MS = 5000;
+
+/** How long the releases of in-flight idempotency claims may take on a forced exit. */
+export const CLAIM_RELEASE_BUDGET_MS = 2000;
+
+/** Load shedding starts at this share of a capped old space (NODE_OPTIONS=--max-old-space-size). */
+export const SHED_SHARE_OF_OLD_SPACE = 0.75;
+
+/** The longest one checkout can take: each of its upstream calls may use the whole UPSTREAM_TIMEOUT_MS. */
+export function longestCheckoutMs(upstreamTimeoutMs: number): number {
+  return CHECKOUT_UPSTREAM_CALLS * upstreamTimeoutMs;
+}
+
+/** The default SHUTDOWN_TIMEOUT_MS: one whole checkout, plus a margin. */
+export function defaultShutdownTimeoutMs(upstreamTimeoutMs: number): number {
+  return longestCheckoutMs(upstreamTimeoutMs) + SHUTDOWN_MARGIN_MS;
+}
+
+/** A start-up warning when a configured shutdown window can cut a checkout short; else undefined. */
+export function shutdownWindowWarning(shutdownTimeoutMs: number, upstreamTimeoutMs: number): string | undefined {
+  const longest = longestCheckoutMs(upstreamTimeoutMs);
+  if (shutdownTimeoutMs >= longest) return undefined;
+  return (
+    `SHUTDOWN_TIMEOUT_MS (${shutdownTimeoutMs}) is shorter than one checkout may take ` +
+    `(${CHECKOUT_UPSTREAM_CALLS} upstream calls of up to UPSTREAM_TIMEOUT_MS=${upstreamTimeoutMs}: ${longest} ms): ` +
+    'a checkout still running when it ends is cut off and its Idempotency-Key released; ' +
+    `leave it unset (default ${defaultShutdownTimeoutMs(upstreamTimeoutMs)}) or raise it`
+  );
+}
+
+/**
+ * The old-space cap (MiB) in Node options as Node reads them: space-separated, double quotes
+ * around a value allowed (`--max-old-space-size=N`, also with underscores or N as the next word;
+ * the last one wins), or undefined when there is none.
+ */
+export function oldSpaceCapMb(nodeOptions: string | undefined): number | undefined {
+  const words = [...(nodeOptions ?? '').matchAll(/"((?:[^"\\]|\\.)*)"|(\S+)/g)].map(([, quoted, plain]) =>
+    quoted === undefined ? (plain ?? '') : quoted.replace(/\\(.)/g, '$1'),
+  );
+  let cap: number | undefined;
+  words.forEach((word, index) => {
+    const match = /^--max[-_]old[-_]space[-_]size(?:=(\d+))?$/.exec(word);
+    const value = match ? (match[1] ?? words[index + 1]) : undefined;
+    if (value !== undefined && /^\d+$/.test(value)) cap = Number(value);
+  });
+  return cap;
+}
+
+/**
+ * The heap in use at which requests are refused, by default. V8's heap limit also counts the young
+ * generation (48 MiB on Node 20, 96 MiB on Node 26), so with a capped old space the process runs out
+ * of heap and aborts well before 90 % of that limit is in use: the default sheds at 75 % of the old
+ * space when it is capped, and at 90 % of V8's limit only when it is not (a heap sized from the
+ * machine's memory, where the young generation is a small part of it).
+ */
+export function defaultMaxHeapUsedBytes(heapSizeLimitBytes: number, capMb: number | undefined): number {
+  return capMb === undefined ? Math.floor(heapSizeLimitBytes * 0.9) : Math.floor(capMb * SHED_SHARE_OF_OLD_SPACE * 1024 * 1024);
+}
+
+/** MAX_HEAP_USED_MB at or above the old-space cap can never fire: V8 aborts first. Raw values. */
+export function heapSettingProblems(env: Record<string, string | undefined>): string[] {
+  const cap = oldSpaceCapMb(env.NODE_OPTIONS);
+  const shedAt = Number(env.MAX_HEAP_USED_MB?.trim() || Number.NaN);
+  if (cap === undefined || !Number.isFinite(shedAt) || shedAt < cap) return [];
+  return [
+    `MAX_HEAP_USED_MB: must be below the old space NODE_OPTIONS allows (--max-old-space-size=${cap}), ` +
+      `or the process runs out of heap before it sheds load (${Math.floor(cap * SHED_SHARE_OF_OLD_SPACE)} is the default there)`,
+  ];
+}

@@ -1,0 +1,105 @@
+import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ProblemCode } from '../../errors/app-errors.js';
+import { buildProblem, PROBLEM_CONTENT_TYPE } from '../../errors/problem.js';
+import { REQUEST_ID_HEADER } from '../../observability/logger.js';
+import { NO_STORE, sendProblem } from './error-handler.js';
+
+/*
+ * Errors raised before a request reaches a route, which no hook or error handler of the app sees:
+ * the router's (a path parameter too long or badly percent-encoded) and the HTTP parser's
+ * (malformed request, headers too large, the request not arriving within REQUEST_TIMEOUT_MS).
+ * They are shaped like every other error, problem+json with an x-request-id.
+ */
+
+const ROUTER_ERRORS: Readonly<Record<string, string>> = {
+  FST_ERR_BAD_URL: 'The path is not valid percent-encoding.',
+  FST_ERR_MAX_PARAM_LENGTH: 'A path segment (such as a requestId) is far longer than any valid one.',
+};
+
+/** Fastify's `frameworkErrors`: the router refused the path, and a request object exists. */
+export function handleFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const detail = ROUTER_ERRORS[error.code];
+  // None of the app's hooks ran for this request: the headers they would set come from here.
+  reply.header(REQUEST_ID_HEADER, request.id).header('cache-control', NO_STORE);
+  if (detail !== undefined) {
+    void sendProblem(request, reply, { code: 'validation-failed', status: 400, detail });
+    return;
+  }
+  request.log.error({ err: error }, 'router error');
+  void sendProblem(request, reply, {
+    code: 'internal-error',
+    status: 500,
+    detail: 'An unexpected error occurred. Quote the requestId if you contact support.',
+  });
+}
+
+/** What the HTTP parser's error codes become; anything else is a malformed request. */
+const PARSER_ERRORS: Readonly<Record<string, { code: ProblemCode; status: number; detail: string }>> = {
+  ERR_HTTP_REQUEST_TIMEOUT: {
+    code: 'request-timeout',
+    status: 408,
+    detail: 'The request (headers and body) did not arrive in time.',
+  },
+  HPE_HEADER_OVERFLOW: { code: 'headers-too-large', status: 431, detail: 'The request headers are too large.' },
+};
+
+const MALFORMED = { code: 'malformed-request', status: 400, detail: 'The request is not well-formed HTTP/1.1.' } as const;
+
+/** The contract's "400 for a malformed id of any length": a path too long for Node's header limit. */
+const OVERLONG_PATH = { code: 'validation-failed', status: 400, detail: 'The path is far longer than any valid one.' } as const;
+
+/** Far above any valid path (a requestId is at most 100 characters), far below Node's 16 KiB header limit. */
+const MAX_PLAUSIBLE_REQUEST_LINE = 4096;
+
+type ParserError = Error & { code?: string; rawPacket?: unknown };
+
+/** The request line of the bytes the parser refused, when they start with one (possibly cut short). */
+function requestLineOf(error: ParserError): string | undefined {
+  if (!Buffer.isBuffer(error.rawPacket)) return undefined;
+  const text = error.rawPacket.toString('latin1');
+  if (!/^[A-Z]{3,10} \//.test(text)) return undefined;
+  const end = text.indexOf('\r\n');
+  return end === -1 ? text : text.slice(0, end);
+}
+
+function problemFor(error: ParserError, line: string | undefined) {
+  if (error.code === 'HPE_HEADER_OVERFLOW' && line !== undefined && line.length > MAX_PLAUSIBLE_REQUEST_LINE) return OVERLONG_PATH;
+  return PARSER_ERRORS[error.code ?? ''] ?? MALFORMED;
+}
+
+/** The path of the request line, when the parser got that far and it is plain; else "/". */
+function instanceOf(line: string | undefined): string {
+  return (line === undefined ? undefined : /^[A-Z]{3,10} (\/[\x21-\x7e]{0,255}?)(?:\?\S*)? HTTP\/1\.[01]$/.exec(line)?.[1]) ?? '/';
+}
+
+/**
+ * Fastify's `clientErrorHandler` (bound to the instance): the parser refused the bytes, so there is
+ * no request object. Answers a minimal problem+json with a fresh request id and closes the socket.
+ */
+export function handleClientError(this: FastifyInstance, error: ParserError, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const line = requestLineOf(error);
+  const { code, status, detail } = problemFor(error, line);
+  const requestId = randomUUID();
+  // Never the raw bytes: they may hold an Authorization header or a cookie.
+  this.log.info({ requestId, parserError: error.code, problem: code }, 'refused a request the HTTP parser could not read');
+  // As Node does: never write into a response that has already started.
+  const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (!socket.writable || inFlight?.headersSent === true) {
+    socket.destroy();
+    return;
+  }
+  const body = JSON.stringify(buildProblem({ code, status, detail, instance: instanceOf(line), requestId }));
+  const head = [
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}`,
+    `content-type: ${PROBLEM_CONTENT_TYPE}`,
+    `content-length: ${Buffer.byteLength(body)}`,
+    `${REQUEST_ID_HEADER}: ${requestId}`,
+    `cache-control: ${NO_STORE}`,
+    'connection: close',
+  ];
+  socket.end(`${head.join('\r\n')}\r\n\r\n${body}`, () => socket.destroy());
+}

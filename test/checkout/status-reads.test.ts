@@ -1,0 +1,48 @@
+import t from 'tap';
+import { postCheckout, setUp, validCheckout } from '../support/build.js';
+
+/* Status reads cost Flinks little by default, and one client cannot make them cost more. */
+
+t.test('by default, repeated status reads within a few seconds are answered from the cache', async (t) => {
+  const { app, control } = await setUp(t);
+  const { requestId } = (await postCheckout(app, validCheckout())).json<{ requestId: string }>();
+  control.reset();
+  for (let i = 0; i < 10; i++) t.equal((await app.inject({ url: `/checkout/${requestId}` })).statusCode, 200);
+  t.equal(control.count('status'), 1, 'ten polls, one Flinks read');
+});
+
+t.test('STATUS_CACHE_MS=0 still turns the cache off', async (t) => {
+  const { app, control } = await setUp(t, { STATUS_CACHE_MS: '0' });
+  const { requestId } = (await postCheckout(app, validCheckout())).json<{ requestId: string }>();
+  control.reset();
+  for (let i = 0; i < 3; i++) await app.inject({ url: `/checkout/${requestId}` });
+  t.equal(control.count('status'), 3);
+});
+
+t.test('status reads are limited per client: a polling browser never notices, a greedy client gets 429', async (t) => {
+  const { app, control } = await setUp(t);
+  const { requestId } = (await postCheckout(app, validCheckout())).json<{ requestId: string }>();
+  const read = (remoteAddress = '127.0.0.1') => app.inject({ url: `/checkout/${requestId}`, remoteAddress });
+
+  // A browser polling every 2 s makes 30 reads a minute: all of them, and more, are answered.
+  for (let i = 0; i < 120; i++) {
+    const res = await read();
+    if (res.statusCode !== 200) t.fail(`read ${i + 1} answered ${res.statusCode}`);
+  }
+  control.reset();
+  const limited = await read();
+  t.equal(limited.statusCode, 429, 'the 121st read within the minute');
+  t.match(limited.headers['content-type'], /^application\/problem\+json/);
+  t.match(limited.headers['retry-after'], /^\d+$/);
+  t.match(limited.json(), { status: 429, type: /rate-limited$/ });
+  t.equal(control.calls.length, 0, 'a refused read costs nothing upstream');
+  t.equal((await read('10.0.0.7')).statusCode, 200, 'other clients are unaffected');
+});
+
+t.test('STATUS_RATE_LIMIT_MAX sets the limit', async (t) => {
+  const { app } = await setUp(t, { STATUS_RATE_LIMIT_MAX: '3' });
+  const { requestId } = (await postCheckout(app, validCheckout())).json<{ requestId: string }>();
+  const statuses = [];
+  for (let i = 0; i < 4; i++) statuses.push((await app.inject({ url: `/checkout/${requestId}` })).statusCode);
+  t.same(statuses, [200, 200, 200, 429]);
+});

@@ -1,0 +1,169 @@
+import { connect } from 'node:net';
+import t, { type Test } from 'tap';
+import { buildTestApp, captureLogs, setUp, startSandbox, validCheckout } from '../../support/build.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+interface RawAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+  /** From the first byte written until the server closed the socket. */
+  closedAfterMs: number;
+}
+
+/**
+ * Writes `request` over a bare TCP socket (then, with `trickle`, one more byte every 50 ms) and
+ * reads until the server closes; after 5 s without a close this side gives up.
+ */
+function rawRequest(port: number, request: string, options: { trickle?: boolean } = {}): Promise<RawAnswer> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    const giveUp = setTimeout(() => socket.destroy(), 5000);
+    const started = Date.now();
+    const chunks: Buffer[] = [];
+    let trickle: NodeJS.Timeout | undefined;
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    // The server may close while a trickled byte is on its way.
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      clearInterval(trickle);
+      clearTimeout(giveUp);
+      const text = Buffer.concat(chunks).toString('utf8');
+      const [head = '', body = ''] = text.split('\r\n\r\n');
+      const [statusLine = '', ...lines] = head.split('\r\n');
+      const status = Number(/^HTTP\/1\.1 (\d{3}) /.exec(statusLine)?.[1]);
+      if (!Number.isInteger(status)) {
+        reject(new Error(`no HTTP answer: ${JSON.stringify(text)}`));
+        return;
+      }
+      const headers = Object.fromEntries(
+        lines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]),
+      );
+      resolve({ status, headers, body, closedAfterMs: Date.now() - started });
+    });
+    socket.write(request);
+    if (options.trickle) trickle = setInterval(() => socket.write('x'), 50);
+  });
+}
+
+async function listening(t: Test, env: Record<string, string> = {}) {
+  const { app } = await setUp(t, env);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  if (address === null || typeof address === 'string') throw new Error('not listening on TCP');
+  return { app, port: address.port };
+}
+
+function assertProblem(t: Test, answer: RawAnswer, status: number, type: RegExp): void {
+  t.equal(answer.status, status);
+  t.match(answer.headers['content-type'], /^application\/problem\+json/);
+  t.match(answer.headers['x-request-id'], UUID, 'a fresh request id');
+  t.equal(answer.headers.connection, 'close');
+  t.equal(answer.headers['cache-control'], 'no-store');
+  const problem = JSON.parse(answer.body) as Record<string, unknown>;
+  t.match(problem, { type, status, title: String, detail: String, instance: String });
+  t.equal(problem.requestId, answer.headers['x-request-id'], 'the body names the same request id');
+}
+
+t.test('an over-long requestId is a 400 problem+json with x-request-id, not the router\'s 414', async (t) => {
+  const { app } = await setUp(t);
+  for (const url of [`/checkout/${'a'.repeat(300)}`, `/checkout/${'a'.repeat(5000)}/events`]) {
+    const res = await app.inject({ method: 'GET', url, headers: { 'x-request-id': 'caller-id-1' } });
+    t.equal(res.statusCode, 400, url.slice(0, 20));
+    t.match(res.headers['content-type'], /^application\/problem\+json/);
+    t.equal(res.headers['x-request-id'], 'caller-id-1');
+    t.equal(res.headers['cache-control'], 'no-store');
+    t.match(res.json(), { type: /validation-failed$/, status: 400, requestId: 'caller-id-1', detail: /longer than any valid one/ });
+  }
+});
+
+t.test('a badly percent-encoded path is a 400 problem+json with x-request-id', async (t) => {
+  const { app } = await setUp(t);
+  for (const url of ['/checkout/%E0%A4%A', '/checkout/abc%zz/events', '/health%zz']) {
+    const res = await app.inject({ method: 'GET', url });
+    t.equal(res.statusCode, 400, url);
+    t.match(res.headers['content-type'], /^application\/problem\+json/);
+    t.match(res.headers['x-request-id'], UUID);
+    t.match(res.json(), { type: /validation-failed$/, status: 400, requestId: res.headers['x-request-id'], instance: url });
+  }
+});
+
+t.test('malformed HTTP (duplicate Content-Length, CR in a header value, bad request line) gets problem+json and a closed connection', async (t) => {
+  const { port } = await listening(t);
+  const requests = {
+    'duplicate Content-Length':
+      'POST /checkout HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}',
+    'a CR inside a header value': 'GET /health HTTP/1.1\r\nHost: a\r\nX-Note: one\rtwo\r\n\r\n',
+    'a space inside the request target': 'GET /checkout/a b HTTP/1.1\r\nHost: a\r\n\r\n',
+  };
+  for (const [label, request] of Object.entries(requests)) {
+    const answer = await rawRequest(port, request);
+    t.test(label, (t) => {
+      assertProblem(t, answer, 400, /malformed-request$/);
+      t.end();
+    });
+  }
+  const duplicate = await rawRequest(port, requests['duplicate Content-Length']);
+  t.equal((JSON.parse(duplicate.body) as { instance: string }).instance, '/checkout', 'the path, when the request line was read');
+});
+
+t.test('a requestId longer than the HTTP header limit is a 400; headers over it a 431, both problem+json', async (t) => {
+  const { port } = await listening(t);
+  const longPath = await rawRequest(port, `GET /checkout/${'a'.repeat(20_000)} HTTP/1.1\r\nHost: a\r\n\r\n`);
+  assertProblem(t, longPath, 400, /validation-failed$/);
+  t.match(JSON.parse(longPath.body), { detail: /path is far longer/ });
+  const bigHeader = await rawRequest(port, `GET /health HTTP/1.1\r\nHost: a\r\nX-Big: ${'b'.repeat(20_000)}\r\n\r\n`);
+  assertProblem(t, bigHeader, 431, /headers-too-large$/);
+  t.equal((JSON.parse(bigHeader.body) as { instance: string }).instance, '/health');
+});
+
+t.test('a refused request never puts its raw bytes (credentials) in the logs', async (t) => {
+  const logs = captureLogs();
+  const { app } = await setUp(t, { LOG_LEVEL: 'info' }, { logStream: logs.stream });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  if (address === null || typeof address === 'string') throw new Error('not listening on TCP');
+  const answer = await rawRequest(address.port, 'GET /health HTTP/1.1\r\nAuthorization: Bearer top-secret-token\r\nX-A: b\rc\r\n\r\n');
+  t.equal(answer.status, 400);
+  t.match(logs.lines().join('\n'), /refused a request the HTTP parser could not read/);
+  t.notMatch(logs.lines().join('\n'), /top-secret-token/);
+});
+
+t.test('a badly encoded requestId over a real socket is a 400 problem+json too', async (t) => {
+  const { port } = await listening(t);
+  const answer = await rawRequest(port, 'GET /checkout/%E0%A4%A HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
+  t.equal(answer.status, 400);
+  t.match(answer.headers['content-type'], /^application\/problem\+json/);
+  t.match(answer.headers['x-request-id'], UUID);
+});
+
+t.test('a body trickled slower than REQUEST_TIMEOUT_MS is cut off with a 408 problem+json', async (t) => {
+  const { port } = await listening(t, { REQUEST_TIMEOUT_MS: '300' });
+  const head = 'POST /checkout HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nContent-Length: 16384\r\n\r\n{"amount":';
+  const answer = await rawRequest(port, head, { trickle: true });
+  assertProblem(t, answer, 408, /request-timeout$/);
+  t.ok(answer.closedAfterMs >= 300, `not before the timeout (${answer.closedAfterMs} ms)`);
+  t.ok(answer.closedAfterMs < 1500, `soon after it (${answer.closedAfterMs} ms)`);
+});
+
+t.test('headers that never finish arriving are cut off with a 408 problem+json', async (t) => {
+  const { port } = await listening(t, { REQUEST_TIMEOUT_MS: '300' });
+  const answer = await rawRequest(port, 'GET /health HTTP/1.1\r\nHost: a\r\nX-Slow: ', { trickle: true });
+  assertProblem(t, answer, 408, /request-timeout$/);
+  t.ok(answer.closedAfterMs < 1500, `closed after ${answer.closedAfterMs} ms`);
+});
+
+t.test('REQUEST_TIMEOUT_MS bounds how a request arrives, not how long its answer takes', async (t) => {
+  const sandbox = await startSandbox(t);
+  const app = await buildTestApp(t, sandbox, { REQUEST_TIMEOUT_MS: '300' });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  if (address === null || typeof address === 'string') throw new Error('not listening on TCP');
+  sandbox.control.inject('initiate', { kind: 'delay', ms: 700 });
+  const body = JSON.stringify(validCheckout());
+  const request = `POST /checkout HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`;
+  const answer = await rawRequest(address.port, request);
+  t.equal(answer.status, 201, 'a checkout slower than the request timeout still completes');
+  t.ok(answer.closedAfterMs >= 700);
+});
