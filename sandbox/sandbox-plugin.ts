@@ -9,6 +9,7 @@ import { SANDBOX_CREDENTIALS, type SandboxCredentials } from './credentials.js';
 import { SandboxError, sendProblem } from './problem.js';
 import { createSandboxState } from './state.js';
 import type { StatusShape } from './status-shapes.js';
+import { createWebhookSender, withWebhooks, type SandboxWebhookOptions } from './webhooks.js';
 
 /*
  * The Flinks Pay simulator as an encapsulated plugin (deliberately not wrapped in fastify-plugin):
@@ -46,6 +47,8 @@ export interface SandboxPluginOptions {
    * ReferenceId, PaymentLink } (default) or `current` { id, status, paymentReferenceNumber }.
    */
   statusShape?: StatusShape;
+  /** Send Flinks-style signed webhooks on every status change (webhooks.ts); none when absent. */
+  webhooks?: SandboxWebhookOptions;
 }
 
 export const SANDBOX_DEFAULTS = {
@@ -70,7 +73,7 @@ export const sandboxPlugin: FastifyPluginCallback<SandboxPluginOptions> = (app, 
 };
 
 function setUp(app: FastifyInstance, opts: SandboxPluginOptions): void {
-  const state = createSandboxState({
+  const plainState = createSandboxState({
     now: opts.now ?? Date.now,
     tokenTtlSeconds: opts.tokenTtlSeconds ?? SANDBOX_DEFAULTS.tokenTtlSeconds,
     recordTtlSeconds: opts.recordTtlSeconds ?? SANDBOX_DEFAULTS.recordTtlSeconds,
@@ -78,6 +81,9 @@ function setUp(app: FastifyInstance, opts: SandboxPluginOptions): void {
     stepMs: opts.stepMs ?? SANDBOX_DEFAULTS.stepMs,
     expiryMs: opts.expiryMs ?? SANDBOX_DEFAULTS.expiryMs,
   });
+  const stepMs = opts.stepMs ?? SANDBOX_DEFAULTS.stepMs;
+  const webhooks = opts.webhooks ? createWebhookSender(plainState, opts.webhooks, stepMs, app.log) : undefined;
+  const state = webhooks ? withWebhooks(plainState, webhooks) : plainState;
   const control = controlInternals(opts.control ?? createSandboxControl());
   control.attach(state);
   const hooks = createCallHooks(control, { hangLimitMs: opts.hangLimitMs ?? SANDBOX_DEFAULTS.hangLimitMs });
@@ -114,6 +120,7 @@ function setUp(app: FastifyInstance, opts: SandboxPluginOptions): void {
   // delayed request must be ended before it, or close() would wait for it.
   app.addHook('preClose', (done) => {
     hooks.releaseHeldRequests();
+    webhooks?.close();
     done();
   });
 

@@ -1,6 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import type { FastifyPluginAsync } from 'fastify';
 import { demoIntentRoutes, type DemoIntentOptions } from './intent-routes.js';
+import { demoMerchantRoutes } from './merchant-routes.js';
+
+export interface DemoRoutesOptions extends DemoIntentOptions {
+  /** The secret the BFF signs merchant webhooks with, when they go to the demo's merchant backend. */
+  merchantWebhookSecret?: string;
+}
 
 /*
  * The demo merchant page: static files read once at registration and served from memory. Three
@@ -20,7 +26,7 @@ const FILES = [
   { url: `${DEMO_ASSET_PREFIX}/demo.css`, file: 'demo.css', type: 'text/css; charset=utf-8' },
 ] as const;
 
-export const demoRoutes: FastifyPluginAsync<DemoIntentOptions> = async (app, options) => {
+export const demoRoutes: FastifyPluginAsync<DemoRoutesOptions> = async (app, { merchantWebhookSecret, ...options }) => {
   for (const { url, file, type } of FILES) {
     const body = await readFile(new URL(file, PUBLIC_DIR));
     app.get(url, { schema: { hide: true } }, (_request, reply) =>
@@ -29,4 +35,5 @@ export const demoRoutes: FastifyPluginAsync<DemoIntentOptions> = async (app, opt
     );
   }
   await app.register(demoIntentRoutes, options);
+  if (merchantWebhookSecret !== undefined) await app.register(demoMerchantRoutes, { secret: merchantWebhookSecret });
 };

@@ -18,8 +18,19 @@ function launchUrlFor(appUrl: string, sessionId: string): string {
   return `${appUrl}/app/?sessionId=${encodeURIComponent(sessionId)}`;
 }
 
+/** Told of every checkout created here (outcome delivery starts following it); must not throw. */
+export type OnCheckoutCreated = (requestId: string, referenceId: string) => Promise<void>;
+
 /** One checkout, in the order Flinks documents it. */
-export function createCheckoutFlow({ flinks, records }: { flinks: FlinksPayClient; records: CheckoutRecords }): CreateCheckout {
+export function createCheckoutFlow({
+  flinks,
+  records,
+  onCreated,
+}: {
+  flinks: FlinksPayClient;
+  records: CheckoutRecords;
+  onCreated?: OnCheckoutCreated;
+}): CreateCheckout {
   return async (ctx, input, appUrl) => {
     const referenceId = input.referenceId ?? randomUUID();
 
@@ -37,6 +48,7 @@ export function createCheckoutFlow({ flinks, records }: { flinks: FlinksPayClien
     // 3. paymentrequests: only a session with a payment request can be completed in the app.
     const { requestId } = await flinks.createPaymentRequest(ctx, token, sessionId);
     await records.remember(requestId, { referenceId });
+    await onCreated?.(requestId, referenceId);
 
     // 4. The shopper opens the Flinks Pay app with the sessionId (status reads use the requestId).
     return { requestId, launchUrl: launchUrlFor(appUrl, sessionId) };

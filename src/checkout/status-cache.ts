@@ -12,7 +12,15 @@ export interface StatusCacheOptions {
   maxEntries: number;
   /** Clock in milliseconds for expiry (default performance.now), settable by tests. */
   now?: () => number;
+  /**
+   * Told of every status read from Flinks and what caused it, before the read answers (outcome
+   * delivery: records, live streams, merchant webhooks). It must not throw.
+   */
+  onObserved?: (status: CheckoutStatus, source: ObservationSource) => Promise<void>;
 }
+
+/** What caused a status read: a client (status read or event-stream poll), reconciliation, a Flinks webhook. */
+export type ObservationSource = 'read' | 'reconcile' | 'webhook';
 
 /**
  * Status reads that scale with watchers, not with Flinks: concurrent reads of one checkout share
@@ -26,11 +34,12 @@ export function createStatusCache(read: ReadStatus, options: StatusCacheOptions)
   });
   const shared = createSingleFlight<CheckoutStatus>();
 
-  function fetchShared(ctx: CallContext, requestId: string): Promise<CheckoutStatus> {
+  function fetchShared(ctx: CallContext, requestId: string, source: ObservationSource = 'read'): Promise<CheckoutStatus> {
     return shared(requestId, async () => {
       const status = await read(ctx, requestId);
       const ttl = status.final ? options.finalTtlMs : options.ttlMs;
       if (ttl > 0) cache.set(requestId, status, { ttl });
+      await options.onObserved?.(status, source);
       return status;
     });
   }
@@ -41,7 +50,7 @@ export function createStatusCache(read: ReadStatus, options: StatusCacheOptions)
       const cached = cache.get(requestId);
       return cached ? Promise.resolve(cached) : fetchShared(ctx, requestId);
     },
-    /** Always asks Flinks (still shared with concurrent reads), and refreshes the cache. */
+    /** Always asks Flinks (still shared with concurrent reads), and refreshes the cache; `source` says why. */
     readFresh: fetchShared,
   };
 }

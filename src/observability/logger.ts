@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { DestinationStream, LoggerOptions } from 'pino';
+import { redactionOptions } from './redaction.js';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 
@@ -14,7 +15,9 @@ export function requestIdFor(req: IncomingMessage): string {
 
 /*
  * Credentials, tokens and the shopper's personal data must never reach a log line, whatever a
- * future log call passes in. Paths are listed at the depths where they can occur.
+ * future log call passes in: a member with one of these names is censored at the top of a line and
+ * one or two levels below it (redaction.ts). Fastify's req and res serializers write fixed fields
+ * only (no headers), so a request's Authorization or Cookie header never reaches a line.
  */
 const SECRET_KEYS = [
   'authorization',
@@ -32,21 +35,15 @@ const SECRET_KEYS = [
   'customerEmail',
   'body',
   'intent',
-];
-
-const REDACTED_PATHS = [
-  ...SECRET_KEYS,
-  ...SECRET_KEYS.map((key) => `*.${key}`),
-  ...SECRET_KEYS.map((key) => `*.*.${key}`),
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'res.headers["set-cookie"]',
+  // Webhook secrets (FLINKS_WEBHOOK_SECRET, MERCHANT_WEBHOOK_SECRET) wherever a config object is logged.
+  'secret',
+  'secrets',
 ];
 
 export function buildLoggerOptions(level: string, stream?: DestinationStream): LoggerOptions & { stream?: DestinationStream } {
   return {
     level,
-    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    ...redactionOptions(SECRET_KEYS),
     ...(stream ? { stream } : {}),
   };
 }

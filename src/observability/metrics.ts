@@ -15,6 +15,7 @@ export function createMetrics() {
 
   const tokenPoolSource = { size: () => 0 };
   const circuitSource = { state: (): keyof typeof CIRCUIT_STATES => 'closed' };
+  const streamSource = { size: () => ({ streams: 0, watches: 0, listeners: 0 }) };
 
   return {
     registry,
@@ -69,6 +70,34 @@ export function createMetrics() {
       labelNames: ['route'] as const,
       registers: [registry],
     }),
+    eventStreamsOpen: new Gauge({
+      name: 'checkout_event_streams_open',
+      help: 'Event streams (GET /checkout/{requestId}/events) open on this instance.',
+      registers: [registry],
+      collect() {
+        this.set(streamSource.size().streams);
+      },
+    }),
+    statusWatches: new Gauge({
+      name: 'checkout_status_watches',
+      help: 'Checkouts followed by event streams, each polled from Flinks once per STATUS_POLL_INTERVAL_MS.',
+      registers: [registry],
+      collect() {
+        this.set(streamSource.size().watches);
+      },
+    }),
+    statusListeners: new Gauge({
+      name: 'checkout_status_listeners',
+      help: 'Event streams attached to a watched checkout; equals checkout_event_streams_open once every stream has its first status.',
+      registers: [registry],
+      collect() {
+        this.set(streamSource.size().listeners);
+      },
+    }),
+    /** Lets the event streams report their bookkeeping when scraped. */
+    observeEventStreams(size: () => { streams: number; watches: number; listeners: number }): void {
+      streamSource.size = size;
+    },
     /** Lets the token pool report its size when scraped. */
     observeTokenPool(size: () => number): void {
       tokenPoolSource.size = size;

@@ -1,0 +1,127 @@
+import { DelayedError, Queue, UnrecoverableError, Worker, type RateLimiterOptions } from 'bullmq';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Redis } from 'ioredis';
+import type { JobQueue, StepProcessor } from './job-queue.js';
+import { REDIS_CLOSE_TIMEOUT_MS, settlesWithin } from './redis-connections.js';
+
+export interface BullQueueOptions {
+  name: string;
+  /** Connection for adding jobs: fails fast while Redis is away, so a checkout never waits on it. */
+  producer: Redis;
+  /** Connection for the worker (blocking commands, retried forever); made only when started. */
+  workerConnection: () => Redis;
+  /** Key prefix of the queue's keys (REDIS_KEY_PREFIX + "bull"). */
+  prefix: string;
+  /** Steps running at once in this instance. */
+  concurrency: number;
+  /** Steps started per period across every instance: the queue's budget. */
+  limiter?: RateLimiterOptions;
+  /** How long an ended job is kept, so adding the same id again is a no-op (and it can be rerun). */
+  keepEndedMs: number;
+  log: FastifyBaseLogger;
+}
+
+/**
+ * A step-job queue on BullMQ: the job id deduplicates across instances, one worker at a time holds
+ * a job's lock (each step runs once), and a delayed job lives in Redis, so a restart or a killed
+ * instance loses nothing: whichever instance is up runs it when it is due. A step that asks to run
+ * again is moved back to "delayed" with new data (BullMQ's step-job pattern).
+ */
+export function createBullQueue<D>(options: BullQueueOptions): JobQueue<D> {
+  const keepEnded = { age: Math.ceil(options.keepEndedMs / 1000) };
+  const queue = new Queue<D, unknown, string, D, unknown, string>(options.name, {
+    connection: options.producer,
+    prefix: options.prefix,
+    defaultJobOptions: {
+      removeOnComplete: keepEnded,
+      removeOnFail: keepEnded,
+      // Only for unexpected errors (e.g. Redis briefly away inside a step): steps schedule their own retries.
+      attempts: 8,
+      backoff: { type: 'exponential', delay: 1000 },
+    },
+  });
+  queue.on('error', (error) => {
+    options.log.warn({ err: error, queue: options.name }, 'job queue error');
+  });
+  let worker: Worker<D> | undefined;
+  let workerRedis: Redis | undefined;
+  let isClosed = false;
+  let startWorker: (() => void) | undefined;
+
+  return {
+    async add(jobId, data, delayMs) {
+      await queue.add(options.name, data, { jobId, delay: delayMs });
+    },
+    async rerun(jobId, data) {
+      const job = await queue.getJob(jobId);
+      if (!job) {
+        await queue.add(options.name, data, { jobId });
+        return 'added';
+      }
+      const state = await job.getState();
+      await job.updateData(data);
+      if (state === 'completed' || state === 'failed') {
+        await job.retry(state, { resetAttemptsMade: true });
+        return 'rerun';
+      }
+      if (state === 'delayed') await job.promote();
+      return 'pending';
+    },
+    start(processor: StepProcessor<D>) {
+      if (worker || startWorker) return;
+      // Workers wait until Redis first answers: a worker made while Redis is away holds blocking
+      // connections that neither work nor close until it comes back.
+      startWorker = () => {
+        if (isClosed || worker) return;
+        worker = new Worker<D>(
+          options.name,
+          async (job, token) => {
+            const result = await processor(job.data, job.id ?? '');
+            if (result.kind === 'done') return;
+            if (result.kind === 'failed') throw new UnrecoverableError(result.reason);
+            await job.updateData(result.data);
+            await job.moveToDelayed(Date.now() + result.delayMs, token);
+            throw new DelayedError();
+          },
+          {
+            connection: (workerRedis = options.workerConnection()),
+            prefix: options.prefix,
+            concurrency: options.concurrency,
+            ...(options.limiter ? { limiter: options.limiter } : {}),
+            // A killed instance's running step is taken over after its lock lapses; never give a job up for that.
+            maxStalledCount: 1000,
+          },
+        );
+        worker.on('error', (error) => {
+          options.log.warn({ err: error, queue: options.name }, 'job worker error');
+        });
+      };
+      if (options.producer.status === 'ready') startWorker();
+      else options.producer.once('ready', startWorker);
+    },
+    async close() {
+      isClosed = true;
+      if (startWorker) options.producer.off('ready', startWorker);
+      const graceful = (async () => {
+        await worker?.close();
+        await queue.close();
+        // BullMQ closes only the connections it made itself.
+        await workerRedis?.quit().catch(() => workerRedis?.disconnect());
+      })();
+      if (await settlesWithin(graceful, REDIS_CLOSE_TIMEOUT_MS)) return;
+      // Redis is away and BullMQ would wait for it (its disconnect too): drop the connections, unawaited.
+      for (const closing of [worker?.close(true), queue.close()]) closing?.catch(() => undefined);
+      workerRedis?.disconnect();
+    },
+  };
+}
+
+/**
+ * BullMQ's limiter counts in fixed windows, so a window of a whole second would let up to twice the
+ * budget through across a boundary. Windows of about a tenth of a second keep any sliding second
+ * within about 10 % of it, at the same average.
+ */
+export function limiterFor(perSecond: number): { max: number; duration: number } {
+  const max = Math.max(1, Math.floor(perSecond / 10));
+  return { max, duration: Math.round((1000 * max) / perSecond) };
+}

@@ -1,0 +1,206 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Redis } from 'ioredis';
+import type { Registry } from 'prom-client';
+import type { ObservationSource } from '../checkout/status-cache.js';
+import type { CheckoutStatus } from '../checkout/schemas.js';
+import type { StatusWatcher } from '../checkout/status-watcher.js';
+import type { CallContext } from '../upstream/flinks-pay/client.js';
+import { createBullQueue, limiterFor } from './bullmq-queue.js';
+import { createDeliveryStep, deliveryJobOf, type DeliveryJob, type DeliveryPolicy } from './deliveries.js';
+import { createFlinksHints } from './flinks-hints.js';
+import { createFlinksSignatureVerifier } from './flinks-signature.js';
+import type { JobQueue, RerunOutcome } from './job-queue.js';
+import { createLiveUpdates, withLiveUpdates } from './live-updates.js';
+import { createMemoryOutcomeStore } from './memory-outcome-store.js';
+import { createMemoryQueue } from './memory-queue.js';
+import { createMerchantSender } from './merchant-sender.js';
+import { createOutcomeMetrics } from './metrics.js';
+import { DEFAULT_LIMITS, type OutcomeStore } from './outcome-store.js';
+import { createReconcileStep, reconcileJobId, type ReconcileJob, type ReconcilePolicy } from './reconciler.js';
+import { createRedisOutcomeStore } from './redis-outcome-store.js';
+import { createOutcomeRedis } from './redis-connections.js';
+import type { OutcomeRecord } from './schemas.js';
+
+export type ReadForOutcome = (ctx: CallContext, requestId: string, source: ObservationSource) => Promise<CheckoutStatus>;
+
+export interface OutcomeDeliveryOptions {
+  reconcile: ReconcilePolicy & { concurrency: number; maxPerSecond: number };
+  delivery: DeliveryPolicy & { timeoutMs: number; concurrency: number };
+  /** Where merchant webhooks go and the secrets they are signed with; absent: none are sent. */
+  merchant?: { url: string | (() => string); secrets: readonly string[] };
+  /** The Flinks webhook secret; absent: POST /webhooks/flinks is off. */
+  flinksWebhookSecret?: string;
+  /** REDIS_URL and the key prefix; absent: one instance, everything in memory. */
+  redis?: { url: string; keyPrefix: string; shared: Redis };
+  memoryMaxEntries: number;
+  registry: Registry;
+  log: FastifyBaseLogger;
+  userAgent: string;
+  now?: () => number;
+}
+
+/**
+ * Outcome delivery: a record of every checkout created here, reconciliation until its status is
+ * final, Flinks webhooks as hints to read sooner, and each status change sent to the merchant as a
+ * signed webhook, at least once. See docs/outcomes.md.
+ */
+export function createOutcomeDelivery(options: OutcomeDeliveryOptions) {
+  const { log } = options;
+  const now = options.now ?? Date.now;
+  const metrics = createOutcomeMetrics(options.registry);
+  const limits = {
+    ...DEFAULT_LIMITS,
+    retentionMs: options.reconcile.maxAgeMs,
+    minRetentionAfterWriteMs: options.delivery.maxAgeMs,
+  };
+  const connections = options.redis ? createOutcomeRedis(options.redis.url, log) : undefined;
+  const store: OutcomeStore = options.redis
+    ? createRedisOutcomeStore(options.redis.shared, options.redis.keyPrefix, limits)
+    : createMemoryOutcomeStore({ ...limits, maxEntries: options.memoryMaxEntries, now });
+
+  function queueOf<D>(name: string, settings: { concurrency: number; maxPerSecond?: number; keepEndedMs: number }): JobQueue<D> {
+    if (options.redis && connections) {
+      return createBullQueue<D>({
+        name,
+        producer: connections.producer,
+        workerConnection: connections.worker,
+        prefix: `${options.redis.keyPrefix}bull`,
+        concurrency: settings.concurrency,
+        ...(settings.maxPerSecond === undefined ? {} : { limiter: limiterFor(settings.maxPerSecond) }),
+        keepEndedMs: settings.keepEndedMs,
+        log,
+      });
+    }
+    return createMemoryQueue<D>({ name, concurrency: settings.concurrency, maxPerSecond: settings.maxPerSecond, maxJobs: options.memoryMaxEntries, log, now });
+  }
+
+  const reconcileQueue = queueOf<ReconcileJob>('reconcile', {
+    concurrency: options.reconcile.concurrency,
+    maxPerSecond: options.reconcile.maxPerSecond,
+    keepEndedMs: 24 * 60 * 60 * 1000,
+  });
+  const deliveryQueue = options.merchant
+    ? queueOf<DeliveryJob>('merchant-webhooks', { concurrency: options.delivery.concurrency, keepEndedMs: options.delivery.maxAgeMs })
+    : undefined;
+  const sender = options.merchant
+    ? createMerchantSender({
+        url: options.merchant.url,
+        secrets: options.merchant.secrets,
+        timeoutMs: options.delivery.timeoutMs,
+        connections: options.delivery.concurrency,
+        userAgent: options.userAgent,
+        now,
+      })
+    : undefined;
+  const live = createLiveUpdates({
+    log,
+    ...(options.redis && connections
+      ? { redis: { publisher: options.redis.shared, subscriber: connections.subscriber, channel: `${options.redis.keyPrefix}status-changes` } }
+      : {}),
+  });
+  const verifySignature = options.flinksWebhookSecret === undefined ? undefined : createFlinksSignatureVerifier(options.flinksWebhookSecret);
+  const flinksHints = createFlinksHints({ store, read: (ctx, requestId) => readFor(ctx, requestId, 'webhook'), metrics, log, now });
+  let read: ReadForOutcome | undefined;
+
+  async function enqueueDelivery(record: OutcomeRecord): Promise<void> {
+    if (!deliveryQueue) return;
+    const { jobId, job } = deliveryJobOf(record, options.delivery, now());
+    await deliveryQueue.add(jobId, job, 0);
+  }
+
+  async function readFor(ctx: CallContext, requestId: string, source: ObservationSource): Promise<CheckoutStatus> {
+    if (!read) throw new Error('outcome delivery has not started');
+    return read(ctx, requestId, source);
+  }
+
+  return {
+    store,
+    metrics,
+
+    /** Starts the record and the reconciliation of a checkout just created here; never fails the checkout. */
+    track: async (requestId: string, referenceId: string): Promise<void> => {
+      const at = now();
+      try {
+        await store.create({ requestId, referenceId, at });
+        await reconcileQueue.add(reconcileJobId(requestId), { requestId, createdAt: at, step: 0 }, options.reconcile.firstDelayMs);
+      } catch (error) {
+        log.error({ err: error, checkout: requestId }, 'could not start tracking a checkout: its outcome reaches the merchant only through status reads');
+      }
+    },
+
+    /** Notes a status read from Flinks: a change goes into the record, to live streams and to the merchant. */
+    observe: async (status: CheckoutStatus, source: ObservationSource): Promise<void> => {
+      try {
+        const result = await store.observe(status.requestId, {
+          status: status.status,
+          final: status.final,
+          ...(status.reason === undefined ? {} : { reason: status.reason }),
+          source,
+          at: now(),
+        });
+        if (!result?.changed) return;
+        metrics.statusChanges.inc({ source });
+        live.publish({ ...status, referenceId: result.record.referenceId });
+        await enqueueDelivery(result.record);
+      } catch (error) {
+        log.error({ err: error, checkout: status.requestId, status: status.status }, 'could not record a status change');
+      }
+    },
+
+    /** Checks a Flinks webhook signature; undefined when Flinks webhooks are off. */
+    verifyFlinksSignature: verifySignature
+      ? (rawBody: Buffer, header: string | undefined): boolean => {
+          const valid = verifySignature(rawBody, header);
+          if (!valid) metrics.flinksWebhooks.inc({ outcome: 'rejected' });
+          return valid;
+        }
+      : undefined,
+
+    /** Acts on a verified Flinks webhook in the background: at most a status read of the checkout it names. */
+    onFlinksEvent: (ctx: CallContext, rawBody: Buffer): void => {
+      flinksHints.handle(ctx, rawBody).catch((error: unknown) => {
+        ctx.log.warn({ err: error }, 'a Flinks webhook-triggered read failed; reconciliation will catch up');
+      });
+    },
+
+    /** Sends the latest status event of a checkout again (same webhook-id); undefined when there is no such checkout. */
+    redeliver: async (requestId: string): Promise<{ webhookId: string; outcome: RerunOutcome } | undefined> => {
+      if (!deliveryQueue) throw new Error('merchant webhooks are off: set MERCHANT_WEBHOOK_URL and MERCHANT_WEBHOOK_SECRET');
+      const record = await store.get(requestId);
+      if (!record) return undefined;
+      const { jobId, job } = deliveryJobOf(record, options.delivery, now());
+      return { webhookId: jobId, outcome: await deliveryQueue.rerun(jobId, job) };
+    },
+
+    /** The event-stream watcher, fed by changes observed anywhere. */
+    withLiveUpdates: (watcher: StatusWatcher): StatusWatcher => withLiveUpdates(watcher, live),
+
+    /** Starts the workers; `readStatus` is the shared status read that reports every observation. */
+    start: (readStatus: ReadForOutcome): void => {
+      read = readStatus;
+      reconcileQueue.start(
+        createReconcileStep({
+          store,
+          read: (ctx, requestId) => readFor(ctx, requestId, 'reconcile'),
+          ensureDelivered: enqueueDelivery,
+          policy: options.reconcile,
+          metrics,
+          log,
+          now,
+        }),
+      );
+      if (deliveryQueue && sender) deliveryQueue.start(createDeliveryStep({ sender, store, policy: options.delivery, metrics, log, now }));
+    },
+
+    close: async (): Promise<void> => {
+      flinksHints.close();
+      // In-flight merchant requests end now; their jobs are retried (same webhook-id) by whoever runs next.
+      await sender?.close();
+      await Promise.all([reconcileQueue.close(), deliveryQueue?.close()]);
+      await live.close();
+      await connections?.close();
+    },
+  };
+}
+
+export type OutcomeDelivery = ReturnType<typeof createOutcomeDelivery>;

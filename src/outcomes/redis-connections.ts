@@ -1,0 +1,62 @@
+import type { FastifyBaseLogger } from 'fastify';
+import { Redis, type RedisOptions } from 'ioredis';
+
+/** Closing waits for Redis at most this long; while Redis is away a graceful close would wait forever. */
+export const REDIS_CLOSE_TIMEOUT_MS = 2000;
+
+/** Whether `work` settled within `ms` (the timer never holds the process open). */
+export async function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => {
+      resolve(false);
+    }, ms);
+    timer.unref();
+  });
+  try {
+    return await Promise.race([work.then(() => true, () => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * The Redis connections of outcome delivery, beside the shared store's: BullMQ needs a producer
+ * that fails fast (a checkout never waits on Redis), workers whose blocking reads are retried
+ * forever, and a subscriber for status changes from other instances.
+ */
+export function createOutcomeRedis(url: string, log: FastifyBaseLogger) {
+  const made: Redis[] = [];
+  const connect = (options: RedisOptions) => {
+    const redis = new Redis(url, { retryStrategy: (attempt) => Math.min(attempt * 200, 2000), ...options });
+    redis.on('error', (error: Error) => {
+      log.debug({ err: error }, 'outcome delivery redis error');
+    });
+    made.push(redis);
+    return redis;
+  };
+  const producer = connect({ enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 2000 });
+  const subscriber = connect({ maxRetriesPerRequest: null });
+  return {
+    producer,
+    subscriber,
+    /** A connection for one BullMQ worker (closed by the queue). */
+    worker: () => {
+      const redis = new Redis(url, { maxRetriesPerRequest: null, retryStrategy: (attempt) => Math.min(attempt * 200, 2000) });
+      redis.on('error', (error: Error) => {
+        log.debug({ err: error }, 'outcome worker redis error');
+      });
+      return redis;
+    },
+    async close() {
+      const graceful = Promise.all(
+        made.map((redis) =>
+          redis.quit().catch(() => {
+            redis.disconnect();
+          }),
+        ),
+      );
+      if (!(await settlesWithin(graceful, REDIS_CLOSE_TIMEOUT_MS))) for (const redis of made) redis.disconnect();
+    },
+  };
+}
