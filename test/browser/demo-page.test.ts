@@ -5,6 +5,7 @@ import { launchBrowser, startService, UI_TIMEOUT_MS, withPage } from './harness.
 /*
  * The demo merchant page end to end in headless Chromium: Pay → POST /checkout → the sandbox's
  * Flinks Pay app in a popup (or an iframe) → the tester's choice → the outcome from the server.
+ * The page pays through the drop-in browser client, which settles paid from Accepted on.
  */
 
 type Choice = '#approve' | '#decline' | '#cancel';
@@ -26,6 +27,8 @@ async function payInPopup(page: Page, choice: Choice): Promise<void> {
   await decide(await popup, choice);
 }
 
+const PAID = 'payment complete';
+
 const outcome = (page: Page, word: string) =>
   page.locator('#outcome', { hasText: word }).waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
 
@@ -33,17 +36,17 @@ t.test('demo page', async (t) => {
   const browser = await launchBrowser(t);
   const baseUrl = await startService(t);
 
-  t.test('approving in the Flinks Pay popup ends in Settled', async (t) => {
+  t.test('approving in the Flinks Pay popup ends paid', async (t) => {
     await withPage(t, browser, 'demo-approve-settled', async ({ page, pageErrors, cspViolations }) => {
       const paths: string[] = [];
       page.on('request', (request) => paths.push(new URL(request.url()).pathname));
       await page.goto(baseUrl);
       t.equal(await page.inputValue('#amount'), '49.95', 'the cart has a default amount');
       await payInPopup(page, '#approve');
-      await outcome(page, 'Settled');
-      t.match(await page.textContent('#outcome'), /Settled — payment complete/);
+      await outcome(page, PAID);
+      t.match(await page.textContent('#outcome'), /^(Accepted|Processed|Settled) — payment complete/);
       t.match(await page.getAttribute('#outcome', 'class'), /success/);
-      t.match(await page.textContent('#status'), /Settled/);
+      t.match(await page.textContent('#status'), /Accepted|Processed|Settled/);
       t.ok(await page.isEnabled('#pay'), 'another payment can start');
       t.ok(await page.isHidden('#error'));
       t.match(await page.textContent('#app-step'), /Flinks Pay app: \w+/, 'the app events reached the page');
@@ -60,7 +63,7 @@ t.test('demo page', async (t) => {
       const polled = page.waitForRequest((request) => /\/checkout\/[^/]+$/.test(new URL(request.url()).pathname));
       await payInPopup(page, '#approve');
       await polled;
-      await outcome(page, 'Settled');
+      await outcome(page, PAID);
       t.same([...pageErrors, ...cspViolations], [], 'no script errors or CSP violations');
     }, breakStream);
   });
@@ -90,12 +93,13 @@ t.test('demo page', async (t) => {
     await withPage(t, browser, 'demo-iframe-settled', async ({ page, pageErrors, cspViolations }) => {
       await page.goto(baseUrl);
       await page.click('#pay');
-      await page.waitForSelector('#flinks-frame', { state: 'visible' });
-      const frame = page.frame({ url: /\/sandbox\/app\// }) ?? (await (await page.$('#flinks-frame'))?.contentFrame());
+      const overlay = '[data-flinks-pay="overlay"]';
+      await page.waitForSelector(`${overlay} iframe`, { state: 'visible' });
+      const frame = await (await page.$(`${overlay} iframe`))?.contentFrame();
       if (!frame) throw new Error('the iframe has no frame');
       await decide(frame, '#approve');
-      await outcome(page, 'Settled');
-      t.ok(await page.isHidden('#flinks-frame'), 'the app is put away once the payment is final');
+      await outcome(page, PAID);
+      t.ok(await page.isHidden(overlay), 'the app is put away once the payment is paid');
       t.same([...pageErrors, ...cspViolations], [], 'no script errors or CSP violations');
     }, blockPopups);
   });

@@ -9,7 +9,7 @@ t.test('demo page with signing on', async (t) => {
   const browser = await launchBrowser(t);
   const baseUrl = await startService(t, SIGNED_ENV);
 
-  t.test('Pay gets an intent from the stand-in backend, sends it instead of the amount, and ends in Settled', async (t) => {
+  t.test('Pay gets an intent from the stand-in backend, sends it instead of the amount, and ends paid', async (t) => {
     await withPage(t, browser, 'demo-signed-settled', async ({ page, pageErrors, cspViolations }) => {
       const posts: Request[] = [];
       page.on('request', (request) => {
@@ -25,7 +25,7 @@ t.test('demo page with signing on', async (t) => {
       const bank = await app.locator('select#bank option').nth(1).getAttribute('value');
       await app.selectOption('select#bank', bank ?? '');
       await app.click('#approve');
-      await page.locator('#outcome', { hasText: 'Settled' }).waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
+      await page.locator('#outcome', { hasText: 'payment complete' }).waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
       t.same(posts.map((request) => new URL(request.url()).pathname).slice(0, 2), ['/demo/intent', '/checkout']);
       t.same(posts[0]?.postDataJSON(), { amount: '12.34' });
       const checkout = posts[1]?.postDataJSON() as Record<string, unknown>;

@@ -1,107 +1,52 @@
-// Reference integration of the Flinks Pay checkout BFF: POST /checkout, open launchUrl, follow the
-// status to a final one. The functions below are the part to copy; the rest wires this page.
+// Reference integration of the Flinks Pay checkout BFF, with its drop-in browser client
+// (docs/browser-client.md): pay() opens the Flinks Pay app (popup, or an overlay when popups are
+// blocked), follows the status on the server and settles on it. The call in onPay is the part to
+// copy; the rest wires this page.
+import { pay } from '/client/flinks-pay-checkout.js';
 
-const POLL_INTERVAL_MS = 2000;
-
-/** POSTs JSON; resolves to the parsed answer, rejects with the problem's detail. */
-async function postJson(path, body) {
-  const response = await fetch(path, {
+/**
+ * With signing on, the amount must be signed by the merchant's backend: pay() sends its intent
+ * instead of the amount. Your backend knows the cart; this page's stand-in, /demo/intent, signs
+ * what it is sent and exists only for the demo.
+ */
+async function fetchIntent(amount) {
+  const response = await fetch('/demo/intent', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
+    body: JSON.stringify({ amount }),
   });
   const answer = await response.json().catch(() => ({}));
-  if (!response.ok) throw new Error(answer.detail ?? `${path} failed (HTTP ${response.status}).`);
-  return answer;
-}
-
-/** Starts a checkout. Resolves to { requestId, launchUrl }; rejects with the problem's detail. */
-function startCheckout(order) {
-  return postJson('/checkout', order);
+  if (!response.ok) throw new Error(answer.detail ?? `/demo/intent failed (HTTP ${response.status}).`);
+  return answer.intent;
 }
 
 /**
- * With signing on, the amount must be signed by the merchant's backend: get an intent from it and
- * send that instead of amount. Your backend knows the cart; this page's stand-in, /demo/intent,
- * signs what it is sent and exists only for the demo.
+ * The demo's merchant backend, shown beside the shop: what the shop's server learned from the
+ * BFF's signed webhooks. It keeps going when the shopper closes the Flinks window or this tab
+ * stops following the payment. (A real shop reads its own database; this page asks the demo's.)
  */
-async function withIntent({ amount, ...order }) {
-  const { intent } = await postJson('/demo/intent', { amount });
-  return { ...order, intent };
-}
-
-/**
- * Shows the Flinks Pay app in `popup` (opened beforehand, see onPay) or, when the browser blocked
- * it, in `frame`. Returns a function that closes it.
- */
-function openFlinksApp(launchUrl, popup, frame) {
-  if (popup && !popup.closed) {
-    popup.location.href = launchUrl;
-    return () => popup.close();
-  }
-  frame.src = launchUrl;
-  frame.hidden = false;
-  return () => {
-    frame.hidden = true;
-  };
-}
-
-/**
- * Calls onStatus({ requestId, status, referenceId, final }) on every change until a final status.
- * The event stream is the fast path; polling takes over if the stream fails first (a proxy that
- * buffers, a network change), so the outcome is never missed.
- */
-function followCheckout(requestId, onStatus) {
-  const path = `/checkout/${encodeURIComponent(requestId)}`;
-  const events = new EventSource(`${path}/events`);
-  events.addEventListener('status', (event) => {
-    const status = JSON.parse(event.data);
-    // The server ends the stream after a final status; closing first stops EventSource reconnecting.
-    if (status.final) events.close();
-    onStatus(status);
-  });
-  // Fires only before a final status (close() ends all events); a 404 from a BFF without the
-  // stream lands here too.
-  events.addEventListener('error', () => {
-    events.close();
-    poll();
-  });
-
-  async function poll() {
+function followMerchantBackend(requestId, onOrder) {
+  const path = `/demo/merchant/orders/${encodeURIComponent(requestId)}`;
+  const deadline = Date.now() + 10 * 60 * 1000;
+  async function check() {
     try {
       const response = await fetch(path);
       if (response.ok) {
-        const status = await response.json();
-        onStatus(status);
-        if (status.final) return;
+        const order = await response.json();
+        onOrder(order);
+        if (order.final) return;
       }
     } catch {
-      // A network error is as transient as a 502 or 504: the next tick asks again.
+      // Asked again at the next tick.
     }
-    setTimeout(poll, POLL_INTERVAL_MS);
+    if (Date.now() < deadline) setTimeout(check, 1000);
   }
-}
-
-/**
- * Passes the Flinks app's progress events (APP_MOUNTED, INSTITUTION_SELECTED, SUCCESS, CLOSE, ...)
- * to onStep. They are hints for the UI only: the payment's truth is the server status.
- */
-function listenToFlinksApp(launchUrl, onStep) {
-  const appOrigin = new URL(launchUrl, window.location.href).origin;
-  const listener = (event) => {
-    // Any window can post to this one; only the Flinks app's origin is trusted.
-    if (event.origin !== appOrigin) return;
-    const step = typeof event.data === 'string' ? event.data : event.data?.step;
-    if (typeof step === 'string') onStep(step);
-  };
-  window.addEventListener('message', listener);
-  return () => window.removeEventListener('message', listener);
+  check();
 }
 
 // ---- Page wiring ------------------------------------------------------------------------------
 
-const OUTCOMES = {
-  Settled: 'Settled — payment complete. Thank you for your order!',
+const UNPAID = {
   Cancelled: 'Cancelled — the payment was cancelled; nothing was charged.',
   Declined: 'Declined — the bank declined the payment; nothing was charged.',
   Expired: 'Expired — the payment was not completed in time; nothing was charged.',
@@ -110,10 +55,38 @@ const OUTCOMES = {
 
 const $ = (selector) => document.querySelector(selector);
 
-// Whether POST /checkout wants signed intents, asked once when the page loads.
-const demoConfig = fetch('/demo/config')
+// Whether POST /checkout wants signed intents, asked once when the page loads; Pay waits for it
+// (pay() must be called during the click, so this cannot be awaited then).
+let isSigning = false;
+fetch('/demo/config')
   .then((response) => response.json())
-  .catch(() => ({ signing: false }));
+  .then((config) => (isSigning = config.signing === true))
+  .catch(() => undefined)
+  .finally(() => ($('#pay').disabled = false));
+
+// Your order id. A paid order gets a new one, so the next payment in this tab is a new payment.
+let orderId = `demo-${crypto.randomUUID()}`;
+
+// Whether the demo's merchant backend receives the BFF's webhooks here (sandbox mode).
+const merchantBackend = fetch('/demo/merchant')
+  .then((response) => {
+    $('#merchant-panel').hidden = !response.ok;
+    return response.ok;
+  })
+  .catch(() => false);
+
+function showMerchantOrder(order) {
+  const state = order.paid ? 'PAID' : order.final ? 'NOT PAID' : 'awaiting payment';
+  show('#merchant-order', `Order ${order.referenceId}: ${state} (last webhook: ${order.status})`);
+  $('#merchant-order').dataset.paid = String(order.paid);
+  $('#merchant-events').replaceChildren(
+    ...order.events.map((event) => {
+      const item = document.createElement('li');
+      item.textContent = `${event.status} — webhook-id ${event.webhookId}`;
+      return item;
+    }),
+  );
+}
 
 function show(selector, text, className) {
   const element = $(selector);
@@ -129,35 +102,44 @@ function readOrder() {
   };
 }
 
-async function onPay(event) {
+function onPay(event) {
   event.preventDefault();
-  const pay = $('#pay');
-  pay.disabled = true;
+  const button = $('#pay');
+  button.disabled = true;
   ['#outcome', '#error', '#app-step'].forEach((selector) => show(selector, ''));
   show('#status', 'Starting the checkout…');
-  // Browsers allow popups only during the click itself, and POST /checkout can outlast it: open
-  // the window now and point it at the app once the URL is known. null means it was blocked.
-  const popup = window.open('', 'flinks-pay', 'popup,width=480,height=720');
-  try {
-    const order = (await demoConfig).signing ? await withIntent(readOrder()) : readOrder();
-    const { requestId, launchUrl } = await startCheckout(order);
-    const closeApp = openFlinksApp(launchUrl, popup, $('#flinks-frame'));
-    const stopListening = listenToFlinksApp(launchUrl, (step) => show('#app-step', `Flinks Pay app: ${step}`));
-    show('#status', 'Status: Initiated — complete the payment in the Flinks Pay window.');
-    followCheckout(requestId, ({ status, final }) => {
-      show('#status', `Status: ${status}`);
-      if (!final) return;
-      stopListening();
-      closeApp();
-      show('#outcome', OUTCOMES[status] ?? status, `outcome ${status === 'Settled' ? 'success' : 'failure'}`);
-      pay.disabled = false;
-    });
-  } catch (error) {
-    popup?.close();
-    show('#status', 'Checkout not started.');
-    show('#error', error instanceof Error ? error.message : String(error));
-    pay.disabled = false;
-  }
+  const { amount, customer } = readOrder();
+  // Called during the click, before any await: pay() opens the popup right away.
+  pay({
+    customer,
+    ...(isSigning ? { intent: () => fetchIntent(amount) } : { amount, referenceId: orderId }),
+    onCheckout: async ({ requestId }) => {
+      show('#status', 'Status: Initiated — complete the payment in the Flinks Pay window.');
+      if (await merchantBackend) {
+        show('#merchant-order', 'Order placed; waiting for the payment webhook…');
+        $('#merchant-events').replaceChildren();
+        followMerchantBackend(requestId, showMerchantOrder);
+      }
+    },
+    onStatus: ({ status }) => show('#status', `Status: ${status}`),
+    onEvent: ({ step }) => show('#app-step', `Flinks Pay app: ${step}`),
+  })
+    .then(({ status }) => {
+      // Accepted (approved at the bank) already guarantees the funds: no need to wait for Settled.
+      show('#outcome', `${status} — payment complete. Thank you for your order!`, 'outcome success');
+      orderId = `demo-${crypto.randomUUID()}`;
+    })
+    .catch((error) => {
+      if (error.paid === false && error.final) {
+        show('#outcome', UNPAID[error.status] ?? error.status, 'outcome failure');
+      } else if (error.paid === false) {
+        show('#status', 'The Flinks Pay window was closed before the payment was done; Pay resumes it.');
+      } else {
+        show('#status', 'Checkout not started.');
+        show('#error', error instanceof Error ? error.message : String(error));
+      }
+    })
+    .finally(() => (button.disabled = false));
 }
 
 $('#checkout').addEventListener('submit', onPay);

@@ -1,0 +1,117 @@
+/*
+ * Flinks Pay checkout, the drop-in browser client: GET /client/flinks-pay-checkout.js of the
+ * checkout service, one dependency-free ES module bundled from this folder (docs/browser-client.md).
+ *
+ *   import { pay } from 'https://bff.example.com/client/flinks-pay-checkout.js';
+ *   const outcome = await pay({ amount: '49.95', customer: { firstName, lastName, email } });
+ *
+ * Only a status read from the service settles a payment: the app's events are hints (any window
+ * can post a message), and the popup or frame may close at any moment.
+ */
+import { digest, loadAttempt, newAttempt, saveAttempt, type Attempt } from './attempts.js';
+import { isPaid, postCheckout, readStatus } from './http.js';
+import { CheckoutRefusedError, type CheckoutStatus, type PayMode, type PayOptions, type PayOutcome } from './types.js';
+import { showInOverlay, showInPopup, type AppView } from './views.js';
+import { watch } from './watch.js';
+
+export { CheckoutRefusedError, PaymentNotCompletedError } from './types.js';
+export type { AppEvent, CheckoutCreated, CheckoutStatus, Customer, PaymentStatus, PayMode, PayOptions, PayOutcome, Problem } from './types.js';
+
+type Started = Attempt & { requestId: string; launchUrl: string };
+
+/** The service's URL: `endpoint`, or the origin this module was served from. */
+function baseOf(endpoint: string | undefined): string {
+  return (endpoint ?? new URL(import.meta.url).origin).replace(/\/+$/, '');
+}
+
+/** The status of this tab's earlier attempt at the same order, when it may still pay (or has paid). */
+async function resumable(base: string, stored: Attempt | undefined, fingerprint: string): Promise<CheckoutStatus | undefined> {
+  if (stored?.fingerprint !== fingerprint || !stored.requestId) return undefined;
+  try {
+    const status = await readStatus(base, stored.requestId);
+    return isPaid(status) || !status.final ? status : undefined;
+  } catch (error) {
+    // Unknown to the service (its store was reset): start again.
+    if (error instanceof CheckoutRefusedError && error.status === 404) return undefined;
+    throw error;
+  }
+}
+
+/** Resumes this tab's attempt at the same order when it may still pay, else starts one with a fresh key. */
+async function begin(base: string, body: Record<string, unknown>): Promise<{ attempt: Started; status?: CheckoutStatus }> {
+  const fingerprint = digest(JSON.stringify([base, body]));
+  const stored = loadAttempt();
+  const status = await resumable(base, stored, fingerprint);
+  if (status && stored?.requestId && stored.launchUrl) {
+    return { attempt: { ...stored, requestId: stored.requestId, launchUrl: stored.launchUrl }, status };
+  }
+  // The same order whose answer never arrived (a reload mid-POST): the same key, so the service replays it.
+  const attempt = stored?.fingerprint === fingerprint && !stored.requestId ? stored : newAttempt(fingerprint, base);
+  saveAttempt(attempt);
+  const started = { ...attempt, ...(await postCheckout(base, body, attempt.key)) };
+  saveAttempt(started);
+  return { attempt: started };
+}
+
+async function start(options: PayOptions, mode: PayMode, popup: Window | null): Promise<PayOutcome> {
+  const base = baseOf(options.endpoint);
+  const { customer, amount, referenceId, onStatus, onEvent } = options;
+  let begun: Awaited<ReturnType<typeof begin>>;
+  try {
+    const intent = typeof options.intent === 'function' ? await options.intent() : options.intent;
+    begun = await begin(base, { amount, referenceId, intent, customer });
+  } catch (error) {
+    popup?.close();
+    throw error;
+  }
+  const { attempt, status } = begun;
+  options.onCheckout?.({ requestId: attempt.requestId, launchUrl: attempt.launchUrl });
+  if (status && isPaid(status)) {
+    popup?.close();
+    onStatus?.(status);
+    return { ...status, paid: true };
+  }
+  if (mode === 'redirect') {
+    saveAttempt({ ...attempt, redirect: true });
+    // A page reloaded on return calls resume(); this page itself, restored by the back/forward cache, goes on here.
+    const restored = new Promise<void>((resolve) => {
+      window.addEventListener('pageshow', (event) => {
+        if (event.persisted) resolve();
+      });
+    });
+    location.assign(attempt.launchUrl);
+    await restored;
+    return watch({ base, attempt, onStatus });
+  }
+  const open = (closed: () => void): AppView =>
+    popup && !popup.closed ? showInPopup(popup, attempt.launchUrl, closed) : showInOverlay(attempt.launchUrl, closed);
+  return watch({ base, attempt, onStatus, onEvent, open });
+}
+
+let running: Promise<PayOutcome> | undefined;
+
+/**
+ * Takes the shopper through a Flinks Pay checkout. Call it from a click: it opens the popup then
+ * and there. A second call while one runs (a double click) gets the same promise; the same order
+ * paid again in this tab (a reload, a retry) resumes the first checkout instead of paying twice.
+ */
+export function pay(options: PayOptions): Promise<PayOutcome> {
+  if (running) return running;
+  const mode = options.mode ?? 'popup';
+  // Browsers allow a popup only while a click is handled, and POST /checkout outlasts it: open it blank now.
+  const popup = mode === 'popup' ? window.open('', 'flinks-pay', 'popup,width=480,height=720') : null;
+  running = start(options, mode, popup).finally(() => {
+    running = undefined;
+  });
+  return running;
+}
+
+/**
+ * For the page the shopper returns to after `pay({ mode: 'redirect' })`: follows that checkout to
+ * its outcome like `pay`. Resolves `null` when this tab has no redirected payment under way.
+ */
+export function resume(options: Pick<PayOptions, 'onStatus'> = {}): Promise<PayOutcome | null> {
+  const attempt = loadAttempt();
+  if (!attempt?.redirect || attempt.requestId === undefined) return Promise.resolve(null);
+  return watch({ base: attempt.base, attempt: { ...attempt, requestId: attempt.requestId }, onStatus: options.onStatus });
+}

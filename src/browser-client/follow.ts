@@ -1,0 +1,100 @@
+import { readStatus } from './http.js';
+import { CheckoutRefusedError, type AppEvent, type CheckoutStatus } from './types.js';
+
+const POLL_MS = 2000;
+/** Status reads that may answer otherwise next time; a 400 or a 404 never will. */
+const TRANSIENT = new Set([408, 429, 500, 502, 503, 504]);
+
+export interface Follower {
+  /** Reads the status now (once; polling goes on only while the stream is down). */
+  check(): Promise<void>;
+  /** Reads the status now if polling: the app hinted at a change. The stream reports changes itself. */
+  hurry(): void;
+  stop(): void;
+}
+
+/**
+ * Calls `onStatus` with the checkout's status on every change, from the event stream, or by polling
+ * once the stream fails (a proxy that buffers, a dropped network): reads that fail are tried
+ * again, and at once when the browser is back online. `onFatal` gets a 400 or a 404.
+ */
+export function follow(
+  base: string,
+  requestId: string,
+  onStatus: (status: CheckoutStatus) => void,
+  onFatal: (error: CheckoutRefusedError) => void,
+): Follower {
+  const path = `${base}/checkout/${encodeURIComponent(requestId)}`;
+  let stream: EventSource | undefined = new EventSource(`${path}/events`);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let isStopped = false;
+
+  let reading: Promise<void> | undefined;
+
+  // A function, not the flag itself: `onStatus` may stop this follower (TypeScript would narrow the flag).
+  const isLive = (): boolean => !isStopped;
+  const read = async (): Promise<void> => {
+    clearTimeout(timer);
+    const answer = await readStatus(base, requestId).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
+    if (!isLive()) return;
+    if (answer instanceof CheckoutRefusedError && !TRANSIENT.has(answer.status)) {
+      onFatal(answer);
+      return;
+    }
+    // A status is reported; a network failure or a transient refusal is read again.
+    if (!(answer instanceof Error)) {
+      onStatus(answer);
+      if (answer.final) return;
+    }
+    // While the stream works it reports changes itself: this read was a one-off.
+    if (isLive() && !stream) timer = setTimeout(() => void check(), POLL_MS);
+  };
+  // Callers at the same moment (a tick, `online`, the app closing) share one read, so one polling loop.
+  const check = (): Promise<void> =>
+    (reading ??= read().finally(() => {
+      reading = undefined;
+    }));
+  const hurry = (): void => {
+    if (!stream && isLive()) void check();
+  };
+
+  stream.addEventListener('status', (event) => {
+    const status = JSON.parse((event as MessageEvent<string>).data) as CheckoutStatus;
+    // The service ends the stream after a final status; closing first keeps EventSource from reconnecting.
+    if (status.final) stream?.close();
+    onStatus(status);
+  });
+  // Before a final status only (a 404 answer lands here too): from now on, polling.
+  stream.addEventListener('error', () => {
+    stream?.close();
+    stream = undefined;
+    hurry();
+  });
+  window.addEventListener('online', hurry);
+  return {
+    check,
+    hurry,
+    stop: () => {
+      isStopped = true;
+      stream?.close();
+      clearTimeout(timer);
+      window.removeEventListener('online', hurry);
+    },
+  };
+}
+
+/** Passes the app's events to `onEvent`, from the app's `origin` and `source` window only; returns the remover. */
+export function listenToApp(origin: string, source: () => Window | null, onEvent: (event: AppEvent) => void): () => void {
+  const listener = (message: MessageEvent): void => {
+    // Any window can post to this one.
+    if (message.origin !== origin || message.source === null || message.source !== source()) return;
+    const data: unknown = message.data;
+    // Objects { step } as Flinks Connect sends them, or a bare string.
+    const step = typeof data === 'string' ? data : (data as { step?: unknown } | null)?.step;
+    if (typeof step === 'string') onEvent({ step, data });
+  };
+  window.addEventListener('message', listener);
+  return () => {
+    window.removeEventListener('message', listener);
+  };
+}

@@ -1,0 +1,64 @@
+import { CheckoutRefusedError, type CheckoutCreated, type CheckoutStatus, type Problem } from './types.js';
+
+/** Answers worth asking again with the same Idempotency-Key: in flight elsewhere, rate limited, shedding load. */
+const RETRY_POST = new Set([409, 429, 503]);
+const POST_TRIES = 5;
+/** A Retry-After longer than this is an outage for the shopper to hear about, not a wait. */
+const MAX_RETRY_AFTER_S = 10;
+
+const PAID: ReadonlySet<string> = new Set(['Accepted', 'Processed', 'Settled']);
+
+/** Accepted, Processed or Settled: approved at the bank, funds guaranteed; settlement need not be awaited. */
+export const isPaid = (status: CheckoutStatus): boolean => PAID.has(status.status);
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The problem in a refused answer; a proxy's HTML error page becomes one too. */
+async function refusal(response: Response, path: string): Promise<CheckoutRefusedError> {
+  const answer: unknown = await response.json().catch(() => undefined);
+  const body = typeof answer === 'object' && answer !== null ? (answer as Partial<Problem>) : {};
+  return new CheckoutRefusedError({
+    type: 'about:blank',
+    title: response.statusText || 'Error',
+    detail: `The checkout service answered HTTP ${response.status}.`,
+    instance: path,
+    requestId: response.headers.get('x-request-id') ?? '',
+    ...body,
+    status: response.status,
+  });
+}
+
+/** GET /checkout/{requestId}; a refusal throws CheckoutRefusedError, a network failure a TypeError. */
+export async function readStatus(base: string, requestId: string): Promise<CheckoutStatus> {
+  const path = `/checkout/${encodeURIComponent(requestId)}`;
+  const response = await fetch(base + path, { cache: 'no-store' });
+  if (!response.ok) throw await refusal(response, path);
+  return (await response.json()) as CheckoutStatus;
+}
+
+/**
+ * POST /checkout with `key` as Idempotency-Key. A lost answer or a busy service is asked again with
+ * the same key, which the service answers with the first checkout: never a second payment.
+ */
+export async function postCheckout(base: string, body: object, key: string): Promise<CheckoutCreated> {
+  for (let tries = 1; ; tries++) {
+    let response: Response;
+    try {
+      response = await fetch(`${base}/checkout`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'idempotency-key': key },
+        body: JSON.stringify(body),
+      });
+    } catch (error) {
+      if (tries >= POST_TRIES) throw error;
+      await sleep(250 * 2 ** tries);
+      continue;
+    }
+    if (response.status === 201) return (await response.json()) as CheckoutCreated;
+    const retryAfter = Number(response.headers.get('retry-after') ?? '1');
+    if (!RETRY_POST.has(response.status) || tries >= POST_TRIES || !(retryAfter <= MAX_RETRY_AFTER_S)) {
+      throw await refusal(response, '/checkout');
+    }
+    await sleep(Math.max(250, retryAfter * 1000));
+  }
+}

@@ -1,0 +1,69 @@
+import { saveAttempt, type Attempt } from './attempts.js';
+import { follow, listenToApp } from './follow.js';
+import { isPaid } from './http.js';
+import { PaymentNotCompletedError, type AppEvent, type CheckoutStatus, type PayOutcome } from './types.js';
+import type { AppView } from './views.js';
+
+export interface Watch {
+  base: string;
+  attempt: Attempt & { requestId: string };
+  onStatus?: ((status: CheckoutStatus) => void) | undefined;
+  onEvent?: ((event: AppEvent) => void) | undefined;
+  /** Shows the app, if any; it calls `closed` when the shopper closes it. */
+  open?: (closed: () => void) => AppView;
+}
+
+/**
+ * Follows the checkout until a status read from the service settles it: paid (kept, so the same
+ * order resolves at once if paid for again) or ended unpaid (forgotten, so a retry is a new
+ * payment). Then puts the app away.
+ */
+export function watch({ base, attempt, onStatus, onEvent, open }: Watch): Promise<PayOutcome> {
+  return new Promise((resolve, reject) => {
+    let last: CheckoutStatus = { requestId: attempt.requestId, status: 'Initiated', referenceId: null, final: false };
+    let sawSuccess = false;
+    let isDone = false;
+    let view: AppView | undefined;
+    let stopListening = (): void => undefined;
+    const finish = (outcome: PayOutcome | Error): void => {
+      if (isDone) return;
+      isDone = true;
+      follower.stop();
+      stopListening();
+      view?.close();
+      if (outcome instanceof Error) reject(outcome);
+      else resolve(outcome);
+    };
+    const follower = follow(
+      base,
+      attempt.requestId,
+      (status) => {
+        if (isDone) return;
+        last = status;
+        onStatus?.(status);
+        if (isPaid(status)) {
+          saveAttempt({ ...attempt, redirect: false });
+          finish({ ...status, paid: true });
+        } else if (status.final) {
+          saveAttempt(undefined);
+          finish(new PaymentNotCompletedError(status));
+        }
+      },
+      finish,
+    );
+    // The shopper closed the app: one more read decides, unless the app said SUCCESS (its status is on the way).
+    const closed = (): void => {
+      view = undefined;
+      void follower.check().then(() => {
+        if (!sawSuccess) finish(new PaymentNotCompletedError({ ...last, final: false }));
+      });
+    };
+    view = open?.(closed);
+    const appOrigin = attempt.launchUrl ? new URL(attempt.launchUrl, location.href).origin : '';
+    stopListening = listenToApp(appOrigin, () => view?.window ?? null, (event) => {
+      if (event.step === 'SUCCESS') sawSuccess = true;
+      if (event.step === 'SUCCESS' || event.step === 'CLOSE') follower.hurry();
+      onEvent?.(event);
+    });
+  });
+}

@@ -1,0 +1,319 @@
+import type { Page, Request } from 'playwright-core';
+import t from 'tap';
+import { launchBrowser, withPage } from './harness.js';
+import { decide, listed, settled, startMerchant, startServiceFor } from './merchant.js';
+import { claims, hs256, SIGNED_ENV } from '../intents/support.js';
+
+/*
+ * The drop-in browser client (GET /client/flinks-pay-checkout.js) in headless Chromium, on a shop
+ * of its own origin with a strict CSP (scripts from itself and the service only), against the
+ * embedded sandbox. The shop's integration is the documented five lines (test/browser/merchant.ts).
+ */
+
+const PAYMENT_REQUESTS = 'paymentrequest';
+/** A property of the page's focused element (tests type-check without the DOM library, so as a string). */
+const focused = (page: Page, property: 'tagName' | 'textContent' | 'id') => page.evaluate<string | null>(`document.activeElement?.${property} ?? null`);
+
+const isCheckoutPost = (request: Request) => request.method() === 'POST' && new URL(request.url()).pathname === '/checkout';
+
+t.test('browser client', async (t) => {
+  const browser = await launchBrowser(t);
+  const merchant = await startMerchant(t);
+  // An approval stays Accepted for 1.5 s (then Processed, then Settled): the stream (100 ms polls) sees it.
+  const service = await startServiceFor(t, merchant, { SANDBOX_STEP_MS: '1500' });
+
+  t.test('approving in the popup resolves paid as soon as the server reads a paid status', async (t) => {
+    await withPage(t, browser, 'client-popup-paid', async ({ page, pageErrors, cspViolations }) => {
+      const paths: string[] = [];
+      page.on('request', (request) => paths.push(`${request.method()} ${new URL(request.url()).pathname}`));
+      await page.goto(merchant.url);
+      const popup = page.waitForEvent('popup');
+      await page.click('#pay');
+      const app = await popup;
+      await decide(app, '#approve');
+      const { kind, value } = await settled(page);
+      t.equal(kind, 'paid');
+      t.match(value, { paid: true, final: false, requestId: String, referenceId: String });
+      t.match(value.status, /^(Accepted|Processed)$/, 'resolved before Settled: the funds are guaranteed from Accepted');
+      t.same(Object.keys(value).filter((key) => !['name', 'message'].includes(key)).sort(), ['final', 'paid', 'referenceId', 'requestId', 'status']);
+      if (!app.isClosed()) await app.waitForEvent('close');
+      t.pass('the popup is put away');
+      const events = await listed(page, '#events');
+      // SUCCESS may come after the status that settles the payment (which then stops listening).
+      t.ok(events.includes('APP_MOUNTED') && events.includes('INSTITUTION_SELECTED'), `app events reached onEvent: ${events.join(', ')}`);
+      t.ok(paths.some((path) => /^GET \/checkout\/[^/]+\/events$/.test(path)), 'followed the event stream');
+      t.notOk(paths.some((path) => /^GET \/checkout\/[^/]+$/.test(path)), 'no polling while the stream works');
+      t.equal(service.control.count(PAYMENT_REQUESTS), 1);
+      t.same([...pageErrors, ...cspViolations], [], 'no script errors or CSP violations under the strict CSP');
+    });
+  });
+
+  t.test('with signing on, a signed intent pays (its amount and referenceId) and a bare amount is refused', async (t) => {
+    const signedShop = await startMerchant(t);
+    const signed = await startServiceFor(t, signedShop, SIGNED_ENV);
+    await withPage(t, browser, 'client-signed-intent', async ({ page, pageErrors, cspViolations }) => {
+      const posts: Request[] = [];
+      page.on('request', (request) => {
+        if (isCheckoutPost(request)) posts.push(request);
+      });
+      const intent = hs256(claims({ amount: '12.34', referenceId: 'order-signed-1' }));
+      await page.goto(`${signedShop.url}?intent=${intent}`);
+      const popup = page.waitForEvent('popup');
+      await page.click('#pay');
+      const app = await popup;
+      await app.waitForSelector('#approve:enabled');
+      t.match(await app.textContent('#amount'), /\$12\.34/, 'the signed amount is what the shopper is asked to pay');
+      await decide(app, '#approve');
+      const { kind, value } = await settled(page);
+      t.equal(kind, 'paid');
+      t.equal(value.referenceId, 'order-signed-1', "the intent's referenceId");
+      t.same(Object.keys(posts[0]?.postDataJSON() as object).sort(), ['customer', 'intent']);
+      t.same([...pageErrors, ...cspViolations], []);
+    });
+    await withPage(t, browser, 'client-signed-bare-amount', async ({ page }) => {
+      await page.goto(signedShop.url);
+      await page.click('#pay');
+      const { kind, value } = await settled(page);
+      t.equal(kind, 'rejected');
+      t.match(value, { name: 'CheckoutRefusedError', status: 400 });
+      t.equal(signed.control.count(PAYMENT_REQUESTS), 1, 'only the signed checkout reached Flinks');
+    });
+  });
+
+  t.test("the shop's strict CSP allows its own scripts and the service's origin only", (t) => {
+    t.match(merchant.csp(), new RegExp(`(^|; )script-src 'self' ${service.url}(;|$)`));
+    t.match(merchant.csp(), /default-src 'none'/);
+    t.match(merchant.csp(), /style-src 'self'(;|$)/, 'no inline styles either: the overlay styles through the CSSOM');
+    t.end();
+  });
+
+  t.test('a blocked popup falls back to an accessible iframe overlay', async (t) => {
+    // What a popup blocker does: window.open answers null.
+    const blockPopups = (page: Page) => page.addInitScript({ content: 'window.open = () => null;' });
+    await withPage(t, browser, 'client-iframe-paid', async ({ page, pageErrors, cspViolations }) => {
+      await page.goto(merchant.url);
+      await page.focus('#pay');
+      await page.keyboard.press('Enter');
+      const dialog = page.getByRole('dialog', { name: 'Pay with Interac e-Transfer (Flinks Pay)' });
+      await dialog.waitFor();
+      t.equal(await dialog.getAttribute('aria-modal'), 'true');
+      t.same(page.context().pages().length, 1, 'no popup');
+      const frame = await page.locator('iframe[title="Flinks Pay"]').elementHandle().then((handle) => handle.contentFrame());
+      if (!frame) throw new Error('the overlay has no frame');
+      t.equal(await focused(page, 'tagName'), 'IFRAME', 'focus moves into the app');
+
+      // Escape (outside the app's own frame) asks before leaving; focus stays inside the dialog.
+      const close = page.getByRole('button', { name: 'Close the payment' });
+      await close.focus();
+      await page.keyboard.press('Escape');
+      const ask = page.getByRole('group', { name: 'Leave this payment? It is not finished.' });
+      await ask.waitFor();
+      t.equal(await focused(page, 'textContent'), 'Keep paying');
+      await page.keyboard.press('Tab');
+      t.equal(await focused(page, 'textContent'), 'Leave');
+      await page.keyboard.press('Tab');
+      t.equal(await focused(page, 'textContent'), 'Keep paying', 'Tab cycles inside the dialog');
+      await page.focus('#note');
+      t.equal(await focused(page, 'textContent'), 'Keep paying', 'focus cannot leave the dialog');
+      await page.keyboard.press('Enter');
+      await ask.waitFor({ state: 'hidden' });
+
+      await decide(frame, '#approve');
+      const { kind, value } = await settled(page);
+      t.equal(kind, 'paid');
+      t.equal(value.paid, true);
+      await dialog.waitFor({ state: 'detached' });
+      t.equal(await focused(page, 'id'), 'pay', 'focus returns to the button');
+      t.ok((await listed(page, '#events')).includes('INSTITUTION_SELECTED'), "the frame's events are heard");
+      t.same([...pageErrors, ...cspViolations], [], 'no script errors or CSP violations (frame-src names the service)');
+    }, blockPopups);
+  });
+
+  t.test('declining rejects with the final status, and a spoofed app event changes nothing', async (t) => {
+    await withPage(t, browser, 'client-popup-declined', async ({ page, pageErrors, cspViolations }) => {
+      await page.goto(merchant.url);
+      const popup = page.waitForEvent('popup');
+      await page.click('#pay');
+      const app = await popup;
+      await app.waitForSelector('#approve:enabled');
+      // Any window can post a message; only the app's origin (and window) counts, and never settles anything.
+      await page.evaluate("window.postMessage({ step: 'SUCCESS' }, '*')");
+      await decide(app, '#decline');
+      const { kind, value } = await settled(page);
+      t.equal(kind, 'rejected');
+      t.match(value, { name: 'PaymentNotCompletedError', status: 'Declined', final: true, paid: false, requestId: String });
+      const events = await listed(page, '#events');
+      t.notOk(events.includes('SUCCESS'), `the page's own SUCCESS was ignored: ${events.join(', ')}`);
+      t.ok(events.includes('INSTITUTION_SELECTED'), "the app's own events are still heard");
+      t.same([...pageErrors, ...cspViolations], []);
+    });
+  });
+
+  t.test('cancelling (and confirming) rejects with Cancelled', async (t) => {
+    await withPage(t, browser, 'client-popup-cancelled', async ({ page, pageErrors, cspViolations }) => {
+      await page.goto(merchant.url);
+      const popup = page.waitForEvent('popup');
+      await page.click('#pay');
+      await decide(await popup, '#cancel');
+      const { kind, value } = await settled(page);
+      t.equal(kind, 'rejected');
+      t.match(value, { status: 'Cancelled', final: true, paid: false });
+      // CLOSE itself may arrive after the Cancelled status settled the payment (and listening stopped).
+      const events = await listed(page, '#events');
+      t.match(events.join(','), /CLOSE_ATTEMPT,CANCEL_CONFIRMATION/);
+      t.same([...pageErrors, ...cspViolations], []);
+    });
+  });
+
+  t.test('a payment that fails at the bank rejects with Failed', async (t) => {
+    await withPage(t, browser, 'client-popup-failed', async ({ page }) => {
+      await page.goto(`${merchant.url}?lastName=Failed`);
+      const popup = page.waitForEvent('popup');
+      await page.click('#pay');
+      await decide(await popup, '#approve');
+      const { kind, value } = await settled(page);
+      t.equal(kind, 'rejected');
+      t.match(value, { status: 'Failed', final: true, paid: false });
+    });
+  });
+
+  t.test('a refused checkout rejects with the problem+json body and closes the popup it opened', async (t) => {
+    await withPage(t, browser, 'client-refused', async ({ page, pageErrors, cspViolations }) => {
+      await page.goto(`${merchant.url}?amount=12.345`);
+      const popup = page.waitForEvent('popup');
+      await page.click('#pay');
+      const { kind, value } = await settled(page);
+      const blank = await popup;
+      if (!blank.isClosed()) await blank.waitForEvent('close');
+      t.equal(kind, 'rejected');
+      t.match(value, { name: 'CheckoutRefusedError', status: 400, type: String, title: String, detail: String, instance: '/checkout' });
+      t.match(value.errors, [{ path: 'amount' }]);
+      t.equal(value.message, value.detail);
+      t.same(page.context().pages().length, 1, 'the popup opened for the click was closed again');
+      t.same([...pageErrors, ...cspViolations], []);
+    });
+  });
+
+  t.test('a double click makes one checkout and one payment request upstream', async (t) => {
+    await withPage(t, browser, 'client-double-click', async ({ page }) => {
+      await page.goto(merchant.url);
+      const posts: Request[] = [];
+      page.on('request', (request) => {
+        if (isCheckoutPost(request)) posts.push(request);
+      });
+      const before = service.control.count(PAYMENT_REQUESTS);
+      const popup = page.waitForEvent('popup');
+      await page.dblclick('#pay');
+      await page.click('#pay');
+      const app = await popup;
+      await decide(app, '#approve');
+      t.equal((await settled(page)).kind, 'paid');
+      t.equal(posts.length, 1, 'one POST /checkout');
+      t.equal(service.control.count(PAYMENT_REQUESTS) - before, 1, 'one payment request reached Flinks');
+      if (!app.isClosed()) await app.waitForEvent('close');
+      t.same(page.context().pages().length, 1, 'one popup, put away');
+    });
+  });
+
+  t.test('after a reload, paying for the same order resumes the same checkout', async (t) => {
+    await withPage(t, browser, 'client-reload-resumes', async ({ page }) => {
+      await page.goto(merchant.url);
+      const posts: Request[] = [];
+      page.on('request', (request) => {
+        if (isCheckoutPost(request)) posts.push(request);
+      });
+      const before = service.control.count(PAYMENT_REQUESTS);
+      const firstPopup = page.waitForEvent('popup');
+      await page.click('#pay');
+      const app = await firstPopup;
+      await app.waitForSelector('#approve:enabled');
+      const firstUrl = app.url();
+      await page.reload();
+      await page.click('#pay');
+      // window.open('', 'flinks-pay') finds the popup that is still open and points it at the same checkout.
+      await app.waitForURL(firstUrl);
+      await decide(app, '#approve');
+      const { kind, value } = await settled(page);
+      t.equal(kind, 'paid');
+      t.equal(posts.length, 1, 'the second click read the stored checkout instead of posting');
+      t.equal(service.control.count(PAYMENT_REQUESTS) - before, 1, 'one payment request reached Flinks');
+      t.equal(app.url(), firstUrl, 'the same app session');
+
+      // Paid: the same order again in this tab resolves with that payment instead of paying twice.
+      await page.reload();
+      await page.click('#pay');
+      const again = await settled(page);
+      t.equal(again.kind, 'paid');
+      t.equal(again.value.requestId, value.requestId);
+      t.equal(service.control.count(PAYMENT_REQUESTS) - before, 1, 'still one payment request');
+    });
+  });
+
+  t.test('leaving the overlay rejects as not final; paying again resumes that checkout', async (t) => {
+    await withPage(t, browser, 'client-leave-resume', async ({ page }) => {
+      await page.goto(`${merchant.url}?mode=iframe`);
+      const before = service.control.count(PAYMENT_REQUESTS);
+      await page.click('#pay');
+      await page.getByRole('dialog').waitFor();
+      await page.getByRole('button', { name: 'Close the payment' }).click();
+      await page.getByRole('button', { name: 'Leave' }).click();
+      const left = await settled(page);
+      t.equal(left.kind, 'rejected');
+      t.match(left.value, { name: 'PaymentNotCompletedError', final: false, paid: false });
+      await page.evaluate("document.querySelector('#result').removeAttribute('data-kind')");
+      await page.click('#pay');
+      const frame = await page.locator('iframe[title="Flinks Pay"]').elementHandle().then((handle) => handle.contentFrame());
+      if (!frame) throw new Error('no frame');
+      await decide(frame, '#approve');
+      const paid = await settled(page);
+      t.equal(paid.kind, 'paid');
+      t.equal(paid.value.requestId, left.value.requestId, 'the same checkout');
+      t.equal(service.control.count(PAYMENT_REQUESTS) - before, 1, 'one payment request reached Flinks');
+    });
+  });
+
+  t.test('network drop: a lost answer is retried with the same key, a dropped stream is made up by polling', async (t) => {
+    await withPage(t, browser, 'client-network-drop', async ({ page, pageErrors }) => {
+      await page.goto(merchant.url);
+      const keys: string[] = [];
+      let isFirst = true;
+      // The first POST reaches the service (a checkout is made), but its answer is lost on the way back.
+      await page.route(`${service.url}/checkout`, async (route) => {
+        keys.push((await route.request().headerValue('idempotency-key')) ?? '');
+        if (!isFirst) return route.continue();
+        isFirst = false;
+        await route.fetch();
+        await route.abort('connectionreset');
+      });
+      const before = service.control.count(PAYMENT_REQUESTS);
+      const popup = page.waitForEvent('popup');
+      await page.click('#pay');
+      const app = await popup;
+      await app.waitForSelector('#approve:enabled');
+      t.equal(keys.length, 2, 'POST /checkout was sent again');
+      t.equal(keys[0], keys[1], 'with the same Idempotency-Key');
+      t.match(keys[0], /^[0-9a-f-]{36}$/);
+      t.equal(service.control.count(PAYMENT_REQUESTS) - before, 1, 'the service replayed its first checkout: one payment request');
+
+      // Now the shop's network drops (the popup's does not): the stream breaks, reads fail.
+      const cdp = await page.context().newCDPSession(page);
+      await cdp.send('Network.enable');
+      const offline = { offline: true, latency: 0, downloadThroughput: -1, uploadThroughput: -1 };
+      await cdp.send('Network.emulateNetworkConditions', offline);
+      // Emulation fails new requests only: the open event stream is cut at the service.
+      service.app.server.closeAllConnections();
+      const statusReads: string[] = [];
+      page.on('request', (request) => {
+        if (/\/checkout\/[^/]+$/.test(new URL(request.url()).pathname)) statusReads.push(request.url());
+      });
+      await decide(app, '#approve');
+      await page.waitForTimeout(1500);
+      t.equal(await page.locator('#result[data-kind]').count(), 0, 'nothing settles while the shop is offline');
+      await cdp.send('Network.emulateNetworkConditions', { ...offline, offline: false });
+      const { kind } = await settled(page);
+      t.equal(kind, 'paid');
+      t.ok(statusReads.length > 0, 'the outcome came from a status read');
+      t.same(pageErrors, []);
+    });
+  });
+});

@@ -1,0 +1,94 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import Fastify from 'fastify';
+import t from 'tap';
+import ts from 'typescript';
+import { CLIENT_DIR, findClientAssets } from '../../src/client-assets/assets.js';
+import { clientRoutes } from '../../src/routes/client.js';
+import { runCommand } from '../support/process.js';
+
+/*
+ * Both run modes serve the same client: `npm start` (tsx) compiles src/browser-client/ on first
+ * request, `npm run build` writes the same compilation to dist/src/browser-client/ (postbuild),
+ * where the compiled service reads it.
+ */
+
+const repo = new URL('../../', import.meta.url);
+
+t.test('the build step writes the bytes that the sources compile to, and the compiled service reads them', async (t) => {
+  const sources = findClientAssets();
+  t.equal(sources?.origin, 'sources', 'under tsx, the sources');
+  const out = t.testdir({});
+  const build = await runCommand(process.execPath, ['--import', 'tsx', new URL('src/client-assets/build.ts', repo).pathname, out]);
+  t.equal(build.code, 0, build.stderr);
+  t.match(build.stdout, /wrote flinks-pay-checkout\.js and flinks-pay-checkout\.d\.ts/);
+  const built = findClientAssets(pathToFileURL(join(out, 'src/browser-client/')));
+  t.equal(built?.origin, 'built', 'beside compiled code, the build output');
+  const [fromSources, fromBuild] = await Promise.all([sources?.load(), built?.load()]);
+  t.equal(fromBuild?.script.body.toString(), fromSources?.script.body.toString());
+  t.equal(fromBuild?.types.body.toString(), fromSources?.types.body.toString());
+  t.equal(fromBuild?.script.etag, fromSources?.script.etag, 'so the same ETag from every instance');
+});
+
+t.test('package.json runs the build step after `npm run build`', async (t) => {
+  const pkg = JSON.parse(await readFile(new URL('package.json', repo), 'utf8')) as { scripts: Record<string, string> };
+  t.equal(pkg.scripts.postbuild, 'tsx src/client-assets/build.ts');
+  t.match(pkg.scripts.typecheck, /tsc --noEmit -p src\/browser-client/, 'the browser code is type-checked under its own (DOM) config');
+});
+
+t.test('without build output or sources, the service starts and /client/* is 404', async (t) => {
+  t.equal(findClientAssets(pathToFileURL(`${t.testdir({})}/`)), undefined);
+  const app = Fastify({ logger: false });
+  t.teardown(() => app.close());
+  await app.register(clientRoutes, { assets: undefined });
+  const response = await app.inject({ method: 'GET', url: '/client/flinks-pay-checkout.js' });
+  t.equal(response.statusCode, 404);
+});
+
+t.test('the served declarations are one self-contained module a TypeScript project can use', async (t) => {
+  const assets = await findClientAssets()?.load();
+  const dir = t.testdir({});
+  await writeFile(join(dir, 'flinks-pay-checkout.d.ts'), assets?.types.body ?? '');
+  await writeFile(
+    join(dir, 'shop.ts'),
+    [
+      "import { pay, resume, CheckoutRefusedError, PaymentNotCompletedError, type PayOutcome, type components } from './flinks-pay-checkout.js';",
+      "const outcome: Promise<PayOutcome> = pay({ amount: '49.95', customer: { firstName: 'J', lastName: 'D', email: 'j@d.ca' }, mode: 'iframe' });",
+      "const signed: Promise<PayOutcome> = pay({ intent: () => Promise.resolve('jws'), customer: { firstName: 'J', lastName: 'D', email: 'j@d.ca' } });",
+      'const back: Promise<PayOutcome | null> = resume();',
+      "const status: components['schemas']['CheckoutStatus']['status'] = 'Settled';",
+      'export function describe(error: unknown): string {',
+      '  if (error instanceof PaymentNotCompletedError) return `${error.status} ${String(error.final)} ${error.requestId}`;',
+      '  if (error instanceof CheckoutRefusedError) return `${error.status} ${error.detail}`;',
+      '  return String(error);',
+      '}',
+      'export { outcome, signed, back, status };',
+      "// @ts-expect-error an unknown mode is refused",
+      "pay({ amount: 1, customer: { firstName: 'J', lastName: 'D', email: 'j@d.ca' }, mode: 'tab' });",
+    ].join('\n'),
+  );
+  const program = ts.createProgram([join(dir, 'shop.ts')], {
+    strict: true,
+    noEmit: true,
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.ES2022,
+    moduleResolution: ts.ModuleResolutionKind.Bundler,
+    lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'],
+    types: [],
+  });
+  const problems = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+  t.same(problems, []);
+});
+
+t.test('the script stays small: its gzipped size is within the budget docs/browser-client.md publishes', async (t) => {
+  const assets = await findClientAssets(CLIENT_DIR)?.load();
+  const gzipped = gzipSync(assets?.script.body ?? '', { level: 9 }).length;
+  const docs = await readFile(new URL('docs/browser-client.md', repo), 'utf8');
+  const budget = Number(/gzipped\s+size\s+budget:\s+(\d+)\s+bytes/.exec(docs)?.[1]);
+  t.ok(budget > 0, 'the page publishes a budget');
+  t.ok(gzipped <= budget, `${gzipped} bytes gzipped, budget ${budget}`);
+  const published = Number(/is\s+(\d[\d,]*)\s+bytes\s+gzipped/.exec(docs)?.[1]?.replace(',', ''));
+  t.ok(Math.abs(published - gzipped) <= 300, `the published size (${published}) is within 300 bytes of today's ${gzipped}`);
+});
