@@ -1,0 +1,102 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { PROBLEM_CONTENT_TYPE, type Problem } from '../../errors/problem.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Which OPS_TOKENS entry (0-based) authenticated this operations call; the token itself is never kept. */
+    opsToken?: number;
+  }
+}
+
+export interface OpsAuthOptions {
+  /** OPS_TOKENS; empty: the operations API is off and its paths answer 404 like unknown ones. */
+  tokens: readonly string[];
+}
+
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text, 'utf8').digest();
+}
+
+/**
+ * The index of the configured token `presented` equals, or undefined. Digests have one length, so
+ * timingSafeEqual applies whatever was sent, and every token is compared (no early exit): the time
+ * taken says neither which token matched nor how much of one did.
+ */
+export function createTokenMatcher(tokens: readonly string[]): (presented: string) => number | undefined {
+  const digests = tokens.map(digest);
+  return (presented) => {
+    const candidate = digest(presented);
+    let match: number | undefined;
+    for (const [index, expected] of digests.entries()) {
+      if (timingSafeEqual(candidate, expected) && match === undefined) match = index;
+    }
+    return match;
+  };
+}
+
+const BEARER = /^Bearer[ \t]+([\x21-\x7e]+)[ \t]*$/i;
+
+function refuse(request: FastifyRequest, reply: FastifyReply, sentOne: boolean): FastifyReply {
+  const problem: Problem = {
+    type: 'urn:problem-type:flinks-pay-bff:ops-unauthorized',
+    title: 'Unauthorized',
+    status: 401,
+    detail: sentOne
+      ? 'The bearer token is not one of OPS_TOKENS.'
+      : 'The operations API needs Authorization: Bearer <one of OPS_TOKENS> (in Swagger UI: the Authorize button).',
+    instance: request.url.split('?')[0] ?? '/',
+    requestId: request.id,
+  };
+  // RFC 6750: a challenge on every 401, naming an invalid token as such.
+  const challenge = sentOne ? 'Bearer realm="ops", error="invalid_token"' : 'Bearer realm="ops"';
+  return reply.code(401).header('www-authenticate', challenge).type(PROBLEM_CONTENT_TYPE).send(problem);
+}
+
+/**
+ * Guards the routes of the scope it is registered in (the /ops tree): off without tokens (a 404,
+ * like any unknown path), else a bearer token of OPS_TOKENS or a 401; and one audit line per call,
+ * naming the token by its index only.
+ */
+export const opsAuthPlugin = fp(
+  (app: FastifyInstance, options: OpsAuthOptions) => {
+    const match = createTokenMatcher(options.tokens);
+    const enabled = options.tokens.length > 0;
+
+    app.addHook('onRequest', async (_request, reply) => {
+      if (!enabled) {
+        reply.callNotFound();
+        return reply;
+      }
+    });
+    // After the route's rate limit (onRequest), so guessing tokens spends the caller's budget;
+    // before validation, so nothing about a request is answered to a caller without a token.
+    app.addHook('preValidation', async (request, reply) => {
+      const header = request.headers.authorization;
+      const presented = typeof header === 'string' ? BEARER.exec(header)?.[1] : undefined;
+      const index = presented === undefined ? undefined : match(presented);
+      if (index === undefined) return refuse(request, reply, header !== undefined);
+      request.opsToken = index;
+    });
+    app.addHook('onResponse', async (request, reply) => {
+      if (!enabled) return;
+      const params = request.params as { requestId?: string } | undefined;
+      const query = request.query as { referenceId?: string; status?: string } | undefined;
+      const line = {
+        audit: 'ops',
+        // The index only; `token` itself is a redacted log key.
+        opsToken: request.opsToken ?? null,
+        action: `${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`,
+        ...(params?.requestId === undefined ? {} : { checkout: params.requestId }),
+        ...(query?.referenceId === undefined ? {} : { referenceId: query.referenceId }),
+        ...(query?.status === undefined ? {} : { status: query.status }),
+        statusCode: reply.statusCode,
+      };
+      if (request.opsToken === undefined) request.log.warn(line, 'ops call refused');
+      else request.log.info(line, 'ops call');
+    });
+    return Promise.resolve();
+  },
+  { name: 'ops-auth' },
+);

@@ -1,0 +1,32 @@
+import type { FastifyPluginAsyncZod } from '@fastify/type-provider-zod';
+import { ProblemSchema } from '../../errors/problem.js';
+import type { OpsConsole } from '../../outcomes/ops-console.js';
+import { decodeCursor, encodeCursor, OPS_SECURITY, OpsCheckoutPageSchema, OpsListQuerySchema } from './schemas.js';
+
+/** GET /ops/checkouts */
+export const opsListRoute: FastifyPluginAsyncZod<{ console: OpsConsole }> = (app, { console: ops }) => {
+  app.get('/ops/checkouts', {
+    config: { rateLimit: {} },
+    schema: {
+      summary: 'List checkouts, newest first (find one by order id)',
+      description:
+        'Checkouts created through this service, newest first, 50 a page; filter by `referenceId` (the order id) ' +
+        'and/or last known `status`. Follow `next` as `cursor` for older ones.',
+      tags: ['ops'],
+      security: OPS_SECURITY,
+      querystring: OpsListQuerySchema,
+      response: { 200: OpsCheckoutPageSchema, 400: ProblemSchema, 401: ProblemSchema, 404: ProblemSchema, 429: ProblemSchema, 500: ProblemSchema, 503: ProblemSchema },
+    },
+    handler: async (request) => {
+      const { referenceId, status, cursor } = request.query;
+      const after = decodeCursor(cursor);
+      const page = await ops.list({
+        ...(referenceId === undefined ? {} : { referenceId }),
+        ...(status === undefined ? {} : { status }),
+        ...(after === undefined ? {} : { after }),
+      });
+      return { items: page.items, next: encodeCursor(page.next) };
+    },
+  });
+  return Promise.resolve();
+};

@@ -1,0 +1,24 @@
+import type { FastifyPluginAsyncZod } from '@fastify/type-provider-zod';
+import { CheckoutParamsSchema } from '../../checkout/schemas.js';
+import { ProblemSchema } from '../../errors/problem.js';
+import type { OpsConsole } from '../../outcomes/ops-console.js';
+import { OPS_SECURITY, OpsRedeliverySchema } from './schemas.js';
+
+/** POST /ops/checkouts/{requestId}/redeliver */
+export const opsRedeliverRoute: FastifyPluginAsyncZod<{ console: OpsConsole }> = (app, { console: ops }) => {
+  app.post('/ops/checkouts/:requestId/redeliver', {
+    config: { rateLimit: {} },
+    schema: {
+      summary: "Send a checkout's latest status event to the merchant again",
+      description:
+        'Queues a new attempt of the latest status event, with the same `webhook-id` (the merchant ignores it if it ' +
+        'has it already), retried as usual. 503 when merchant webhooks are not configured.',
+      tags: ['ops'],
+      security: OPS_SECURITY,
+      params: CheckoutParamsSchema,
+      response: { 202: OpsRedeliverySchema, 400: ProblemSchema, 401: ProblemSchema, 404: ProblemSchema, 429: ProblemSchema, 500: ProblemSchema, 503: ProblemSchema },
+    },
+    handler: async (request, reply) => reply.code(202).send(await ops.redeliver(request.params.requestId)),
+  });
+  return Promise.resolve();
+};

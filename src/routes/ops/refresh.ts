@@ -1,0 +1,35 @@
+import type { FastifyPluginAsyncZod } from '@fastify/type-provider-zod';
+import { CheckoutParamsSchema } from '../../checkout/schemas.js';
+import { ProblemSchema } from '../../errors/problem.js';
+import type { OpsConsole } from '../../outcomes/ops-console.js';
+import { contextOf } from '../checkout/context.js';
+import { OPS_SECURITY, OpsCheckoutSchema } from './schemas.js';
+
+/** POST /ops/checkouts/{requestId}/refresh */
+export const opsRefreshRoute: FastifyPluginAsyncZod<{ console: OpsConsole }> = (app, { console: ops }) => {
+  app.post('/ops/checkouts/:requestId/refresh', {
+    config: { rateLimit: {} },
+    schema: {
+      summary: 'Read a checkout from Flinks now',
+      description:
+        'Reads the status from Flinks at once (like a status read: a change is recorded, pushed to event streams and ' +
+        'sent to the merchant) and answers the record.',
+      tags: ['ops'],
+      security: OPS_SECURITY,
+      params: CheckoutParamsSchema,
+      response: {
+        200: OpsCheckoutSchema,
+        400: ProblemSchema,
+        401: ProblemSchema,
+        404: ProblemSchema,
+        429: ProblemSchema,
+        500: ProblemSchema,
+        502: ProblemSchema,
+        503: ProblemSchema,
+        504: ProblemSchema,
+      },
+    },
+    handler: (request) => ops.refresh(contextOf(request), request.params.requestId),
+  });
+  return Promise.resolve();
+};

@@ -1,0 +1,98 @@
+import t from 'tap';
+import { ConfigError, loadConfig } from '../../../src/config/config.js';
+import { createTokenMatcher } from '../../../src/plugins/app/ops-auth.js';
+import { postCheckout, setUp, validCheckout } from '../../support/build.js';
+import { auditLines, opsCall, setUpOps, TOKENS } from './support.js';
+
+const OPS_PATHS = [
+  ['GET', '/ops/checkouts'],
+  ['GET', '/ops/checkouts/abc-123'],
+  ['POST', '/ops/checkouts/abc-123/refresh'],
+  ['POST', '/ops/checkouts/abc-123/redeliver'],
+] as const;
+
+t.test('without OPS_TOKENS every /ops path is a 404 problem, token or not', async (t) => {
+  const { app } = await setUp(t);
+  for (const [method, url] of OPS_PATHS) {
+    const res = await opsCall(app, method, url);
+    t.equal(res.statusCode, 404, `${method} ${url}`);
+    t.match(res.headers['content-type'], /application\/problem\+json/);
+    t.equal(res.json<{ type: string }>().type, 'urn:problem-type:flinks-pay-bff:not-found');
+  }
+});
+
+t.test('no token: 401 problem+json with a Bearer challenge, on every ops operation', async (t) => {
+  const { app } = await setUpOps(t, 'memory');
+  for (const [method, url] of OPS_PATHS) {
+    const res = await opsCall(app, method, url, null);
+    t.equal(res.statusCode, 401, `${method} ${url}`);
+    t.equal(res.headers['www-authenticate'], 'Bearer realm="ops"');
+    t.match(res.headers['content-type'], /application\/problem\+json/);
+    t.match(res.json(), { type: 'urn:problem-type:flinks-pay-bff:ops-unauthorized', title: 'Unauthorized', status: 401, instance: url.split('?')[0] });
+    t.equal(res.headers['cache-control'], 'no-store');
+  }
+});
+
+t.test('a wrong token, a token of another scheme or a prefix of a real one: 401 invalid_token', async (t) => {
+  const { app } = await setUpOps(t, 'memory');
+  for (const authorization of [`Bearer ${'x'.repeat(40)}`, `Bearer ${TOKENS[0].slice(0, -1)}`, `Bearer ${TOKENS[0]}x`, `Basic ${TOKENS[0]}`, `Bearer ${TOKENS.join(',')}`]) {
+    const res = await app.inject({ method: 'GET', url: '/ops/checkouts', headers: { authorization } });
+    t.equal(res.statusCode, 401, authorization.slice(0, 12));
+    t.equal(res.headers['www-authenticate'], 'Bearer realm="ops", error="invalid_token"');
+  }
+});
+
+t.test('each of two tokens is accepted; the audit line names it by index, never by value', async (t) => {
+  const { app, logs } = await setUpOps(t, 'memory');
+  const { requestId } = (await postCheckout(app, validCheckout({ referenceId: 'order-1001' }))).json<{ requestId: string }>();
+  t.equal((await opsCall(app, 'GET', '/ops/checkouts?referenceId=order-1001', TOKENS[0])).statusCode, 200);
+  t.equal((await opsCall(app, 'GET', `/ops/checkouts/${requestId}`, TOKENS[1])).statusCode, 200);
+  t.equal((await opsCall(app, 'GET', `/ops/checkouts/${requestId}`, 'not-a-token-not-a-token-not-a-token')).statusCode, 401);
+
+  const audit = auditLines(logs);
+  t.equal(audit.length, 3, 'one audit line per call');
+  t.match(audit[0], { opsToken: 0, action: 'GET /ops/checkouts', referenceId: 'order-1001', statusCode: 200, msg: 'ops call' });
+  t.match(audit[1], { opsToken: 1, action: 'GET /ops/checkouts/:requestId', checkout: requestId, statusCode: 200, msg: 'ops call' });
+  t.match(audit[2], { opsToken: null, checkout: requestId, statusCode: 401, msg: 'ops call refused' });
+  for (const line of audit) t.type(line.requestId, 'string', 'the HTTP request id travels with the line');
+  const everything = logs().join('\n');
+  for (const token of TOKENS) t.notOk(everything.includes(token), 'no token in any log line');
+  t.notOk(everything.includes('not-a-token-not-a-token'), 'nor a wrong one');
+});
+
+t.test('ops routes are rate limited like other routes (RATE_LIMIT_MAX per client)', async (t) => {
+  const { app } = await setUpOps(t, 'memory', { env: { RATE_LIMIT_MAX: '3' } });
+  const codes: number[] = [];
+  for (let i = 0; i < 4; i += 1) codes.push((await opsCall(app, 'GET', '/ops/checkouts')).statusCode);
+  t.same(codes, [200, 200, 200, 429]);
+  // Guessing tokens spends the same budget.
+  t.equal((await opsCall(app, 'GET', '/ops/checkouts', 'guess-guess-guess-guess-guess-guess')).statusCode, 429);
+});
+
+t.test('the token matcher finds the index of an exact match only', (t) => {
+  const match = createTokenMatcher(TOKENS);
+  t.equal(match(TOKENS[0]), 0);
+  t.equal(match(TOKENS[1]), 1);
+  t.equal(match(''), undefined);
+  t.equal(match(TOKENS[1].toUpperCase()), undefined);
+  t.equal(createTokenMatcher([])('anything'), undefined);
+  t.end();
+});
+
+t.test('OPS_TOKENS: comma-separated, each at least 32 characters; a bad one is named, never shown', (t) => {
+  t.same(loadConfig({ OPS_TOKENS: ` ${TOKENS[0]} , ${TOKENS[1]} ` }).ops.tokens, [...TOKENS]);
+  t.same(loadConfig({}).ops.tokens, []);
+  t.same(loadConfig({ OPS_TOKENS: '' }).ops.tokens, []);
+  const short = 'short-secret-value';
+  let message = '';
+  try {
+    loadConfig({ OPS_TOKENS: `${TOKENS[0]},${short}` });
+  } catch (error) {
+    t.ok(error instanceof ConfigError);
+    message = (error as Error).message;
+  }
+  t.match(message, /^Invalid configuration: OPS_TOKENS: expected comma-separated tokens of at least 32/);
+  t.notOk(message.includes('\n'), 'one line');
+  t.notOk(message.includes(short) || message.includes(TOKENS[0]), 'no value in the message');
+  t.end();
+});
