@@ -7,10 +7,13 @@ import type { Dispatcher } from 'undici';
 import type { EmbeddedSandbox } from '../sandbox/mount.js';
 import type { SandboxPluginOptions } from '../sandbox/sandbox-plugin.js';
 import { drainPlugin } from './plugins/app/drain.js';
+import { handleClientError, handleFrameworkError } from './plugins/app/early-errors.js';
 import { errorHandlerPlugin } from './plugins/app/error-handler.js';
 import { flinksPayPlugin } from './plugins/app/flinks-pay.js';
 import { idempotencyPlugin } from './plugins/app/idempotency.js';
+import { jsonBodyPlugin } from './plugins/app/json-body.js';
 import { metricsPlugin } from './plugins/app/metrics.js';
+import { metricsListenerPlugin } from './plugins/app/metrics-listener.js';
 import { notFoundPlugin } from './plugins/app/not-found.js';
 import { requestIdPlugin } from './plugins/app/request-id.js';
 import { storePlugin } from './plugins/app/store.js';
@@ -20,25 +23,35 @@ import { rateLimitPlugin } from './plugins/external/rate-limit.js';
 import { ssePlugin } from './plugins/external/sse.js';
 import { swaggerPlugin } from './plugins/external/swagger.js';
 import { underPressurePlugin } from './plugins/external/under-pressure.js';
+import type { CredentialsState } from './upstream/flinks-pay/client.js';
 import { createCheckoutFlow } from './checkout/create-checkout.js';
 import { createStatusReader } from './checkout/read-status.js';
 import { createCheckoutRecords } from './checkout/records.js';
 import { createStatusCache } from './checkout/status-cache.js';
 import { createStatusWatcher } from './checkout/status-watcher.js';
+import { createStreamLimits } from './checkout/stream-limits.js';
 import type { Config, FlinksConfig } from './config/config.js';
+import { toFastifyTrustProxy } from './config/trust-proxy.js';
 import { InputRefusedError } from './errors/app-errors.js';
 import { createCheckoutInputResolver } from './intents/checkout-input.js';
 import { createIntentKeys } from './intents/keys.js';
 import { mintIntent } from './intents/mint.js';
 import { createIntentVerifier } from './intents/verifier.js';
+import { findClientAssets } from './client-assets/assets.js';
 import { parseCadAmount } from './money/cad-amount.js';
 import { buildLoggerOptions, requestIdFor } from './observability/logger.js';
 import { createCheckoutRoute } from './routes/checkout/create.js';
 import { checkoutEventsRoute } from './routes/checkout/events.js';
 import { checkoutStatusRoute } from './routes/checkout/status.js';
+import { clientRoutes } from './routes/client.js';
 import { docsRoutes } from './routes/docs.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { opsRoutes } from './routes/ops/index.js';
+import { flinksWebhookRoute } from './routes/webhooks/flinks.js';
+import { createDemoWebhooks } from './outcomes/demo-webhooks.js';
+import { createOpsConsole } from './outcomes/ops-console.js';
+import { outcomeDeliveryFor } from './outcomes/wiring.js';
 
 /** Collaborators a caller (usually a test) may replace. */
 export interface AppDeps {
@@ -83,13 +96,32 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
       disableRequestLogging: (request) => PROBE_PATHS.has(request.url),
     }),
     bodyLimit: config.bodyLimitBytes,
-    // Longer than any valid id, so an over-long one gets a 400 naming the field, not a 404.
+    // Longer than any valid id, so an over-long one up to this length gets a 400 naming the field;
+    // beyond it the router refuses the path, also as a 400 (handleFrameworkError).
     routerOptions: { maxParamLength: 256 },
-    trustProxy: config.trustProxy,
+    // Errors raised before routing (bad percent-encoding, malformed HTTP) become problem+json too.
+    frameworkErrors: handleFrameworkError,
+    clientErrorHandler: handleClientError,
+    // Headers and body must arrive within REQUEST_TIMEOUT_MS, else 408 and the socket closes. Node
+    // looks for late requests every connectionsCheckingInterval (30 s by default, which would let a
+    // slow client hold its socket that much longer). No connectionTimeout: a checkout's socket is
+    // rightly idle while Flinks answers.
+    requestTimeout: config.requestTimeoutMs,
+    http: {
+      headersTimeout: config.requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, Math.ceil(config.requestTimeoutMs / 4)),
+    },
+    trustProxy: toFastifyTrustProxy(config.trustProxy),
     // The embedded sandbox is reached over this same server: it must keep answering while
     // in-flight checkouts drain.
     return503OnClosing: !isSandbox,
   }).withTypeProvider<ZodTypeProvider>();
+  if (config.trustProxy === true) {
+    app.log.warn(
+      'TRUST_PROXY=true believes X-Forwarded-For from any sender, so a client can choose its own address (and rate-limit key); ' +
+        'set the number of proxies in front of this service instead, e.g. TRUST_PROXY=1, or their addresses',
+    );
+  }
 
   // JSON is the only body this API takes; anything else is a 415, never a coerced string.
   app.removeContentTypeParser('text/plain');
@@ -97,14 +129,16 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   app.setSerializerCompiler(serializerCompiler);
 
   // Without FLINKS_BASE_URL the simulator answers under /sandbox of this same server.
-  const sandbox = isSandbox ? (await import('../sandbox/mount.js')).embeddedSandbox(app, config.port) : undefined;
+  const sandbox = isSandbox ? (await import('../sandbox/mount.js')).embeddedSandbox(app, config.port, config.host) : undefined;
   const target = flinksTarget(config.flinks, sandbox);
+  const demoWebhooks = isSandbox && config.demo.enabled ? createDemoWebhooks(app.server, config.outcomes) : undefined;
 
   // Cross-cutting plugins: ours, then third-party ones with their options.
   await app.register(requestIdPlugin);
   await app.register(metricsPlugin);
   await app.register(drainPlugin);
   await app.register(errorHandlerPlugin);
+  await app.register(jsonBodyPlugin);
   await app.register(underPressurePlugin, { ...config.loadShedding, exemptPaths: ['/health', '/metrics'] });
   await app.register(helmetPlugin);
   await app.register(corsPlugin, { origins: config.corsOrigins });
@@ -119,6 +153,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(flinksPayPlugin, {
     baseUrl: target.baseUrl,
     credentials: target.credentials,
+    authorizeStyle: target.authorizeStyle,
     instance: config.flinks.instance,
     timeoutMs: config.upstream.timeoutMs,
     connections: config.upstream.connections,
@@ -128,19 +163,40 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     dispatcher: deps.dispatcher,
     now,
   });
-  await sandbox?.register({ ...config.sandbox, ...deps.sandbox, instance: config.flinks.instance });
+  await sandbox?.register({
+    ...config.sandbox,
+    ...deps.sandbox,
+    instance: config.flinks.instance,
+    ...(demoWebhooks ? { webhooks: demoWebhooks.flinks } : {}),
+  });
 
   // Operations: health and readiness.
   await app.register(healthRoutes, {
     cacheMs: config.readiness.cacheMs,
+    now,
     readinessChecks: {
-      'Flinks Pay': () => app.flinksPay.isReachable(config.readiness.probeTimeoutMs),
-      ...(app.shared.redis ? { Redis: () => app.shared.store.isHealthy() } : {}),
+      'Flinks Pay': async () => readinessOfFlinks(await app.flinksPay.verifyCredentials(config.readiness.credentialsMaxAgeMs)),
+      ...(app.shared.redis ? { Redis: async () => ((await app.shared.store.isHealthy()) ? 'ok' : 'down') } : {}),
     },
   });
   // The checkout: its flow, status reads (cached, shared by concurrent readers) and event streams.
   const records = createCheckoutRecords(app.shared.store, app.log);
-  const statuses = createStatusCache(createStatusReader({ flinks: app.flinksPay, records }), { ...config.statusCache, now });
+  // Before the store closes (onClose runs last-registered first): records kept during an outage.
+  app.addHook('onClose', () => records.close());
+  // Outcome delivery (docs/outcomes.md): every status read reports to it; it reconciles, takes
+  // Flinks webhooks and tells the merchant's backend. Sandbox mode wires the demo to itself.
+  const outcomes = outcomeDeliveryFor(app, config, { now, userAgent: `flinks-pay-checkout-bff/${version}`, demo: demoWebhooks });
+  const statuses = createStatusCache(createStatusReader({ flinks: app.flinksPay, records }), {
+    ...config.statusCache,
+    now,
+    onObserved: outcomes.observe,
+  });
+  app.addHook('onReady', () => {
+    outcomes.start(statuses.readFresh);
+    return Promise.resolve();
+  });
+  app.decorate('outcomes', outcomes);
+  app.addHook('preClose', () => outcomes.close());
   const intentKeys = config.intentKeys ? createIntentKeys(config.intentKeys) : undefined;
   if (intentKeys) {
     app.addHook('onReady', () => {
@@ -150,47 +206,85 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     });
   }
   await app.register(createCheckoutRoute, {
-    createCheckout: createCheckoutFlow({ flinks: app.flinksPay, records }),
+    createCheckout: createCheckoutFlow({ flinks: app.flinksPay, records, onCreated: outcomes.track }),
     resolveInput: createCheckoutInputResolver(intentKeys ? createIntentVerifier(intentKeys, now) : undefined),
     appUrlFor: target.appUrlFor,
   });
-  await app.register(checkoutStatusRoute, { readStatus: statuses.read });
-  await app.register(checkoutEventsRoute, {
-    watcher: createStatusWatcher({
+  await app.register(checkoutStatusRoute, { readStatus: statuses.read, rateLimit: config.statusRateLimit });
+  const watcher = outcomes.withLiveUpdates(
+    createStatusWatcher({
       read: statuses.readFresh,
       intervalMs: config.events.pollIntervalMs,
       maxWatched: config.events.maxWatched,
       log: app.log,
     }),
+  );
+  const streamLimits = createStreamLimits({ maxStreams: config.events.maxStreams, maxPerClient: config.events.maxStreamsPerClient });
+  app.metrics.observeEventStreams(() => ({ streams: streamLimits.size().streams, ...watcher.size() }));
+  await app.register(checkoutEventsRoute, { watcher, limits: streamLimits });
+  await app.register(flinksWebhookRoute, {
+    verify: outcomes.verifyFlinksSignature,
+    signatureHeader: config.outcomes.flinksWebhookSignatureHeader,
+    onEvent: outcomes.onFlinksEvent,
+    bodyLimit: 64 * 1024,
+    // Flinks sends from a few addresses; a burst of payments must not be throttled like one shopper.
+    rateLimitMax: Math.max(config.rateLimit.max, 1200),
+  });
+  // The operations console (docs/operations-console.md): bearer tokens from OPS_TOKENS; without
+  // any, every /ops path is a 404 (the routes stay registered so the API document never changes).
+  const merchantWebhooksOn = config.outcomes.merchantWebhook !== undefined || demoWebhooks?.merchant !== undefined;
+  await app.register(opsRoutes, {
+    tokens: config.ops.tokens,
+    console: createOpsConsole({
+      store: outcomes.store,
+      readFresh: statuses.readFresh,
+      ...(merchantWebhooksOn ? { redeliver: outcomes.redeliver } : {}),
+    }),
   });
 
-  // Operations: metrics and the API document.
-  await app.register(metricsRoutes);
-  await app.register(docsRoutes);
+  // Operations: metrics (alone on METRICS_PORT when set, else here) and the API document.
+  await app.register(metricsListenerPlugin, { port: config.metricsPort, host: config.host, routes: metricsRoutes });
+  if (config.metricsPort === undefined) await app.register(metricsRoutes, { registry: app.metrics.registry });
+  await app.register(docsRoutes, { ui: config.docsUi });
+  // The drop-in browser client (docs/browser-client.md), built or compiled on first request.
+  await app.register(clientRoutes, { assets: findClientAssets() });
 
   if (config.demo.enabled) {
     const { demoRoutes } = await import('../sandbox/demo/routes.js');
     const secret = config.demo.mintSecret;
-    if (secret !== undefined && !isSandbox) app.log.warn('the demo page signs intents for any amount (POST /demo/intent)');
     await app.register(demoRoutes, {
       signing: intentKeys !== undefined,
       mint: secret === undefined ? undefined : (amount) => mintDemoIntent(secret, amount),
+      merchantWebhookSecret: demoWebhooks?.merchant?.secrets[0],
     });
   }
   return app;
+}
+
+function readinessOfFlinks(state: CredentialsState): 'ok' | 'down' | { problem: string } {
+  if (state === 'accepted') return 'ok';
+  if (state === 'unreachable') return 'down';
+  // Named as such, never shown.
+  return { problem: 'Flinks Pay refused the configured credentials: check FLINKS_USERNAME and FLINKS_PASSWORD (and FLINKS_INSTANCE, when set).' };
 }
 
 /** Where Flinks is: the configured instance, or the simulator embedded in this server. */
 function flinksTarget(flinks: FlinksConfig, sandbox: EmbeddedSandbox | undefined) {
   if (flinks.mode === 'remote') {
     const { appUrl } = flinks;
-    return { baseUrl: flinks.baseUrl, credentials: { username: flinks.username, password: flinks.password }, appUrlFor: () => appUrl };
+    return {
+      baseUrl: flinks.baseUrl,
+      credentials: { username: flinks.username, password: flinks.password },
+      authorizeStyle: flinks.authorizeStyle,
+      appUrlFor: () => appUrl,
+    };
   }
   if (!sandbox) throw new Error('sandbox mode needs the embedded sandbox');
   const { appUrl } = flinks;
   return {
     baseUrl: sandbox.baseUrl,
     credentials: sandbox.credentials,
+    authorizeStyle: 'basic' as const,
     // The launch URL points at this server's /sandbox unless FLINKS_APP_URL says otherwise.
     appUrlFor: appUrl === undefined ? sandbox.appUrlFor : () => appUrl,
   };

@@ -44,6 +44,7 @@ t.test('loadConfig with an empty environment uses the sandbox and the documented
   t.equal(config.upstream.timeoutMs, 10_000);
   t.same(config.corsOrigins, []);
   t.equal(config.trustProxy, false);
+  t.equal(config.requestTimeoutMs, 15_000);
   t.end();
 });
 
@@ -89,7 +90,14 @@ t.test('loadConfig with FLINKS_BASE_URL and credentials is in remote mode, trail
     username: 'merchant',
     password: 's3cret',
     instance: 'merchant-toolbox',
+    authorizeStyle: 'basic',
   });
+  t.end();
+});
+
+t.test('loadConfig reads FLINKS_AUTHORIZE_STYLE: basic by default, basic+form on request, nothing else', (t) => {
+  t.match(remoteFlinks(loadConfig(remoteEnv({ FLINKS_AUTHORIZE_STYLE: 'basic+form' }))), { authorizeStyle: 'basic+form' });
+  t.throws(() => loadConfig(remoteEnv({ FLINKS_AUTHORIZE_STYLE: 'form' })), /FLINKS_AUTHORIZE_STYLE/);
   t.end();
 });
 
@@ -134,7 +142,8 @@ const MALFORMED: [label: string, key: string, value: string][] = [
   ['a FLINKS_BASE_URL that is not http(s)', 'FLINKS_BASE_URL', 'ftp://x'],
   ['a RATE_LIMIT_WINDOW that is not a duration', 'RATE_LIMIT_WINDOW', 'soon'],
   ['an UPSTREAM_TIMEOUT_MS below 100', 'UPSTREAM_TIMEOUT_MS', '5'],
-  ['a TRUST_PROXY that is not a boolean', 'TRUST_PROXY', 'maybe'],
+  ['a TRUST_PROXY that is neither a boolean, a hop count nor addresses', 'TRUST_PROXY', 'maybe'],
+  ['a REQUEST_TIMEOUT_MS below 100', 'REQUEST_TIMEOUT_MS', '10'],
   ['a CORS_ORIGINS entry that is not a URL', 'CORS_ORIGINS', 'not-a-url'],
 ];
 
@@ -181,9 +190,9 @@ for (const [text, ms] of WINDOWS) {
   });
 }
 
-t.test('loadConfig reads TRUST_PROXY true/1 as true and false/0 as false', (t) => {
+t.test('loadConfig reads TRUST_PROXY true as true, 1 as one proxy hop, and false/0 as false', (t) => {
   t.equal(loadConfig({ TRUST_PROXY: 'true' }).trustProxy, true);
-  t.equal(loadConfig({ TRUST_PROXY: '1' }).trustProxy, true);
+  t.equal(loadConfig({ TRUST_PROXY: '1' }).trustProxy, 1);
   t.equal(loadConfig({ TRUST_PROXY: 'false' }).trustProxy, false);
   t.equal(loadConfig({ TRUST_PROXY: '0' }).trustProxy, false);
   t.end();
@@ -210,7 +219,7 @@ t.test('loadConfig reads numbers only as plain digits', (t) => {
     t.match(configError(t, { PORT: value }), /^Invalid configuration: PORT: /, `PORT=${value}`);
   }
   t.equal(loadConfig({ PORT: ' ' }).port, 3000, 'a blank value means the default');
-  t.equal(loadConfig({ SHUTDOWN_TIMEOUT_MS: '  ' }).shutdownTimeoutMs, 10_000);
+  t.equal(loadConfig({ SHUTDOWN_TIMEOUT_MS: '  ' }).shutdownTimeoutMs, 35_000, 'the default: one whole checkout plus a margin');
   t.end();
 });
 

@@ -27,7 +27,18 @@ t.test('the document declares every public route, its responses and problem+json
     components: { schemas: Record<string, unknown> };
   };
   t.equal(document.openapi, '3.1.0');
-  t.same(Object.keys(document.paths).sort(), ['/checkout', '/checkout/{requestId}', '/checkout/{requestId}/events', '/health', '/ready']);
+  t.same(Object.keys(document.paths).sort(), [
+    '/checkout',
+    '/checkout/{requestId}',
+    '/checkout/{requestId}/events',
+    '/health',
+    '/ops/checkouts',
+    '/ops/checkouts/{requestId}',
+    '/ops/checkouts/{requestId}/redeliver',
+    '/ops/checkouts/{requestId}/refresh',
+    '/ready',
+    '/webhooks/flinks',
+  ]);
   const post = document.paths['/checkout']?.post;
   t.same(Object.keys(post?.responses ?? {}).sort(), ['201', '400', '401', '409', '413', '415', '422', '429', '500', '502', '503', '504']);
   for (const [path, operations] of Object.entries(document.paths)) {
@@ -51,4 +62,16 @@ t.test('Swagger UI is served at /docs', async (t) => {
   t.equal(res.statusCode, 200);
   t.match(res.headers['content-type'], /text\/html/);
   t.match(res.body, /swagger/i);
+});
+
+t.test('DOCS_UI=false switches Swagger UI off; the OpenAPI document stays at /docs/json', async (t) => {
+  const { app } = await setUp(t, { DOCS_UI: 'false' });
+  for (const url of ['/docs', '/docs/', '/docs/static/index.html', '/docs/static/swagger-ui-bundle.js']) {
+    const res = await app.inject({ method: 'GET', url });
+    t.equal(res.statusCode, 404, url);
+    t.match(res.headers['content-type'], /^application\/problem\+json/, url);
+  }
+  const served = await app.inject({ method: 'GET', url: '/docs/json' });
+  t.equal(served.statusCode, 200);
+  t.same(served.json(), JSON.parse(await readFile(OPENAPI_FILE, 'utf8')));
 });

@@ -67,7 +67,19 @@ export const swaggerPlugin = fp(
         tags: [
           { name: 'checkout', description: 'Start and follow payments' },
           { name: 'operations', description: 'Health and readiness' },
+          { name: 'webhooks', description: 'Signed events from Flinks Pay, read as hints to re-read a payment status' },
+          {
+            name: 'ops',
+            description:
+              'Operations console: find a checkout by order id, see its statuses and merchant webhook attempts, read it ' +
+              'from Flinks now, send its webhook again. Needs a bearer token of OPS_TOKENS (Authorize); off without one.',
+          },
         ],
+        components: {
+          securitySchemes: {
+            opsToken: { type: 'http', scheme: 'bearer', description: 'One of the OPS_TOKENS secrets (operations API only).' },
+          },
+        },
       },
       transform: jsonSchemaTransform,
       transformObject: (input) => {
