@@ -150,7 +150,7 @@ type DeadlineSignal = EventEmitter & { aborted: boolean; reason?: unknown };
  * (`npm run bench`, profile).
  */
 function startDeadline(ms: number): { signal: DeadlineSignal; clear: () => void } {
-  const signal = Object.assign(new EventEmitter(), { aborted: false, reason: undefined as unknown });
+  const signal: DeadlineSignal = Object.assign(new EventEmitter(), { aborted: false, reason: undefined });
   const timer = setTimeout(() => {
     signal.aborted = true;
     signal.reason = new DOMException('The operation was aborted due to timeout', 'TimeoutError');
