@@ -9,6 +9,9 @@ declare module 'autocannon' {
     method?: 'GET' | 'POST';
     headers?: Record<string, string>;
     body?: string;
+    idReplacement?: boolean;
+    /** Requests cycled through by every connection; setupRequest may change each one before it is sent. */
+    requests?: { setupRequest?: (request: { path: string }) => { path: string } }[];
   }
 
   interface Result {

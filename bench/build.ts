@@ -8,28 +8,43 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
+/** Entry files of the compiled programs the benchmark starts with plain node. */
+export interface BuiltEntries {
+  /** The service, as the container runs it (dist/src/server.js). */
+  service: string;
+  /** The CPU-bound floor: bench/minimal-bff.ts. */
+  minimal: string;
+}
+
+async function tsc(project: string, outDir: string, buildInfo: string, mustExist: string): Promise<void> {
+  const compiler = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+  const args = ['-p', project, '--outDir', outDir, '--incremental', '--tsBuildInfoFile', buildInfo];
+  try {
+    await run(process.execPath, [compiler, ...args], { cwd: ROOT });
+  } catch (error) {
+    // A type error elsewhere in the tree (someone else's work in progress) still leaves runnable
+    // JavaScript behind.
+    if (!existsSync(mustExist)) throw error;
+    process.stderr.write(`tsc -p ${project} reported errors; benchmarking the JavaScript it emitted anyway\n`);
+  }
+}
+
 /**
- * Compiles the service the way `npm run build` does, but into a folder of its own under the
- * system temp dir (incremental, so later runs take a second), leaving the repository's dist/ alone.
- * The benchmark runs this output with plain node, as the container image does: `--import tsx`
- * would add its loader thread (~40 MB RSS) to every memory reading.
+ * Compiles the service the way `npm run build` does, and the minimal BFF beside it, into a folder
+ * of their own under the system temp dir (incremental, so later runs take seconds), leaving the
+ * repository's dist/ alone. The benchmark runs this output with plain node, as the container image
+ * does: `--import tsx` would add its loader thread (~40 MB RSS) to every memory reading.
  */
-export async function buildBff(): Promise<string> {
+export async function buildBff(): Promise<BuiltEntries> {
   const dir = join(tmpdir(), 'flinks-pay-bff-bench');
   const outDir = join(dir, 'dist');
   mkdirSync(dir, { recursive: true });
   // dist/src/app.js finds package.json above it; packages resolve through node_modules next to it.
   copyFileSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
   if (!existsSync(join(dir, 'node_modules'))) symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
-  const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-  const args = ['-p', 'tsconfig.build.json', '--outDir', outDir, '--incremental', '--tsBuildInfoFile', join(dir, 'tsbuildinfo')];
-  try {
-    await run(process.execPath, [tsc, ...args], { cwd: ROOT });
-  } catch (error) {
-    // A type error elsewhere in the tree still leaves runnable JavaScript behind.
-    if (!existsSync(join(outDir, 'src', 'server.js'))) throw error;
-    process.stderr.write('tsc reported errors; benchmarking the JavaScript it emitted anyway\n');
-  }
+  const entries = { service: join(outDir, 'src', 'server.js'), minimal: join(outDir, 'bench', 'minimal-bff.js') };
+  await tsc('tsconfig.build.json', outDir, join(dir, 'tsbuildinfo'), entries.service);
+  await tsc(join('bench', 'tsconfig.minimal-bff.json'), outDir, join(dir, 'tsbuildinfo-minimal'), entries.minimal);
   await run(process.execPath, ['--import', 'tsx', 'scripts/copy-assets.ts', outDir], { cwd: ROOT });
-  return join(outDir, 'src', 'server.js');
+  return entries;
 }

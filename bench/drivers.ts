@@ -41,6 +41,14 @@ export interface HttpTarget {
   method: 'GET' | 'POST';
   headers?: Record<string, string>;
   body?: string;
+  /** Replace every `[<id>]` in the request with a fresh id each time (autocannon's idReplacement). */
+  idReplacement?: boolean;
+  /**
+   * Paths taken in turn by successive requests across all connections (instead of the URL's), so
+   * requests in flight at once name different resources: status reads of one checkout would share
+   * one upstream call in the service (single flight) but not in the minimal BFF.
+   */
+  paths?: readonly string[];
 }
 
 /** autocannon against the BFF; latencies come from its per-response event, in fractional ms. */
@@ -48,7 +56,12 @@ export function autocannonLoad(target: HttpTarget): Driver {
   return async (connections, seconds) => {
     const durationsMs: number[] = [];
     const started = performance.now();
-    const instance = autocannon({ ...target, connections, duration: seconds });
+    const { paths, ...options } = target;
+    let turn = 0;
+    const requests = paths
+      ? [{ setupRequest: (request: { path: string }) => ({ ...request, path: paths[turn++ % paths.length] ?? request.path }) }]
+      : undefined;
+    const instance = autocannon({ ...options, ...(requests ? { requests } : {}), connections, duration: seconds });
     instance.on('response', (_client: unknown, statusCode: number, _bytes: number, ms: number) => {
       if (statusCode >= 200 && statusCode < 300) durationsMs.push(ms);
     });

@@ -1,0 +1,95 @@
+import type { BuiltEntries } from './build.js';
+import { autocannonLoad, closedLoop } from './drivers.js';
+import { createFloorClient } from './floor.js';
+import { measure } from './measure.js';
+import { checkoutTarget, createCheckouts, serviceEnv, statusTarget } from './peers.js';
+import { setFakeLatency, startBff, startFakeFlinks, type Child } from './processes.js';
+import type { Row } from './report.js';
+
+/*
+ * The latency-bound scenario: the fake answers each call after `latencyMs` (10 ms), few
+ * connections, and the floor is the Flinks calls themselves, made straight from the driver with
+ * undici (no server in front): three calls per checkout, one per status read. What the BFF adds
+ * shows as its p50 next to the floor's; with prefetch a checkout needs two calls instead of three.
+ */
+
+export interface LatencySettings {
+  latencyMs: number;
+  connections: readonly number[];
+  zeroConnections: readonly number[];
+  durationS: number;
+  warmupS: number;
+  prefetchWarmupS: number;
+  nodeArgs: readonly string[];
+}
+
+export async function runLatencyBound(entries: BuiltEntries, settings: LatencySettings, log: (line: string) => void) {
+  const maxConnections = Math.max(...settings.connections);
+  const children: Child[] = [];
+  const rows: Row[] = [];
+  try {
+    const fake = await startFakeFlinks(settings.latencyMs);
+    children.push(fake);
+    const options = { nodeArgs: settings.nodeArgs, quiet: true };
+    const prefetchBff = await startBff(entries.service, serviceEnv(fake.url, 'prefetch', { STATUS_CACHE_MS: '0' }), options);
+    children.push(prefetchBff);
+    // Prefetch off, and the manifests' 2 s status cache.
+    const directBff = await startBff(entries.service, serviceEnv(fake.url, 'direct', { TOKEN_PREFETCH: 'false' }), options);
+    children.push(directBff);
+    const pids = children.map((child) => child.process.pid);
+    const statusIds = new Map([
+      [prefetchBff, await createCheckouts(prefetchBff, 200)],
+      [directBff, await createCheckouts(directBff, 200)],
+    ]);
+    const floorStatusId = statusIds.get(prefetchBff)?.[0] ?? '';
+
+    // Let V8 compile the hot paths of every driver and both BFFs before anything is measured.
+    log('  warming up');
+    await setFakeLatency(fake.url, 0);
+    for (const [bff, requestIds] of statusIds) {
+      await autocannonLoad(checkoutTarget(bff))(10, 2);
+      await autocannonLoad(statusTarget(bff, requestIds))(10, 1);
+    }
+    const warmFloor = createFloorClient(fake.url, 10);
+    await closedLoop(() => warmFloor.checkout())(10, 2);
+    await warmFloor.close();
+
+    async function run(row: Pick<Row, 'kind' | 'who' | 'latencyMs' | 'connections'>, bff?: Child): Promise<void> {
+      const scenario = `${row.kind === 'checkout' ? 'POST /checkout' : 'GET status'}, ${row.who}, ${row.latencyMs} ms`;
+      log(`  ${scenario}, ${row.connections} connections`);
+      if (bff) {
+        const target = row.kind === 'checkout' ? checkoutTarget(bff) : statusTarget(bff, statusIds.get(bff) ?? []);
+        const warmupS = row.who === 'BFF prefetch' ? settings.prefetchWarmupS : settings.warmupS;
+        const run = { connections: row.connections, warmupS, durationS: settings.durationS };
+        rows.push({ ...row, scenario, ...(await measure(autocannonLoad(target), run, pids, bff)) });
+        return;
+      }
+      const floor = createFloorClient(fake.url, row.connections);
+      const operation = row.kind === 'checkout' ? () => floor.checkout() : () => floor.status(floorStatusId);
+      const run = { connections: row.connections, warmupS: settings.warmupS, durationS: settings.durationS };
+      rows.push({ ...row, scenario, ...(await measure(closedLoop(operation), run, pids)) });
+      await floor.close();
+    }
+
+    for (const latencyMs of [settings.latencyMs, 0]) {
+      const connectionCounts = latencyMs === 0 ? settings.zeroConnections : settings.connections;
+      if (connectionCounts.length === 0) continue;
+      await setFakeLatency(fake.url, latencyMs);
+      for (const connections of connectionCounts) {
+        const at = { latencyMs, connections };
+        await run({ ...at, kind: 'checkout', who: 'floor' });
+        await run({ ...at, kind: 'checkout', who: 'BFF prefetch' }, prefetchBff);
+        await run({ ...at, kind: 'checkout', who: 'BFF no prefetch' }, directBff);
+      }
+      for (const connections of connectionCounts) {
+        const at = { latencyMs, connections };
+        await run({ ...at, kind: 'status', who: 'floor' });
+        await run({ ...at, kind: 'status', who: 'BFF uncached' }, prefetchBff);
+        if (connections === maxConnections) await run({ ...at, kind: 'status', who: 'BFF cached 2 s' }, directBff);
+      }
+    }
+    return { rows };
+  } finally {
+    await Promise.all(children.map((child) => child.stop()));
+  }
+}

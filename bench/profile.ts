@@ -1,0 +1,109 @@
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { BuiltEntries } from './build.js';
+import { autocannonLoad } from './drivers.js';
+import { checkoutTarget, minimalEnv, serviceEnv } from './peers.js';
+import { summarizePerfScript } from './perf-summary.js';
+import { startBff, startFakeFlinks, type Child } from './processes.js';
+import { profileTable, summarizeCpuProfile, type ProfileSummary } from './profile-summary.js';
+
+/*
+ * Where one checkout's CPU goes: the service (deployment settings, prefetch on) takes checkouts
+ * CPU-bound (fake Flinks at 0 ms, 50 connections) while a profiler watches it; only the measured
+ * window counts. With Linux `perf` (root, or perf_event_paranoid <= 1) the samples are on-CPU time
+ * of every thread; without it, V8's own profiler (--cpu-prof), which on a busy shared machine also
+ * counts time spent waiting for a core. The minimal BFF is profiled the same way, for its total.
+ */
+
+const run = promisify(execFile);
+const PROFILE_DIR = new URL('./profiles/', import.meta.url).pathname;
+const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
+
+export interface ProfileSettings {
+  durationS: number;
+  warmupS: number;
+  connections: number;
+  nodeArgs: readonly string[];
+}
+
+async function hasPerf(): Promise<boolean> {
+  try {
+    await run('perf', ['record', '-o', '/dev/null', '--', 'true']);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+interface Profiled {
+  summary: ProfileSummary;
+  checkouts: number;
+}
+
+async function withPerf(entry: string, env: Record<string, string>, settings: ProfileSettings, quiet: boolean): Promise<Profiled> {
+  const nodeArgs = [...settings.nodeArgs, '--perf-basic-prof', '--interpreted-frames-native-stack'];
+  const bff: Child = await startBff(entry, env, { nodeArgs, quiet });
+  const data = join(tmpdir(), `flinks-bench-${bff.process.pid ?? 0}.perf`);
+  try {
+    const load = autocannonLoad(checkoutTarget(bff));
+    await load(settings.connections, settings.warmupS);
+    const args = ['record', '-F', '999', '-g', '-o', data, '-p', String(bff.process.pid), '--', 'sleep', String(settings.durationS)];
+    const recorder = spawn('perf', args, { stdio: 'ignore' });
+    const sample = await load(settings.connections, settings.durationS);
+    await once(recorder, 'exit');
+    const { stdout } = await run('perf', ['script', '-i', data], { maxBuffer: 2 ** 30 });
+    return { summary: summarizePerfScript(stdout), checkouts: sample.durationsMs.length };
+  } finally {
+    await bff.stop();
+    rmSync(data, { force: true });
+    // --perf-basic-prof leaves the symbol map of the process behind.
+    rmSync(`/tmp/perf-${bff.process.pid ?? 0}.map`, { force: true });
+  }
+}
+
+async function withCpuProf(entry: string, env: Record<string, string>, name: string, settings: ProfileSettings, quiet: boolean): Promise<Profiled> {
+  const dir = join(PROFILE_DIR, name);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const nodeArgs = [...settings.nodeArgs, '--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-interval=250'];
+  const bff: Child = await startBff(entry, env, { nodeArgs, quiet });
+  let window;
+  try {
+    const load = autocannonLoad(checkoutTarget(bff));
+    await load(settings.connections, settings.warmupS);
+    const fromUs = monotonicUs();
+    const sample = await load(settings.connections, settings.durationS);
+    window = { fromUs, toUs: monotonicUs(), checkouts: sample.durationsMs.length };
+  } finally {
+    await bff.stop();
+  }
+  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+  if (!file) throw new Error(`no profile written to ${dir}`);
+  return { summary: summarizeCpuProfile(join(dir, file), window.fromUs, window.toUs), checkouts: window.checkouts };
+}
+
+export async function runProfile(entries: BuiltEntries, settings: ProfileSettings, log: (line: string) => void): Promise<string> {
+  const fake = await startFakeFlinks(0);
+  try {
+    const perf = await hasPerf();
+    const profile = (entry: string, env: Record<string, string>, name: string, quiet: boolean) =>
+      perf ? withPerf(entry, env, settings, quiet) : withCpuProf(entry, env, name, settings, quiet);
+    log(`  the service under ${perf ? 'perf' : '--cpu-prof'}`);
+    const service = await profile(entries.service, serviceEnv(fake.url, 'prefetch'), 'service', true);
+    log(`  the minimal BFF under ${perf ? 'perf' : '--cpu-prof'}`);
+    const floor = await profile(entries.minimal, minimalEnv(fake.url), 'minimal', false);
+    const rate = (n: number) => (n / settings.durationS).toFixed(0);
+    return (
+      `Profile of POST /checkout, CPU-bound (0 ms, ${settings.connections} connections, ${settings.durationS} s, ` +
+      `${perf ? 'perf: on-CPU time of all threads' : `V8 --cpu-prof (profiles in ${PROFILE_DIR})`}; ` +
+      `${service.checkouts} checkouts = ${rate(service.checkouts)}/s while profiled, minimal BFF ${rate(floor.checkouts)}/s):\n\n` +
+      profileTable(service.summary, service.checkouts, floor.summary.totalMicros / floor.checkouts)
+    );
+  } finally {
+    await fake.stop();
+  }
+}
