@@ -34,6 +34,8 @@ export async function startService(t: Test, env: Record<string, string> = {}): P
     LOG_LEVEL: 'silent',
     SANDBOX_STEP_MS: '100',
     STATUS_POLL_INTERVAL_MS: '100',
+    // Tests share two cores with each other and a browser: a busy event loop there is not overload.
+    MAX_EVENT_LOOP_DELAY_MS: '10000',
     ...env,
   });
   const app = await buildApp(config);

@@ -17,6 +17,8 @@ export function testEnv(sandbox: RunningSandbox, env: Record<string, string> = {
     FLINKS_USERNAME: 'sandbox',
     FLINKS_PASSWORD: 'sandbox',
     UPSTREAM_TIMEOUT_MS: '1000',
+    // Tests share two cores with each other and a browser: a busy event loop there is not overload.
+    MAX_EVENT_LOOP_DELAY_MS: '10000',
     ...env,
   };
 }

@@ -85,6 +85,8 @@ export function bffProcessEnv(flinksUrl: string, env: Record<string, string> = {
     FLINKS_BASE_URL: flinksUrl,
     FLINKS_USERNAME: 'sandbox',
     FLINKS_PASSWORD: 'sandbox',
+    // Tests share two cores with each other and a browser: a busy event loop there is not overload.
+    MAX_EVENT_LOOP_DELAY_MS: '10000',
     ...env,
   };
 }
