@@ -55,7 +55,7 @@ t.test('every variable the compose file sets for the BFF is a documented setting
   for (const name of REQUIRED_IN_PRODUCTION) t.ok(env[name], `${name} is set`);
   const config = loadConfig(env);
   t.match(config.flinks, { mode: 'remote', baseUrl: /^http:\/\/sandbox:\d+$/ });
-  t.equal(config.trustProxy, true, 'behind nginx, client addresses come from X-Forwarded-For');
+  t.equal(config.trustProxy, 1, 'behind nginx (one proxy hop), client addresses come from X-Forwarded-For');
   t.match(env.REDIS_URL, /^redis:\/\/redis:6379(\/\d+)?$/, 'the replicas share the redis service');
   const graceMs = Number(/^(\d+)s$/.exec(String(service('bff').stop_grace_period))?.[1]) * 1000;
   t.ok(

@@ -84,7 +84,7 @@ t.test('every variable the Deployment sets is a documented setting, and producti
   t.equal(source.FLINKS_USERNAME, 'Secret', 'the username comes from the Secret');
   t.equal(source.FLINKS_PASSWORD, 'Secret', 'the password comes from the Secret');
   t.ok(env.REDIS_URL, 'the replicas share a Redis');
-  t.match(loadConfig(env), { flinks: { mode: 'remote' }, trustProxy: true, port: 3000 });
+  t.match(loadConfig(env), { flinks: { mode: 'remote' }, trustProxy: 1, port: 3000 });
   t.end();
 });
 
