@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Frame, Page } from 'playwright-core';
 import t, { type Test } from 'tap';
-import { launchBrowser, withPage } from './browser.js';
+import { launchBrowser, withPage } from '../support/chromium.js';
 import { APP_EVENTS } from '../fixtures/flinks-pay-v1.js';
 import { startSandbox, type Harness } from './helpers.js';
 
