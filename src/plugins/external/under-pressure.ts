@@ -38,6 +38,10 @@ export const underPressurePlugin = fp(
       sampleInterval: 250,
       pressureHandler: (request, reply, type, value) => {
         if (exempt.has(request.url)) return;
+        // A loop blocked for a whole sample (module loading at start, say) leaves the delay
+        // histogram empty, which under-pressure reports as an infinite delay: one stall, not a
+        // lagging loop, so it must not turn the next requests away.
+        if (type === 'eventLoopDelay' && !Number.isFinite(value)) return;
         request.log.warn({ pressure: type, value }, 'shedding load');
         reply.send(new OverloadedError(5, 'The service is overloaded.'));
       },
