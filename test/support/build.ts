@@ -68,3 +68,16 @@ export function postCheckout(app: FastifyInstance, body: unknown, headers: Recor
     payload: typeof body === 'string' ? body : JSON.stringify(body),
   });
 }
+
+/** A sandbox and a BFF in front of it listening on a free port (for streams over real sockets), with 100 ms status polls. */
+export async function listening(t: Test, env: Record<string, string> = {}) {
+  const sandbox = await startSandbox(t);
+  const app = await buildTestApp(t, sandbox, { STATUS_POLL_INTERVAL_MS: '100', ...env });
+  const url = await app.listen({ port: 0, host: '127.0.0.1' });
+  return { sandbox, app, url };
+}
+
+/** Creates a checkout and returns its requestId. */
+export async function newCheckout(app: FastifyInstance): Promise<string> {
+  return (await postCheckout(app, validCheckout())).json<{ requestId: string }>().requestId;
+}

@@ -1,24 +1,13 @@
 import type { FastifyInstance } from 'fastify';
-import t, { type Test } from 'tap';
+import t from 'tap';
 import { Agent, request, type Dispatcher } from 'undici';
-import { buildTestApp, postCheckout, startSandbox, validCheckout } from '../../support/build.js';
+import { listening, newCheckout } from '../../support/build.js';
 import { until } from '../../support/net.js';
 
 /*
  * Event streams are bounded (per client and per instance) and leave nothing behind when they
  * close: the bookkeeping is read from /metrics, as an operator would.
  */
-
-async function listening(t: Test, env: Record<string, string> = {}) {
-  const sandbox = await startSandbox(t);
-  const app = await buildTestApp(t, sandbox, { STATUS_POLL_INTERVAL_MS: '100', ...env });
-  const url = await app.listen({ port: 0, host: '127.0.0.1' });
-  return { sandbox, app, url };
-}
-
-async function newCheckout(app: FastifyInstance): Promise<string> {
-  return (await postCheckout(app, validCheckout())).json<{ requestId: string }>().requestId;
-}
 
 /** The stream bookkeeping as /metrics reports it. */
 async function bookkeeping(app: FastifyInstance) {

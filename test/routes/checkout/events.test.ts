@@ -1,23 +1,11 @@
-import type { FastifyInstance } from 'fastify';
-import t, { type Test } from 'tap';
+import t from 'tap';
 import { request } from 'undici';
-import { buildTestApp, postCheckout, startSandbox, validCheckout, type RunningSandbox } from '../../support/build.js';
+import { listening, newCheckout, type RunningSandbox } from '../../support/build.js';
 
 interface StatusEvent {
   status: string;
   final: boolean;
   requestId: string;
-}
-
-async function listening(t: Test, env: Record<string, string> = {}) {
-  const sandbox = await startSandbox(t);
-  const app = await buildTestApp(t, sandbox, { STATUS_POLL_INTERVAL_MS: '100', ...env });
-  const url = await app.listen({ port: 0, host: '127.0.0.1' });
-  return { sandbox, app, url };
-}
-
-async function newCheckout(app: FastifyInstance): Promise<string> {
-  return (await postCheckout(app, validCheckout())).json<{ requestId: string }>().requestId;
 }
 
 /** Opens the stream and yields each SSE frame (events and comments) as it arrives. */
