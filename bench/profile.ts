@@ -59,9 +59,10 @@ async function withPerf(entry: string, env: Record<string, string>, settings: Pr
     return { summary: summarizePerfScript(stdout), checkouts: sample.durationsMs.length };
   } finally {
     await bff.stop();
-    rmSync(data, { force: true });
+    if (process.env.BENCH_PERF_KEEP) run('cp', [data, `${process.env.BENCH_PERF_KEEP}.${bff.process.pid ?? 0}`]).catch(() => undefined);
+    else rmSync(data, { force: true });
     // --perf-basic-prof leaves the symbol map of the process behind.
-    rmSync(`/tmp/perf-${bff.process.pid ?? 0}.map`, { force: true });
+    if (!process.env.BENCH_PERF_KEEP) rmSync(`/tmp/perf-${bff.process.pid ?? 0}.map`, { force: true });
   }
 }
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from '@fastify/type-provider-zod';
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import type { DestinationStream } from 'pino';
 import type { Dispatcher } from 'undici';
 import type { EmbeddedSandbox } from '../sandbox/mount.js';
@@ -39,6 +39,7 @@ import { mintIntent } from './intents/mint.js';
 import { createIntentVerifier } from './intents/verifier.js';
 import { findClientAssets } from './client-assets/assets.js';
 import { parseCadAmount } from './money/cad-amount.js';
+import { AccessLogController } from './observability/access-log.js';
 import { buildLoggerOptions, requestIdFor } from './observability/logger.js';
 import { createCheckoutRoute } from './routes/checkout/create.js';
 import { checkoutEventsRoute } from './routes/checkout/events.js';
@@ -90,11 +91,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     logger: buildLoggerOptions(config.logLevel, deps.logStream),
     genReqId: requestIdFor,
     requestIdHeader: false,
-    logController: new LogController({
-      requestIdLogLabel: 'requestId',
-      // Probes arrive every few seconds from every orchestrator; their lines would drown the rest.
-      disableRequestLogging: (request) => PROBE_PATHS.has(request.url),
-    }),
+    // Probes arrive every few seconds from every orchestrator; their lines would drown the rest.
+    logController: new AccessLogController((request) => PROBE_PATHS.has(request.url)),
     bodyLimit: config.bodyLimitBytes,
     // Longer than any valid id, so an over-long one up to this length gets a 400 naming the field;
     // beyond it the router refuses the path, also as a 400 (handleFrameworkError).
@@ -116,6 +114,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     // in-flight checkouts drain.
     return503OnClosing: !isSandbox,
   }).withTypeProvider<ZodTypeProvider>();
+  app.decorateRequest('upstreamCalls', null);
   if (config.trustProxy === true) {
     app.log.warn(
       'TRUST_PROXY=true believes X-Forwarded-For from any sender, so a client can choose its own address (and rate-limit key); ' +

@@ -37,11 +37,11 @@ async function clientAddressSeen(t: Test, trustProxy: string, forwardedFor: stri
   const logs = captureLogs();
   const { app } = await setUp(t, { TRUST_PROXY: trustProxy, LOG_LEVEL: 'info' }, { logStream: logs.stream });
   await app.inject({ method: 'GET', url: '/checkout/unknown-id', headers: { 'x-forwarded-for': forwardedFor } });
-  const incoming = logs
+  const accessLine = logs
     .lines()
     .map((line) => JSON.parse(line) as { msg?: string; req?: { remoteAddress?: string } })
-    .find((entry) => entry.msg === 'incoming request' && entry.req?.remoteAddress !== undefined);
-  return incoming?.req?.remoteAddress;
+    .find((entry) => entry.msg === 'request completed' && entry.req?.remoteAddress !== undefined);
+  return accessLine?.req?.remoteAddress;
 }
 
 t.test('the client address honours exactly the proxies TRUST_PROXY names', async (t) => {

@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Dispatcher } from 'undici';
 import { UpstreamRejectedError, UpstreamTimeoutError, type UpstreamStep } from '../../errors/app-errors.js';
 import type { CanonicalAmount } from '../../money/cad-amount.js';
+import type { UpstreamCallLine } from '../../observability/access-log.js';
 import { REQUEST_ID_HEADER } from '../../observability/logger.js';
 import {
   AuthorizeResponseSchema,
@@ -59,6 +60,11 @@ const DEFAULT_RESILIENCE: ResilienceOptions = {
 export interface CallContext {
   log: FastifyBaseLogger;
   requestId: string;
+  /**
+   * Where a successful call is listed instead of on a line of its own (the request's access line);
+   * failures are always logged at once.
+   */
+  record?: (call: UpstreamCallLine) => void;
 }
 
 export interface AccessToken {
@@ -100,16 +106,17 @@ export function createFlinksPayApi(options: FlinksPayApiOptions) {
 
   async function call<T>(ctx: CallContext, exchange: Exchange<T>): Promise<T | undefined> {
     const headers = { ...instanceHeader, [REQUEST_ID_HEADER]: ctx.requestId, ...exchange.headers };
-    const log = { step: exchange.step, method: exchange.method, path: exchange.path };
     const started = performance.now();
     try {
       const result = await resilience.run(() => transport.send({ ...exchange, headers }));
       options.observe?.(exchange.step, 'ok', result.durationMs / 1000);
-      ctx.log.info({ upstream: { ...log, status: result.statusCode, durationMs: round(result.durationMs) } }, 'upstream call');
+      const line = { step: exchange.step, status: result.statusCode, durationMs: round(result.durationMs) };
+      if (ctx.record) ctx.record(line);
+      else ctx.log.info({ upstream: { ...line, method: exchange.method, path: exchange.path } }, 'upstream call');
       return result.value;
     } catch (error) {
       options.observe?.(exchange.step, outcomeOf(error), (performance.now() - started) / 1000);
-      ctx.log.warn({ upstream: log, err: error }, 'upstream call failed');
+      ctx.log.warn({ upstream: { step: exchange.step, method: exchange.method, path: exchange.path }, err: error }, 'upstream call failed');
       throw error;
     }
   }

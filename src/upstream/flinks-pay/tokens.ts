@@ -63,7 +63,15 @@ export function createTokenPool(options: TokenPoolOptions): SessionTokens {
   let refilling = 0;
   let authorizeMs = 50;
   const requestId = `token-prefetch-${randomUUID()}`;
-  const ctx: CallContext = { log: options.log.child({ requestId }), requestId };
+  const log = options.log.child({ requestId });
+  // A prefetch serves a checkout to come, whose access line counts it: alone it is debug detail.
+  const ctx: CallContext = {
+    log,
+    requestId,
+    record: (call) => {
+      log.debug({ upstream: call }, 'upstream call');
+    },
+  };
 
   /** Exponentially weighted rates of checkouts (long and short window), O(1) per take. */
   function recordTake(at: number): void {
