@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { defaultShutdownTimeoutMs, heapSettingProblems, longestCheckoutMs, oldSpaceCapMb } from './runtime-limits.js';
+import {
+  defaultShutdownTimeoutMs,
+  heapSettingProblems,
+  longestCheckoutMs,
+  maxHeapUsedBytesOf,
+  memoryStoreEntriesFor,
+  oldSpaceCapMb,
+} from './runtime-limits.js';
 import { isLongEnoughSecret, SECRET_TOO_SHORT } from './secret.js';
 import { parseTrustProxy, TRUST_PROXY_PROBLEM } from './trust-proxy.js';
 import { parse as parseDuration } from '@lukeed/ms';
@@ -315,6 +322,7 @@ function toConfig(env: Env) {
         authorizeStyle: env.FLINKS_AUTHORIZE_STYLE,
       }
     : { mode: 'sandbox', appUrl: env.FLINKS_APP_URL, instance: env.FLINKS_INSTANCE };
+  const maxHeapUsedBytes = env.MAX_HEAP_USED_MB === undefined ? undefined : env.MAX_HEAP_USED_MB * 1024 * 1024;
   return {
     nodeEnv: env.NODE_ENV,
     port: env.PORT,
@@ -338,7 +346,7 @@ function toConfig(env: Env) {
     },
     loadShedding: {
       maxEventLoopDelayMs: env.MAX_EVENT_LOOP_DELAY_MS,
-      maxHeapUsedBytes: env.MAX_HEAP_USED_MB === undefined ? undefined : env.MAX_HEAP_USED_MB * 1024 * 1024,
+      maxHeapUsedBytes,
       oldSpaceCapMb: oldSpaceCapMb(env.NODE_OPTIONS),
     },
     tokenPrefetch: { enabled: env.TOKEN_PREFETCH, maxSize: env.TOKEN_POOL_MAX },
@@ -365,8 +373,9 @@ function toConfig(env: Env) {
       // enough that a crashed instance does not block the key for long.
       claimTtlMs: 6 * env.UPSTREAM_TIMEOUT_MS + 30_000,
     },
-    // In-memory store (no REDIS_URL): idempotency keys and checkout records together.
-    memoryStoreMaxEntries: 100_000,
+    // In-memory store (no REDIS_URL): checkouts remembered, at most 100,000 and as many as fit well
+    // below the heap where load is shed (config/runtime-limits.ts).
+    memoryStoreMaxEntries: memoryStoreEntriesFor(maxHeapUsedBytesOf(maxHeapUsedBytes, oldSpaceCapMb(env.NODE_OPTIONS)), 100_000),
     // An authorize that succeeded within a minute proves the credentials; probes never authorize more often.
     readiness: { credentialsMaxAgeMs: 60_000, cacheMs: 2000 },
     bodyLimitBytes: env.BODY_LIMIT_BYTES,

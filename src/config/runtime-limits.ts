@@ -1,3 +1,5 @@
+import { getHeapStatistics } from 'node:v8';
+
 /*
  * Settings that must agree with each other and with the platform the process runs on: the heap
  * Node may use, where load shedding starts, and how long a shutdown may take.
@@ -64,6 +66,33 @@ export function oldSpaceCapMb(nodeOptions: string | undefined): number | undefin
  */
 export function defaultMaxHeapUsedBytes(heapSizeLimitBytes: number, capMb: number | undefined): number {
   return capMb === undefined ? Math.floor(heapSizeLimitBytes * 0.9) : Math.floor(capMb * SHED_SHARE_OF_OLD_SPACE * 1024 * 1024);
+}
+
+/**
+ * The heap in use at which requests are refused: MAX_HEAP_USED_MB when set, else the default for
+ * this process's heap (an old-space cap given on node's command line is found here too).
+ */
+export function maxHeapUsedBytesOf(configured: number | undefined, capMb: number | undefined): number {
+  return configured ?? defaultMaxHeapUsedBytes(getHeapStatistics().heap_size_limit, capMb ?? oldSpaceCapMb(process.execArgv.join(' ')));
+}
+
+/**
+ * Heap one checkout holds in the in-memory store (its record, outcome record and reconcile job, and
+ * an idempotency answer): about 1.9 KB (`npm run bench`, memory part), rounded up.
+ */
+export const MEMORY_STORE_BYTES_PER_CHECKOUT = 2560;
+
+/** The share of the shedding threshold the in-memory store may fill; the rest is code, requests and streams. */
+export const MEMORY_STORE_SHARE_OF_HEAP = 0.4;
+
+/**
+ * How many checkouts the in-memory store (no REDIS_URL) remembers, at most `upTo`: few enough that
+ * they never fill the heap up to where load is shed. Otherwise a busy single instance would, once
+ * full, refuse every request until its records expire (24 h to 7 days).
+ */
+export function memoryStoreEntriesFor(maxHeapUsedBytes: number, upTo: number): number {
+  const fits = Math.floor((maxHeapUsedBytes * MEMORY_STORE_SHARE_OF_HEAP) / MEMORY_STORE_BYTES_PER_CHECKOUT);
+  return Math.max(1000, Math.min(upTo, fits));
 }
 
 /** MAX_HEAP_USED_MB at or above the old-space cap can never fire: V8 aborts first. Raw values. */

@@ -1,6 +1,12 @@
 import t from 'tap';
 import { ConfigError, loadConfig } from '../../src/config/config.js';
-import { defaultMaxHeapUsedBytes, oldSpaceCapMb, shutdownWindowWarning } from '../../src/config/runtime-limits.js';
+import {
+  defaultMaxHeapUsedBytes,
+  MEMORY_STORE_BYTES_PER_CHECKOUT,
+  memoryStoreEntriesFor,
+  oldSpaceCapMb,
+  shutdownWindowWarning,
+} from '../../src/config/runtime-limits.js';
 
 const MiB = 1024 * 1024;
 
@@ -51,5 +57,16 @@ t.test('MAX_HEAP_USED_MB at or above the old-space cap is refused at start-up', 
     ),
   );
   t.equal(loadConfig({ NODE_OPTIONS: '--max-old-space-size=192', MAX_HEAP_USED_MB: '144' }).loadShedding.maxHeapUsedBytes, 144 * MiB);
+  t.end();
+});
+
+t.test('the in-memory store keeps only as many checkouts as fit well below the heap where load is shed', (t) => {
+  const deployed = loadConfig({ NODE_OPTIONS: '--max-old-space-size=192', MAX_HEAP_USED_MB: '144' }).memoryStoreMaxEntries;
+  t.equal(deployed, 23_592, '40 % of 144 MiB at 2.5 KB per checkout');
+  t.ok(deployed * MEMORY_STORE_BYTES_PER_CHECKOUT < 0.5 * 144 * MiB, 'a full store leaves more than half the shedding threshold free');
+  t.equal(loadConfig({ NODE_OPTIONS: '--max-old-space-size=192' }).memoryStoreMaxEntries, deployed, 'the default threshold of a capped heap (75 % of 192 MiB) gives the same');
+  t.ok(loadConfig({}).memoryStoreMaxEntries <= 100_000, 'at most 100,000 on a large heap');
+  t.equal(memoryStoreEntriesFor(64 * 1024 * MiB, 100_000), 100_000, 'capped at the given maximum');
+  t.equal(memoryStoreEntriesFor(1 * MiB, 100_000), 1000, 'and never fewer than 1,000');
   t.end();
 });

@@ -1,8 +1,7 @@
-import { getHeapStatistics } from 'node:v8';
 import underPressure from '@fastify/under-pressure';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { defaultMaxHeapUsedBytes, oldSpaceCapMb } from '../../config/runtime-limits.js';
+import { maxHeapUsedBytesOf } from '../../config/runtime-limits.js';
 import { OverloadedError } from '../../errors/app-errors.js';
 
 export interface LoadSheddingOptions {
@@ -25,10 +24,8 @@ export interface LoadSheddingOptions {
 export const underPressurePlugin = fp(
   async (app: FastifyInstance, options: LoadSheddingOptions) => {
     const exempt = new Set(options.exemptPaths);
-    const { heap_size_limit: heapLimit } = getHeapStatistics();
-    const maxHeapUsedBytes =
-      options.maxHeapUsedBytes ?? defaultMaxHeapUsedBytes(heapLimit, options.oldSpaceCapMb ?? oldSpaceCapMb(process.execArgv.join(' ')));
-    app.log.debug({ maxHeapUsedMb: Math.round(maxHeapUsedBytes / 2 ** 20), heapLimitMb: Math.round(heapLimit / 2 ** 20) }, 'load shedding');
+    const maxHeapUsedBytes = maxHeapUsedBytesOf(options.maxHeapUsedBytes, options.oldSpaceCapMb);
+    app.log.debug({ maxHeapUsedMb: Math.round(maxHeapUsedBytes / 2 ** 20) }, 'load shedding');
     await app.register(underPressure, {
       maxEventLoopDelay: options.maxEventLoopDelayMs,
       maxHeapUsedBytes,
