@@ -16,11 +16,11 @@ export interface BuiltEntries {
   minimal: string;
 }
 
-async function tsc(project: string, outDir: string, buildInfo: string, mustExist: string): Promise<void> {
+async function tsc(project: string, outDir: string, buildInfo: string, mustExist: string, root = ROOT): Promise<void> {
   const compiler = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
   const args = ['-p', project, '--outDir', outDir, '--incremental', '--tsBuildInfoFile', buildInfo];
   try {
-    await run(process.execPath, [compiler, ...args], { cwd: ROOT });
+    await run(process.execPath, [compiler, ...args], { cwd: root });
   } catch (error) {
     // A type error elsewhere in the tree (someone else's work in progress) still leaves runnable
     // JavaScript behind.
@@ -47,4 +47,30 @@ export async function buildBff(): Promise<BuiltEntries> {
   await tsc(join('bench', 'tsconfig.minimal-bff.json'), outDir, join(dir, 'tsbuildinfo-minimal'), entries.minimal);
   await run(process.execPath, ['--import', 'tsx', 'scripts/copy-assets.ts', outDir], { cwd: ROOT });
   return entries;
+}
+
+/**
+ * The service as it was at an earlier commit (`ref`: a hash, tag or HEAD~1), compiled the same way
+ * into a folder of its own, for an A/B of one change (compare.ts). The tree is exported with
+ * `git archive`; it runs on this checkout's node_modules, so a ref with other dependencies is
+ * measured with today's.
+ */
+export async function buildServiceAt(ref: string): Promise<{ service: string; commit: string }> {
+  const { stdout } = await run('git', ['rev-parse', '--short', `${ref}^{commit}`], { cwd: ROOT });
+  const commit = stdout.trim();
+  const dir = join(tmpdir(), `flinks-pay-bff-bench-${commit}`);
+  const tree = join(dir, 'tree');
+  const outDir = join(dir, 'dist');
+  if (!existsSync(tree)) {
+    mkdirSync(tree, { recursive: true });
+    await run('sh', ['-c', `git archive ${commit} | tar -x -C "${tree}"`], { cwd: ROOT });
+  }
+  copyFileSync(join(tree, 'package.json'), join(dir, 'package.json'));
+  for (const link of [join(dir, 'node_modules'), join(tree, 'node_modules')]) {
+    if (!existsSync(link)) symlinkSync(join(ROOT, 'node_modules'), link, 'dir');
+  }
+  const service = join(outDir, 'src', 'server.js');
+  await tsc('tsconfig.build.json', outDir, join(dir, 'tsbuildinfo'), service, tree);
+  await run(process.execPath, ['--import', 'tsx', 'scripts/copy-assets.ts', outDir], { cwd: tree });
+  return { service, commit };
 }

@@ -11,7 +11,7 @@ import type { Child } from './processes.js';
 export const DEPLOYED = {
   NODE_ENV: 'production',
   LOG_LEVEL: 'info',
-  TRUST_PROXY: 'true',
+  TRUST_PROXY: '1',
   CORS_ORIGINS: 'https://shop.example.com',
   TOKEN_PREFETCH: 'true',
   STATUS_CACHE_MS: '2000',

@@ -1,5 +1,6 @@
 import { availableParallelism, loadavg } from 'node:os';
 import { buildBff } from './build.js';
+import { runCompare } from './compare.js';
 import { runCpuBound } from './cpu-bound.js';
 import { cpuTable, cpuTargets } from './cpu-report.js';
 import { runLatencyBound } from './latency-bound.js';
@@ -16,7 +17,8 @@ import { runRssWithRedis } from './rss-redis.js';
  * It reports ratios measured in that run; it never fails the build. Parts (BENCH_PARTS, all by
  * default): cpu (CPU-bound, against the minimal BFF), latency (latency-bound, against the calls
  * themselves), memory (per event stream and idempotency record), rss (RSS with Redis, as deployed),
- * profile (where a checkout's CPU goes), outcomes (reconciliation and merchant webhooks).
+ * profile (where a checkout's CPU goes), outcomes (reconciliation and merchant webhooks). One more
+ * part runs only when asked for: compare (an A/B against the commit in BENCH_COMPARE_REF).
  */
 
 const numbers = (text: string) => text.split(',').map(Number).filter((n) => n >= 0 && text.trim() !== '');
@@ -86,6 +88,14 @@ async function main(): Promise<void> {
   if (parts.has('profile')) {
     log('\nProfile: where a checkout\'s CPU goes');
     sections.push(await runProfile(entries, { durationS: 10, warmupS: 3, connections: 50, nodeArgs }, log));
+  }
+
+  if (parts.has('compare')) {
+    const ref = env.BENCH_COMPARE_REF;
+    if (ref === undefined || ref === '') throw new Error('BENCH_PARTS=compare needs BENCH_COMPARE_REF (a commit, tag or HEAD~1)');
+    log(`\nCompare: this tree against ${ref}`);
+    const settings = { ref, connections: cpuSettings.connections, durationS, rounds: Number(env.BENCH_ROUNDS ?? 4), warmupS: cpuSettings.warmupS, nodeArgs };
+    sections.push(await runCompare(entries.service, settings, log));
   }
 
   if (parts.has('outcomes')) {

@@ -1,0 +1,84 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { buildServiceAt } from './build.js';
+import { autocannonLoad } from './drivers.js';
+import { measure } from './measure.js';
+import { checkoutTarget, createCheckouts, serviceEnv, statusTarget } from './peers.js';
+import { startBff, startFakeFlinks, type Child } from './processes.js';
+import { statsOf, type Kind } from './report.js';
+
+/*
+ * The A/B of one change (BENCH_PARTS=compare, BENCH_COMPARE_REF=<commit>): this tree's service
+ * against the same service at an earlier commit, both compiled, started with the deployment
+ * settings (prefetch on, status reads uncached) and driven CPU-bound (fake Flinks at 0 ms, 50
+ * connections), taking turns in rounds whose order alternates, so a neighbour's burst of CPU on
+ * this shared machine weighs on both. Both authorize as 'prefetch': the fake keeps no per-user
+ * state that would tell them apart.
+ */
+
+export interface CompareSettings {
+  ref: string;
+  connections: number;
+  durationS: number;
+  rounds: number;
+  warmupS: number;
+  nodeArgs: readonly string[];
+}
+
+interface Turn {
+  rps: number;
+  cpuMsPerRequest?: number;
+}
+
+const STATUS_IDS = 500;
+
+export async function runCompare(service: string, settings: CompareSettings, log: (line: string) => void): Promise<string> {
+  const before = await buildServiceAt(settings.ref);
+  const fake = await startFakeFlinks(0);
+  const env = serviceEnv(fake.url, 'prefetch', { STATUS_CACHE_MS: '0' });
+  const peers: Record<'now' | 'before', Child> = {
+    now: await startBff(service, env, { nodeArgs: settings.nodeArgs, quiet: true }),
+    before: await startBff(before.service, env, { nodeArgs: settings.nodeArgs, quiet: true }),
+  };
+  const turns: Record<`${'now' | 'before'}:${Kind}`, Turn[]> = { 'now:checkout': [], 'before:checkout': [], 'now:status': [], 'before:status': [] };
+  try {
+    const pids = [fake, peers.now, peers.before].map((child) => child.process.pid);
+    await sleep(1000);
+    const ids = { now: await createCheckouts(peers.now, STATUS_IDS), before: await createCheckouts(peers.before, STATUS_IDS) };
+    const targetOf = (peer: 'now' | 'before', kind: Kind) =>
+      kind === 'checkout' ? checkoutTarget(peers[peer]) : statusTarget(peers[peer], ids[peer]);
+    for (const peer of ['now', 'before'] as const) await autocannonLoad(targetOf(peer, 'checkout'))(settings.connections, settings.warmupS);
+    // Status reads first: every checkout stays in the in-memory store, and after tens of thousands
+    // of them the heap nears MAX_HEAP_USED_MB, where the service sheds load (docs/performance.md).
+    for (const kind of ['status', 'checkout'] as const) {
+      for (let round = 0; round < settings.rounds; round++) {
+        for (const peer of round % 2 === 0 ? (['now', 'before'] as const) : (['before', 'now'] as const)) {
+          log(`  ${kind}, ${peer === 'now' ? 'this tree' : before.commit}, round ${round + 1}`);
+          const run = { connections: settings.connections, warmupS: 0, durationS: settings.durationS };
+          const { sample, cpuMsPerRequest } = await measure(autocannonLoad(targetOf(peer, kind)), run, pids, peers[peer]);
+          turns[`${peer}:${kind}`].push({ rps: statsOf(sample).rps, ...(cpuMsPerRequest === undefined ? {} : { cpuMsPerRequest }) });
+        }
+      }
+    }
+  } finally {
+    await Promise.all([peers.now.stop(), peers.before.stop(), fake.stop()]);
+  }
+
+  const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
+  const lines = [
+    `A/B against ${before.commit} (${settings.ref}), CPU-bound (0 ms, ${settings.connections} connections, ${settings.rounds} rounds of ${settings.durationS} s):`,
+    '',
+    `| scenario | req/s, ${before.commit} | req/s, this tree | ratio (pooled) | ratio, per round | CPU ms/req, ${before.commit} | CPU ms/req, this tree |`,
+    '|---|--:|--:|--:|--:|--:|--:|',
+  ];
+  for (const kind of ['checkout', 'status'] as const) {
+    const now = turns[`now:${kind}`];
+    const then = turns[`before:${kind}`];
+    const rounds = now.map((turn, i) => turn.rps / (then[i]?.rps ?? Number.NaN));
+    const cpu = (list: Turn[]) => mean(list.flatMap((turn) => (turn.cpuMsPerRequest === undefined ? [] : [turn.cpuMsPerRequest]))).toFixed(3);
+    lines.push(
+      `| ${kind === 'checkout' ? 'POST /checkout' : 'GET status (uncached)'} | ${mean(then.map((t) => t.rps)).toFixed(0)} | ${mean(now.map((t) => t.rps)).toFixed(0)} | ` +
+        `${(mean(now.map((t) => t.rps)) / mean(then.map((t) => t.rps))).toFixed(2)} | ${Math.min(...rounds).toFixed(2)}–${Math.max(...rounds).toFixed(2)} | ${cpu(then)} | ${cpu(now)} |`,
+    );
+  }
+  return lines.join('\n');
+}
