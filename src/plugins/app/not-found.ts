@@ -22,6 +22,16 @@ function createNotFoundGuard(app: FastifyInstance, options: { max: number; windo
     async recordNotFound(request: FastifyRequest): Promise<void> {
       await limiter(request);
     },
+    /**
+     * After a lookup that ended in 404: counts it, and throws a 429 instead of `notFound` once the
+     * budget is spent. Counting after the lookup rather than checking before it spares every read
+     * of a real checkout a limiter call, and a client past its budget can still follow its own.
+     */
+    async refuseNotFound(request: FastifyRequest, notFound: Error): Promise<never> {
+      const state = await limiter(request);
+      if (!state.isAllowed && state.isExceeded) throw new RateLimitedError(Math.max(1, state.ttlInSeconds));
+      throw notFound;
+    },
   };
 }
 

@@ -37,11 +37,11 @@ export const checkoutStatusRoute: FastifyPluginAsyncZod<CheckoutStatusRouteOptio
       },
     },
     handler: async (request) => {
-      await app.notFoundGuard.assertAllowed(request);
       try {
         return await readStatus(contextOf(request), request.params.requestId);
       } catch (error) {
-        if (error instanceof CheckoutNotFoundError) await app.notFoundGuard.recordNotFound(request);
+        // An unknown id never reaches Flinks, so its budget is judged after the lookup.
+        if (error instanceof CheckoutNotFoundError) return app.notFoundGuard.refuseNotFound(request, error);
         throw error;
       }
     },

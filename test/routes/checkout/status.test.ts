@@ -79,6 +79,9 @@ t.test('GET /checkout/{requestId} answers 429 once a client has collected too ma
   t.equal(control.calls.length, 0, 'a limited guess costs nothing upstream');
   const known = await app.inject({ method: 'GET', url: `/checkout/${requestId}`, remoteAddress: '10.0.0.9' });
   t.equal(known.statusCode, 200, 'other clients are unaffected');
+  const own = await app.inject({ method: 'GET', url: `/checkout/${requestId}` });
+  t.equal(own.statusCode, 200, 'and the limited client still reads its own checkout: only guesses are refused');
+  t.equal((await app.inject({ method: 'GET', url: '/checkout/unknown-5' })).statusCode, 429, 'while guesses stay refused');
 });
 
 t.test('GET /checkout/{requestId} never 404-limits a client that polls a real checkout', async (t) => {
