@@ -323,6 +323,7 @@ function toConfig(env: Env) {
       }
     : { mode: 'sandbox', appUrl: env.FLINKS_APP_URL, instance: env.FLINKS_INSTANCE };
   const maxHeapUsedBytes = env.MAX_HEAP_USED_MB === undefined ? undefined : env.MAX_HEAP_USED_MB * 1024 * 1024;
+  const capMb = oldSpaceCapMb(env.NODE_OPTIONS);
   return {
     nodeEnv: env.NODE_ENV,
     port: env.PORT,
@@ -347,7 +348,7 @@ function toConfig(env: Env) {
     loadShedding: {
       maxEventLoopDelayMs: env.MAX_EVENT_LOOP_DELAY_MS,
       maxHeapUsedBytes,
-      oldSpaceCapMb: oldSpaceCapMb(env.NODE_OPTIONS),
+      oldSpaceCapMb: capMb,
     },
     tokenPrefetch: { enabled: env.TOKEN_PREFETCH, maxSize: env.TOKEN_POOL_MAX },
     // Final statuses never change again; five minutes spares Flinks the clients still polling.
@@ -375,7 +376,7 @@ function toConfig(env: Env) {
     },
     // In-memory store (no REDIS_URL): checkouts remembered, at most 100,000 and as many as fit well
     // below the heap where load is shed (config/runtime-limits.ts).
-    memoryStoreMaxEntries: memoryStoreEntriesFor(maxHeapUsedBytesOf(maxHeapUsedBytes, oldSpaceCapMb(env.NODE_OPTIONS)), 100_000),
+    memoryStoreMaxEntries: memoryStoreEntriesFor(maxHeapUsedBytesOf(maxHeapUsedBytes, capMb), 100_000),
     // An authorize that succeeded within a minute proves the credentials; probes never authorize more often.
     readiness: { credentialsMaxAgeMs: 60_000, cacheMs: 2000 },
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
