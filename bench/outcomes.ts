@@ -4,11 +4,12 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyBaseLogger } from 'fastify';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import type { CheckoutStatus } from '../src/checkout/schemas.js';
 import { createOutcomeDelivery, type OutcomeDelivery } from '../src/outcomes/outcome-delivery.js';
+import { redisIfReachable } from './redis.js';
 import type { Target } from './report.js';
 
 /*
@@ -25,18 +26,6 @@ export interface OutcomeBenchSettings {
   /** Reconciliation reads per second allowed (RECONCILE_MAX_PER_SECOND). */
   budgetPerSecond: number;
   deliveries: number;
-}
-
-async function redisIfReachable(url: string): Promise<Redis | undefined> {
-  const redis = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  try {
-    await redis.connect();
-    await redis.ping();
-    return redis;
-  } catch {
-    redis.disconnect();
-    return undefined;
-  }
 }
 
 function delivery(redis: Redis | undefined, url: string, prefix: string, settings: OutcomeBenchSettings, merchantUrl?: string) {

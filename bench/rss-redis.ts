@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis } from 'ioredis';
 import type { BuiltEntries } from './build.js';
 import { autocannonLoad } from './drivers.js';
 import { checkoutTarget, minimalEnv, serviceEnv } from './peers.js';
 import { rssOf, startBff, startFakeFlinks, type Child } from './processes.js';
+import { redisIfReachable } from './redis.js';
 import { mb, type Target } from './report.js';
 
 /*
@@ -22,18 +22,6 @@ export interface RssSettings {
   nodeArgs: readonly string[];
 }
 
-async function reachable(url: string): Promise<Redis | undefined> {
-  const redis = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  try {
-    await redis.connect();
-    await redis.ping();
-    return redis;
-  } catch {
-    redis.disconnect();
-    return undefined;
-  }
-}
-
 async function observe(bff: Child, settings: RssSettings) {
   const pid = bff.process.pid;
   await sleep(1000);
@@ -49,7 +37,7 @@ async function observe(bff: Child, settings: RssSettings) {
 
 export async function runRssWithRedis(entries: BuiltEntries, settings: RssSettings, log: (line: string) => void): Promise<{ section: string; targets: Target[] }> {
   const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-  const redis = await reachable(url);
+  const redis = await redisIfReachable(url);
   if (!redis) return { section: `RSS with Redis: skipped, no Redis answered at ${url}.`, targets: [] };
   const prefix = `bench-rss-${randomUUID().slice(0, 8)}:`;
   const fake = await startFakeFlinks(0);
