@@ -23,6 +23,7 @@ import { rateLimitPlugin } from './plugins/external/rate-limit.js';
 import { ssePlugin } from './plugins/external/sse.js';
 import { swaggerPlugin } from './plugins/external/swagger.js';
 import { underPressurePlugin } from './plugins/external/under-pressure.js';
+import { zodOnlySchemas } from './plugins/zod-compilers.js';
 import type { CredentialsState } from './upstream/flinks-pay/client.js';
 import { createCheckoutFlow } from './checkout/create-checkout.js';
 import { createStatusReader } from './checkout/read-status.js';
@@ -113,6 +114,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     // The embedded sandbox is reached over this same server: it must keep answering while
     // in-flight checkouts drain.
     return503OnClosing: !isSandbox,
+    schemaController: zodOnlySchemas,
   }).withTypeProvider<ZodTypeProvider>();
   app.decorateRequest('upstreamCalls', null);
   if (config.trustProxy === true) {

@@ -1,7 +1,8 @@
 import { serializerCompiler, validatorCompiler } from '@fastify/type-provider-zod';
-import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Registry } from 'prom-client';
+import { zodOnlySchemas } from '../zod-compilers.js';
 
 export interface MetricsListenerOptions {
   /** METRICS_PORT; absent: /metrics is a route of the main server and listen() does nothing. */
@@ -31,7 +32,8 @@ export const metricsListenerPlugin = fp(
     const server = Fastify({
       loggerInstance: app.log.child({ listener: 'metrics' }),
       // A scrape every few seconds would drown the logs.
-      disableRequestLogging: true,
+      logController: new LogController({ disableRequestLogging: true }),
+      schemaController: zodOnlySchemas,
     });
     server.setValidatorCompiler(validatorCompiler);
     server.setSerializerCompiler(serializerCompiler);

@@ -2,6 +2,7 @@ import type { OutgoingHttpHeader } from 'node:http';
 import helmet, { type FastifyHelmetOptions } from '@fastify/helmet';
 import Fastify, { type FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { zodOnlySchemas } from '../zod-compilers.js';
 
 const HELMET_OPTIONS: FastifyHelmetOptions = {
   contentSecurityPolicy: {
@@ -22,7 +23,7 @@ const HELMET_OPTIONS: FastifyHelmetOptions = {
  * throwaway instance, and its output is replayed.
  */
 async function helmetHeaders(options: FastifyHelmetOptions): Promise<Record<string, OutgoingHttpHeader>> {
-  const probe = Fastify();
+  const probe = Fastify({ schemaController: zodOnlySchemas });
   await probe.register(helmet, options);
   let headers: Record<string, OutgoingHttpHeader> = {};
   probe.get('/', (_request, reply) => {
