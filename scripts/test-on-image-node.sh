@@ -22,4 +22,4 @@ echo "# second pass: tap on node $have, the image's Node (first pass: $(node --v
 # spawn, npm) is the image's.
 PATH="$(cd "$bin" && pwd):$PATH"
 export PATH
-exec node_modules/.bin/tap --disable-coverage "$@"
+exec sh scripts/tap-suite.sh "$@"

@@ -56,7 +56,11 @@ t.test('npm test runs the suite a second time on the image release, pinned in to
   t.match(pkg.scripts.test, /&& npm run test:image-node$/, 'npm test ends with the second pass');
   t.equal(pkg.scripts['test:image-node'], 'sh scripts/test-on-image-node.sh');
   const script = readRepoFile('scripts/test-on-image-node.sh');
-  t.match(script, /tap --disable-coverage "\$@"/, 'the whole tap suite (tap includes every test file)');
+  t.match(script, /exec sh scripts\/tap-suite\.sh "\$@"/, 'the whole tap suite, as the first pass runs it');
+  t.match(pkg.scripts['test:coverage'], /^c8 sh scripts\/tap-suite\.sh$/, 'the first pass');
+  const suite = readRepoFile('scripts/tap-suite.sh');
+  t.match(suite, /--jobs="\$jobs" --exclude='test\/browser\/\*\*'/, 'all but the browser tests, several at once');
+  t.match(suite, /--jobs=1 'test\/browser\/\*\.test\.ts'/, 'then the browser tests, one at a time');
   t.match(script, /PATH="\$\(cd "\$bin" && pwd\):\$PATH"/, 'with the image release first on PATH');
   const ci = readFileSync(repoPath('.ci/run'), 'utf8');
   t.match(ci, /^npm ci\b[^\n]*$/m, 'CI installs with npm ci');
