@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -40,6 +41,9 @@ export function createCallHooks(control: ControlInternals, { hangLimitMs }: Call
   // Hung and delayed requests hold their socket open; server.close() would wait for them.
   const hung = new Set<Socket>();
   const closing = new AbortController();
+  // Every delayed call waits on this one signal, and its listener goes when the wait ends: many at
+  // once under load is expected, not the leak node warns about past ten.
+  setMaxListeners(0, closing.signal);
 
   function record(step: SandboxStep, request: FastifyRequest): RecordedCall {
     const existing = calls.get(request);

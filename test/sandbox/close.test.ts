@@ -72,3 +72,27 @@ void t.test('a delayed request (delay fault or slow trigger) is answered 503 at 
   t.equal(res.statusCode, 503);
   t.match(await res.body.json(), { detail: /closing/ });
 });
+
+void t.test('many delayed requests at once are normal: no listener-leak warning, and close() answers them all', async (t) => {
+  const { app, control, base } = await listening(t);
+  const warnings: string[] = [];
+  const onWarning = (warning: Error) => warnings.push(`${warning.name}: ${warning.message}`);
+  process.on('warning', onWarning);
+  t.teardown(() => process.off('warning', onWarning));
+  const count = 20;
+  control.inject('authorize', { kind: 'delay', ms: 60_000 }, count);
+  const pending = Array.from({ length: count }, () =>
+    request(`${base}/api/v1/authorize`, { method: 'POST', headers: { authorization: basic(), ...FORM }, body: 'grant_type=client_credentials' }),
+  );
+  await control.waitForCall('authorize', count);
+  await app.close();
+  const statuses = await Promise.all(pending.map(async (call) => {
+    const res = await call;
+    await res.body.dump();
+    return res.statusCode;
+  }));
+  t.same(new Set(statuses), new Set([503]));
+  // Warnings are emitted on the next tick.
+  await new Promise((resolve) => setImmediate(resolve));
+  t.same(warnings, []);
+});
