@@ -49,28 +49,45 @@ function setUp(t: Test) {
   return { clock, store, metrics };
 }
 
-t.test('reconciliation backs off from 30 s to every 30 min, never reads more often than every 30 s, and stops after 168 h', async (t) => {
-  const { clock, store, metrics } = setUp(t);
-  const reads: number[] = [];
-  const queue = createMemoryQueue<ReconcileJob>({ name: 'reconcile', concurrency: 4, maxPerSecond: 10, maxJobs: 100, log });
-  const start = clock.now;
+type Setting = ReturnType<typeof setUp>;
+type Read = Parameters<typeof createReconcileStep>[0]['read'];
+
+/** Records a checkout and schedules its reconciliation in the in-process queue, as a checkout does. */
+async function reconcileOne(
+  { clock, store, metrics }: Setting,
+  requestId: string,
+  steps: { read: Read; ensureDelivered?: (record: OutcomeRecord) => Promise<void>; maxPerSecond?: number },
+) {
+  const queue = createMemoryQueue<ReconcileJob>({ name: 'reconcile', concurrency: 4, maxPerSecond: steps.maxPerSecond, maxJobs: 100, log });
   queue.start(
     createReconcileStep({
       store,
-      read: (_ctx, requestId) => {
-        reads.push(clock.now - start);
-        const status: CheckoutStatus = { requestId, status: 'Processing', referenceId: 'order-1', final: false };
-        return store.observe(requestId, { status: 'Processing', final: false, source: 'reconcile', at: clock.now }).then(() => status);
-      },
-      ensureDelivered: () => Promise.resolve(),
+      read: steps.read,
+      ensureDelivered: steps.ensureDelivered ?? (() => Promise.resolve()),
       policy: production.reconcile,
       metrics,
       log,
       now: () => clock.now,
     }),
   );
-  await store.create({ requestId: 'req-1', referenceId: 'order-1', at: start });
-  await queue.add(reconcileJobId('req-1'), { requestId: 'req-1', createdAt: start, step: 0 }, production.reconcile.firstDelayMs);
+  await store.create({ requestId, referenceId: `order-of-${requestId}`, at: clock.now });
+  await queue.add(reconcileJobId(requestId), { requestId, createdAt: clock.now, step: 0 }, production.reconcile.firstDelayMs);
+  return queue;
+}
+
+t.test('reconciliation backs off from 30 s to every 30 min, never reads more often than every 30 s, and stops after 168 h', async (t) => {
+  const setting = setUp(t);
+  const { clock, store } = setting;
+  const reads: number[] = [];
+  const start = clock.now;
+  const queue = await reconcileOne(setting, 'req-1', {
+    maxPerSecond: 10,
+    read: (_ctx, requestId) => {
+      reads.push(clock.now - start);
+      const status: CheckoutStatus = { requestId, status: 'Processing', referenceId: 'order-1', final: false };
+      return store.observe(requestId, { status: 'Processing', final: false, source: 'reconcile', at: clock.now }).then(() => status);
+    },
+  });
 
   await clock.tickAsync(200 * HOUR);
 
@@ -86,33 +103,24 @@ t.test('reconciliation backs off from 30 s to every 30 min, never reads more oft
 });
 
 t.test('reconciliation stops at the first final status and hands it to delivery', async (t) => {
-  const { clock, store, metrics } = setUp(t);
+  const setting = setUp(t);
+  const { clock, store } = setting;
   const reads: number[] = [];
   const handedOver: OutcomeRecord[] = [];
   const start = clock.now;
-  const queue = createMemoryQueue<ReconcileJob>({ name: 'reconcile', concurrency: 4, maxJobs: 100, log });
-  queue.start(
-    createReconcileStep({
-      store,
-      read: async (_ctx, requestId) => {
-        reads.push(clock.now - start);
-        const status: PaymentStatus = clock.now - start > 2 * HOUR ? 'Settled' : 'Accepted';
-        const final = status === 'Settled';
-        await store.observe(requestId, { status, final, source: 'reconcile', at: clock.now });
-        return { requestId, status, referenceId: 'order-2', final };
-      },
-      ensureDelivered: (record) => {
-        handedOver.push(record);
-        return Promise.resolve();
-      },
-      policy: production.reconcile,
-      metrics,
-      log,
-      now: () => clock.now,
-    }),
-  );
-  await store.create({ requestId: 'req-2', referenceId: 'order-2', at: start });
-  await queue.add(reconcileJobId('req-2'), { requestId: 'req-2', createdAt: start, step: 0 }, production.reconcile.firstDelayMs);
+  const queue = await reconcileOne(setting, 'req-2', {
+    read: async (_ctx, requestId) => {
+      reads.push(clock.now - start);
+      const status: PaymentStatus = clock.now - start > 2 * HOUR ? 'Settled' : 'Accepted';
+      const final = status === 'Settled';
+      await store.observe(requestId, { status, final, source: 'reconcile', at: clock.now });
+      return { requestId, status, referenceId: 'order-2', final };
+    },
+    ensureDelivered: (record) => {
+      handedOver.push(record);
+      return Promise.resolve();
+    },
+  });
   await clock.tickAsync(10 * HOUR);
 
   const last = reads.at(-1) ?? 0;
