@@ -9,7 +9,7 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import type { CheckoutStatus } from '../src/checkout/schemas.js';
 import { createOutcomeDelivery, type OutcomeDelivery } from '../src/outcomes/outcome-delivery.js';
-import { redisIfReachable } from './redis.js';
+import { redisIfReachable, removeKeysAndDisconnect } from './redis.js';
 import type { Target } from './report.js';
 
 /*
@@ -134,14 +134,6 @@ export async function runOutcomes(settings: OutcomeBenchSettings, say: (line: st
     ];
     return { section, targets };
   } finally {
-    if (redis) {
-      for (let cursor = '0'; ; ) {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-        if (keys.length > 0) await redis.del(...keys);
-        cursor = next;
-        if (cursor === '0') break;
-      }
-      redis.disconnect();
-    }
+    if (redis) await removeKeysAndDisconnect(redis, prefix);
   }
 }

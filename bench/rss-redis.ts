@@ -4,7 +4,7 @@ import type { BuiltEntries } from './build.js';
 import { autocannonLoad } from './drivers.js';
 import { checkoutTarget, minimalEnv, serviceEnv } from './peers.js';
 import { rssOf, startBff, startFakeFlinks, type Child } from './processes.js';
-import { redisIfReachable } from './redis.js';
+import { redisIfReachable, removeKeysAndDisconnect } from './redis.js';
 import { mb, type Target } from './report.js';
 
 /*
@@ -77,12 +77,6 @@ export async function runRssWithRedis(entries: BuiltEntries, settings: RssSettin
     return { section, targets };
   } finally {
     await fake.stop();
-    for (let cursor = '0'; ; ) {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      if (keys.length > 0) await redis.del(...keys);
-      cursor = next;
-      if (cursor === '0') break;
-    }
-    redis.disconnect();
+    await removeKeysAndDisconnect(redis, prefix);
   }
 }
