@@ -1,7 +1,7 @@
 import type { FastifyServerOptions } from 'fastify';
 
-function notZod(): never {
-  throw new Error('every schema in this service is zod: set the zod compilers on the instance');
+function neverCalled(): never {
+  throw new Error('every schema in this service is zod: set the zod compilers on an instance that has schemas');
 }
 
 /**
@@ -11,5 +11,5 @@ function notZod(): never {
  * have schemas set the zod compilers (setValidatorCompiler, setSerializerCompiler).
  */
 export const zodOnlySchemas: NonNullable<FastifyServerOptions['schemaController']> = {
-  compilersFactory: { buildValidator: notZod, buildSerializer: notZod },
+  compilersFactory: { buildValidator: neverCalled, buildSerializer: neverCalled },
 };
