@@ -19,18 +19,15 @@ function createNotFoundGuard(app: FastifyInstance, options: { max: number; windo
       const state = await limiter(request, { increment: false });
       if (!state.isAllowed && state.remaining <= 0) throw new RateLimitedError(Math.max(1, state.ttlInSeconds));
     },
-    async recordNotFound(request: FastifyRequest): Promise<void> {
-      await limiter(request);
-    },
     /**
-     * After a lookup that ended in 404: counts it, and throws a 429 instead of `notFound` once the
-     * budget is spent. Counting after the lookup rather than checking before it spares every read
-     * of a real checkout a limiter call, and a client past its budget can still follow its own.
+     * Counts a request that ended in 404, after the lookup: the 429 to answer instead once the
+     * budget is spent, else undefined. Counting after the lookup rather than checking before it
+     * spares every read of a real checkout a limiter call, and a client past its budget can still
+     * follow its own.
      */
-    async refuseNotFound(request: FastifyRequest, notFound: Error): Promise<never> {
+    async countNotFound(request: FastifyRequest): Promise<RateLimitedError | undefined> {
       const state = await limiter(request);
-      if (!state.isAllowed && state.isExceeded) throw new RateLimitedError(Math.max(1, state.ttlInSeconds));
-      throw notFound;
+      return !state.isAllowed && state.isExceeded ? new RateLimitedError(Math.max(1, state.ttlInSeconds)) : undefined;
     },
   };
 }
@@ -42,17 +39,15 @@ export const notFoundPlugin = fp(
   (app: FastifyInstance, options: { max: number; windowMs: number }) => {
     const guard = createNotFoundGuard(app, options);
     app.decorate('notFoundGuard', guard);
-    app.setNotFoundHandler(
-      { preHandler: async (request: FastifyRequest) => guard.assertAllowed(request) },
-      async (request, reply) => {
-        await guard.recordNotFound(request);
-        return sendProblem(request, reply, {
-          code: 'not-found',
-          status: 404,
-          detail: `There is no ${request.method} ${request.url.split('?')[0] ?? '/'} endpoint. See /docs.`,
-        });
-      },
-    );
+    app.setNotFoundHandler(async (request, reply) => {
+      const refused = await guard.countNotFound(request);
+      if (refused) throw refused;
+      return sendProblem(request, reply, {
+        code: 'not-found',
+        status: 404,
+        detail: `There is no ${request.method} ${request.url.split('?')[0] ?? '/'} endpoint. See /docs.`,
+      });
+    });
     return Promise.resolve();
   },
   { name: 'not-found', dependencies: ['rate-limit', 'error-handler'] },

@@ -93,7 +93,7 @@ export const checkoutEventsRoute: FastifyPluginAsyncZod<CheckoutEventsRouteOptio
           },
         });
       } catch (error) {
-        if (error instanceof CheckoutNotFoundError) await app.notFoundGuard.recordNotFound(request);
+        if (error instanceof CheckoutNotFoundError) throw (await app.notFoundGuard.countNotFound(request)) ?? error;
         throw error;
       }
       if (!reply.sse.isConnected) unsubscribe();

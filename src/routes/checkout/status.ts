@@ -41,7 +41,7 @@ export const checkoutStatusRoute: FastifyPluginAsyncZod<CheckoutStatusRouteOptio
         return await readStatus(contextOf(request), request.params.requestId);
       } catch (error) {
         // An unknown id never reaches Flinks, so its budget is judged after the lookup.
-        if (error instanceof CheckoutNotFoundError) return app.notFoundGuard.refuseNotFound(request, error);
+        if (error instanceof CheckoutNotFoundError) throw (await app.notFoundGuard.countNotFound(request)) ?? error;
         throw error;
       }
     },
