@@ -1,11 +1,11 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { cp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import Fastify from 'fastify';
 import t from 'tap';
 import ts from 'typescript';
-import { CLIENT_DIR, findClientAssets } from '../../src/client-assets/assets.js';
+import { CLIENT_DIR, findClientAssets, loaderFlags } from '../../src/client-assets/assets.js';
 import { clientRoutes } from '../../src/routes/client.js';
 import { runCommand } from '../support/process.js';
 
@@ -30,6 +30,61 @@ t.test('the build step writes the bytes that the sources compile to, and the com
   t.equal(fromBuild?.script.body.toString(), fromSources?.script.body.toString());
   t.equal(fromBuild?.types.body.toString(), fromSources?.types.body.toString());
   t.equal(fromBuild?.script.etag, fromSources?.script.etag, 'so the same ETag from every instance');
+});
+
+// In a process of its own: this one imports TypeScript for the declarations test below.
+const LOAD_AND_LIST = `
+import { createRequire } from 'node:module';
+const { findClientAssets } = await import('./src/client-assets/assets.ts');
+const assets = await findClientAssets().load();
+const loaded = Object.keys(createRequire(import.meta.url).cache);
+console.log(JSON.stringify({
+  bytes: assets.script.body.length,
+  typescript: loaded.filter((path) => path.includes('/node_modules/typescript/')),
+}));
+`;
+
+t.test('the sources compile in a child process: the service\'s thread never loads TypeScript', async (t) => {
+  // Loading TypeScript holds a thread for a third of a second here and for seconds on a busy
+  // machine: on the service's thread that stall would trip load shedding (503 overloaded).
+  const { code, stdout, stderr } = await runCommand(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', LOAD_AND_LIST]);
+  t.equal(code, 0, stderr);
+  const report = JSON.parse(stdout) as { bytes: number; typescript: string[] };
+  t.ok(report.bytes > 1000, `the client was compiled (${report.bytes} bytes)`);
+  t.same(report.typescript, [], 'no TypeScript on the service thread (esbuild is: tsx runs on it)');
+});
+
+t.test('the compiler inherits how to load TypeScript, and nothing else of the command line', (t) => {
+  t.same(loaderFlags(['--import', 'tsx', '--input-type=module', '-e', 'code']), ['--import', 'tsx']);
+  t.same(
+    loaderFlags(['--require', '/tsx/preflight.cjs', '--import', 'file:///tsx/loader.mjs', '--inspect=9229', '--max-old-space-size=192']),
+    ['--require', '/tsx/preflight.cjs', '--import', 'file:///tsx/loader.mjs'],
+    'as `tsx watch` starts the service',
+  );
+  t.same(loaderFlags(['--import=tsx', '-r', 'x.cjs', '--loader', 'l.mjs', '--experimental-loader=e.mjs', '--enable-source-maps']), [
+    '--import=tsx',
+    '-r',
+    'x.cjs',
+    '--loader',
+    'l.mjs',
+    '--experimental-loader=e.mjs',
+  ]);
+  t.same(loaderFlags([]), [], 'compiled code under plain node');
+  t.end();
+});
+
+t.test('a compile that fails says why, and the next request tries again', async (t) => {
+  const dir = t.testdir({});
+  await cp(CLIENT_DIR, dir, { recursive: true });
+  const entry = join(dir, 'flinks-pay-checkout.ts');
+  const good = await readFile(entry, 'utf8');
+  await writeFile(entry, `${good}\nexport const broken = ;\n`);
+  const assets = findClientAssets(pathToFileURL(`${dir}/`));
+  if (!assets) throw new Error('the copied sources were not found');
+  await t.rejects(assets.load(), /^the browser client did not compile \(exit code 1\): Build failed with 1 error:\n.*flinks-pay-checkout\.ts:\d+:\d+: ERROR: Unexpected ";"$/);
+  await writeFile(entry, good);
+  const fixed = await assets.load();
+  t.match(fixed.script.body.toString(), /^\/\* Flinks Pay checkout, drop-in browser client/);
 });
 
 t.test('package.json runs the build step after `npm run build`', async (t) => {
