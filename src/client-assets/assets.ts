@@ -87,7 +87,8 @@ function compileInChild(dir: URL): Promise<CompiledClient> {
       resolve(compiled as CompiledClient);
     });
     child.once('error', reject);
-    child.once('exit', (code) => {
+    // 'close', not 'exit': by then every message and all of stderr have arrived.
+    child.once('close', (code) => {
       reject(new Error(`the browser client did not compile (exit code ${String(code)}): ${stderr.trim()}`));
     });
   });
