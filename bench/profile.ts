@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import type { BuiltEntries } from './build.js';
 import { autocannonLoad } from './drivers.js';
 import { checkoutTarget, minimalEnv, serviceEnv } from './peers.js';
+import { keepNewestPerfMap } from './perf-map.js';
 import { summarizePerfScript } from './perf-summary.js';
 import { startBff, startFakeFlinks, type Child } from './processes.js';
 import { profileTable, summarizeCpuProfile, type ProfileSummary } from './profile-summary.js';
@@ -55,6 +56,7 @@ async function withPerf(entry: string, env: Record<string, string>, settings: Pr
     const recorder = spawn('perf', args, { stdio: 'ignore' });
     const sample = await load(settings.connections, settings.durationS);
     await once(recorder, 'exit');
+    keepNewestPerfMap(bff.process.pid ?? 0);
     const { stdout } = await run('perf', ['script', '-i', data], { maxBuffer: 2 ** 30 });
     return { summary: summarizePerfScript(stdout), checkouts: sample.durationsMs.length };
   } finally {
