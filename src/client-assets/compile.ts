@@ -72,8 +72,14 @@ async function bundleTypes(dir: URL): Promise<string> {
   return TYPES_BANNER + parts.join('\n');
 }
 
-/** The served script and declarations, compiled from the TypeScript in `dir`. */
+/**
+ * The served script and declarations, compiled from the TypeScript in `dir`. Both compile at once;
+ * when both fail, esbuild's error is the one reported (it gives the line and column), whichever
+ * finished first.
+ */
 export async function compileClient(dir: URL): Promise<CompiledClient> {
-  const [script, types] = await Promise.all([bundleScript(dir), bundleTypes(dir)]);
-  return { script, types };
+  const [script, types] = await Promise.allSettled([bundleScript(dir), bundleTypes(dir)]);
+  if (script.status === 'rejected') throw script.reason;
+  if (types.status === 'rejected') throw types.reason;
+  return { script: script.value, types: types.value };
 }

@@ -73,7 +73,7 @@ t.test('the compiler inherits how to load TypeScript, and nothing else of the co
   t.end();
 });
 
-t.test('a compile that fails says why, and the next request tries again', async (t) => {
+t.test('a compile that fails says why (esbuild\'s error first, when both fail), and the next request tries again', async (t) => {
   const dir = t.testdir({});
   await cp(CLIENT_DIR, dir, { recursive: true });
   const entry = join(dir, 'flinks-pay-checkout.ts');
@@ -82,6 +82,9 @@ t.test('a compile that fails says why, and the next request tries again', async 
   const assets = findClientAssets(pathToFileURL(`${dir}/`));
   if (!assets) throw new Error('the copied sources were not found');
   await t.rejects(assets.load(), /^the browser client did not compile \(exit code 1\): Build failed with 1 error:\n.*flinks-pay-checkout\.ts:\d+:\d+: ERROR: Unexpected ";"$/);
+  // esbuild compiles this; the declarations cannot be written without a return type.
+  await writeFile(entry, `${good}\nexport function untyped(value: number) { return value > 1 ? 'big' : 2; }\n`);
+  await t.rejects(assets.load(), /^the browser client did not compile \(exit code 1\): flinks-pay-checkout\.ts: Function must have an explicit return type annotation with --isolatedDeclarations\.$/);
   await writeFile(entry, good);
   const fixed = await assets.load();
   t.match(fixed.script.body.toString(), /^\/\* Flinks Pay checkout, drop-in browser client/);
