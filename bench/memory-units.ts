@@ -115,7 +115,7 @@ export async function runMemoryUnits(entry: string, settings: MemorySettings, lo
       '| unit | live heap each | RSS each |',
       '|---|--:|--:|',
       `| open event stream (${settings.streams} streams, one per checkout) | ${kb(perStream)} | ${kb(perStreamRss)} |`,
-      `| checkout remembered without an Idempotency-Key (record, outcome record, reconcile job) | ${kb(perCheckout)} | ${kb((unkeyed.rss - start.rss) / settings.records)} |`,
+      `| checkout remembered without an Idempotency-Key (outcome record, reconcile job) | ${kb(perCheckout)} | ${kb((unkeyed.rss - start.rss) / settings.records)} |`,
       `| idempotency record (a keyed checkout minus an unkeyed one) | ${kb(perKeyed - perCheckout)} | ${kb((keyed.rss - unkeyed.rss - (unkeyed.rss - start.rss)) / settings.records)} |`,
       '',
       `With REDIS_URL the records are kept in Redis instead: the stored answer is ~${lastBodyBytes + 200} bytes of JSON per key (201 body, Location, status, content type, body fingerprint) plus Redis's own overhead per key.`,

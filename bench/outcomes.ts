@@ -53,7 +53,7 @@ async function reconcileBench(redis: Redis | undefined, url: string, prefix: str
   const readsAt: number[] = [];
   let inFlight = 0;
   let maxInFlight = 0;
-  await inBatches(settings.checkouts, (index) => outcomes.track(`bench-${index}`, `order-${index}`));
+  await inBatches(settings.checkouts, (index) => outcomes.records.start(`bench-${index}`, { referenceId: `order-${index}`, createdAt: Date.now() }));
   const started = performance.now();
   outcomes.start(async (_ctx, requestId) => {
     inFlight += 1;
@@ -91,7 +91,7 @@ async function deliveryBench(redis: Redis | undefined, url: string, prefix: stri
   await once(server, 'listening');
   const outcomes = delivery(redis, url, prefix, settings, `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks`);
   outcomes.start(() => Promise.reject(new Error('no reads in this part')));
-  await inBatches(settings.deliveries, (index) => outcomes.track(`bench-d-${index}`, `order-d-${index}`));
+  await inBatches(settings.deliveries, (index) => outcomes.records.start(`bench-d-${index}`, { referenceId: `order-d-${index}`, createdAt: Date.now() }));
   const started = performance.now();
   await inBatches(settings.deliveries, (index) =>
     outcomes.observe({ requestId: `bench-d-${index}`, status: 'Settled', referenceId: `order-d-${index}`, final: true }, 'read'),

@@ -8,7 +8,7 @@ import { redisIfReachable, removeKeysAndDisconnect } from './redis.js';
 import { mb, type Target } from './report.js';
 
 /*
- * RSS as deployed: with REDIS_URL (the manifests set it) idempotency keys, checkout records and
+ * RSS as deployed: with REDIS_URL (the manifests set it) idempotency keys and the checkouts'
  * outcome records live in Redis, so the service's memory is its own working set and not the
  * history of every checkout it served. The service and the minimal BFF take the same checkout
  * load one after the other (0 ms, 50 connections), then rest; RSS at start, highest under load, and

@@ -181,12 +181,13 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     },
   });
   // The checkout: its flow, status reads (cached, shared by concurrent readers) and event streams.
-  const records = createCheckoutRecords(app.shared.store, app.log);
+  // Outcome delivery (docs/outcomes.md): it keeps the record of every checkout created here, which
+  // status reads answer from; every status read reports to it; it reconciles, takes Flinks webhooks
+  // and tells the merchant's backend. Sandbox mode wires the demo to itself.
+  const outcomes = outcomeDeliveryFor(app, config, { now, userAgent: `flinks-pay-checkout-bff/${version}`, demo: demoWebhooks });
+  const records = createCheckoutRecords(outcomes.records, app.log);
   // Before the store closes (onClose runs last-registered first): records kept during an outage.
   app.addHook('onClose', () => records.close());
-  // Outcome delivery (docs/outcomes.md): every status read reports to it; it reconciles, takes
-  // Flinks webhooks and tells the merchant's backend. Sandbox mode wires the demo to itself.
-  const outcomes = outcomeDeliveryFor(app, config, { now, userAgent: `flinks-pay-checkout-bff/${version}`, demo: demoWebhooks });
   const statuses = createStatusCache(createStatusReader({ flinks: app.flinksPay, records }), {
     ...config.statusCache,
     now,
@@ -207,7 +208,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     });
   }
   await app.register(createCheckoutRoute, {
-    createCheckout: createCheckoutFlow({ flinks: app.flinksPay, records, onCreated: outcomes.track }),
+    createCheckout: createCheckoutFlow({ flinks: app.flinksPay, records, now }),
     resolveInput: createCheckoutInputResolver(intentKeys ? createIntentVerifier(intentKeys, now) : undefined),
     appUrlFor: target.appUrlFor,
   });

@@ -18,18 +18,16 @@ function launchUrlFor(appUrl: string, sessionId: string): string {
   return `${appUrl}/app/?sessionId=${encodeURIComponent(sessionId)}`;
 }
 
-/** Told of every checkout created here (outcome delivery starts following it); must not throw. */
-export type OnCheckoutCreated = (requestId: string, referenceId: string) => Promise<void>;
-
 /** One checkout, in the order Flinks documents it. */
 export function createCheckoutFlow({
   flinks,
   records,
-  onCreated,
+  now = Date.now,
 }: {
   flinks: FlinksPayClient;
+  /** Where the checkout is recorded: status reads answer it, and outcome delivery follows it. */
   records: CheckoutRecords;
-  onCreated?: OnCheckoutCreated;
+  now?: () => number;
 }): CreateCheckout {
   return async (ctx, input, appUrl) => {
     const referenceId = input.referenceId ?? randomUUID();
@@ -47,8 +45,7 @@ export function createCheckoutFlow({
 
     // 3. paymentrequests: only a session with a payment request can be completed in the app.
     const { requestId } = await flinks.createPaymentRequest(ctx, token, sessionId);
-    await records.remember(requestId, { referenceId });
-    await onCreated?.(requestId, referenceId);
+    await records.remember(requestId, { referenceId, createdAt: now() });
 
     // 4. The shopper opens the Flinks Pay app with the sessionId (status reads use the requestId).
     return { requestId, launchUrl: launchUrlFor(appUrl, sessionId) };

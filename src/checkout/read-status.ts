@@ -13,14 +13,14 @@ export type ReadStatus = (ctx: CallContext, requestId: string) => Promise<Checko
  */
 export function createStatusReader({ flinks, records }: { flinks: FlinksPayClient; records: CheckoutRecords }): ReadStatus {
   return async (ctx, requestId) => {
-    const record = await records.recall(requestId);
-    if (!record) throw new CheckoutNotFoundError(requestId);
+    const referenceId = await records.referenceOf(requestId);
+    if (referenceId === undefined) throw new CheckoutNotFoundError(requestId);
     const payment = await flinks.getPaymentRequest(ctx, requestId);
     if (!payment) throw new CheckoutNotFoundError(requestId);
     return {
       requestId,
       status: payment.status,
-      referenceId: record.referenceId,
+      referenceId,
       final: isFinalStatus(payment.status),
       ...(payment.reason === undefined ? {} : { reason: payment.reason }),
     };

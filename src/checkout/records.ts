@@ -1,10 +1,11 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { RecordsUnavailableError } from '../errors/app-errors.js';
-import type { SharedStore } from '../store/shared-store.js';
 
 /** What this service remembers of a checkout it created: enough to answer status reads. */
 export interface CheckoutRecord {
   referenceId: string;
+  /** When it was created here (ms since the epoch); its record and its reconciliation start from it. */
+  createdAt: number;
 }
 
 export interface CheckoutRecords {
@@ -14,19 +15,25 @@ export interface CheckoutRecords {
    */
   remember(requestId: string, record: CheckoutRecord): Promise<void>;
   /**
-   * The record of a checkout created here, undefined when this service never created it. Throws
-   * RecordsUnavailableError when the store cannot answer: unknown is not the same as not found.
+   * The merchant's referenceId of a checkout created here, undefined when this service never
+   * created it. Throws RecordsUnavailableError when the store cannot answer: unknown is not the
+   * same as not found.
    */
-  recall(requestId: string): Promise<CheckoutRecord | undefined>;
+  referenceOf(requestId: string): Promise<string | undefined>;
   /** Writes the backlog one last time and stops retrying (on shutdown). */
   close(): Promise<void>;
 }
 
 /**
- * Status reads answer only checkouts with a record, so a record lives at least as long as anyone may
- * ask about its checkout: 7 days, the default RECONCILE_MAX_AGE_HOURS (168 h) of the contract.
+ * Where the records live: outcome delivery's record of each checkout (docs/outcomes.md), shared by
+ * status reads, reconciliation and the operations console, so a checkout costs one record.
  */
-const RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+export interface RecordKeeper {
+  /** Starts the record of a checkout, and its reconciliation; harmless when called again for the same one. */
+  start(requestId: string, record: CheckoutRecord): Promise<void>;
+  /** Undefined when the checkout was not created here (or is forgotten); throws when the store cannot answer. */
+  referenceOf(requestId: string): Promise<string | undefined>;
+}
 
 export interface CheckoutRecordsOptions {
   /** Records held in memory while the store is down, at most; one more fails its checkout. */
@@ -36,14 +43,13 @@ export interface CheckoutRecordsOptions {
 }
 
 /**
- * Checkout records in the shared store, so any instance can answer a status read. A checkout
- * created while the store is down still goes through: its record waits in this instance's memory
- * (which answers reads of it) until the store takes it, while other instances answer 503, not 404.
+ * The records of checkouts created here, shared by every instance. A checkout created while the
+ * store is down still goes through: its record waits in this instance's memory (which answers
+ * reads of it) until the store takes it, while other instances answer 503, not 404.
  */
-export function createCheckoutRecords(store: SharedStore, log: FastifyBaseLogger, options: CheckoutRecordsOptions = {}): CheckoutRecords {
+export function createCheckoutRecords(keeper: RecordKeeper, log: FastifyBaseLogger, options: CheckoutRecordsOptions = {}): CheckoutRecords {
   const maxBacklog = options.maxBacklog ?? 10_000;
   const retryMs = options.retryMs ?? 1000;
-  const keyOf = (requestId: string) => `checkout:${requestId}`;
   const backlog = new Map<string, CheckoutRecord>();
   let retry: NodeJS.Timeout | undefined;
   let isWriting = false;
@@ -62,7 +68,7 @@ export function createCheckoutRecords(store: SharedStore, log: FastifyBaseLogger
     isWriting = true;
     try {
       for (const [requestId, record] of backlog) {
-        await store.set(keyOf(requestId), record.referenceId, RETENTION_MS);
+        await keeper.start(requestId, record);
         backlog.delete(requestId);
       }
       log.info('checkout records kept during a store outage are written');
@@ -77,7 +83,7 @@ export function createCheckoutRecords(store: SharedStore, log: FastifyBaseLogger
   return {
     async remember(requestId, record) {
       try {
-        await store.set(keyOf(requestId), record.referenceId, RETENTION_MS);
+        await keeper.start(requestId, record);
         return;
       } catch (error) {
         if (backlog.size >= maxBacklog) throw new RecordsUnavailableError({ cause: error });
@@ -86,16 +92,14 @@ export function createCheckoutRecords(store: SharedStore, log: FastifyBaseLogger
       backlog.set(requestId, record);
       scheduleRetry();
     },
-    async recall(requestId) {
+    async referenceOf(requestId) {
       const waiting = backlog.get(requestId);
-      if (waiting) return waiting;
-      let referenceId;
+      if (waiting) return waiting.referenceId;
       try {
-        referenceId = await store.get(keyOf(requestId));
+        return await keeper.referenceOf(requestId);
       } catch (error) {
         throw new RecordsUnavailableError({ cause: error });
       }
-      return referenceId === undefined ? undefined : { referenceId };
     },
     async close() {
       isClosed = true;

@@ -77,7 +77,7 @@ export function maxHeapUsedBytesOf(configured: number | undefined, capMb: number
 }
 
 /**
- * Heap one checkout holds in the in-memory store (its record, outcome record and reconcile job, and
+ * Heap one checkout holds in the in-memory store (its outcome record and reconcile job, and
  * an idempotency answer): about 1.9 KB (`npm run bench`, memory part), rounded up.
  */
 export const MEMORY_STORE_BYTES_PER_CHECKOUT = 2560;

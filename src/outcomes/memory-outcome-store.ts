@@ -95,6 +95,7 @@ export function createMemoryOutcomeStore(limits: OutcomeStoreLimits & { maxEntri
       return Promise.resolve();
     },
     get: (requestId) => Promise.resolve(entries.get(requestId)?.record),
+    referenceOf: (requestId) => Promise.resolve(entries.get(requestId)?.record.referenceId),
     observe(requestId, { status, final, reason, source, at }) {
       const entry = entries.get(requestId);
       if (!entry) return Promise.resolve(undefined);

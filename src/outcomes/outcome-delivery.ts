@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { ObservationSource } from '../checkout/status-cache.js';
+import type { CheckoutRecord, RecordKeeper } from '../checkout/records.js';
 import type { CheckoutStatus } from '../checkout/schemas.js';
 import type { StatusWatcher } from '../checkout/status-watcher.js';
 import type { CallContext } from '../upstream/flinks-pay/client.js';
@@ -20,6 +21,9 @@ import { createReconcileStep, reconcileJobId, type ReconcileJob, type ReconcileP
 import { createRedisOutcomeStore } from './redis-outcome-store.js';
 import { createOutcomeRedis } from './redis-connections.js';
 import type { OutcomeRecord } from './schemas.js';
+
+/** Status reads answer only checkouts with a record, so no record is forgotten sooner. */
+const MIN_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
 
 export type ReadForOutcome = (ctx: CallContext, requestId: string, source: ObservationSource) => Promise<CheckoutStatus>;
 
@@ -50,7 +54,8 @@ export function createOutcomeDelivery(options: OutcomeDeliveryOptions) {
   const metrics = createOutcomeMetrics(options.registry);
   const limits = {
     ...DEFAULT_LIMITS,
-    retentionMs: options.reconcile.maxAgeMs,
+    // Status reads answer only checkouts with a record: at least 7 days, longer when reconciliation runs longer.
+    retentionMs: Math.max(options.reconcile.maxAgeMs, MIN_RETENTION_MS),
     minRetentionAfterWriteMs: options.delivery.maxAgeMs,
   };
   const connections = options.redis ? createOutcomeRedis(options.redis.url, log) : undefined;
@@ -117,16 +122,18 @@ export function createOutcomeDelivery(options: OutcomeDeliveryOptions) {
     store,
     metrics,
 
-    /** Starts the record and the reconciliation of a checkout just created here; never fails the checkout. */
-    track: async (requestId: string, referenceId: string): Promise<void> => {
-      const at = now();
-      try {
-        await store.create({ requestId, referenceId, at });
-        await reconcileQueue.add(reconcileJobId(requestId), { requestId, createdAt: at, step: 0 }, options.reconcile.firstDelayMs);
-      } catch (error) {
-        log.error({ err: error, checkout: requestId }, 'could not start tracking a checkout: its outcome reaches the merchant only through status reads');
-      }
-    },
+    /**
+     * The record of every checkout created here, which status reads also answer from: starting one
+     * starts its reconciliation. Both steps are idempotent, so a record kept during a store outage
+     * (checkout/records.ts) is simply started again.
+     */
+    records: {
+      start: async (requestId: string, { referenceId, createdAt }: CheckoutRecord): Promise<void> => {
+        await store.create({ requestId, referenceId, at: createdAt });
+        await reconcileQueue.add(reconcileJobId(requestId), { requestId, createdAt, step: 0 }, options.reconcile.firstDelayMs);
+      },
+      referenceOf: (requestId: string): Promise<string | undefined> => store.referenceOf(requestId),
+    } satisfies RecordKeeper,
 
     /** Notes a status read from Flinks: a change goes into the record, to live streams and to the merchant. */
     observe: async (status: CheckoutStatus, source: ObservationSource): Promise<void> => {

@@ -24,6 +24,8 @@ export interface OutcomeStore {
   /** Starts the record of a checkout created here, at Initiated; nothing when it exists already. */
   create(input: { requestId: string; referenceId: string; at: number }): Promise<void>;
   get(requestId: string): Promise<OutcomeRecord | undefined>;
+  /** The merchant's order id of a checkout created here; undefined when it was not (or is forgotten). One cheap lookup, for status reads. */
+  referenceOf(requestId: string): Promise<string | undefined>;
   /** Notes a status read from Flinks; undefined when the checkout was not created here (or is forgotten). */
   observe(requestId: string, observation: Observation): Promise<ObserveResult | undefined>;
   history(requestId: string): Promise<HistoryEntry[]>;

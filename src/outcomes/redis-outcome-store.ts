@@ -108,6 +108,9 @@ export function createRedisOutcomeStore(redis: Redis, prefix: string, limits: Ou
       const flat = await redis.hgetall(recordKey(requestId));
       return Object.keys(flat).length === 0 ? undefined : recordOf(Object.entries(flat).flat());
     },
+    async referenceOf(requestId) {
+      return (await redis.hget(recordKey(requestId), 'referenceId')) ?? undefined;
+    },
     async observe(requestId, { status, final, reason, source, at }) {
       const iso = isoOf(at);
       const entry = JSON.stringify({ status, at: iso, source, ...(reason === undefined ? {} : { reason }) });

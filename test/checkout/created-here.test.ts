@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import t from 'tap';
 import { request } from 'undici';
 import { buildTestApp, postCheckout, startSandbox, validCheckout } from '../support/build.js';
@@ -92,5 +93,30 @@ t.test('a checkout created while Redis is down is readable where it was made, an
   await startRedis(t, port);
   await until('the record reaches Redis', async () => (await b.inject({ url: `/checkout/${requestId}` })).statusCode === 200);
   t.match((await b.inject({ url: `/checkout/${requestId}` })).json(), { requestId, referenceId: 'order-in-outage' });
+  // Nothing is lost to the outage: the record is the outcome record, and its reconciliation is queued.
+  t.match(await b.outcomes.store.history(requestId), [{ status: 'Initiated', source: 'created' }]);
+  const redisClient = new Redis(`redis://127.0.0.1:${port}`);
+  t.teardown(() => redisClient.quit());
+  t.equal(await redisClient.exists(`flinks-bff:bull:reconcile:rec_${requestId}`), 1, 'its reconciliation is scheduled');
   await Promise.all([a.close(), b.close()]);
+});
+
+t.test('a checkout is one record in Redis, answered for 7 days even when reconciliation stops sooner', async (t) => {
+  const port = await freePort();
+  await startRedis(t, port);
+  const sandbox = await startSandbox(t);
+  const app = await buildTestApp(t, sandbox, { ...fresh, REDIS_URL: `redis://127.0.0.1:${port}`, RECONCILE_MAX_AGE_HOURS: '24' });
+  const { requestId } = (await postCheckout(app, validCheckout({ referenceId: 'order-one-record' }))).json<{ requestId: string }>();
+  t.match((await app.inject({ url: `/checkout/${requestId}` })).json(), { requestId, referenceId: 'order-one-record' });
+
+  const redisClient = new Redis(`redis://127.0.0.1:${port}`);
+  t.teardown(() => redisClient.quit());
+  const keys = await redisClient.keys(`*${requestId}*`);
+  t.same(
+    keys.filter((key) => !key.startsWith('flinks-bff:bull:')).sort(),
+    [`flinks-bff:outcome:{${requestId}}`, `flinks-bff:outcome:{${requestId}}:history`],
+    'the outcome record (and its history) is the only record of the checkout',
+  );
+  const sevenDays = 7 * 24 * 60 * 60 * 1000;
+  t.ok((await redisClient.pttl(`flinks-bff:outcome:{${requestId}}`)) > sevenDays - 60_000, 'kept 7 days, not RECONCILE_MAX_AGE_HOURS');
 });

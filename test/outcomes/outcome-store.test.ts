@@ -71,6 +71,13 @@ for (const [name, open] of stores) {
     t.same(await store.findByReference('order-2'), ['req-2']);
     t.same(await store.findByReference('order-none'), []);
   });
+
+  t.test(`${name}: the referenceId of a checkout created here, and nothing for any other`, async (t) => {
+    const store = open(t);
+    await store.create({ requestId: 'req-3', referenceId: 'order-3', at: T0 });
+    t.equal(await store.referenceOf('req-3'), 'order-3');
+    t.equal(await store.referenceOf('req-elsewhere'), undefined);
+  });
 }
 
 t.test('redis: two stores (two instances) observing one change at once: exactly one sees it as a change', async (t) => {
