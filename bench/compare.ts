@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { buildServiceAt } from './build.js';
 import { autocannonLoad } from './drivers.js';
 import { measure } from './measure.js';
 import { checkoutTarget, createCheckouts, serviceEnv, statusTarget } from './peers.js';
 import { startBff, startFakeFlinks, type Child } from './processes.js';
+import { commandsProcessed, redisIfReachable, removeKeysAndDisconnect } from './redis.js';
 import { statsOf, type Kind } from './report.js';
 
 /*
@@ -12,7 +14,8 @@ import { statsOf, type Kind } from './report.js';
  * settings (prefetch on, status reads uncached) and driven CPU-bound (fake Flinks at 0 ms, 50
  * connections), taking turns in rounds whose order alternates, so a neighbour's burst of CPU on
  * this shared machine weighs on both. Both authorize as 'prefetch': the fake keeps no per-user
- * state that would tell them apart.
+ * state that would tell them apart. With `redisUrl` (BENCH_COMPARE_REDIS=1) both run with REDIS_URL,
+ * as deployed, each under its own key prefix, removed afterwards.
  */
 
 export interface CompareSettings {
@@ -22,22 +25,30 @@ export interface CompareSettings {
   rounds: number;
   warmupS: number;
   nodeArgs: readonly string[];
+  /** Both peers keep their state in this Redis; absent: the in-memory store. */
+  redisUrl?: string;
 }
 
 interface Turn {
   rps: number;
   cpuMsPerRequest?: number;
+  /** Commands Redis processed during the turn per request (the other peer idles meanwhile). */
+  redisCommandsPerRequest?: number;
 }
 
 const STATUS_IDS = 500;
 
 export async function runCompare(service: string, settings: CompareSettings, log: (line: string) => void): Promise<string> {
   const before = await buildServiceAt(settings.ref);
+  const redis = settings.redisUrl === undefined ? undefined : await redisIfReachable(settings.redisUrl);
+  if (settings.redisUrl !== undefined && !redis) throw new Error(`BENCH_COMPARE_REDIS: no Redis answered at ${settings.redisUrl}`);
+  const prefix = `bench-compare-${randomUUID().slice(0, 8)}:`;
   const fake = await startFakeFlinks(0);
-  const env = serviceEnv(fake.url, 'prefetch', { STATUS_CACHE_MS: '0' });
+  const envOf = (peer: 'now' | 'before') =>
+    serviceEnv(fake.url, 'prefetch', { STATUS_CACHE_MS: '0', ...(settings.redisUrl ? { REDIS_URL: settings.redisUrl, REDIS_KEY_PREFIX: `${prefix}${peer}:` } : {}) });
   const peers: Record<'now' | 'before', Child> = {
-    now: await startBff(service, env, { nodeArgs: settings.nodeArgs, quiet: true }),
-    before: await startBff(before.service, env, { nodeArgs: settings.nodeArgs, quiet: true }),
+    now: await startBff(service, envOf('now'), { nodeArgs: settings.nodeArgs, quiet: true }),
+    before: await startBff(before.service, envOf('before'), { nodeArgs: settings.nodeArgs, quiet: true }),
   };
   const turns: Record<`${'now' | 'before'}:${Kind}`, Turn[]> = { 'now:checkout': [], 'before:checkout': [], 'now:status': [], 'before:status': [] };
   try {
@@ -54,30 +65,41 @@ export async function runCompare(service: string, settings: CompareSettings, log
         for (const peer of round % 2 === 0 ? (['now', 'before'] as const) : (['before', 'now'] as const)) {
           log(`  ${kind}, ${peer === 'now' ? 'this tree' : before.commit}, round ${round + 1}`);
           const run = { connections: settings.connections, warmupS: 0, durationS: settings.durationS };
+          const commandsBefore = redis ? await commandsProcessed(redis) : 0;
           const { sample, cpuMsPerRequest } = await measure(autocannonLoad(targetOf(peer, kind)), run, pids, peers[peer]);
-          turns[`${peer}:${kind}`].push({ rps: statsOf(sample).rps, ...(cpuMsPerRequest === undefined ? {} : { cpuMsPerRequest }) });
+          const redisCommandsPerRequest = redis ? ((await commandsProcessed(redis)) - commandsBefore) / Math.max(1, sample.durationsMs.length) : undefined;
+          turns[`${peer}:${kind}`].push({
+            rps: statsOf(sample).rps,
+            ...(cpuMsPerRequest === undefined ? {} : { cpuMsPerRequest }),
+            ...(redisCommandsPerRequest === undefined ? {} : { redisCommandsPerRequest }),
+          });
         }
       }
     }
   } finally {
     await Promise.all([peers.now.stop(), peers.before.stop(), fake.stop()]);
+    if (redis) await removeKeysAndDisconnect(redis, prefix);
   }
 
   const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
   const lines = [
-    `A/B against ${before.commit} (${settings.ref}), CPU-bound (0 ms, ${settings.connections} connections, ${settings.rounds} rounds of ${settings.durationS} s):`,
+    `A/B against ${before.commit} (${settings.ref}), CPU-bound (0 ms, ${settings.connections} connections, ${settings.rounds} rounds of ${settings.durationS} s), ` +
+      `${settings.redisUrl ? `both with REDIS_URL=${settings.redisUrl}` : 'both with the in-memory store'}:`,
     '',
-    `| scenario | req/s, ${before.commit} | req/s, this tree | ratio (pooled) | ratio, per round | CPU ms/req, ${before.commit} | CPU ms/req, this tree |`,
-    '|---|--:|--:|--:|--:|--:|--:|',
+    `| scenario | req/s, ${before.commit} | req/s, this tree | ratio (pooled) | ratio, per round | CPU ms/req, ${before.commit} | CPU ms/req, this tree |` +
+      (redis ? ` Redis commands/req, ${before.commit} | Redis commands/req, this tree |` : ''),
+    `|---|--:|--:|--:|--:|--:|--:|${redis ? '--:|--:|' : ''}`,
   ];
   for (const kind of ['checkout', 'status'] as const) {
     const now = turns[`now:${kind}`];
     const then = turns[`before:${kind}`];
     const rounds = now.map((turn, i) => turn.rps / (then[i]?.rps ?? Number.NaN));
     const cpu = (list: Turn[]) => mean(list.flatMap((turn) => (turn.cpuMsPerRequest === undefined ? [] : [turn.cpuMsPerRequest]))).toFixed(3);
+    const commands = (list: Turn[]) => mean(list.flatMap((turn) => (turn.redisCommandsPerRequest === undefined ? [] : [turn.redisCommandsPerRequest]))).toFixed(1);
     lines.push(
       `| ${kind === 'checkout' ? 'POST /checkout' : 'GET status (uncached)'} | ${mean(then.map((t) => t.rps)).toFixed(0)} | ${mean(now.map((t) => t.rps)).toFixed(0)} | ` +
-        `${(mean(now.map((t) => t.rps)) / mean(then.map((t) => t.rps))).toFixed(2)} | ${Math.min(...rounds).toFixed(2)}–${Math.max(...rounds).toFixed(2)} | ${cpu(then)} | ${cpu(now)} |`,
+        `${(mean(now.map((t) => t.rps)) / mean(then.map((t) => t.rps))).toFixed(2)} | ${Math.min(...rounds).toFixed(2)}–${Math.max(...rounds).toFixed(2)} | ${cpu(then)} | ${cpu(now)} |` +
+        (redis ? ` ${commands(then)} | ${commands(now)} |` : ''),
     );
   }
   return lines.join('\n');

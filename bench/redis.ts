@@ -23,3 +23,9 @@ export async function removeKeysAndDisconnect(redis: Redis, prefix: string): Pro
   }
   redis.disconnect();
 }
+
+/** Commands the Redis at the other end has processed since it started (INFO stats): a turn's share is the difference. */
+export async function commandsProcessed(redis: Redis): Promise<number> {
+  const stats = await redis.info('stats');
+  return Number(/total_commands_processed:(\d+)/.exec(stats)?.[1] ?? Number.NaN);
+}

@@ -18,7 +18,8 @@ import { runRssWithRedis } from './rss-redis.js';
  * default): cpu (CPU-bound, against the minimal BFF), latency (latency-bound, against the calls
  * themselves), memory (per event stream and idempotency record), rss (RSS with Redis, as deployed),
  * profile (where a checkout's CPU goes), outcomes (reconciliation and merchant webhooks). One more
- * part runs only when asked for: compare (an A/B against the commit in BENCH_COMPARE_REF).
+ * part runs only when asked for: compare (an A/B against the commit in BENCH_COMPARE_REF; with
+ * BENCH_COMPARE_REDIS=1 both peers run with REDIS_URL).
  */
 
 const numbers = (text: string) => text.split(',').map(Number).filter((n) => n >= 0 && text.trim() !== '');
@@ -94,7 +95,8 @@ async function main(): Promise<void> {
     const ref = env.BENCH_COMPARE_REF;
     if (ref === undefined || ref === '') throw new Error('BENCH_PARTS=compare needs BENCH_COMPARE_REF (a commit, tag or HEAD~1)');
     log(`\nCompare: this tree against ${ref}`);
-    const settings = { ref, connections: cpuSettings.connections, durationS, rounds: Number(env.BENCH_ROUNDS ?? 4), warmupS: cpuSettings.warmupS, nodeArgs };
+    const redisUrl = env.BENCH_COMPARE_REDIS === '1' ? (env.REDIS_URL ?? 'redis://127.0.0.1:6379') : undefined;
+    const settings = { ref, connections: cpuSettings.connections, durationS, rounds: Number(env.BENCH_ROUNDS ?? 4), warmupS: cpuSettings.warmupS, nodeArgs, ...(redisUrl ? { redisUrl } : {}) };
     sections.push(await runCompare(entries.service, settings, log));
   }
 
