@@ -9,6 +9,10 @@ import { collectPage, isAfter, type ListPosition } from './outcome-listing.js';
  * ({requestId}), changed by Lua scripts so each change is atomic across instances.
  */
 
+/**
+ * A new record, and its place in the two listing indexes (by order id, and newest first), in one
+ * round trip: a checkout waits for it. Nothing at all when the record exists already.
+ */
 const CREATE = `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], 'requestId', ARGV[1], 'referenceId', ARGV[2], 'status', 'Initiated', 'rank', '0',
@@ -16,6 +20,10 @@ redis.call('HSET', KEYS[1], 'requestId', ARGV[1], 'referenceId', ARGV[2], 'statu
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
 redis.call('RPUSH', KEYS[2], ARGV[5])
 redis.call('PEXPIRE', KEYS[2], ARGV[4])
+redis.call('ZADD', KEYS[3], ARGV[6], ARGV[1])
+redis.call('PEXPIRE', KEYS[3], ARGV[4])
+redis.call('ZADD', KEYS[4], ARGV[6], ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', ARGV[7])
 return 1`;
 
 /** Changes the status only forward and never after a final one; returns {changed, HGETALL}. */
@@ -93,16 +101,10 @@ export function createRedisOutcomeStore(redis: Redis, prefix: string, limits: Ou
       const iso = isoOf(at);
       const entry = JSON.stringify({ status: 'Initiated', at: iso, source: 'created' });
       const key = recordKey(requestId);
-      const created = await create([key, `${key}:history`], [requestId, referenceId, iso, limits.retentionMs, entry]);
-      if (created !== 1) return;
-      // Indexes for the operations console: by order id, and newest first.
-      await redis
-        .multi()
-        .zadd(referenceKey(referenceId), at, requestId)
-        .pexpire(referenceKey(referenceId), limits.retentionMs)
-        .zadd(createdIndex, at, requestId)
-        .zremrangebyscore(createdIndex, '-inf', at - limits.retentionMs)
-        .exec();
+      await create(
+        [key, `${key}:history`, referenceKey(referenceId), createdIndex],
+        [requestId, referenceId, iso, limits.retentionMs, entry, at, at - limits.retentionMs],
+      );
     },
     async get(requestId) {
       const flat = await redis.hgetall(recordKey(requestId));
