@@ -5,6 +5,7 @@ import { measure } from './measure.js';
 import { checkoutTarget, createCheckouts, serviceEnv, statusTarget } from './peers.js';
 import { setFakeLatency, startBff, startFakeFlinks, type Child } from './processes.js';
 import type { Row } from './report.js';
+import { scrapeTotals, timingsBetween } from './service-timings.js';
 
 /*
  * The latency-bound scenario: the fake answers each call after `latencyMs` (10 ms), few
@@ -61,7 +62,16 @@ export async function runLatencyBound(entries: BuiltEntries, settings: LatencySe
         const target = row.kind === 'checkout' ? checkoutTarget(bff) : statusTarget(bff, statusIds.get(bff) ?? []);
         const warmupS = row.who === 'BFF prefetch' ? settings.prefetchWarmupS : settings.warmupS;
         const run = { connections: row.connections, warmupS, durationS: settings.durationS };
-        rows.push({ ...row, scenario, ...(await measure(autocannonLoad(target), run, pids, bff)) });
+        if (row.kind !== 'checkout') {
+          rows.push({ ...row, scenario, ...(await measure(autocannonLoad(target), run, pids, bff)) });
+          return;
+        }
+        // Only the measured window: the warm-up runs before the first scrape.
+        if (warmupS > 0) await autocannonLoad(target)(row.connections, warmupS);
+        const before = await scrapeTotals(bff.url);
+        const measured = await measure(autocannonLoad(target), { ...run, warmupS: 0 }, pids, bff);
+        const timings = timingsBetween(before, await scrapeTotals(bff.url));
+        rows.push({ ...row, scenario, ...measured, ...(timings ? { timings } : {}) });
         return;
       }
       const floor = createFloorClient(fake.url, row.connections);

@@ -1,3 +1,4 @@
+import type { CheckoutTimings } from './service-timings.js';
 import type { Sample } from './drivers.js';
 
 export type Kind = 'checkout' | 'status';
@@ -16,6 +17,8 @@ export interface Row {
   cpuMsPerRequest?: number;
   /** CPU used by all benchmark processes together (driver, fake Flinks, BFFs), in cores. */
   coresUsed: number;
+  /** A BFF's checkouts as it timed them itself (service-timings.ts). */
+  timings?: CheckoutTimings;
 }
 
 export interface Stats {

@@ -1,4 +1,5 @@
 import { floorOf, statsOf, type Row, type Target } from './report.js';
+import type { CheckoutTimings } from './service-timings.js';
 
 /** The latency-bound target of issue 15, from the rows of the latency-bound scenario. */
 export function latencyTargets(rows: readonly Row[], latencyMs: number): Target[] {
@@ -16,7 +17,16 @@ export function latencyTargets(rows: readonly Row[], latencyMs: number): Target[
     `${p50.toFixed(2)} ms = ${(p50 / latencyMs).toFixed(2)} x ${latencyMs} ms`,
     callP50 === undefined ? '' : `one call really takes ${callP50.toFixed(2)} ms here (floor status read p50), so ${(p50 / callP50).toFixed(2)} x that`,
     floor ? `floor checkout (3 calls) p50 ${statsOf(floor.sample).p50.toFixed(2)} ms` : '',
+    row.timings ? timingsText(row.timings) : '',
   ].filter(Boolean);
   const gap = p50 - limit;
   return [{ name, measured: measured.join('; '), isMet: gap <= 0, margin: gap <= 0 ? `${(-gap).toFixed(2)} ms to spare` : `${gap.toFixed(2)} ms over` }];
+}
+
+/** How the service itself timed those checkouts: where the gap between the target and two calls comes from. */
+function timingsText({ serverMs, inCallsMs, perCallMs, ownMs }: CheckoutTimings): string {
+  return (
+    `inside the service a checkout took ${serverMs.toFixed(2)} ms on average: ${inCallsMs.toFixed(2)} ms waiting for its Flinks calls ` +
+    `(${perCallMs.toFixed(2)} ms each, as the service timed them) and ${ownMs.toFixed(2)} ms of its own`
+  );
 }
