@@ -108,7 +108,7 @@ export function createMemoryOutcomeStore(limits: OutcomeStoreLimits & { maxEntri
       if (entry.record.reason === undefined) delete entry.record.reason;
       if (changed) pushBounded(entry.history, { status, at: iso, source, ...(reason === undefined ? {} : { reason }) }, limits.maxHistory);
       touch(requestId, entry);
-      return Promise.resolve({ changed, record: entry.record });
+      return Promise.resolve(changed ? { changed, record: entry.record } : { changed });
     },
     history: (requestId) => Promise.resolve([...(entries.get(requestId)?.history ?? [])]),
     recordDelivery(requestId, attempt) {

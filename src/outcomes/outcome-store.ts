@@ -10,11 +10,12 @@ export interface Observation {
   at: number;
 }
 
-export interface ObserveResult {
-  /** True for exactly one observer of each new status, whichever instance it runs on. */
-  changed: boolean;
-  record: OutcomeRecord;
-}
+/**
+ * `changed` is true for exactly one observer of each new status, whichever instance it runs on;
+ * only that one gets the record (to publish and deliver), so the many reads that find nothing new
+ * cost no record read.
+ */
+export type ObserveResult = { changed: true; record: OutcomeRecord } | { changed: false };
 
 /**
  * Outcome records: Redis with REDIS_URL (shared by every instance), bounded memory without. Every

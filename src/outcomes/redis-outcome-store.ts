@@ -26,7 +26,7 @@ redis.call('ZADD', KEYS[4], ARGV[6], ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', ARGV[7])
 return 1`;
 
-/** Changes the status only forward and never after a final one; returns {changed, HGETALL}. */
+/** Changes the status only forward and never after a final one; returns {1, HGETALL} on a change, else {0}. */
 const OBSERVE = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
 local current = redis.call('HMGET', KEYS[1], 'status', 'rank', 'final')
@@ -41,7 +41,8 @@ if current[1] ~= ARGV[1] and current[3] ~= '1' and tonumber(ARGV[2]) >= tonumber
   changed = 1
 end
 redis.call('HSET', KEYS[1], 'observedAt', ARGV[5])
-return {changed, redis.call('HGETALL', KEYS[1])}`;
+if changed == 0 then return {0} end
+return {1, redis.call('HGETALL', KEYS[1])}`;
 
 const RECORD_DELIVERY = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
@@ -120,8 +121,9 @@ export function createRedisOutcomeStore(redis: Redis, prefix: string, limits: Ou
       const result = (await observe(
         [key, `${key}:history`],
         [status, statusRank(status), final ? '1' : '0', reason ?? '', iso, entry, limits.minRetentionAfterWriteMs, limits.maxHistory],
-      )) as [number, string[]] | null;
-      return result ? { changed: result[0] === 1, record: recordOf(result[1]) } : undefined;
+      )) as [0] | [1, string[]] | null;
+      if (!result) return undefined;
+      return result[0] === 1 ? { changed: true, record: recordOf(result[1]) } : { changed: false };
     },
     async history(requestId) {
       return parseList(await redis.lrange(`${recordKey(requestId)}:history`, 0, -1), (v) => HistoryEntrySchema.parse(v));

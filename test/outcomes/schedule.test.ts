@@ -152,7 +152,7 @@ async function deliverSettled(t: Test, downForMs: number, runForMs: number) {
   queue.start(createDeliveryStep({ sender: merchant.sender, store, policy: production.delivery, metrics, log, now: () => clock.now }));
   await store.create({ requestId: 'req-3', referenceId: 'order-3', at: start });
   const observed = await store.observe('req-3', { status: 'Settled', final: true, source: 'reconcile', at: start });
-  if (!observed) throw new Error('no record');
+  if (!observed?.changed) throw new Error('no change recorded');
   const { jobId, job } = deliveryJobOf(observed.record, production.delivery, start);
   await queue.add(jobId, job, 0);
   await clock.tickAsync(runForMs);
