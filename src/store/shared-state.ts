@@ -17,7 +17,7 @@ export interface SharedState {
 /** Redis when a URL is configured (state shared by every instance), otherwise bounded memory. */
 export function createSharedState(
   redisConfig: { url: string; keyPrefix: string } | undefined,
-  /** Entries the in-memory store keeps at most (idempotency keys and checkout records together). */
+  /** Entries the in-memory store keeps at most (the idempotency keys: two per keyed checkout). */
   memoryMaxEntries: number,
   log: FastifyBaseLogger,
 ): SharedState {

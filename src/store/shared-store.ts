@@ -1,5 +1,5 @@
 /**
- * The little key-value surface shared state needs: idempotency records and checkout records.
+ * The little key-value surface idempotency records need (checkouts are recorded by outcome delivery).
  * In Redis when REDIS_URL is set (so every instance sees the same state), in memory otherwise.
  * Values are strings; callers own their encoding.
  */
