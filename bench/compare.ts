@@ -82,6 +82,9 @@ export async function runCompare(service: string, settings: CompareSettings, log
   }
 
   const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
+  /** The mean of an optional per-turn figure over the turns that have it. */
+  const meanOf = (list: Turn[], figure: 'cpuMsPerRequest' | 'redisCommandsPerRequest') =>
+    mean(list.flatMap((turn) => (turn[figure] === undefined ? [] : [turn[figure]])));
   const lines = [
     `A/B against ${before.commit} (${settings.ref}), CPU-bound (0 ms, ${settings.connections} connections, ${settings.rounds} rounds of ${settings.durationS} s), ` +
       `${settings.redisUrl ? `both with REDIS_URL=${settings.redisUrl}` : 'both with the in-memory store'}:`,
@@ -94,8 +97,8 @@ export async function runCompare(service: string, settings: CompareSettings, log
     const now = turns[`now:${kind}`];
     const then = turns[`before:${kind}`];
     const rounds = now.map((turn, i) => turn.rps / (then[i]?.rps ?? Number.NaN));
-    const cpu = (list: Turn[]) => mean(list.flatMap((turn) => (turn.cpuMsPerRequest === undefined ? [] : [turn.cpuMsPerRequest]))).toFixed(3);
-    const commands = (list: Turn[]) => mean(list.flatMap((turn) => (turn.redisCommandsPerRequest === undefined ? [] : [turn.redisCommandsPerRequest]))).toFixed(1);
+    const cpu = (list: Turn[]) => meanOf(list, 'cpuMsPerRequest').toFixed(3);
+    const commands = (list: Turn[]) => meanOf(list, 'redisCommandsPerRequest').toFixed(1);
     lines.push(
       `| ${kind === 'checkout' ? 'POST /checkout' : 'GET status (uncached)'} | ${mean(then.map((t) => t.rps)).toFixed(0)} | ${mean(now.map((t) => t.rps)).toFixed(0)} | ` +
         `${(mean(now.map((t) => t.rps)) / mean(then.map((t) => t.rps))).toFixed(2)} | ${Math.min(...rounds).toFixed(2)}–${Math.max(...rounds).toFixed(2)} | ${cpu(then)} | ${cpu(now)} |` +
