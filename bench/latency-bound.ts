@@ -2,10 +2,10 @@ import type { BuiltEntries } from './build.js';
 import { autocannonLoad, closedLoop } from './drivers.js';
 import { createFloorClient } from './floor.js';
 import { measure } from './measure.js';
-import { checkoutTarget, createCheckouts, serviceEnv, statusTarget } from './peers.js';
+import { checkoutTarget, createCheckouts, metricsText, serviceEnv, statusTarget } from './peers.js';
 import { setFakeLatency, startBff, startFakeFlinks, type Child } from './processes.js';
 import type { Row } from './report.js';
-import { scrapeTotals, timingsBetween } from './service-timings.js';
+import { timingsBetween, totalsOf } from './service-timings.js';
 
 /*
  * The latency-bound scenario: the fake answers each call after `latencyMs` (10 ms), few
@@ -68,9 +68,9 @@ export async function runLatencyBound(entries: BuiltEntries, settings: LatencySe
         }
         // Only the measured window: the warm-up runs before the first scrape.
         if (warmupS > 0) await autocannonLoad(target)(row.connections, warmupS);
-        const before = await scrapeTotals(bff.url);
+        const before = totalsOf(await metricsText(bff));
         const measured = await measure(autocannonLoad(target), { ...run, warmupS: 0 }, pids, bff);
-        const timings = timingsBetween(before, await scrapeTotals(bff.url));
+        const timings = timingsBetween(before, totalsOf(await metricsText(bff)));
         rows.push({ ...row, scenario, ...measured, ...(timings ? { timings } : {}) });
         return;
       }

@@ -121,9 +121,14 @@ export async function createCheckout(bff: Child, headers: Record<string, string>
   return { requestId: (JSON.parse(text) as { requestId: string }).requestId, text };
 }
 
+/** The service's /metrics, as Prometheus text. */
+export async function metricsText(bff: Child): Promise<string> {
+  return (await fetch(`${bff.url}/metrics`)).text();
+}
+
 /** A counter of the service's /metrics (0 when absent). */
 export async function metricValue(bff: Child, name: string): Promise<number> {
-  const text = await (await fetch(`${bff.url}/metrics`)).text();
+  const text = await metricsText(bff);
   const match = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text);
   return match?.[1] ? Number(match[1]) : 0;
 }
