@@ -129,16 +129,23 @@ export function summarizeCpuProfile(path: string, fromUs: number, toUs: number):
   return { micros, totalMicros };
 }
 
-/** The table of µs per request and share of the total, largest first. */
-export function profileTable(summary: ProfileSummary, requests: number, floorMicrosPerRequest?: number): string {
-  const lines = ['| where the CPU goes | µs per checkout | share |', '|---|--:|--:|'];
-  const rows = BUCKETS.map((bucket) => [bucket, summary.micros.get(bucket) ?? 0] as const)
-    .filter(([, us]) => us > 0)
+/**
+ * The table of µs per request and share of the total, largest first; with the floor's profile, its
+ * µs per request in each bucket beside them (the minimal BFF's own code counts as checkout flow).
+ */
+export function profileTable(summary: ProfileSummary, requests: number, floor?: { summary: ProfileSummary; requests: number }): string {
+  const perRequest = (us: number, n: number) => (us / n).toFixed(1);
+  const floorCell = (us: number) => (floor ? ` ${perRequest(us, floor.requests)} |` : '');
+  const lines = [
+    `| where the CPU goes | µs per checkout | share |${floor ? ' minimal BFF, µs |' : ''}`,
+    `|---|--:|--:|${floor ? '--:|' : ''}`,
+  ];
+  const rows = BUCKETS.map((bucket) => [bucket, summary.micros.get(bucket) ?? 0, floor?.summary.micros.get(bucket) ?? 0] as const)
+    .filter(([, us, floorUs]) => us > 0 || floorUs > 0)
     .sort((a, b) => b[1] - a[1]);
-  for (const [bucket, us] of rows) {
-    lines.push(`| ${bucket} | ${(us / requests).toFixed(1)} | ${((us / summary.totalMicros) * 100).toFixed(1)} % |`);
+  for (const [bucket, us, floorUs] of rows) {
+    lines.push(`| ${bucket} | ${perRequest(us, requests)} | ${((us / summary.totalMicros) * 100).toFixed(1)} % |${floorCell(floorUs)}`);
   }
-  lines.push(`| **total (profiled, busy)** | **${(summary.totalMicros / requests).toFixed(1)}** | 100 % |`);
-  if (floorMicrosPerRequest !== undefined) lines.push(`| minimal BFF, total, same profiler | ${floorMicrosPerRequest.toFixed(1)} | |`);
+  lines.push(`| **total (profiled, busy)** | **${perRequest(summary.totalMicros, requests)}** | 100 % |${floor ? ` **${perRequest(floor.summary.totalMicros, floor.requests)}** |` : ''}`);
   return lines.join('\n');
 }

@@ -104,7 +104,7 @@ export async function runProfile(entries: BuiltEntries, settings: ProfileSetting
       `Profile of POST /checkout, CPU-bound (0 ms, ${settings.connections} connections, ${settings.durationS} s, ` +
       `${perf ? 'perf: on-CPU time of all threads' : `V8 --cpu-prof (profiles in ${PROFILE_DIR})`}; ` +
       `${service.checkouts} checkouts = ${rate(service.checkouts)}/s while profiled, minimal BFF ${rate(floor.checkouts)}/s):\n\n` +
-      profileTable(service.summary, service.checkouts, floor.summary.totalMicros / floor.checkouts)
+      profileTable(service.summary, service.checkouts, { summary: floor.summary, requests: floor.checkouts })
     );
   } finally {
     await fake.stop();
