@@ -7,7 +7,7 @@ export interface MemoryQueueOptions {
   concurrency: number;
   /** Steps started per second at most (the upstream budget); unlimited when absent. */
   maxPerSecond?: number;
-  /** Jobs waiting at once; one more is refused (logged) rather than growing without bound. */
+  /** Jobs held at once; beyond it the oldest waiting job gives way to the new one. */
   maxJobs: number;
   log: FastifyBaseLogger;
   now?: () => number;
@@ -18,6 +18,9 @@ interface PendingJob<D> {
   timer?: NodeJS.Timeout;
   running: boolean;
 }
+
+/** A full queue says so at most this often, with the count of jobs that gave way meanwhile. */
+const FULL_NOTICE_EVERY_MS = 60_000;
 
 /**
  * The step-job queue of a single instance without Redis: timers in this process, the same
@@ -34,6 +37,43 @@ export function createMemoryQueue<D>(options: MemoryQueueOptions): JobQueue<D> {
   let running = 0;
   let budgetTimer: NodeJS.Timeout | undefined;
   let closed = false;
+  let gaveWaySinceNotice = 0;
+  let lastFullNotice = Number.NEGATIVE_INFINITY;
+
+  /**
+   * Room for one more job: the oldest waiting one gives way, as the in-memory record store lets its
+   * least recently used record go (that job's checkout is the likeliest to be forgotten there
+   * already, and its step then ends at once). False when every job held is running.
+   */
+  function makeRoom(): boolean {
+    for (const [jobId, job] of pending) {
+      if (job.running) continue;
+      clearTimeout(job.timer);
+      pending.delete(jobId);
+      gaveWaySinceNotice += 1;
+      const at = now();
+      if (at - lastFullNotice >= FULL_NOTICE_EVERY_MS) {
+        options.log.warn(
+          { queue: options.name, maxJobs: options.maxJobs, gaveWay: gaveWaySinceNotice },
+          'in-memory queue full: its oldest waiting jobs gave way to new ones (REDIS_URL keeps every job)',
+        );
+        gaveWaySinceNotice = 0;
+        lastFullNotice = at;
+      }
+      return true;
+    }
+    return false;
+  }
+
+  /** Holds a new job, making room for it when the queue is full; false when there is none. */
+  function admit(jobId: string, job: PendingJob<D>): boolean {
+    if (pending.size >= options.maxJobs && !makeRoom()) {
+      options.log.error({ queue: options.name, jobId }, 'every in-memory job is running; this one is dropped');
+      return false;
+    }
+    pending.set(jobId, job);
+    return true;
+  }
 
   function enqueue(jobId: string, job: PendingJob<D>, delayMs: number): void {
     clearTimeout(job.timer);
@@ -108,13 +148,8 @@ export function createMemoryQueue<D>(options: MemoryQueueOptions): JobQueue<D> {
   return {
     add(jobId, data, delayMs) {
       if (pending.has(jobId) || ended.has(jobId)) return Promise.resolve();
-      if (pending.size >= options.maxJobs) {
-        options.log.error({ queue: options.name, jobId }, 'too many pending jobs in memory; this one is dropped');
-        return Promise.resolve();
-      }
       const job: PendingJob<D> = { data, running: false };
-      pending.set(jobId, job);
-      enqueue(jobId, job, delayMs);
+      if (admit(jobId, job)) enqueue(jobId, job, delayMs);
       return Promise.resolve();
     },
     rerun(jobId, data) {
@@ -126,8 +161,7 @@ export function createMemoryQueue<D>(options: MemoryQueueOptions): JobQueue<D> {
       }
       const wasEnded = ended.delete(jobId);
       const fresh: PendingJob<D> = { data, running: false };
-      pending.set(jobId, fresh);
-      enqueue(jobId, fresh, 0);
+      if (admit(jobId, fresh)) enqueue(jobId, fresh, 0);
       return Promise.resolve(wasEnded ? 'rerun' : 'added');
     },
     start(step) {
