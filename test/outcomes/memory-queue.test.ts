@@ -4,6 +4,7 @@ import { pino } from 'pino';
 import t, { type Test } from 'tap';
 import { done, type StepResult } from '../../src/outcomes/job-queue.js';
 import { createMemoryQueue } from '../../src/outcomes/memory-queue.js';
+import { captureLogs } from '../support/build.js';
 
 /*
  * The in-process queue's bound: a single instance without Redis holds at most `maxJobs` jobs, and a
@@ -27,15 +28,15 @@ function setUp(t: Test, maxJobs: number, step: (id: string) => Promise<StepResul
   t.teardown(() => {
     clock.uninstall();
   });
-  const lines: LogLine[] = [];
-  const log = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line) as LogLine) }) as unknown as FastifyBaseLogger;
+  const logs = captureLogs();
+  const log = pino({ level: 'info' }, logs.stream) as unknown as FastifyBaseLogger;
   const ran: string[] = [];
   const queue = createMemoryQueue<string>({ name: 'reconcile', concurrency: 1, maxJobs, log, now: () => clock.now });
   queue.start((data) => {
     ran.push(data);
     return step(data);
   });
-  return { clock, lines, ran, queue };
+  return { clock, lines: () => logs.lines().map((line) => JSON.parse(line) as LogLine), ran, queue };
 }
 
 t.test('a full queue lets its oldest waiting job go for a new one, and says so once a minute with the count', async (t) => {
@@ -44,17 +45,17 @@ t.test('a full queue lets its oldest waiting job go for a new one, and says so o
   await clock.tickAsync(30_000);
   t.same(ran, ['c', 'd', 'e'], 'the three newest ran; the two oldest gave way');
   t.same(
-    lines.map(({ level, msg, queue: name, gaveWay }) => ({ level, msg, queue: name, gaveWay })),
+    lines().map(({ level, msg, queue: name, gaveWay }) => ({ level, msg, queue: name, gaveWay })),
     [{ level: WARN, msg: 'in-memory queue full: its oldest waiting jobs gave way to new ones (REDIS_URL keeps every job)', queue: 'reconcile', gaveWay: 1 }],
     'one line for the first, none for the second within the minute',
   );
 
   for (const id of ['f', 'g', 'h', 'i']) await queue.add(id, id, 120_000);
-  t.equal(lines.length, 1, 'f gave way half a minute after the first line: nothing more yet');
+  t.equal(lines().length, 1, 'f gave way half a minute after the first line: nothing more yet');
   await clock.tickAsync(30_000);
   await queue.add('j', 'j', 120_000);
-  t.equal(lines.length, 2, 'a minute after the first line, the next one');
-  t.equal(lines[1]?.gaveWay, 3, 'it counts every job that gave way since the last line: b, f and g');
+  t.equal(lines().length, 2, 'a minute after the first line, the next one');
+  t.equal(lines()[1]?.gaveWay, 3, 'it counts every job that gave way since the last line: b, f and g');
   await clock.tickAsync(120_000);
   t.same(ran.slice(3), ['h', 'i', 'j']);
 });
@@ -86,7 +87,7 @@ t.test('a running job never gives way: with every held job running, a new one is
   t.same(ran, ['a'], 'a is running');
   await queue.add('b', 'b', 0);
   t.same(
-    lines.map(({ level, msg, jobId }) => ({ level, msg, jobId })),
+    lines().map(({ level, msg, jobId }) => ({ level, msg, jobId })),
     [{ level: ERROR, msg: 'every in-memory job is running; this one is dropped', jobId: 'b' }],
   );
   release();
