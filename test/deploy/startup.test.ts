@@ -50,7 +50,8 @@ t.test('the compiled service starts from an image-like layout against the compil
     '--outDir',
     join(app, 'dist'),
     // The same JavaScript `npm run build` emits, without checking the types again: `npm run
-    // typecheck` does that at the start of `npm test`, and it took two thirds of this test's time.
+    // typecheck` does that at the start of `npm test`, and it took over half of this compile (5.4 s
+    // against 2.2 s on an idle machine).
     '--noCheck',
   ]);
   t.equal(tsc.code, 0, `tsc -p tsconfig.build.json\n${tsc.stdout}${tsc.stderr}`);
