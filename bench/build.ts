@@ -14,6 +14,8 @@ export interface BuiltEntries {
   service: string;
   /** The CPU-bound floor: bench/minimal-bff.ts. */
   minimal: string;
+  /** The stack's floor: bench/minimal-fastify.ts. */
+  fastify: string;
 }
 
 async function tsc(project: string, outDir: string, buildInfo: string, mustExist: string, root = ROOT): Promise<void> {
@@ -42,9 +44,13 @@ export async function buildBff(): Promise<BuiltEntries> {
   // dist/src/app.js finds package.json above it; packages resolve through node_modules next to it.
   copyFileSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
   if (!existsSync(join(dir, 'node_modules'))) symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
-  const entries = { service: join(outDir, 'src', 'server.js'), minimal: join(outDir, 'bench', 'minimal-bff.js') };
+  const entries = {
+    service: join(outDir, 'src', 'server.js'),
+    minimal: join(outDir, 'bench', 'minimal-bff.js'),
+    fastify: join(outDir, 'bench', 'minimal-fastify.js'),
+  };
   await tsc('tsconfig.build.json', outDir, join(dir, 'tsbuildinfo'), entries.service);
-  await tsc(join('bench', 'tsconfig.minimal-bff.json'), outDir, join(dir, 'tsbuildinfo-minimal'), entries.minimal);
+  await tsc(join('bench', 'tsconfig.minimal-bff.json'), outDir, join(dir, 'tsbuildinfo-minimal'), entries.fastify);
   await run(process.execPath, ['--import', 'tsx', 'scripts/copy-assets.ts', outDir], { cwd: ROOT });
   return entries;
 }

@@ -46,13 +46,13 @@ export function serviceEnv(fakeUrl: string, user: Peer, overrides: Record<string
   };
 }
 
-/** The minimal BFF reads the few variables it has; node reads NODE_OPTIONS (the same heap cap). */
-export function minimalEnv(fakeUrl: string): Record<string, string> {
+/** The minimal BFFs read the few variables they have; node reads NODE_OPTIONS (the same heap cap). */
+export function minimalEnv(fakeUrl: string, user: 'minimal' | 'fastify' = 'minimal'): Record<string, string> {
   return {
     NODE_OPTIONS: DEPLOYED.NODE_OPTIONS,
     FLINKS_BASE_URL: fakeUrl,
     FLINKS_APP_URL: 'https://pay.example.com',
-    FLINKS_USERNAME: 'minimal',
+    FLINKS_USERNAME: user,
     FLINKS_PASSWORD: 'bench',
   };
 }
