@@ -53,7 +53,8 @@ export interface CpuResult {
 
 const load = () => loadavg().map((n) => n.toFixed(1)).join(' ');
 
-function rotate<T>(items: readonly T[], by: number): T[] {
+/** `items` starting at `by`: each round puts a different peer first. */
+export function rotate<T>(items: readonly T[], by: number): T[] {
   return items.map((_, i) => items[(i + by) % items.length] as T);
 }
 

@@ -11,11 +11,13 @@ import { table, targetLines, type Target } from './report.js';
 import { latencyTargets } from './targets.js';
 import { runOutcomes } from './outcomes.js';
 import { runRssWithRedis } from './rss-redis.js';
+import { runStack } from './stack.js';
 
 /*
  * `npm run bench`: the service against a fake Flinks, side by side with its floors, in one run.
  * It reports ratios measured in that run; it never fails the build. Parts (BENCH_PARTS, all by
- * default): cpu (CPU-bound, against the minimal BFF), latency (latency-bound, against the calls
+ * default): cpu (CPU-bound, against the minimal BFF), stack (the minimal BFF on node:http and on
+ * Fastify with zod, and the service: what the stack costs by itself), latency (latency-bound, against the calls
  * themselves), memory (per event stream and idempotency record), rss (RSS with Redis, as deployed),
  * profile (where a checkout's CPU goes), outcomes (reconciliation and merchant webhooks). One more
  * part runs only when asked for: compare (an A/B against the commit in BENCH_COMPARE_REF; with
@@ -24,7 +26,7 @@ import { runRssWithRedis } from './rss-redis.js';
 
 const numbers = (text: string) => text.split(',').map(Number).filter((n) => n >= 0 && text.trim() !== '');
 const env = process.env;
-const parts = new Set((env.BENCH_PARTS ?? 'cpu,latency,memory,rss,profile,outcomes').split(',').map((p) => p.trim()));
+const parts = new Set((env.BENCH_PARTS ?? 'cpu,stack,latency,memory,rss,profile,outcomes').split(',').map((p) => p.trim()));
 /** Extra node flags for every BFF process, e.g. "--max-semi-space-size=8" to try V8 settings. */
 const nodeArgs = (env.BENCH_BFF_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const durationS = Number(env.BENCH_DURATION_S ?? 5);
@@ -68,6 +70,12 @@ async function main(): Promise<void> {
     const result = await runCpuBound(entries, cpuSettings, log);
     sections.push(`CPU-bound (load averages ${result.loadAverages.join(', ')}):\n\n${cpuTable(result, cpuSettings.latencies, cpuSettings.connections)}`);
     targets.push(...cpuTargets(result, cpuSettings.latencies));
+  }
+  if (parts.has('stack')) {
+    log('\nThe stack: the minimal BFF on node:http and on Fastify with zod, and the service');
+    const before = load();
+    const section = await runStack(entries, { ...cpuSettings, latencies: numbers(env.BENCH_STACK_LATENCIES ?? '0') }, log);
+    sections.push(`${section}\n\n(load average ${before} → ${load()})`);
   }
   if (parts.has('latency')) {
     log(`\nLatency-bound: ${latencySettings.latencyMs} ms per call, the service against the calls themselves`);
