@@ -24,6 +24,9 @@ export interface StartOptions {
 const ROOT = new URL('..', import.meta.url);
 const START_TIMEOUT_MS = 30_000;
 
+/** Every process the benchmark started and that has not exited yet. */
+const running = new Set<ChildProcess>();
+
 /**
  * `stdout: 'drain'` reads the child's stdout and drops it unread, as a container runtime takes a
  * log pipe: a BFF at LOG_LEVEL=info (as deployed) writes five lines per checkout into a real pipe,
@@ -36,6 +39,8 @@ function spawnNode(args: readonly string[], env: Record<string, string>, stdout:
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  running.add(child);
+  child.on('exit', () => running.delete(child));
   // Keep at most the tail of the output, for the error message if it fails; never block the pipe.
   let tail = '';
   const keep = (chunk: Buffer) => (tail = (tail + chunk.toString()).slice(-4000));
@@ -55,6 +60,14 @@ async function stopChild(child: ChildProcess): Promise<void> {
   const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
   await exited;
   clearTimeout(timer);
+}
+
+/**
+ * Stops whatever is still running: a part that failed half-way (a BFF that did not start) must not
+ * leave the fake or the other BFFs behind, keeping the benchmark from exiting.
+ */
+export async function stopAllChildren(): Promise<void> {
+  await Promise.all([...running].map((child) => stopChild(child)));
 }
 
 /** Starts the fake Flinks and resolves once it printed its address. */

@@ -7,6 +7,7 @@ import { runLatencyBound } from './latency-bound.js';
 import { runMemoryUnits } from './memory-units.js';
 import { runProfile } from './profile.js';
 import { DEPARTURES, DEPLOYED } from './peers.js';
+import { stopAllChildren } from './processes.js';
 import { table, targetLines, type Target } from './report.js';
 import { latencyTargets } from './targets.js';
 import { runOutcomes } from './outcomes.js';
@@ -126,7 +127,9 @@ async function main(): Promise<void> {
   log(`Targets (load average now ${load()}; the whole run took ${((performance.now() - started) / 1000).toFixed(0)} s):\n${targetLines(targets)}`);
 }
 
-main().catch((error: unknown) => {
-  // A benchmark that cannot run says why, but never fails a build.
-  process.stderr.write(`benchmark could not run: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-});
+main()
+  .catch((error: unknown) => {
+    // A benchmark that cannot run says why, but never fails a build.
+    process.stderr.write(`benchmark could not run: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  })
+  .finally(stopAllChildren);
