@@ -58,40 +58,65 @@ function clientKey(idempotencyKey: string, client: string): string {
   return `idem-by:${hash('sha256', `${client}\n${idempotencyKey}`, 'base64url')}`;
 }
 
+const inFlightRecord = (fingerprint: string) => JSON.stringify({ state: 'in-flight', fingerprint });
+
 export function createIdempotencyStore(store: SharedStore, options: IdempotencyStoreOptions) {
+  /** What the earlier request left in a slot this request could not take. */
+  async function settleTakenSlot(name: string, fingerprint: string): Promise<ClaimOutcome> {
+    const raw = await store.get(name);
+    // The earlier claim expired in between: try once more to take it.
+    if (raw === undefined) {
+      return (await store.setIfAbsent(name, inFlightRecord(fingerprint), options.claimTtlMs)) ? { kind: 'claimed' } : { kind: 'in-flight' };
+    }
+    const record = RecordSchema.parse(JSON.parse(raw));
+    if (record.fingerprint !== fingerprint) return { kind: 'mismatch' };
+    return record.state === 'done' ? { kind: 'replay', response: record.response } : { kind: 'in-flight' };
+  }
+
+  /**
+   * The client's earlier binding of a key (`name`) to a body, judged: false when that body's answer
+   * is still kept or being made (a client reusing a key for a new checkout, 422); otherwise the key
+   * is bound to this body now.
+   */
+  async function isOwnBinding(key: string, name: string, fingerprint: string): Promise<boolean> {
+    const earlier = await store.get(name);
+    if (earlier === undefined || earlier === fingerprint) return true;
+    if ((await store.get(storeKey(bodyBoundSlot(key, earlier)))) !== undefined) return false;
+    await store.set(name, fingerprint, options.retentionMs);
+    return true;
+  }
+
   return {
     /**
-     * Atomically claims a slot (an intent's key, or bodyBoundSlot of a header key) for this request,
-     * or says what the earlier request left there.
+     * Atomically claims a slot (a signed intent's key) for this request, or says what the earlier
+     * request left there.
      */
     async claim(slot: string, fingerprint: string): Promise<ClaimOutcome> {
       const name = storeKey(slot);
-      const inFlight = JSON.stringify({ state: 'in-flight', fingerprint });
-      if (await store.setIfAbsent(name, inFlight, options.claimTtlMs)) return { kind: 'claimed' };
-      const raw = await store.get(name);
-      // The earlier claim expired between the two calls: try once more to take it.
-      if (raw === undefined) {
-        return (await store.setIfAbsent(name, inFlight, options.claimTtlMs)) ? { kind: 'claimed' } : { kind: 'in-flight' };
-      }
-      const record = RecordSchema.parse(JSON.parse(raw));
-      if (record.fingerprint !== fingerprint) return { kind: 'mismatch' };
-      return record.state === 'done' ? { kind: 'replay', response: record.response } : { kind: 'in-flight' };
+      if (await store.setIfAbsent(name, inFlightRecord(fingerprint), options.claimTtlMs)) return { kind: 'claimed' };
+      return settleTakenSlot(name, fingerprint);
     },
 
     /**
-     * Notes that `client` (an address) sends `key` with this body. False when the same client used
-     * the key with another body whose answer is still kept or being made: that is a client reusing
-     * a key for a new checkout (422). Another client's use of the key never counts, so a guessed key
-     * cannot block anyone; a body whose attempt left nothing (released) no longer counts either.
+     * For a header key: notes that `client` (an address) sends `key` with this body and claims the
+     * key's slot for this body (bodyBoundSlot), both in one round trip. A mismatch when the same
+     * client used the key with another body whose answer is still kept or being made: a client
+     * reusing a key for a new checkout (422); the slot claimed alongside is given back at once.
+     * Another client's use of the key never counts, so a guessed key cannot block anyone; a body
+     * whose attempt left nothing (released) no longer counts either.
      */
-    async bindToClient(key: string, client: string, fingerprint: string): Promise<boolean> {
-      const name = clientKey(key, client);
-      if (await store.setIfAbsent(name, fingerprint, options.retentionMs)) return true;
-      const earlier = await store.get(name);
-      if (earlier === undefined || earlier === fingerprint) return true;
-      if ((await store.get(storeKey(bodyBoundSlot(key, earlier)))) !== undefined) return false;
-      await store.set(name, fingerprint, options.retentionMs);
-      return true;
+    async bindAndClaim(key: string, client: string, slot: string, fingerprint: string): Promise<ClaimOutcome> {
+      const bindingName = clientKey(key, client);
+      const slotName = storeKey(slot);
+      const [isNewBinding, isClaimed] = await store.setEachIfAbsent([
+        { key: bindingName, value: fingerprint, ttlMs: options.retentionMs },
+        { key: slotName, value: inFlightRecord(fingerprint), ttlMs: options.claimTtlMs },
+      ]);
+      if (!isNewBinding && !(await isOwnBinding(key, bindingName, fingerprint))) {
+        if (isClaimed) await store.delete(slotName);
+        return { kind: 'mismatch' };
+      }
+      return isClaimed ? { kind: 'claimed' } : settleTakenSlot(slotName, fingerprint);
     },
 
     /** Remembers the response for retries into the same slot. */

@@ -4,17 +4,19 @@ import type { SharedStore } from './shared-store.js';
 /** Single-instance store, bounded in entries; every entry expires. */
 export function createMemoryStore(options: { maxEntries: number }): SharedStore {
   const cache = new LRUCache<string, string>({ max: options.maxEntries, ttlAutopurge: false });
+  const storeIfAbsent = (key: string, value: string, ttlMs: number): boolean => {
+    if (cache.has(key)) return false;
+    cache.set(key, value, { ttl: ttlMs });
+    return true;
+  };
   return {
     get: (key) => Promise.resolve(cache.get(key)),
     set(key, value, ttlMs) {
       cache.set(key, value, { ttl: ttlMs });
       return Promise.resolve();
     },
-    setIfAbsent(key, value, ttlMs) {
-      if (cache.has(key)) return Promise.resolve(false);
-      cache.set(key, value, { ttl: ttlMs });
-      return Promise.resolve(true);
-    },
+    setIfAbsent: (key, value, ttlMs) => Promise.resolve(storeIfAbsent(key, value, ttlMs)),
+    setEachIfAbsent: (entries) => Promise.resolve(entries.map(({ key, value, ttlMs }) => storeIfAbsent(key, value, ttlMs))),
     delete(key) {
       cache.delete(key);
       return Promise.resolve();

@@ -17,6 +17,16 @@ export function createRedisStore(redis: Redis, prefix: string): SharedStore {
         await redis.set(prefix + key, value, 'PX', ttlMs);
       }),
     setIfAbsent: (key, value, ttlMs) => attempt(async () => (await redis.set(prefix + key, value, 'PX', ttlMs, 'NX')) === 'OK'),
+    setEachIfAbsent: (entries) =>
+      attempt(async () => {
+        const pipeline = redis.pipeline();
+        for (const { key, value, ttlMs } of entries) pipeline.set(prefix + key, value, 'PX', ttlMs, 'NX');
+        const replies = (await pipeline.exec()) ?? [];
+        return replies.map(([error, reply]) => {
+          if (error) throw error;
+          return reply === 'OK';
+        });
+      }),
     delete: (key) =>
       attempt(async () => {
         await redis.del(prefix + key);

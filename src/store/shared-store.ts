@@ -8,10 +8,21 @@ export interface SharedStore {
   set(key: string, value: string, ttlMs: number): Promise<void>;
   /** Atomic: stores only when the key is absent; true when this call stored it. */
   setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
+  /**
+   * setIfAbsent of each entry, in one round trip: each entry is atomic on its own (not the set of
+   * them); true for each entry this call stored, in order.
+   */
+  setEachIfAbsent(entries: readonly StoreEntry[]): Promise<boolean[]>;
   delete(key: string): Promise<void>;
   /** Whether the store can serve requests right now (for /ready). */
   isHealthy(): Promise<boolean>;
   close(): Promise<void>;
+}
+
+export interface StoreEntry {
+  key: string;
+  value: string;
+  ttlMs: number;
 }
 
 /** The store cannot answer (Redis down or too slow); callers decide whether that is fatal. */

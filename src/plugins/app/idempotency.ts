@@ -71,8 +71,7 @@ function createCheckoutIdempotency(store: IdempotencyStore, onReplay: () => void
       const slot = isIntent ? key : bodyBoundSlot(key, fingerprint);
       let outcome;
       try {
-        const isOwnKey = isIntent || (await store.bindToClient(key, request.ip, fingerprint));
-        outcome = isOwnKey ? await store.claim(slot, fingerprint) : ({ kind: 'mismatch' } as const);
+        outcome = isIntent ? await store.claim(slot, fingerprint) : await store.bindAndClaim(key, request.ip, slot, fingerprint);
       } catch (error) {
         if (error instanceof StoreUnavailableError) throw new IdempotencyUnavailableError({ cause: error });
         throw error;

@@ -136,6 +136,20 @@ for (const [storeName, storeEnv] of STORES) {
     t.equal((await postCheckout(app, validCheckout({ amount: '12.00' }), withKey(k))).statusCode, 422, 'but not once it made a checkout');
   });
 
+  t.test(`[${storeName}] a key refused as reused leaves nothing behind: another client may send that body with it`, async (t) => {
+    const { app, control } = await setUp(t, storeEnv);
+    const k = key();
+    const post = (body: unknown, remoteAddress: string) =>
+      app.inject({ method: 'POST', url: '/checkout', remoteAddress, headers: { 'content-type': 'application/json', ...withKey(k) }, payload: JSON.stringify(body) });
+    const [first, second] = [validCheckout({ amount: '20.00' }), validCheckout({ amount: '21.00' })];
+    t.equal((await post(first, '198.51.100.7')).statusCode, 201);
+    t.equal((await post(second, '198.51.100.7')).statusCode, 422, 'the same client reusing the key for another body');
+    // The key and the second body were bound and claimed in one round trip; the 422 gave the claim back.
+    const other = await post(second, '192.0.2.44');
+    t.equal(other.statusCode, 201, 'not a 409 from a claim the refused request kept');
+    t.equal(control.count('paymentrequest'), 2);
+  });
+
   t.test(`[${storeName}] checkouts without a key are never deduplicated`, async (t) => {
     const { app, control } = await setUp(t, storeEnv);
     await postCheckout(app, validCheckout());
