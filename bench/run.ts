@@ -18,11 +18,11 @@ import { runStack } from './stack.js';
  * `npm run bench`: the service against a fake Flinks, side by side with its floors, in one run.
  * It reports ratios measured in that run; it never fails the build. Parts (BENCH_PARTS, all by
  * default): cpu (CPU-bound, against the minimal BFF), stack (the minimal BFF on node:http and on
- * Fastify with zod, and the service: what the stack costs by itself), latency (latency-bound, against the calls
- * themselves), memory (per event stream and idempotency record), rss (RSS with Redis, as deployed),
- * profile (where a checkout's CPU goes), outcomes (reconciliation and merchant webhooks). One more
- * part runs only when asked for: compare (an A/B against the commit in BENCH_COMPARE_REF; with
- * BENCH_COMPARE_REDIS=1 both peers run with REDIS_URL).
+ * Fastify with zod, and the service: what the stack costs by itself), latency (latency-bound,
+ * against the calls themselves), memory (per event stream and idempotency record), rss (RSS with
+ * Redis, as deployed), profile (where a checkout's CPU goes), outcomes (reconciliation and merchant
+ * webhooks). One more part runs only when asked for: compare (an A/B against the commit in
+ * BENCH_COMPARE_REF; with BENCH_COMPARE_REDIS=1 both peers run with REDIS_URL).
  */
 
 const numbers = (text: string) => text.split(',').map(Number).filter((n) => n >= 0 && text.trim() !== '');
