@@ -6,7 +6,7 @@ import { measure } from './measure.js';
 import { checkoutTarget, createCheckouts, serviceEnv, statusTarget } from './peers.js';
 import { startBff, startFakeFlinks, type Child } from './processes.js';
 import { commandsProcessed, redisIfReachable, removeKeysAndDisconnect } from './redis.js';
-import { statsOf, type Kind } from './report.js';
+import { mean, ratioRange, statsOf, type Kind } from './report.js';
 
 /*
  * The A/B of one change (BENCH_PARTS=compare, BENCH_COMPARE_REF=<commit>): this tree's service
@@ -81,7 +81,6 @@ export async function runCompare(service: string, settings: CompareSettings, log
     if (redis) await removeKeysAndDisconnect(redis, prefix);
   }
 
-  const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
   /** The mean of an optional per-turn figure over the turns that have it. */
   const meanOf = (list: Turn[], figure: 'cpuMsPerRequest' | 'redisCommandsPerRequest') =>
     mean(list.flatMap((turn) => (turn[figure] === undefined ? [] : [turn[figure]])));
@@ -96,12 +95,12 @@ export async function runCompare(service: string, settings: CompareSettings, log
   for (const kind of ['checkout', 'status'] as const) {
     const now = turns[`now:${kind}`];
     const then = turns[`before:${kind}`];
-    const rounds = now.map((turn, i) => turn.rps / (then[i]?.rps ?? Number.NaN));
     const cpu = (list: Turn[]) => meanOf(list, 'cpuMsPerRequest').toFixed(3);
     const commands = (list: Turn[]) => meanOf(list, 'redisCommandsPerRequest').toFixed(1);
+    const [rpsNow, rpsThen] = [now.map((t) => t.rps), then.map((t) => t.rps)];
     lines.push(
-      `| ${kind === 'checkout' ? 'POST /checkout' : 'GET status (uncached)'} | ${mean(then.map((t) => t.rps)).toFixed(0)} | ${mean(now.map((t) => t.rps)).toFixed(0)} | ` +
-        `${(mean(now.map((t) => t.rps)) / mean(then.map((t) => t.rps))).toFixed(2)} | ${Math.min(...rounds).toFixed(2)}–${Math.max(...rounds).toFixed(2)} | ${cpu(then)} | ${cpu(now)} |` +
+      `| ${kind === 'checkout' ? 'POST /checkout' : 'GET status (uncached)'} | ${mean(rpsThen).toFixed(0)} | ${mean(rpsNow).toFixed(0)} | ` +
+        `${(mean(rpsNow) / mean(rpsThen)).toFixed(2)} | ${ratioRange(rpsNow, rpsThen)} | ${cpu(then)} | ${cpu(now)} |` +
         (redis ? ` ${commands(then)} | ${commands(now)} |` : ''),
     );
   }

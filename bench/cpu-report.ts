@@ -1,6 +1,6 @@
 import type { CpuResult, PeerRun } from './cpu-bound.js';
 import type { Peer } from './peers.js';
-import { mb, statsOf, type Kind, type Target } from './report.js';
+import { mb, ratioRange, statsOf, type Kind, type Target } from './report.js';
 
 /** The CPU-bound scenario as a table and the targets of issue 15 it decides. */
 
@@ -41,9 +41,7 @@ function select(result: CpuResult, peer: Peer, kind: Kind, latencyMs: number) {
 
 /** req/s of `a` over `b`, pooled, and the range of the per-round ratios (rounds ran side by side). */
 function ratio(a: Pooled, b: Pooled): { pooled: number; range: string } {
-  const rounds = a.perRound.map((rps, i) => rps / (b.perRound[i] ?? Number.NaN));
-  const range = `${Math.min(...rounds).toFixed(2)}–${Math.max(...rounds).toFixed(2)}`;
-  return { pooled: a.rps / b.rps, range };
+  return { pooled: a.rps / b.rps, range: ratioRange(a.perRound, b.perRound) };
 }
 
 export function cpuTable(result: CpuResult, latencies: readonly number[], connections: number): string {

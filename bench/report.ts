@@ -39,6 +39,15 @@ export function statsOf({ durationsMs, errors, elapsedS }: Sample): Stats {
   return { rps: durationsMs.length / elapsedS, p50: percentile(values, 50), p99: percentile(values, 99), errors };
 }
 
+/** The arithmetic mean; 0 for no values. */
+export const mean = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
+
+/** The range of the per-round ratios of `a` over `b` (rounds that ran side by side), as "0.91–1.07". */
+export function ratioRange(a: readonly number[], b: readonly number[]): string {
+  const rounds = a.map((value, i) => value / (b[i] ?? Number.NaN));
+  return `${Math.min(...rounds).toFixed(2)}–${Math.max(...rounds).toFixed(2)}`;
+}
+
 export const mb = (bytes: number | undefined): string => (bytes === undefined ? '-' : `${(bytes / 2 ** 20).toFixed(0)} MB`);
 const ms = (value: number): string => value.toFixed(2);
 

@@ -5,7 +5,7 @@ import { autocannonLoad } from './drivers.js';
 import { measure } from './measure.js';
 import { checkoutTarget, createCheckouts, minimalEnv, serviceEnv, statusTarget } from './peers.js';
 import { setFakeLatency, startBff, startFakeFlinks, type Child } from './processes.js';
-import { statsOf, type Kind } from './report.js';
+import { mean, ratioRange, statsOf, type Kind } from './report.js';
 
 /*
  * What the chosen stack costs by itself (BENCH_PARTS=stack): the minimal BFF on node:http
@@ -44,14 +44,10 @@ async function startPeers(entries: BuiltEntries, fakeUrl: string, nodeArgs: read
   };
 }
 
-const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
-
 function ratioCell(turns: Turns, over: StackPeer, under: StackPeer, kind: Kind, latencyMs: number): string {
-  const a = turns[`${over}:${kind}:${latencyMs}`] ?? [];
-  const b = turns[`${under}:${kind}:${latencyMs}`] ?? [];
-  const rounds = a.map((turn, i) => turn.rps / (b[i]?.rps ?? Number.NaN));
-  const pooled = mean(a.map((t) => t.rps)) / mean(b.map((t) => t.rps));
-  return `${pooled.toFixed(2)} (${Math.min(...rounds).toFixed(2)}–${Math.max(...rounds).toFixed(2)})`;
+  const rpsOf = (peer: StackPeer) => (turns[`${peer}:${kind}:${latencyMs}`] ?? []).map((turn) => turn.rps);
+  const [a, b] = [rpsOf(over), rpsOf(under)];
+  return `${(mean(a) / mean(b)).toFixed(2)} (${ratioRange(a, b)})`;
 }
 
 function report(turns: Turns, settings: StackSettings): string {
