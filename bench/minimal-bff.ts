@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import {
-  AMOUNT_LITERAL,
+  amountAsWritten,
   BODY_LIMIT,
   canonicalAmount,
   closeUpstream,
@@ -51,8 +51,7 @@ function validateCheckout(text: string): Checkout {
   const problems: FieldErrors = [];
   const { amount, customer, referenceId, ...unknown } = body as Record<string, unknown>;
   for (const key of Object.keys(unknown)) problems.push({ path: key, message: 'is not a known field' });
-  // A JSON number is judged by its literal as written, never by the float JSON.parse made of it.
-  const literal = typeof amount === 'number' ? AMOUNT_LITERAL.exec(text)?.[1] : typeof amount === 'string' ? amount : undefined;
+  const literal = amountAsWritten(amount, text);
   const canonical = literal === undefined ? undefined : canonicalAmount(literal);
   if (canonical === undefined) problems.push({ path: 'amount', message: 'must be a positive CAD amount, at most 2 decimals and 1000000.00' });
   if (referenceId !== undefined && (typeof referenceId !== 'string' || !REFERENCE_ID.test(referenceId))) {

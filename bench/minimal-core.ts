@@ -35,7 +35,7 @@ const REQUEST_ID = /^[A-Za-z0-9-]{1,100}$/;
 export const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 export const REFERENCE_ID = /^[A-Za-z0-9._-]{1,64}$/;
 const AMOUNT = /^(0|[1-9]\d{0,6})(?:\.(\d{1,2}))?$/;
-export const AMOUNT_LITERAL = /"amount"\s*:\s*(-?[0-9][0-9.eE+-]*)/;
+const AMOUNT_LITERAL = /"amount"\s*:\s*(-?[0-9][0-9.eE+-]*)/;
 export const INVISIBLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u;
 export const LETTER = /\p{L}/u;
 // The e-mail pattern zod's z.email() uses.
@@ -49,6 +49,15 @@ export class HttpError extends Error {
   ) {
     super(message);
   }
+}
+
+/**
+ * The amount as written: a JSON number by its literal in the body `text`, never by the float
+ * JSON.parse made of it; a string as it is; undefined for anything else.
+ */
+export function amountAsWritten(amount: unknown, text: string): string | undefined {
+  if (typeof amount === 'number') return AMOUNT_LITERAL.exec(text)?.[1];
+  return typeof amount === 'string' ? amount : undefined;
 }
 
 /** "25.5" → "25.50"; undefined when not a CAD amount of the contract. */

@@ -2,7 +2,7 @@ import { hasZodFastifySchemaValidationErrors, serializerCompiler, validatorCompi
 import Fastify, { type FastifyError, type FastifyServerOptions } from 'fastify';
 import { z } from 'zod';
 import {
-  AMOUNT_LITERAL,
+  amountAsWritten,
   BODY_LIMIT,
   canonicalAmount,
   closeUpstream,
@@ -67,9 +67,10 @@ app.removeAllContentTypeParsers();
 app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, text: string, done) => {
   try {
     const body: unknown = JSON.parse(text);
-    const literal = AMOUNT_LITERAL.exec(text)?.[1];
     const isObject = body !== null && typeof body === 'object' && !Array.isArray(body);
-    done(null, isObject && literal !== undefined && typeof (body as { amount?: unknown }).amount === 'number' ? { ...body, amount: literal } : body);
+    const amount = isObject ? (body as { amount?: unknown }).amount : undefined;
+    const literal = typeof amount === 'number' ? amountAsWritten(amount, text) : undefined;
+    done(null, literal === undefined ? body : { ...(body as object), amount: literal });
   } catch {
     done(new HttpError(400, 'The body is not valid JSON.'), undefined);
   }
