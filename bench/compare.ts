@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { buildServiceAt } from './build.js';
 import { autocannonLoad } from './drivers.js';
 import { measure } from './measure.js';
-import { checkoutTarget, createCheckouts, serviceEnv, statusTarget } from './peers.js';
+import { checkoutTarget, createCheckouts, serviceEnv, STATUS_IDS, statusTarget } from './peers.js';
 import { startBff, startFakeFlinks, type Child } from './processes.js';
 import { commandsProcessed, redisIfReachable, removeKeysAndDisconnect } from './redis.js';
 import { mean, ratioRange, statsOf, type Kind } from './report.js';
@@ -35,8 +35,6 @@ interface Turn {
   /** Commands Redis processed during the turn per request (the other peer idles meanwhile). */
   redisCommandsPerRequest?: number;
 }
-
-const STATUS_IDS = 500;
 
 export async function runCompare(service: string, settings: CompareSettings, log: (line: string) => void): Promise<string> {
   const before = await buildServiceAt(settings.ref);

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { BuiltEntries } from './build.js';
 import { autocannonLoad, type Sample } from './drivers.js';
 import { measure } from './measure.js';
-import { checkoutTarget, createCheckouts, metricValue, minimalEnv, serviceEnv, statusTarget, type Peer } from './peers.js';
+import { checkoutTarget, createCheckouts, metricValue, minimalEnv, serviceEnv, STATUS_IDS, statusTarget, type Peer } from './peers.js';
 import { fakeCounts, rssOf, setFakeLatency, startBff, startFakeFlinks, type Child, type FakeCounts } from './processes.js';
 import type { Kind } from './report.js';
 
@@ -57,9 +57,6 @@ const load = () => loadavg().map((n) => n.toFixed(1)).join(' ');
 export function rotate<T>(items: readonly T[], by: number): T[] {
   return items.map((_, i) => items[(i + by) % items.length] as T);
 }
-
-/** Status reads cycle through this many checkouts of each BFF (see statusTarget). */
-const STATUS_IDS = 500;
 
 export async function runCpuBound(entries: BuiltEntries, settings: CpuSettings, log: (line: string) => void): Promise<CpuResult> {
   const runs: PeerRun[] = [];

@@ -81,6 +81,9 @@ export function checkoutTarget(bff: Child): HttpTarget {
   };
 }
 
+/** Status reads cycle through this many checkouts of each BFF (see statusTarget). */
+export const STATUS_IDS = 500;
+
 /**
  * Status reads of `requestIds` in turn, as many shoppers each polling their own checkout (reads of
  * one id in flight at once would share a single Flinks call in the service).

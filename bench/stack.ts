@@ -3,7 +3,7 @@ import type { BuiltEntries } from './build.js';
 import { rotate } from './cpu-bound.js';
 import { autocannonLoad } from './drivers.js';
 import { measure } from './measure.js';
-import { checkoutTarget, createCheckouts, minimalEnv, serviceEnv, statusTarget } from './peers.js';
+import { checkoutTarget, createCheckouts, minimalEnv, serviceEnv, STATUS_IDS, statusTarget } from './peers.js';
 import { setFakeLatency, startBff, startFakeFlinks, type Child } from './processes.js';
 import { mean, ratioRange, statsOf, type Kind } from './report.js';
 
@@ -26,8 +26,6 @@ export interface StackSettings {
 
 const PEERS = ['node', 'fastify', 'service'] as const;
 type StackPeer = (typeof PEERS)[number];
-
-const STATUS_IDS = 500;
 
 interface Turn {
   rps: number;
