@@ -25,8 +25,10 @@ export async function startProcess(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  const collect = (chunk: Buffer) => {
-    output += chunk.toString();
+  child.stdout.setEncoding('utf8');
+  child.stderr.setEncoding('utf8');
+  const collect = (chunk: string) => {
+    output += chunk;
   };
   child.stdout.on('data', collect);
   child.stderr.on('data', collect);
@@ -65,8 +67,11 @@ export async function runCommand(command: string, args: string[], env: Record<st
   });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  // Decoded as streams: a character split between two chunks stays whole.
+  child.stdout.setEncoding('utf8');
+  child.stderr.setEncoding('utf8');
+  child.stdout.on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.on('data', (chunk: string) => (stderr += chunk));
   const [code] = (await once(child, 'exit')) as [number | null];
   return { code, stdout, stderr };
 }
