@@ -41,6 +41,7 @@ import { createIntentVerifier } from './intents/verifier.js';
 import { findClientAssets } from './client-assets/assets.js';
 import { parseCadAmount } from './money/cad-amount.js';
 import { AccessLogController } from './observability/access-log.js';
+import { stdoutLogDestination } from './observability/log-destination.js';
 import { buildLoggerOptions, requestIdFor } from './observability/logger.js';
 import { createCheckoutRoute } from './routes/checkout/create.js';
 import { checkoutEventsRoute } from './routes/checkout/events.js';
@@ -89,7 +90,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const version = packageVersion();
   const now = deps.now ?? Date.now;
   const app = Fastify({
-    logger: buildLoggerOptions(config.logLevel, deps.logStream),
+    logger: buildLoggerOptions(config.logLevel, deps.logStream ?? stdoutLogDestination()),
     genReqId: requestIdFor,
     requestIdHeader: false,
     // Probes arrive every few seconds from every orchestrator; their lines would drown the rest.
