@@ -35,9 +35,6 @@ import type { Config, FlinksConfig } from './config/config.js';
 import { toFastifyTrustProxy } from './config/trust-proxy.js';
 import { InputRefusedError } from './errors/app-errors.js';
 import { createCheckoutInputResolver } from './intents/checkout-input.js';
-import { createIntentKeys } from './intents/keys.js';
-import { mintIntent } from './intents/mint.js';
-import { createIntentVerifier } from './intents/verifier.js';
 import { findClientAssets } from './client-assets/assets.js';
 import { parseCadAmount } from './money/cad-amount.js';
 import { AccessLogController } from './observability/access-log.js';
@@ -200,7 +197,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   });
   app.decorate('outcomes', outcomes);
   app.addHook('preClose', () => outcomes.close());
-  const intentKeys = config.intentKeys ? createIntentKeys(config.intentKeys) : undefined;
+  // Signed intents (and jose, ~0.8 MB of heap) are loaded only where they are configured.
+  const intentKeys = config.intentKeys ? (await import('./intents/keys.js')).createIntentKeys(config.intentKeys) : undefined;
   if (intentKeys) {
     app.addHook('onReady', () => {
       void intentKeys.warmUp((error: unknown) => {
@@ -210,7 +208,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   }
   await app.register(createCheckoutRoute, {
     createCheckout: createCheckoutFlow({ flinks: app.flinksPay, records, now }),
-    resolveInput: createCheckoutInputResolver(intentKeys ? createIntentVerifier(intentKeys, now) : undefined),
+    resolveInput: createCheckoutInputResolver(intentKeys ? (await import('./intents/verifier.js')).createIntentVerifier(intentKeys, now) : undefined),
     appUrlFor: target.appUrlFor,
   });
   await app.register(checkoutStatusRoute, { readStatus: statuses.read, rateLimit: config.statusRateLimit });
@@ -294,10 +292,11 @@ function flinksTarget(flinks: FlinksConfig, sandbox: EmbeddedSandbox | undefined
 }
 
 /** The demo merchant backend's signer: any amount a checkout would take, under a fresh referenceId. */
-function mintDemoIntent(secret: string, amount: string | number): Promise<string> {
+async function mintDemoIntent(secret: string, amount: string | number): Promise<string> {
   const parsed = parseCadAmount(amount);
   if (!parsed.ok) {
     throw new InputRefusedError('The cart amount is not a valid CAD amount.', [{ path: 'amount', message: `is not a valid amount (${parsed.problem})` }]);
   }
+  const { mintIntent } = await import('./intents/mint.js');
   return mintIntent(secret, { amount: parsed.amount, referenceId: `demo-${randomUUID()}` });
 }
