@@ -91,7 +91,7 @@ async function main(): Promise<void> {
   }
   if (parts.has('rss')) {
     log('\nRSS under load with Redis, as deployed');
-    const rss = await runRssWithRedis(entries, { loadS: 10, idleS: cpuSettings.idleS, connections: 50, nodeArgs }, log);
+    const rss = await runRssWithRedis(entries, { loadS: 10, idleS: cpuSettings.idleS, connections: 50, rounds: Math.max(1, Number(env.BENCH_RSS_ROUNDS ?? 3)), nodeArgs }, log);
     sections.push(rss.section);
     targets.push(...rss.targets);
   }
