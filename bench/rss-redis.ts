@@ -62,8 +62,9 @@ export async function runRssWithRedis(entries: BuiltEntries, settings: RssSettin
     const floor: Observed[] = [];
     for (let round = 1; round <= settings.rounds; round++) {
       const restS = round === 1 ? settings.idleS : 0;
-      log(`  round ${round}: the service with REDIS_URL=${url} (prefix ${prefix}), ${settings.loadS} s of checkouts${restS ? `, then ${restS} s idle` : ''}; then the minimal BFF, the same way`);
-      const service = await startBff(entries.service, serviceEnv(fake.url, 'prefetch', { REDIS_URL: url, REDIS_KEY_PREFIX: prefix }), { nodeArgs: settings.nodeArgs, quiet: true });
+      const roundPrefix = `${prefix}${round}:`;
+      log(`  round ${round}: the service with REDIS_URL=${url} (prefix ${roundPrefix}), ${settings.loadS} s of checkouts${restS ? `, then ${restS} s idle` : ''}; then the minimal BFF, the same way`);
+      const service = await startBff(entries.service, serviceEnv(fake.url, 'prefetch', { REDIS_URL: url, REDIS_KEY_PREFIX: roundPrefix }), { nodeArgs: settings.nodeArgs, quiet: true });
       ours.push(await observe(service, settings, restS).finally(() => service.stop()));
       const minimal = await startBff(entries.minimal, minimalEnv(fake.url), { nodeArgs: settings.nodeArgs });
       floor.push(await observe(minimal, settings, restS).finally(() => minimal.stop()));
