@@ -43,7 +43,9 @@ const ASSET_TYPES = {
 const PUBLIC_DIR = new URL('./public/', import.meta.url);
 
 function sendPage(reply: FastifyReply, status: number, html: string): FastifyReply {
-  // A host app's helmet writes straight to the raw response; headers set below override its others.
+  // A host app's helmet may have written to the reply or straight to the raw response; headers set
+  // below override its others.
+  reply.removeHeader('x-frame-options');
   reply.raw.removeHeader('x-frame-options');
   return reply.code(status).headers(PAGE_HEADERS).type('text/html; charset=utf-8').send(html);
 }
