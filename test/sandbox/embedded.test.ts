@@ -1,13 +1,13 @@
-import helmet from '@fastify/helmet';
 import Fastify, { type FastifyInstance } from 'fastify';
 import t, { type Test } from 'tap';
 import { embeddedSandbox } from '../../sandbox/mount.js';
+import { helmetPlugin } from '../../src/plugins/external/helmet.js';
 import type { SandboxPluginOptions } from '../../sandbox/sandbox-plugin.js';
 import { basic, FORM, JSON_TYPE, sessionBody } from './helpers.js';
 
 /*
- * The sandbox as the BFF mounts it under /sandbox (sandbox/mount.ts), in a host that, like the BFF,
- * sets helmet's headers on every answer. How the BFF maps its environment (SANDBOX_STEP_MS,
+ * The sandbox as the BFF mounts it under /sandbox (sandbox/mount.ts), in a host that sets the BFF's
+ * security headers (helmet's) on every answer. How the BFF maps its environment (SANDBOX_STEP_MS,
  * SANDBOX_EXPIRY_MS, FLINKS_INSTANCE) onto these options is the BFF's own test's business.
  */
 
@@ -15,7 +15,7 @@ async function embedded(t: Test, options: Omit<SandboxPluginOptions, 'credential
   const clock = { now: 1_700_000_000_000 };
   const app = Fastify();
   t.teardown(() => app.close());
-  await app.register(helmet);
+  await app.register(helmetPlugin);
   await embeddedSandbox(app, 3000).register({ now: () => clock.now, ...options });
   await app.ready();
   return { app, clock };
