@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { Webhook } from 'standardwebhooks';
+import type { Webhook } from 'standardwebhooks';
 import { Agent, request, type Dispatcher } from 'undici';
 import type { PaymentStatus } from '../upstream/flinks-pay/schemas.js';
 
@@ -48,7 +48,11 @@ function describeFailure(error: unknown): string {
  * space-separated), signed by the `standardwebhooks` package.
  */
 export function createMerchantSender(options: MerchantSenderOptions) {
-  const signers = options.secrets.map((secret) => new Webhook(secret));
+  // The signing library is loaded by the first delivery, so an instance that sends none never
+  // holds it (the secrets' format was checked at start).
+  let signers: Promise<Webhook[]> | undefined;
+  const loadSigners = (): Promise<Webhook[]> =>
+    (signers ??= import('standardwebhooks').then((library) => options.secrets.map((secret) => new library.Webhook(secret))));
   const now = options.now ?? Date.now;
   const dispatcher =
     options.dispatcher ??
@@ -57,8 +61,9 @@ export function createMerchantSender(options: MerchantSenderOptions) {
   return {
     async send(webhookId: string, event: StatusChangedEvent): Promise<SendResult> {
       const body = JSON.stringify(event);
+      const loaded = await loadSigners();
       const at = new Date(now());
-      const signature = signers.map((signer) => signer.sign(webhookId, at, body)).join(' ');
+      const signature = loaded.map((signer) => signer.sign(webhookId, at, body)).join(' ');
       const started = performance.now();
       const elapsed = () => Math.round(performance.now() - started);
       try {
