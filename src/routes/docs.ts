@@ -58,7 +58,8 @@ export function docsRoutes(app: FastifyInstance, options: { ui: boolean }): Prom
   // The pages pass through this app's hooks (request id, access line, security headers, rate
   // limit); a page's own headers, its stricter CSP among them, replace the defaults.
   const forward = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
-    const answer = await (await swaggerUi()).inject({ method: request.method === 'HEAD' ? 'HEAD' : 'GET', url: request.url, headers: request.headers });
+    // Always a GET: for a HEAD, Fastify sends this answer's headers, its length among them, without the body.
+    const answer = await (await swaggerUi()).inject({ method: 'GET', url: request.url, headers: request.headers });
     if (answer.statusCode === 404) {
       reply.callNotFound();
       return reply;

@@ -103,6 +103,11 @@ t.test('the docs pages keep their caching, redirects, CSP and YAML, and answer u
   t.equal(first.headers['content-length'], String(first.rawPayload.length));
   t.match(first.headers['x-request-id'], /\S/, "through this app's hooks");
 
+  const head = await app.inject({ method: 'HEAD', url: '/docs/static/swagger-ui-bundle.js' });
+  t.equal(head.statusCode, 200);
+  t.equal(head.headers['content-length'], first.headers['content-length'], 'a HEAD tells the length of what a GET sends');
+  t.equal(head.body, '');
+
   const fresh = await app.inject({ url: '/docs/static/swagger-ui-bundle.js', headers: { 'if-none-match': String(first.headers.etag) } });
   t.equal(fresh.statusCode, 304);
   t.equal(fresh.body, '');
