@@ -7,7 +7,7 @@ import t from 'tap';
 import ts from 'typescript';
 import { CLIENT_DIR, findClientAssets, loaderFlags } from '../../src/client-assets/assets.js';
 import { clientRoutes } from '../../src/routes/client.js';
-import { runCommand } from '../support/process.js';
+import { runCommand, runModuleSource } from '../support/process.js';
 
 /*
  * Both run modes serve the same client: `npm start` (tsx) compiles src/browser-client/ on first
@@ -47,7 +47,7 @@ console.log(JSON.stringify({
 t.test('the sources compile in a child process: the service\'s thread never loads TypeScript', async (t) => {
   // Loading TypeScript holds a thread for a third of a second here and for seconds on a busy
   // machine: on the service's thread that stall would trip load shedding (503 overloaded).
-  const { code, stdout, stderr } = await runCommand(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', LOAD_AND_LIST]);
+  const { code, stdout, stderr } = await runModuleSource(LOAD_AND_LIST);
   t.equal(code, 0, stderr);
   const report = JSON.parse(stdout) as { bytes: number; typescript: string[] };
   t.ok(report.bytes > 1000, `the client was compiled (${report.bytes} bytes)`);

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { runCommand } from '../support/process.js';
+import { runCommand, runModuleSource } from '../support/process.js';
 
 /*
  * The service's stdout destination, in a process of its own: every line arrives whole, in order and
@@ -21,7 +21,7 @@ ${afterLogging}
 }
 
 t.test('every line reaches stdout whole and in order, also when the process exits right after logging', async (t) => {
-  const { code, stdout, stderr } = await runCommand(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script('process.exit(0);')]);
+  const { code, stdout, stderr } = await runModuleSource(script('process.exit(0);'));
   t.equal(code, 0, stderr);
   const lines = stdout.trimEnd().split('\n');
   t.equal(lines.length, LINES);

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { runCommand } from '../support/process.js';
+import { runModuleSource } from '../support/process.js';
 
 // In a process of its own: the test runner or another test may have loaded the library already.
 const SEND_ONCE = `
@@ -30,7 +30,7 @@ merchant.close();
 `;
 
 t.test('the webhook signing library is loaded by the first delivery, not with the sender', async (t) => {
-  const { code, stdout, stderr } = await runCommand(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', SEND_ONCE]);
+  const { code, stdout, stderr } = await runModuleSource(SEND_ONCE);
   t.equal(code, 0, stderr);
   const report = JSON.parse(stdout) as { atStart: boolean; afterSending: boolean; delivered: boolean[]; received: string[] };
   t.equal(report.atStart, false, 'not loaded with the sender');

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { runCommand } from '../support/process.js';
+import { runModuleSource } from '../support/process.js';
 
 // In a process of its own: this one also runs the simulator, a Fastify instance with Ajv.
 const BUILD_AND_LIST = `
@@ -22,7 +22,7 @@ await app.close();
 `;
 
 t.test('the app and its helper instances never load Ajv or fast-json-stringify: every schema is zod', async (t) => {
-  const { code, stdout, stderr } = await runCommand(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', BUILD_AND_LIST]);
+  const { code, stdout, stderr } = await runModuleSource(BUILD_AND_LIST);
   t.equal(code, 0, stderr);
   t.equal(stderr, '', 'no warning either (such as a deprecated Fastify option)');
   const report = JSON.parse(stdout) as { fastify: boolean; unusedCompilers: string[]; validated: number };

@@ -4,7 +4,7 @@ import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';
 import { OPENAPI_FILE, renderOpenApi } from '../../src/plugins/external/swagger.js';
 import { setUp } from '../support/build.js';
-import { runCommand } from '../support/process.js';
+import { runModuleSource } from '../support/process.js';
 
 t.test('the committed openapi/openapi.json equals the document the app serves at /docs/json', async (t) => {
   const { app } = await setUp(t);
@@ -84,7 +84,7 @@ await app.close();
 `;
 
 t.test('Swagger UI and its file server are loaded by the first request for the docs, not at start', async (t) => {
-  const { code, stdout, stderr } = await runCommand(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', LOADED_BEFORE_AND_AFTER_DOCS]);
+  const { code, stdout, stderr } = await runModuleSource(LOADED_BEFORE_AND_AFTER_DOCS);
   t.equal(code, 0, stderr);
   const report = JSON.parse(stdout) as { atStart: string[]; afterDocs: string[]; page: number };
   t.same(report.atStart, ['@fastify/swagger/index.js'], 'only the document generator at start (and no second instance to inject into)');

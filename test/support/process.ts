@@ -76,6 +76,11 @@ export async function runCommand(command: string, args: string[], env: Record<st
   return { code, stdout, stderr };
 }
 
+/** Runs ES module source (TypeScript allowed, through tsx) in a fresh node process, to completion. */
+export function runModuleSource(source: string) {
+  return runCommand(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', source]);
+}
+
 /** Runs a TypeScript entry file to completion (for start-up failures). */
 export function runToExit(entry: string, env: Record<string, string>) {
   return runCommand(process.execPath, ['--import', 'tsx', entry], env);
