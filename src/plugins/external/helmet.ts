@@ -22,7 +22,7 @@ const HELMET_OPTIONS: HelmetOptions = {
  * them every time (about 5 % of a checkout's CPU and a tenth of its allocations, measured with
  * `npm run bench`). So the middleware runs once, on a response that is never sent.
  */
-export function helmetHeaders(options: HelmetOptions): OutgoingHttpHeaders {
+function helmetHeaders(options: HelmetOptions): OutgoingHttpHeaders {
   const request = new IncomingMessage(new Socket());
   const response = new ServerResponse(request);
   let finished: { error: unknown } | undefined;
