@@ -133,11 +133,16 @@ export function summarizeCpuProfile(path: string, fromUs: number, toUs: number):
  * The table of µs per request and share of the total, largest first; with the floor's profile, its
  * µs per request in each bucket beside them (the minimal BFF's own code counts as checkout flow).
  */
-export function profileTable(summary: ProfileSummary, requests: number, floor?: { summary: ProfileSummary; requests: number }): string {
+export function profileTable(
+  summary: ProfileSummary,
+  requests: number,
+  unit: string,
+  floor?: { summary: ProfileSummary; requests: number },
+): string {
   const perRequest = (us: number, n: number) => (us / n).toFixed(1);
   const floorCell = (us: number) => (floor ? ` ${perRequest(us, floor.requests)} |` : '');
   const lines = [
-    `| where the CPU goes | µs per checkout | share |${floor ? ' minimal BFF, µs |' : ''}`,
+    `| where the CPU goes | µs per ${unit} | share |${floor ? ' minimal BFF, µs |' : ''}`,
     `|---|--:|--:|${floor ? '--:|' : ''}`,
   ];
   const rows = BUCKETS.map((bucket) => [bucket, summary.micros.get(bucket) ?? 0, floor?.summary.micros.get(bucket) ?? 0] as const)

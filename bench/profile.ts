@@ -5,19 +5,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { BuiltEntries } from './build.js';
-import { autocannonLoad } from './drivers.js';
-import { checkoutTarget, minimalEnv, serviceEnv } from './peers.js';
+import { autocannonLoad, type HttpTarget } from './drivers.js';
+import { checkoutTarget, createCheckouts, minimalEnv, serviceEnv, STATUS_IDS, statusTarget } from './peers.js';
 import { keepNewestPerfMap } from './perf-map.js';
 import { summarizePerfScript } from './perf-summary.js';
 import { startBff, startFakeFlinks, type Child } from './processes.js';
 import { profileTable, summarizeCpuProfile, type ProfileSummary } from './profile-summary.js';
 
 /*
- * Where one checkout's CPU goes: the service (deployment settings, prefetch on) takes checkouts
- * CPU-bound (fake Flinks at 0 ms, 50 connections) while a profiler watches it; only the measured
- * window counts. With Linux `perf` (root, or perf_event_paranoid <= 1) the samples are on-CPU time
- * of every thread; without it, V8's own profiler (--cpu-prof), which on a busy shared machine also
- * counts time spent waiting for a core. The minimal BFF is profiled the same way, for its total.
+ * Where one request's CPU goes: the service (deployment settings, prefetch on) takes checkouts,
+ * then uncached status reads, CPU-bound (fake Flinks at 0 ms, 50 connections) while a profiler
+ * watches it; only the measured window counts. With Linux `perf` (root, or perf_event_paranoid <= 1)
+ * the samples are on-CPU time of every thread; without it, V8's own profiler (--cpu-prof), which on
+ * a busy shared machine also counts time spent waiting for a core. The minimal BFF is profiled the
+ * same way, bucket by bucket.
  */
 
 const run = promisify(execFile);
@@ -42,15 +43,32 @@ async function hasPerf(): Promise<boolean> {
 
 interface Profiled {
   summary: ProfileSummary;
-  checkouts: number;
+  requests: number;
 }
 
-async function withPerf(entry: string, env: Record<string, string>, settings: ProfileSettings, quiet: boolean): Promise<Profiled> {
+/** What is profiled: checkouts, or status reads of checkouts made just before the profile. */
+interface Workload {
+  kind: 'checkout' | 'status read';
+  /** The service's settings for it (status reads go uncached, like the floor's). */
+  serviceOverrides: Record<string, string>;
+  targetOf(bff: Child): Promise<HttpTarget>;
+}
+
+const WORKLOADS: readonly Workload[] = [
+  { kind: 'checkout', serviceOverrides: {}, targetOf: (bff) => Promise.resolve(checkoutTarget(bff)) },
+  {
+    kind: 'status read',
+    serviceOverrides: { STATUS_CACHE_MS: '0' },
+    targetOf: async (bff) => statusTarget(bff, await createCheckouts(bff, STATUS_IDS)),
+  },
+];
+
+async function withPerf(entry: string, env: Record<string, string>, workload: Workload, settings: ProfileSettings, quiet: boolean): Promise<Profiled> {
   const nodeArgs = [...settings.nodeArgs, '--perf-basic-prof', '--interpreted-frames-native-stack'];
   const bff: Child = await startBff(entry, env, { nodeArgs, quiet });
   const data = join(tmpdir(), `flinks-bench-${bff.process.pid ?? 0}.perf`);
   try {
-    const load = autocannonLoad(checkoutTarget(bff));
+    const load = autocannonLoad(await workload.targetOf(bff));
     await load(settings.connections, settings.warmupS);
     const args = ['record', '-F', '999', '-g', '-o', data, '-p', String(bff.process.pid), '--', 'sleep', String(settings.durationS)];
     const recorder = spawn('perf', args, { stdio: 'ignore' });
@@ -58,7 +76,7 @@ async function withPerf(entry: string, env: Record<string, string>, settings: Pr
     await once(recorder, 'exit');
     keepNewestPerfMap(bff.process.pid ?? 0);
     const { stdout } = await run('perf', ['script', '-i', data], { maxBuffer: 2 ** 30 });
-    return { summary: summarizePerfScript(stdout), checkouts: sample.durationsMs.length };
+    return { summary: summarizePerfScript(stdout), requests: sample.durationsMs.length };
   } finally {
     await bff.stop();
     if (process.env.BENCH_PERF_KEEP) run('cp', [data, `${process.env.BENCH_PERF_KEEP}.${bff.process.pid ?? 0}`]).catch(() => undefined);
@@ -68,7 +86,7 @@ async function withPerf(entry: string, env: Record<string, string>, settings: Pr
   }
 }
 
-async function withCpuProf(entry: string, env: Record<string, string>, name: string, settings: ProfileSettings, quiet: boolean): Promise<Profiled> {
+async function withCpuProf(entry: string, env: Record<string, string>, workload: Workload, name: string, settings: ProfileSettings, quiet: boolean): Promise<Profiled> {
   const dir = join(PROFILE_DIR, name);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
@@ -76,36 +94,42 @@ async function withCpuProf(entry: string, env: Record<string, string>, name: str
   const bff: Child = await startBff(entry, env, { nodeArgs, quiet });
   let window;
   try {
-    const load = autocannonLoad(checkoutTarget(bff));
+    const load = autocannonLoad(await workload.targetOf(bff));
     await load(settings.connections, settings.warmupS);
     const fromUs = monotonicUs();
     const sample = await load(settings.connections, settings.durationS);
-    window = { fromUs, toUs: monotonicUs(), checkouts: sample.durationsMs.length };
+    window = { fromUs, toUs: monotonicUs(), requests: sample.durationsMs.length };
   } finally {
     await bff.stop();
   }
   const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
   if (!file) throw new Error(`no profile written to ${dir}`);
-  return { summary: summarizeCpuProfile(join(dir, file), window.fromUs, window.toUs), checkouts: window.checkouts };
+  return { summary: summarizeCpuProfile(join(dir, file), window.fromUs, window.toUs), requests: window.requests };
 }
 
 export async function runProfile(entries: BuiltEntries, settings: ProfileSettings, log: (line: string) => void): Promise<string> {
   const fake = await startFakeFlinks(0);
   try {
     const perf = await hasPerf();
-    const profile = (entry: string, env: Record<string, string>, name: string, quiet: boolean) =>
-      perf ? withPerf(entry, env, settings, quiet) : withCpuProf(entry, env, name, settings, quiet);
-    log(`  the service under ${perf ? 'perf' : '--cpu-prof'}`);
-    const service = await profile(entries.service, serviceEnv(fake.url, 'prefetch'), 'service', true);
-    log(`  the minimal BFF under ${perf ? 'perf' : '--cpu-prof'}`);
-    const floor = await profile(entries.minimal, minimalEnv(fake.url), 'minimal', false);
-    const rate = (n: number) => (n / settings.durationS).toFixed(0);
-    return (
-      `Profile of POST /checkout, CPU-bound (0 ms, ${settings.connections} connections, ${settings.durationS} s, ` +
-      `${perf ? 'perf: on-CPU time of all threads' : `V8 --cpu-prof (profiles in ${PROFILE_DIR})`}; ` +
-      `${service.checkouts} checkouts = ${rate(service.checkouts)}/s while profiled, minimal BFF ${rate(floor.checkouts)}/s):\n\n` +
-      profileTable(service.summary, service.checkouts, { summary: floor.summary, requests: floor.checkouts })
-    );
+    const profiler = perf ? 'perf' : '--cpu-prof';
+    const sections: string[] = [];
+    for (const workload of WORKLOADS) {
+      const name = workload.kind.replace(' ', '-');
+      const profile = (entry: string, env: Record<string, string>, peer: string, quiet: boolean) =>
+        perf ? withPerf(entry, env, workload, settings, quiet) : withCpuProf(entry, env, workload, `${name}-${peer}`, settings, quiet);
+      log(`  ${workload.kind}s: the service under ${profiler}`);
+      const service = await profile(entries.service, serviceEnv(fake.url, 'prefetch', workload.serviceOverrides), 'service', true);
+      log(`  ${workload.kind}s: the minimal BFF under ${profiler}`);
+      const floor = await profile(entries.minimal, minimalEnv(fake.url), 'minimal', false);
+      const rate = (n: number) => (n / settings.durationS).toFixed(0);
+      sections.push(
+        `Profile of ${workload.kind === 'checkout' ? 'POST /checkout' : 'GET /checkout/{requestId} (uncached)'}, CPU-bound (0 ms, ${settings.connections} connections, ${settings.durationS} s, ` +
+          `${perf ? 'perf: on-CPU time of all threads' : `V8 --cpu-prof (profiles in ${PROFILE_DIR})`}; ` +
+          `${service.requests} ${workload.kind}s = ${rate(service.requests)}/s while profiled, minimal BFF ${rate(floor.requests)}/s):\n\n` +
+          profileTable(service.summary, service.requests, workload.kind, { summary: floor.summary, requests: floor.requests }),
+      );
+    }
+    return sections.join('\n\n');
   } finally {
     await fake.stop();
   }

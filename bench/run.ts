@@ -20,9 +20,10 @@ import { runStack } from './stack.js';
  * default): cpu (CPU-bound, against the minimal BFF), stack (the minimal BFF on node:http and on
  * Fastify with zod, and the service: what the stack costs by itself), latency (latency-bound,
  * against the calls themselves), memory (per event stream and idempotency record), rss (RSS with
- * Redis, as deployed), profile (where a checkout's CPU goes), outcomes (reconciliation and merchant
- * webhooks). One more part runs only when asked for: compare (an A/B against the commit in
- * BENCH_COMPARE_REF; with BENCH_COMPARE_REDIS=1 both peers run with REDIS_URL).
+ * Redis, as deployed), profile (where the CPU of a checkout and of an uncached status read goes),
+ * outcomes (reconciliation and merchant webhooks). One more part runs only when asked for: compare
+ * (an A/B against the commit in BENCH_COMPARE_REF; with BENCH_COMPARE_REDIS=1 both peers run with
+ * REDIS_URL).
  */
 
 const numbers = (text: string) => text.split(',').map(Number).filter((n) => n >= 0 && text.trim() !== '');
@@ -96,7 +97,7 @@ async function main(): Promise<void> {
     targets.push(...rss.targets);
   }
   if (parts.has('profile')) {
-    log('\nProfile: where a checkout\'s CPU goes');
+    log('\nProfile: where the CPU of a checkout and of a status read goes');
     sections.push(await runProfile(entries, { durationS: 10, warmupS: 3, connections: 50, nodeArgs }, log));
   }
 
