@@ -49,15 +49,18 @@ interface Profiled {
 /** What is profiled: checkouts, or status reads of checkouts made just before the profile. */
 interface Workload {
   kind: 'checkout' | 'status read';
+  /** The request, as the table's heading names it. */
+  route: string;
   /** The service's settings for it (status reads go uncached, like the floor's). */
   serviceOverrides: Record<string, string>;
   targetOf(bff: Child): Promise<HttpTarget>;
 }
 
 const WORKLOADS: readonly Workload[] = [
-  { kind: 'checkout', serviceOverrides: {}, targetOf: (bff) => Promise.resolve(checkoutTarget(bff)) },
+  { kind: 'checkout', route: 'POST /checkout', serviceOverrides: {}, targetOf: (bff) => Promise.resolve(checkoutTarget(bff)) },
   {
     kind: 'status read',
+    route: 'GET /checkout/{requestId} (uncached)',
     serviceOverrides: { STATUS_CACHE_MS: '0' },
     targetOf: async (bff) => statusTarget(bff, await createCheckouts(bff, STATUS_IDS)),
   },
@@ -123,7 +126,7 @@ export async function runProfile(entries: BuiltEntries, settings: ProfileSetting
       const floor = await profile(entries.minimal, minimalEnv(fake.url), 'minimal', false);
       const rate = (n: number) => (n / settings.durationS).toFixed(0);
       sections.push(
-        `Profile of ${workload.kind === 'checkout' ? 'POST /checkout' : 'GET /checkout/{requestId} (uncached)'}, CPU-bound (0 ms, ${settings.connections} connections, ${settings.durationS} s, ` +
+        `Profile of ${workload.route}, CPU-bound (0 ms, ${settings.connections} connections, ${settings.durationS} s, ` +
           `${perf ? 'perf: on-CPU time of all threads' : `V8 --cpu-prof (profiles in ${PROFILE_DIR})`}; ` +
           `${service.requests} ${workload.kind}s = ${rate(service.requests)}/s while profiled, minimal BFF ${rate(floor.requests)}/s):\n\n` +
           profileTable(service.summary, service.requests, workload.kind, { summary: floor.summary, requests: floor.requests }),
