@@ -1,3 +1,6 @@
+import { once } from 'node:events';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
 import { pino } from 'pino';
 import t from 'tap';
@@ -326,6 +329,39 @@ t.test('an upstream slower than timeoutMs becomes an UpstreamTimeoutError', asyn
   t.equal(error.status, 504);
   t.ok(performance.now() - started < 2000, 'gives up at the timeout, not when the upstream answers');
   agent.assertNoPendingInterceptors();
+});
+
+t.test('a call waiting for the one pooled connection fails at its own deadline, the wait included', async (t) => {
+  // A real server that never answers: the first call holds the pool's only connection.
+  const received: IncomingMessage[] = [];
+  const server = createServer((request) => received.push(request));
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  t.teardown(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  const { port } = server.address() as AddressInfo;
+  const client = createFlinksPayApi({
+    baseUrl: `http://127.0.0.1:${port}/`,
+    credentials: { username: 'merchant', password: 's3cret:pass' },
+    timeoutMs: 300,
+    connections: 1,
+    userAgent: 'checkout-bff-test/1.0',
+  });
+  t.teardown(() => client.close());
+  const ctx = callContext();
+
+  const first = caught(client.authorize(ctx), UpstreamTimeoutError);
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  const queuedAt = performance.now();
+  const queued = await caught(client.authorize(ctx), UpstreamTimeoutError);
+  const waited = performance.now() - queuedAt;
+
+  t.equal(queued.step, 'authorize');
+  t.ok(waited >= 290 && waited < 1000, `the queued call gave up after its own 300 ms (${waited.toFixed(0)} ms)`);
+  t.equal((await first).step, 'authorize');
+  t.ok(received.length >= 1, 'the first call reached the server and was held there');
 });
 
 t.test('getPaymentRequest answers undefined when Flinks answers 404', async (t) => {
