@@ -1,4 +1,6 @@
 import t from 'tap';
+import { buildApp } from '../src/app.js';
+import { loadConfig } from '../src/config/config.js';
 import { buildTestApp, postCheckout, setUp, startSandbox, validCheckout } from './support/build.js';
 
 t.test('every response carries x-request-id, reusing a sane one from the caller', async (t) => {
@@ -83,13 +85,39 @@ t.test('CORS is closed to every origin by default', async (t) => {
   t.equal(res.headers['access-control-allow-origin'], undefined);
 });
 
-t.test('responses carry security headers', async (t) => {
+t.test('API answers carry the security headers an API needs, and only those', async (t) => {
   const { app } = await setUp(t);
-  const res = await app.inject({ method: 'GET', url: '/health' });
-  t.equal(res.headers['x-content-type-options'], 'nosniff');
-  t.match(res.headers['content-security-policy'], /default-src 'self'/);
-  t.match(res.headers['strict-transport-security'], /max-age=/);
-  t.equal(res.headers['x-powered-by'], undefined);
+  const answers = {
+    '/health': await app.inject({ method: 'GET', url: '/health' }),
+    'POST /checkout': await postCheckout(app, validCheckout()),
+    '/checkout/{malformed id}': await app.inject({ method: 'GET', url: '/checkout/not-a-checkout' }),
+    '/docs/json': await app.inject({ method: 'GET', url: '/docs/json' }),
+    'an unknown path': await app.inject({ method: 'GET', url: '/no/such/path' }),
+  };
+  for (const [url, res] of Object.entries(answers)) {
+    t.equal(res.headers['content-security-policy'], "default-src 'none'; frame-ancestors 'none'", `${url}: nothing loads, never framed`);
+    t.equal(res.headers['x-frame-options'], 'DENY', url);
+    t.equal(res.headers['x-content-type-options'], 'nosniff', url);
+    t.equal(res.headers['cross-origin-resource-policy'], 'same-origin', url);
+    t.match(res.headers['strict-transport-security'], /^max-age=\d+; includeSubDomains$/, url);
+    t.equal(res.headers['referrer-policy'], undefined, `${url}: no header meant for pages`);
+    t.equal(res.headers['x-powered-by'], undefined, url);
+  }
+});
+
+t.test("pages a browser renders carry helmet's full set of security headers", async (t) => {
+  const app = await buildApp(loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent' }));
+  t.teardown(() => app.close());
+  for (const url of ['/', '/demo/demo.js', '/docs']) {
+    const res = await app.inject({ method: 'GET', url });
+    t.equal(res.statusCode, 200, url);
+    const csp = url === '/docs' ? /^default-src 'self';.*validator\.swagger\.io/ : /^default-src 'self';.*frame-src 'self' https:/;
+    t.match(res.headers['content-security-policy'], csp, `${url}: the page's CSP (Swagger UI's own for /docs)`);
+    t.equal(res.headers['x-frame-options'], 'SAMEORIGIN', url);
+    t.equal(res.headers['referrer-policy'], 'no-referrer', url);
+    t.equal(res.headers['cross-origin-opener-policy'], 'same-origin-allow-popups', url);
+    t.equal(res.headers['x-content-type-options'], 'nosniff', url);
+  }
 });
 
 t.test('GET /health answers ok without calling upstream', async (t) => {

@@ -29,7 +29,7 @@ const FILES = [
 export const demoRoutes: FastifyPluginAsync<DemoRoutesOptions> = async (app, { merchantWebhookSecret, ...options }) => {
   for (const { url, file, type } of FILES) {
     const body = await readFile(new URL(file, PUBLIC_DIR));
-    app.get(url, { schema: { hide: true } }, (_request, reply) =>
+    app.get(url, { schema: { hide: true }, config: { securityHeaders: 'document' } }, (_request, reply) =>
       // no-cache: a browser never runs a stale script against an upgraded service.
       reply.type(type).header('cache-control', 'no-cache').send(body),
     );

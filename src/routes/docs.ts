@@ -72,7 +72,8 @@ export function docsRoutes(app: FastifyInstance, options: { ui: boolean }): Prom
     // A redirect or a 304 has no body, and no content type to add to it.
     return answer.rawPayload.length === 0 ? reply.send() : reply.send(answer.rawPayload);
   };
-  app.get(DOCS_PREFIX, { schema: { hide: true } }, forward);
-  app.get(`${DOCS_PREFIX}/*`, { schema: { hide: true } }, forward);
+  const page = { schema: { hide: true }, config: { securityHeaders: 'document' } } as const;
+  app.get(DOCS_PREFIX, page, forward);
+  app.get(`${DOCS_PREFIX}/*`, page, forward);
   return Promise.resolve();
 }
