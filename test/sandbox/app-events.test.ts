@@ -1,9 +1,8 @@
-import { once } from 'node:events';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Frame, Page } from 'playwright-core';
 import t, { type Test } from 'tap';
 import { launchBrowser, withPage } from '../support/chromium.js';
+import { listenOnLoopback } from '../support/net.js';
 import { APP_EVENTS } from '../fixtures/flinks-pay-v1.js';
 import { startSandbox, type Harness } from './helpers.js';
 
@@ -43,13 +42,7 @@ async function startMerchant(t: Test): Promise<Serve> {
     response.writeHead(html === undefined ? 404 : 200, { 'content-type': 'text/html; charset=utf-8' });
     response.end(html ?? 'not found');
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  t.teardown(() => {
-    server.closeAllConnections();
-    server.close();
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(t, server);
   return (html) => {
     const path = `/shop-${pages.size}.html`;
     pages.set(path, html);

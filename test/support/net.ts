@@ -1,5 +1,7 @@
 import { once } from 'node:events';
-import { createServer } from 'node:net';
+import type { Server as HttpServer } from 'node:http';
+import { createServer, type AddressInfo } from 'node:net';
+import type { Test } from 'tap';
 
 /** A port nothing listens on right now (for a server a test starts itself). */
 export async function freePort(): Promise<number> {
@@ -18,4 +20,19 @@ export async function until(what: string, check: () => Promise<boolean> | boolea
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/**
+ * Starts `server` on a free loopback port for the rest of test `t` (its open connections are
+ * closed at the end, so a request it holds on purpose cannot keep the test waiting); resolves to
+ * the port.
+ */
+export async function listenOnLoopback(t: Test, server: HttpServer): Promise<number> {
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  t.teardown(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  return (server.address() as AddressInfo).port;
 }

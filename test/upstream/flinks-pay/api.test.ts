@@ -1,6 +1,4 @@
-import { once } from 'node:events';
 import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
 import { pino } from 'pino';
 import t from 'tap';
@@ -15,6 +13,7 @@ import {
   type FlinksPayApiOptions,
   type SessionInput,
 } from '../../../src/upstream/flinks-pay/api.js';
+import { listenOnLoopback } from '../../support/net.js';
 
 const ORIGIN = 'http://flinks.test';
 const SESSION_ID = '3f2504e0-4f89-41d3-9a0c-0305e82c3301';
@@ -334,14 +333,7 @@ t.test('an upstream slower than timeoutMs becomes an UpstreamTimeoutError', asyn
 t.test('a call waiting for the one pooled connection fails at its own deadline, the wait included', async (t) => {
   // A real server that never answers: the first call holds the pool's only connection.
   const received: IncomingMessage[] = [];
-  const server = createServer((request) => received.push(request));
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  t.teardown(() => {
-    server.closeAllConnections();
-    server.close();
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(t, createServer((request) => received.push(request)));
   const client = createFlinksPayApi({
     baseUrl: `http://127.0.0.1:${port}/`,
     credentials: { username: 'merchant', password: 's3cret:pass' },
