@@ -52,8 +52,7 @@ export function createFloorClient(baseUrl: string, connections: number): FloorCl
         bearer,
         JSON.stringify({
           amount: 49.95,
-          firstName: 'Jane',
-          lastName: 'Doe',
+          customerName: 'Jane Doe',
           customerEmail: 'jane@example.com',
           referenceId: randomUUID(),
         }),
