@@ -16,6 +16,7 @@ import {
   type StoredResponse,
 } from '../../checkout/idempotency-store.js';
 import { StoreUnavailableError, type SharedStore } from '../../store/shared-store.js';
+import { hooksOf } from '../route-hooks.js';
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
 const REPLAYED_HEADER = 'idempotent-replayed';
@@ -164,11 +165,6 @@ export interface IdempotencyPluginOptions {
   retentionMs: number;
   /** How long a claim may stay in flight before another request may take the key. */
   claimTtlMs: number;
-}
-
-function hooksOf<T>(hooks: T | T[] | undefined): T[] {
-  if (hooks === undefined) return [];
-  return Array.isArray(hooks) ? hooks : [hooks];
 }
 
 /**

@@ -3,6 +3,7 @@ import { Socket } from 'node:net';
 import type { FastifyInstance, onRequestHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 import helmet, { type HelmetOptions } from 'helmet';
+import { hooksOf } from '../route-hooks.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -83,8 +84,7 @@ export const helmetPlugin = fp(
     const documentHook = setting(helmetHeaders(HELMET_OPTIONS));
     app.addHook('onRoute', (route) => {
       if (route.config?.securityHeaders !== 'document') return;
-      const own = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest];
-      route.onRequest = [documentHook, ...own];
+      route.onRequest = [documentHook, ...hooksOf(route.onRequest)];
     });
     return Promise.resolve();
   },
