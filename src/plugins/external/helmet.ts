@@ -9,8 +9,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /**
      * `'document'` for a route that serves a page, or a script or style of one, that a browser
-     * renders (the demo, the API document): it gets helmet's full set of security headers instead
-     * of the API set every other answer carries.
+     * renders (the demo page and its assets, Swagger UI): it gets helmet's full set of security
+     * headers instead of the API set every other answer carries, the OpenAPI JSON among them.
      */
     securityHeaders?: 'document';
   }
