@@ -72,7 +72,10 @@ export const createCheckoutRoute: FastifyPluginAsyncZod<CreateCheckoutRouteOptio
     handler: async (request, reply) => {
       const { input } = resolvedOf(request);
       const created = await options.createCheckout(contextOf(request), input, options.appUrlFor());
-      return reply.code(201).header('location', `/checkout/${created.requestId}`).send(created);
+      // Returning the payload, not the reply: an awaited reply is a thenable, and Fastify answers
+      // its then() by watching the raw response until it ends (stream.finished), per checkout.
+      reply.code(201).header('location', `/checkout/${created.requestId}`);
+      return created;
     },
   });
   return Promise.resolve();
