@@ -31,7 +31,11 @@ function isFresh(request: FastifyRequest, etag: string): boolean {
   });
 }
 
-function sendAsset(request: FastifyRequest, reply: FastifyReply, asset: Asset, type: string): FastifyReply {
+/**
+ * Sets the answer's status and headers and returns its body (none for a 304). The handler returns
+ * the body, not the reply: Fastify would await a returned reply by watching the socket until it ends.
+ */
+function answerAsset(request: FastifyRequest, reply: FastifyReply, asset: Asset, type: string): Buffer | undefined {
   const isGzip = acceptsGzip(request);
   const etag = isGzip ? asset.etag.replace(/"$/, '-gz"') : asset.etag;
   // The global CORS plugin may already vary by Origin; keep that and add the encoding.
@@ -42,9 +46,13 @@ function sendAsset(request: FastifyRequest, reply: FastifyReply, asset: Asset, t
     .header('vary', [vary, 'Accept-Encoding'].filter(Boolean).join(', '))
     .header('cross-origin-resource-policy', 'cross-origin')
     .header('x-content-type-options', 'nosniff');
-  if (isFresh(request, etag)) return reply.code(304).send();
+  if (isFresh(request, etag)) {
+    reply.code(304);
+    return undefined;
+  }
   if (isGzip) reply.header('content-encoding', 'gzip');
-  return reply.type(type).send(isGzip ? asset.gzip : asset.body);
+  reply.type(type);
+  return isGzip ? asset.gzip : asset.body;
 }
 
 export const clientRoutes: FastifyPluginAsync<{ assets: ClientAssetSource | undefined }> = (app, { assets }) => {
@@ -54,7 +62,7 @@ export const clientRoutes: FastifyPluginAsync<{ assets: ClientAssetSource | unde
     return Promise.resolve();
   }
   for (const { path, pick, type } of FILES) {
-    app.get(path, { schema: { hide: true } }, async (request, reply) => sendAsset(request, reply, pick(await assets.load()), type));
+    app.get(path, { schema: { hide: true } }, async (request, reply) => answerAsset(request, reply, pick(await assets.load()), type));
   }
   return Promise.resolve();
 };

@@ -59,7 +59,7 @@ export const healthRoutes: FastifyPluginAsyncZod<HealthRoutesOptions> = (app, op
     },
     handler: async (request, reply) => {
       const problem = await readinessProblem();
-      if (problem === undefined) return reply.send({ status: 'ready' as const });
+      if (problem === undefined) return { status: 'ready' as const };
       return sendProblem(request, reply, {
         code: 'not-ready',
         status: 503,

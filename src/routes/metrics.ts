@@ -17,7 +17,8 @@ export const metricsRoutes: FastifyPluginAsyncZod<{ registry: Registry }> = (app
     },
     handler: async (_request, reply) => {
       const text = await registry.metrics();
-      return reply.type(registry.contentType).send(text);
+      reply.type(registry.contentType);
+      return text;
     },
   });
   return Promise.resolve();

@@ -18,7 +18,11 @@ export const opsRedeliverRoute: FastifyPluginAsyncZod<{ console: OpsConsole }> =
       params: CheckoutParamsSchema,
       response: { 202: OpsRedeliverySchema, 400: ProblemSchema, 401: ProblemSchema, 404: ProblemSchema, 429: ProblemSchema, 500: ProblemSchema, 503: ProblemSchema },
     },
-    handler: async (request, reply) => reply.code(202).send(await ops.redeliver(request.params.requestId)),
+    handler: async (request, reply) => {
+      const redelivery = await ops.redeliver(request.params.requestId);
+      reply.code(202);
+      return redelivery;
+    },
   });
   return Promise.resolve();
 };

@@ -87,7 +87,8 @@ export const flinksWebhookRoute: FastifyPluginAsyncZod<FlinksWebhookRouteOptions
       const header = request.headers[options.signatureHeader];
       if (!options.verify?.(rawBody, typeof header === 'string' ? header : undefined)) throw new InvalidWebhookSignatureError();
       options.onEvent(contextOf(request), rawBody);
-      return reply.code(202).send({ received: true as const });
+      reply.code(202);
+      return { received: true as const };
     },
   });
   return Promise.resolve();
