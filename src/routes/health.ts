@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from '@fastify/type-provider-zod';
 import { z } from 'zod';
-import { sendProblem } from '../plugins/app/error-handler.js';
+import { problemAnswer } from '../plugins/app/error-handler.js';
 import { ProblemSchema } from '../errors/problem.js';
 
 /** A dependency's state for readiness: `ok`, `down` (not answering), or a sentence saying what is wrong. */
@@ -60,7 +60,7 @@ export const healthRoutes: FastifyPluginAsyncZod<HealthRoutesOptions> = (app, op
     handler: async (request, reply) => {
       const problem = await readinessProblem();
       if (problem === undefined) return { status: 'ready' as const };
-      return sendProblem(request, reply, {
+      return problemAnswer(request, reply, {
         code: 'not-ready',
         status: 503,
         detail: `${problem} This instance should not receive traffic yet.`,

@@ -25,11 +25,11 @@ export function handleFrameworkError(error: FastifyError, request: FastifyReques
   // None of the app's hooks ran for this request: the headers they would set come from here.
   reply.header(REQUEST_ID_HEADER, request.id).header('cache-control', NO_STORE);
   if (detail !== undefined) {
-    void sendProblem(request, reply, { code: 'validation-failed', status: 400, detail });
+    sendProblem(request, reply, { code: 'validation-failed', status: 400, detail });
     return;
   }
   request.log.error({ err: error }, 'router error');
-  void sendProblem(request, reply, {
+  sendProblem(request, reply, {
     code: 'internal-error',
     status: 500,
     detail: 'An unexpected error occurred. Quote the requestId if you contact support.',

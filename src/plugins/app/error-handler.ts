@@ -2,7 +2,7 @@ import { hasZodFastifySchemaValidationErrors } from '@fastify/type-provider-zod'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { AppError, InputRefusedError, type ProblemCode } from '../../errors/app-errors.js';
-import { buildProblem, PROBLEM_CONTENT_TYPE, type FieldError } from '../../errors/problem.js';
+import { buildProblem, PROBLEM_CONTENT_TYPE, type FieldError, type Problem } from '../../errors/problem.js';
 
 /** Fastify's own client errors, with the problem code each one becomes. */
 const FASTIFY_CLIENT_ERRORS: Readonly<Record<string, { code: ProblemCode; detail?: string }>> = {
@@ -25,21 +25,21 @@ export const NO_STORE = 'no-store';
 const MAX_LISTED_ERRORS = 20;
 const MAX_PATH_LENGTH = 100;
 
-export function sendProblem(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  problem: { code: ProblemCode; status: number; detail: string; errors?: FieldError[] },
-): FastifyReply {
-  return reply
-    .code(problem.status)
-    .type(PROBLEM_CONTENT_TYPE)
-    .send(
-      buildProblem({
-        ...problem,
-        instance: request.url.split('?')[0] ?? '/',
-        requestId: request.id,
-      }),
-    );
+type ProblemInput = { code: ProblemCode; status: number; detail: string; errors?: FieldError[] };
+
+/**
+ * Sets a problem's status and content type on `reply` and returns its body, for a handler (or the
+ * error handler) to return. Returning the body, not the reply: Fastify would await a returned reply
+ * by watching the socket until the answer ends, whenever an asynchronous onSend hook delays it.
+ */
+export function problemAnswer(request: FastifyRequest, reply: FastifyReply, problem: ProblemInput): Problem {
+  reply.code(problem.status).type(PROBLEM_CONTENT_TYPE);
+  return buildProblem({ ...problem, instance: request.url.split('?')[0] ?? '/', requestId: request.id });
+}
+
+/** Sends a problem at once, where nothing takes a return value (Fastify's framework errors). */
+export function sendProblem(request: FastifyRequest, reply: FastifyReply, problem: ProblemInput): void {
+  reply.send(problemAnswer(request, reply, problem));
 }
 
 function fieldErrors(error: FastifyError & { validation: { instancePath: string; message?: string; keyword: string; params: object }[] }): FieldError[] {
@@ -59,14 +59,14 @@ function shortened(path: string): string {
   return path.length <= MAX_PATH_LENGTH ? path : `${path.slice(0, MAX_PATH_LENGTH)}…`;
 }
 
-function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): Problem {
   if (hasZodFastifySchemaValidationErrors(error)) {
     const all = fieldErrors(error);
     const errors = all.slice(0, MAX_LISTED_ERRORS).map((e) => ({ ...e, path: shortened(e.path) }));
     const where = error.validationContext === 'params' ? 'path' : (error.validationContext ?? 'request');
     const count = `${all.length} invalid field${all.length === 1 ? '' : 's'}`;
     const listed = errors.length < all.length ? `; the first ${errors.length} are listed` : '';
-    return sendProblem(request, reply, {
+    return problemAnswer(request, reply, {
       code: 'validation-failed',
       status: 400,
       detail: `The ${where} has ${count}${listed}: ${errors.map((e) => e.path).join(', ')}.`,
@@ -77,7 +77,7 @@ function handleError(error: FastifyError, request: FastifyRequest, reply: Fastif
     const logLevel = error.status >= 500 ? 'error' : 'info';
     request.log[logLevel]({ err: error, problem: error.code }, error.message);
     reply.headers(error.headers);
-    return sendProblem(request, reply, {
+    return problemAnswer(request, reply, {
       code: error.code,
       status: error.status,
       detail: error.message,
@@ -87,14 +87,14 @@ function handleError(error: FastifyError, request: FastifyRequest, reply: Fastif
   const known = FASTIFY_CLIENT_ERRORS[error.code];
   const status = error.statusCode ?? 500;
   if (known ?? (status >= 400 && status < 500)) {
-    return sendProblem(request, reply, {
+    return problemAnswer(request, reply, {
       code: known?.code ?? 'validation-failed',
       status,
       detail: known?.detail ?? error.message,
     });
   }
   request.log.error({ err: error }, 'unhandled error');
-  return sendProblem(request, reply, {
+  return problemAnswer(request, reply, {
     code: 'internal-error',
     status: 500,
     detail: 'An unexpected error occurred. Quote the requestId if you contact support.',

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { RateLimitedError } from '../../errors/app-errors.js';
-import { sendProblem } from './error-handler.js';
+import { problemAnswer } from './error-handler.js';
 
 /**
  * Counts only the requests that end in 404, so polling a real checkout is never throttled while
@@ -42,7 +42,7 @@ export const notFoundPlugin = fp(
     app.setNotFoundHandler(async (request, reply) => {
       const refused = await guard.countNotFound(request);
       if (refused) throw refused;
-      return sendProblem(request, reply, {
+      return problemAnswer(request, reply, {
         code: 'not-found',
         status: 404,
         detail: `There is no ${request.method} ${request.url.split('?')[0] ?? '/'} endpoint. See /docs.`,
