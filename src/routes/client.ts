@@ -31,10 +31,7 @@ function isFresh(request: FastifyRequest, etag: string): boolean {
   });
 }
 
-/**
- * Sets the answer's status and headers and returns its body (none for a 304). The handler returns
- * the body, not the reply: Fastify would await a returned reply by watching the socket until it ends.
- */
+/** Sets the answer's status and headers and returns its body (none for a 304), for the handler to return. */
 function answerAsset(request: FastifyRequest, reply: FastifyReply, asset: Asset, type: string): Buffer | undefined {
   const isGzip = acceptsGzip(request);
   const etag = isGzip ? asset.etag.replace(/"$/, '-gz"') : asset.etag;
