@@ -21,6 +21,7 @@ export type ProblemCode =
   | 'not-acceptable'
   | 'invalid-intent'
   | 'invalid-webhook-signature'
+  | 'ops-unauthorized'
   | 'intent-keys-unavailable'
   | 'records-unavailable'
   | 'malformed-request'

@@ -43,6 +43,7 @@ const TITLES: Readonly<Record<ProblemCode, string>> = {
   'not-acceptable': 'Not acceptable',
   'invalid-intent': 'Invalid checkout intent',
   'invalid-webhook-signature': 'Invalid webhook signature',
+  'ops-unauthorized': 'Unauthorized',
   'intent-keys-unavailable': 'Service unavailable',
   'records-unavailable': 'Service unavailable',
   'malformed-request': 'Malformed request',

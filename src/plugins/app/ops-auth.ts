@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { PROBLEM_CONTENT_TYPE, type Problem } from '../../errors/problem.js';
+import { sendProblem } from './error-handler.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -39,19 +39,16 @@ export function createTokenMatcher(tokens: readonly string[]): (presented: strin
 const BEARER = /^Bearer[ \t]+([\x21-\x7e]+)[ \t]*$/i;
 
 function refuse(request: FastifyRequest, reply: FastifyReply, sentOne: boolean): FastifyReply {
-  const problem: Problem = {
-    type: 'urn:problem-type:flinks-pay-bff:ops-unauthorized',
-    title: 'Unauthorized',
+  // RFC 6750: a challenge on every 401, naming an invalid token as such.
+  reply.header('www-authenticate', sentOne ? 'Bearer realm="ops", error="invalid_token"' : 'Bearer realm="ops"');
+  sendProblem(request, reply, {
+    code: 'ops-unauthorized',
     status: 401,
     detail: sentOne
       ? 'The bearer token is not one of OPS_TOKENS.'
       : 'The operations API needs Authorization: Bearer <one of OPS_TOKENS> (in Swagger UI: the Authorize button).',
-    instance: request.url.split('?')[0] ?? '/',
-    requestId: request.id,
-  };
-  // RFC 6750: a challenge on every 401, naming an invalid token as such.
-  const challenge = sentOne ? 'Bearer realm="ops", error="invalid_token"' : 'Bearer realm="ops"';
-  return reply.code(401).header('www-authenticate', challenge).type(PROBLEM_CONTENT_TYPE).send(problem);
+  });
+  return reply;
 }
 
 /**
