@@ -104,7 +104,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description Makes retries safe: the same key with the same body returns the first response (no second payment); with another body from the same client 422; while the first is still running 409. Kept 24 h. The key is bound to the body, so someone who learns or guesses it can neither read nor block the checkout. At least 16 characters (400 otherwise): use a fresh random UUID per checkout. With an `intent` the intent's `jti` is the key and this header is not used. */
+                    /** @description Makes retries safe: the same key with the same body returns the first response (no second payment); with another body from the same client 422; while the first is still running 409. Kept 24 h. The key is bound to the body, so someone who learns or guesses it can neither read nor block the checkout. Use a fresh random UUID per checkout. With an `intent` the intent's `jti` is the key and this header is not used. */
                     "idempotency-key"?: string;
                 };
                 path?: never;

@@ -4,7 +4,6 @@ import {
   IdempotencyInFlightError,
   IdempotencyMismatchError,
   IdempotencyUnavailableError,
-  InputRefusedError,
   UpstreamRejectedError,
   UpstreamTimeoutError,
 } from '../../errors/app-errors.js';
@@ -26,20 +25,6 @@ export type IdempotencySource = 'header' | 'intent';
 
 const INTENT_IN_FLIGHT = 'A checkout with this intent is still being processed; retry in a moment to get its result.';
 const INTENT_REUSED = 'This intent (its jti) was already used for a different checkout; each checkout needs a new intent.';
-
-/**
- * Shorter Idempotency-Keys are refused: an order number or a counter can be guessed (a UUID has 36
- * characters, 122 random bits). Binding keys to the body (bodyBoundSlot) is what stops a guessed key
- * from reading or blocking a checkout; the length rule makes guessing pointless to begin with.
- */
-export const MIN_IDEMPOTENCY_KEY_LENGTH = 16;
-
-function refuseShortKey(): InputRefusedError {
-  return new InputRefusedError(
-    `An Idempotency-Key must have at least ${MIN_IDEMPOTENCY_KEY_LENGTH} characters, so that nobody else can guess it: use a random UUID per checkout.`,
-    [{ path: IDEMPOTENCY_HEADER, message: `must be at least ${MIN_IDEMPOTENCY_KEY_LENGTH} characters (use a random UUID per checkout)` }],
-  );
-}
 
 interface Claim {
   /** The store slot the answer goes to: the intent's key, or the header key bound to the body. */
@@ -65,7 +50,6 @@ function createCheckoutIdempotency(store: IdempotencyStore, onReplay: () => void
     /** Claims the key, or sends the stored response and returns true when this is a replay. */
     async begin(request: FastifyRequest, reply: FastifyReply, key: string, source: IdempotencySource = 'header'): Promise<boolean> {
       const isIntent = source === 'intent';
-      if (!isIntent && key.length < MIN_IDEMPOTENCY_KEY_LENGTH) throw refuseShortKey();
       const fingerprint = fingerprintOf(request.body);
       // A header key reaches only the answer made for the same body; the 422 of a reused key is
       // judged per client address, so someone else's use of the key never blocks this one.
