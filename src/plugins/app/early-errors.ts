@@ -3,7 +3,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ProblemCode } from '../../errors/app-errors.js';
-import { buildProblem, PROBLEM_CONTENT_TYPE } from '../../errors/problem.js';
+import { buildProblem, PROBLEM_CONTENT_TYPE, type FieldError } from '../../errors/problem.js';
 import { REQUEST_ID_HEADER } from '../../observability/logger.js';
 import { NO_STORE, sendProblem } from './error-handler.js';
 
@@ -14,18 +14,24 @@ import { NO_STORE, sendProblem } from './error-handler.js';
  * They are shaped like every other error, problem+json with an x-request-id.
  */
 
-const ROUTER_ERRORS: Readonly<Record<string, string>> = {
-  FST_ERR_BAD_URL: 'The path is not valid percent-encoding.',
-  FST_ERR_MAX_PARAM_LENGTH: 'A path segment (such as a requestId) is far longer than any valid one.',
+const ROUTER_ERRORS: Readonly<Record<string, { detail: string; errors: FieldError[] }>> = {
+  FST_ERR_BAD_URL: {
+    detail: 'The path is not valid percent-encoding.',
+    errors: [{ path: 'path', message: 'is not valid percent-encoding' }],
+  },
+  FST_ERR_MAX_PARAM_LENGTH: {
+    detail: 'A path segment (such as a requestId) is far longer than any valid one.',
+    errors: [{ path: 'path', message: 'has a segment far longer than any valid one' }],
+  },
 };
 
 /** Fastify's `frameworkErrors`: the router refused the path, and a request object exists. */
 export function handleFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
-  const detail = ROUTER_ERRORS[error.code];
+  const refused = ROUTER_ERRORS[error.code];
   // None of the app's hooks ran for this request: the headers they would set come from here.
   reply.header(REQUEST_ID_HEADER, request.id).header('cache-control', NO_STORE);
-  if (detail !== undefined) {
-    sendProblem(request, reply, { code: 'validation-failed', status: 400, detail });
+  if (refused !== undefined) {
+    sendProblem(request, reply, { code: 'validation-failed', status: 400, ...refused });
     return;
   }
   request.log.error({ err: error }, 'router error');
@@ -37,7 +43,9 @@ export function handleFrameworkError(error: FastifyError, request: FastifyReques
 }
 
 /** What the HTTP parser's error codes become; anything else is a malformed request. */
-const PARSER_ERRORS: Readonly<Record<string, { code: ProblemCode; status: number; detail: string }>> = {
+type ParserProblem = { code: ProblemCode; status: number; detail: string; errors?: FieldError[] };
+
+const PARSER_ERRORS: Readonly<Record<string, ParserProblem>> = {
   ERR_HTTP_REQUEST_TIMEOUT: {
     code: 'request-timeout',
     status: 408,
@@ -46,10 +54,20 @@ const PARSER_ERRORS: Readonly<Record<string, { code: ProblemCode; status: number
   HPE_HEADER_OVERFLOW: { code: 'headers-too-large', status: 431, detail: 'The request headers are too large.' },
 };
 
-const MALFORMED = { code: 'malformed-request', status: 400, detail: 'The request is not well-formed HTTP/1.1.' } as const;
+const MALFORMED: ParserProblem = {
+  code: 'malformed-request',
+  status: 400,
+  detail: 'The request is not well-formed HTTP/1.1.',
+  errors: [{ path: 'request', message: 'is not well-formed HTTP/1.1' }],
+};
 
 /** The contract's "400 for a malformed id of any length": a path too long for Node's header limit. */
-const OVERLONG_PATH = { code: 'validation-failed', status: 400, detail: 'The path is far longer than any valid one.' } as const;
+const OVERLONG_PATH: ParserProblem = {
+  code: 'validation-failed',
+  status: 400,
+  detail: 'The path is far longer than any valid one.',
+  errors: [{ path: 'path', message: 'is far longer than any valid one' }],
+};
 
 /** Far above any valid path (a requestId is at most 100 characters), far below Node's 16 KiB header limit. */
 const MAX_PLAUSIBLE_REQUEST_LINE = 4096;
@@ -65,7 +83,7 @@ function requestLineOf(error: ParserError): string | undefined {
   return end === -1 ? text : text.slice(0, end);
 }
 
-function problemFor(error: ParserError, line: string | undefined) {
+function problemFor(error: ParserError, line: string | undefined): ParserProblem {
   if (error.code === 'HPE_HEADER_OVERFLOW' && line !== undefined && line.length > MAX_PLAUSIBLE_REQUEST_LINE) return OVERLONG_PATH;
   return PARSER_ERRORS[error.code ?? ''] ?? MALFORMED;
 }
@@ -82,19 +100,19 @@ function instanceOf(line: string | undefined): string {
 export function handleClientError(this: FastifyInstance, error: ParserError, socket: Socket): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
   const line = requestLineOf(error);
-  const { code, status, detail } = problemFor(error, line);
+  const problem = problemFor(error, line);
   const requestId = randomUUID();
   // Never the raw bytes: they may hold an Authorization header or a cookie.
-  this.log.info({ requestId, parserError: error.code, problem: code }, 'refused a request the HTTP parser could not read');
+  this.log.info({ requestId, parserError: error.code, problem: problem.code }, 'refused a request the HTTP parser could not read');
   // As Node does: never write into a response that has already started.
   const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
   if (!socket.writable || inFlight?.headersSent === true) {
     socket.destroy();
     return;
   }
-  const body = JSON.stringify(buildProblem({ code, status, detail, instance: instanceOf(line), requestId }));
+  const body = JSON.stringify(buildProblem({ ...problem, instance: instanceOf(line), requestId }));
   const head = [
-    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}`,
+    `HTTP/1.1 ${problem.status} ${STATUS_CODES[problem.status] ?? 'Error'}`,
     `content-type: ${PROBLEM_CONTENT_TYPE}`,
     `content-length: ${Buffer.byteLength(body)}`,
     `${REQUEST_ID_HEADER}: ${requestId}`,

@@ -4,15 +4,23 @@ import fp from 'fastify-plugin';
 import { AppError, InputRefusedError, type ProblemCode } from '../../errors/app-errors.js';
 import { buildProblem, PROBLEM_CONTENT_TYPE, type FieldError, type Problem } from '../../errors/problem.js';
 
-/** Fastify's own client errors, with the problem code each one becomes. */
-const FASTIFY_CLIENT_ERRORS: Readonly<Record<string, { code: ProblemCode; detail?: string }>> = {
+/** Fastify's own client errors, with the problem code each one becomes (and a 400's field error). */
+const FASTIFY_CLIENT_ERRORS: Readonly<Record<string, { code: ProblemCode; detail?: string; errors?: FieldError[] }>> = {
   FST_ERR_CTP_BODY_TOO_LARGE: { code: 'payload-too-large', detail: 'The request body is larger than the limit.' },
   FST_ERR_CTP_INVALID_MEDIA_TYPE: {
     code: 'unsupported-media-type',
     detail: 'Send the body as JSON with Content-Type: application/json.',
   },
-  FST_ERR_CTP_INVALID_JSON_BODY: { code: 'validation-failed', detail: 'The body is not valid JSON.' },
-  FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'validation-failed', detail: 'The body is empty; send a JSON object.' },
+  FST_ERR_CTP_INVALID_JSON_BODY: {
+    code: 'validation-failed',
+    detail: 'The body is not valid JSON.',
+    errors: [{ path: 'body', message: 'is not valid JSON' }],
+  },
+  FST_ERR_CTP_EMPTY_JSON_BODY: {
+    code: 'validation-failed',
+    detail: 'The body is empty; send a JSON object.',
+    errors: [{ path: 'body', message: 'is empty' }],
+  },
 };
 
 /** Payment answers and errors must never be kept by a browser or a shared cache. */
@@ -87,11 +95,10 @@ function handleError(error: FastifyError, request: FastifyRequest, reply: Fastif
   const known = FASTIFY_CLIENT_ERRORS[error.code];
   const status = error.statusCode ?? 500;
   if (known ?? (status >= 400 && status < 500)) {
-    return problemAnswer(request, reply, {
-      code: known?.code ?? 'validation-failed',
-      status,
-      detail: known?.detail ?? error.message,
-    });
+    const detail = known?.detail ?? error.message;
+    // Every 400 lists what was wrong, as the contract has it; Fastify's own say it of the request.
+    const errors = known?.errors ?? (status === 400 ? [{ path: 'request', message: detail }] : undefined);
+    return problemAnswer(request, reply, { code: known?.code ?? 'validation-failed', status, detail, ...(errors ? { errors } : {}) });
   }
   request.log.error({ err: error }, 'unhandled error');
   return problemAnswer(request, reply, {

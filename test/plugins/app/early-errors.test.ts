@@ -64,6 +64,7 @@ function assertProblem(t: Test, answer: RawAnswer, status: number, type: RegExp)
   const problem = JSON.parse(answer.body) as Record<string, unknown>;
   t.match(problem, { type, status, title: String, detail: String, instance: String });
   t.equal(problem.requestId, answer.headers['x-request-id'], 'the body names the same request id');
+  if (status === 400) t.match(problem, { errors: [{ path: String, message: String }] }, 'a 400 lists what was wrong');
 }
 
 t.test('an over-long requestId is a 400 problem+json with x-request-id, not the router\'s 414', async (t) => {
@@ -74,7 +75,13 @@ t.test('an over-long requestId is a 400 problem+json with x-request-id, not the 
     t.match(res.headers['content-type'], /^application\/problem\+json/);
     t.equal(res.headers['x-request-id'], 'caller-id-1');
     t.equal(res.headers['cache-control'], 'no-store');
-    t.match(res.json(), { type: /validation-failed$/, status: 400, requestId: 'caller-id-1', detail: /longer than any valid one/ });
+    t.match(res.json(), {
+      type: /validation-failed$/,
+      status: 400,
+      requestId: 'caller-id-1',
+      detail: /longer than any valid one/,
+      errors: [{ path: 'path', message: /far longer than any valid one/ }],
+    });
   }
 });
 
@@ -85,7 +92,13 @@ t.test('a badly percent-encoded path is a 400 problem+json with x-request-id', a
     t.equal(res.statusCode, 400, url);
     t.match(res.headers['content-type'], /^application\/problem\+json/);
     t.match(res.headers['x-request-id'], UUID);
-    t.match(res.json(), { type: /validation-failed$/, status: 400, requestId: res.headers['x-request-id'], instance: url });
+    t.match(res.json(), {
+      type: /validation-failed$/,
+      status: 400,
+      requestId: res.headers['x-request-id'],
+      instance: url,
+      errors: [{ path: 'path', message: 'is not valid percent-encoding' }],
+    });
   }
 });
 

@@ -65,7 +65,7 @@ t.test('POST /checkout answers 400 for malformed or empty JSON', async (t) => {
     const res = await postCheckout(app, payload);
     t.equal(res.statusCode, 400, JSON.stringify(payload));
     t.match(res.headers['content-type'], /^application\/problem\+json/);
-    t.match(res.json<ProblemBody>().detail, /JSON/);
+    t.match(res.json<ProblemBody>(), { detail: /JSON/, errors: [{ path: 'body', message: /JSON|empty/ }] }, 'a 400 lists what was wrong');
   }
   t.equal(control.calls.length, 0);
 });
