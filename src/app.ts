@@ -66,6 +66,9 @@ export interface AppDeps {
 
 const PROBE_PATHS = new Set(['/health', '/ready']);
 
+/** The operations API's per-address budget per RATE_LIMIT_WINDOW, unless RATE_LIMIT_MAX is higher. */
+const OPS_RATE_LIMIT_MAX = 600;
+
 /** The version in package.json, found above this file both in src/ (tsx) and in dist/src/ (node). */
 function packageVersion(): string {
   for (let dir = new URL('.', import.meta.url); ; dir = new URL('..', dir)) {
@@ -236,6 +239,9 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const merchantWebhooksOn = config.outcomes.merchantWebhook !== undefined || demoWebhooks?.merchant !== undefined;
   await app.register(opsRoutes, {
     tokens: config.ops.tokens,
+    // Its own budget, not the shoppers' RATE_LIMIT_MAX: an operator pages and refreshes quickly,
+    // and a guessed token (32+ characters) gets nowhere at 10 a second either.
+    rateLimitMax: Math.max(config.rateLimit.max, OPS_RATE_LIMIT_MAX),
     console: createOpsConsole({
       store: outcomes.store,
       readFresh: statuses.readFresh,

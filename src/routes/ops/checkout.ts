@@ -1,13 +1,12 @@
 import type { FastifyPluginAsyncZod } from '@fastify/type-provider-zod';
 import { CheckoutParamsSchema } from '../../checkout/schemas.js';
 import { ProblemSchema } from '../../errors/problem.js';
-import type { OpsConsole } from '../../outcomes/ops-console.js';
-import { OPS_SECURITY, OpsCheckoutSchema } from './schemas.js';
+import { OPS_SECURITY, OpsCheckoutSchema, type OpsRouteOptions } from './schemas.js';
 
 /** GET /ops/checkouts/{requestId} */
-export const opsCheckoutRoute: FastifyPluginAsyncZod<{ console: OpsConsole }> = (app, { console: ops }) => {
+export const opsCheckoutRoute: FastifyPluginAsyncZod<OpsRouteOptions> = (app, { console: ops, rateLimitMax }) => {
   app.get('/ops/checkouts/:requestId', {
-    config: { rateLimit: {} },
+    config: { rateLimit: { max: rateLimitMax } },
     schema: {
       summary: 'Read a checkout: its statuses and merchant webhook attempts',
       description:

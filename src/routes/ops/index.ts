@@ -11,14 +11,16 @@ export interface OpsRoutesOptions {
   /** OPS_TOKENS; empty: every /ops path is a 404. The routes stay in the API document either way. */
   tokens: readonly string[];
   console: OpsConsole;
+  /** Calls one client address may make per RATE_LIMIT_WINDOW, refused ones (a wrong token) included. */
+  rateLimitMax: number;
 }
 
 /** The operations API (docs/operations-console.md): bearer tokens, an audit line per call, never cached. */
 export const opsRoutes: FastifyPluginAsyncZod<OpsRoutesOptions> = async (app, options) => {
   answerNoStore(app);
   await app.register(opsAuthPlugin, { tokens: options.tokens });
-  await app.register(opsListRoute, { console: options.console });
-  await app.register(opsCheckoutRoute, { console: options.console });
-  await app.register(opsRefreshRoute, { console: options.console });
-  await app.register(opsRedeliverRoute, { console: options.console });
+  await app.register(opsListRoute, { console: options.console, rateLimitMax: options.rateLimitMax });
+  await app.register(opsCheckoutRoute, { console: options.console, rateLimitMax: options.rateLimitMax });
+  await app.register(opsRefreshRoute, { console: options.console, rateLimitMax: options.rateLimitMax });
+  await app.register(opsRedeliverRoute, { console: options.console, rateLimitMax: options.rateLimitMax });
 };

@@ -1,12 +1,11 @@
 import type { FastifyPluginAsyncZod } from '@fastify/type-provider-zod';
 import { ProblemSchema } from '../../errors/problem.js';
-import type { OpsConsole } from '../../outcomes/ops-console.js';
-import { decodeCursor, encodeCursor, OPS_SECURITY, OpsCheckoutPageSchema, OpsListQuerySchema } from './schemas.js';
+import { decodeCursor, encodeCursor, OPS_SECURITY, OpsCheckoutPageSchema, OpsListQuerySchema, type OpsRouteOptions } from './schemas.js';
 
 /** GET /ops/checkouts */
-export const opsListRoute: FastifyPluginAsyncZod<{ console: OpsConsole }> = (app, { console: ops }) => {
+export const opsListRoute: FastifyPluginAsyncZod<OpsRouteOptions> = (app, { console: ops, rateLimitMax }) => {
   app.get('/ops/checkouts', {
-    config: { rateLimit: {} },
+    config: { rateLimit: { max: rateLimitMax } },
     schema: {
       summary: 'List checkouts, newest first (find one by order id)',
       description:

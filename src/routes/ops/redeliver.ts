@@ -1,13 +1,12 @@
 import type { FastifyPluginAsyncZod } from '@fastify/type-provider-zod';
 import { CheckoutParamsSchema } from '../../checkout/schemas.js';
 import { ProblemSchema } from '../../errors/problem.js';
-import type { OpsConsole } from '../../outcomes/ops-console.js';
-import { OPS_SECURITY, OpsRedeliverySchema } from './schemas.js';
+import { OPS_SECURITY, OpsRedeliverySchema, type OpsRouteOptions } from './schemas.js';
 
 /** POST /ops/checkouts/{requestId}/redeliver */
-export const opsRedeliverRoute: FastifyPluginAsyncZod<{ console: OpsConsole }> = (app, { console: ops }) => {
+export const opsRedeliverRoute: FastifyPluginAsyncZod<OpsRouteOptions> = (app, { console: ops, rateLimitMax }) => {
   app.post('/ops/checkouts/:requestId/redeliver', {
-    config: { rateLimit: {} },
+    config: { rateLimit: { max: rateLimitMax } },
     schema: {
       summary: "Send a checkout's latest status event to the merchant again",
       description:

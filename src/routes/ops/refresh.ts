@@ -1,14 +1,13 @@
 import type { FastifyPluginAsyncZod } from '@fastify/type-provider-zod';
 import { CheckoutParamsSchema } from '../../checkout/schemas.js';
 import { ProblemSchema } from '../../errors/problem.js';
-import type { OpsConsole } from '../../outcomes/ops-console.js';
 import { contextOf } from '../checkout/context.js';
-import { OPS_SECURITY, OpsCheckoutSchema } from './schemas.js';
+import { OPS_SECURITY, OpsCheckoutSchema, type OpsRouteOptions } from './schemas.js';
 
 /** POST /ops/checkouts/{requestId}/refresh */
-export const opsRefreshRoute: FastifyPluginAsyncZod<{ console: OpsConsole }> = (app, { console: ops }) => {
+export const opsRefreshRoute: FastifyPluginAsyncZod<OpsRouteOptions> = (app, { console: ops, rateLimitMax }) => {
   app.post('/ops/checkouts/:requestId/refresh', {
-    config: { rateLimit: {} },
+    config: { rateLimit: { max: rateLimitMax } },
     schema: {
       summary: 'Read a checkout from Flinks now',
       description:

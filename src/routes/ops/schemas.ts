@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { InputRefusedError } from '../../errors/app-errors.js';
+import type { OpsConsole } from '../../outcomes/ops-console.js';
 import type { ListPosition } from '../../outcomes/outcome-listing.js';
 import { PaymentStatusSchema, REQUEST_ID_PATTERN } from '../../upstream/flinks-pay/schemas.js';
 
@@ -7,6 +8,13 @@ import { PaymentStatusSchema, REQUEST_ID_PATTERN } from '../../upstream/flinks-p
  * The operations API's shapes. Records hold no customer name or e-mail, and these schemas (which
  * also act as the allow-list of what is serialised) name none.
  */
+
+/** What each ops route is registered with. */
+export interface OpsRouteOptions {
+  console: OpsConsole;
+  /** Calls one client address may make per RATE_LIMIT_WINDOW (routes/ops/index.ts). */
+  rateLimitMax: number;
+}
 
 /** The OpenAPI security scheme every /ops operation requires (declared in plugins/external/swagger.ts). */
 export const OPS_SECURITY = [{ opsToken: [] }];
