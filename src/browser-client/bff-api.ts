@@ -988,7 +988,7 @@ export interface components {
             instance: string;
             /** @description Also sent as the `x-request-id` header; quote it in support requests. */
             requestId: string;
-            /** @description One entry per invalid field (400 only). */
+            /** @description On every 400 and only there: one entry per invalid field (or part of the request). */
             errors?: components["schemas"]["FieldError"][];
         };
         CheckoutCreated: {

@@ -20,7 +20,7 @@ export const ProblemSchema = z
     detail: z.string().describe('What went wrong with this request, for a developer to read.'),
     instance: z.string().describe('The path of the request that failed.'),
     requestId: z.string().describe('Also sent as the `x-request-id` header; quote it in support requests.'),
-    errors: z.array(FieldErrorSchema).optional().describe('One entry per invalid field (400 only).'),
+    errors: z.array(FieldErrorSchema).optional().describe('On every 400 and only there: one entry per invalid field (or part of the request).'),
   })
   .meta({ id: 'Problem' });
 export type Problem = z.infer<typeof ProblemSchema>;
