@@ -16,6 +16,7 @@ import { metricsPlugin } from './plugins/app/metrics.js';
 import { metricsListenerPlugin } from './plugins/app/metrics-listener.js';
 import { notFoundPlugin } from './plugins/app/not-found.js';
 import { requestIdPlugin } from './plugins/app/request-id.js';
+import { hostHeaderPlugin } from './plugins/app/host-header.js';
 import { storePlugin } from './plugins/app/store.js';
 import { corsPlugin } from './plugins/external/cors.js';
 import { helmetPlugin } from './plugins/external/helmet.js';
@@ -108,6 +109,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     // rightly idle while Flinks answers.
     requestTimeout: config.requestTimeoutMs,
     http: {
+      // Answered by hostHeaderPlugin instead, as problem+json with a request id.
+      requireHostHeader: false,
       headersTimeout: config.requestTimeoutMs,
       connectionsCheckingInterval: Math.min(1000, Math.ceil(config.requestTimeoutMs / 4)),
     },
@@ -137,6 +140,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
 
   // Cross-cutting plugins: ours, then third-party ones with their options.
   await app.register(requestIdPlugin);
+  await app.register(hostHeaderPlugin);
   await app.register(metricsPlugin);
   await app.register(drainPlugin);
   await app.register(errorHandlerPlugin);

@@ -180,3 +180,18 @@ t.test('REQUEST_TIMEOUT_MS bounds how a request arrives, not how long its answer
   t.equal(answer.status, 201, 'a checkout slower than the request timeout still completes');
   t.ok(answer.closedAfterMs >= 700);
 });
+
+t.test('an HTTP/1.1 request without a Host header is a 400 problem+json naming its request id, not Node\'s empty 400', async (t) => {
+  const { port } = await listening(t);
+  const fresh = await rawRequest(port, 'GET /health HTTP/1.1\r\nConnection: close\r\n\r\n');
+  assertProblem(t, fresh, 400, /malformed-request$/);
+  t.match(JSON.parse(fresh.body), { instance: '/health', errors: [{ path: 'host', message: /required/ }] });
+  const named = await rawRequest(port, 'POST /checkout HTTP/1.1\r\nX-Request-Id: trace-42\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}');
+  t.equal(named.status, 400);
+  t.equal(named.headers['x-request-id'], 'trace-42', "the caller's request id");
+  t.match(JSON.parse(named.body), { type: /malformed-request$/, requestId: 'trace-42', instance: '/checkout' });
+  const withHost = await rawRequest(port, 'GET /health HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
+  t.equal(withHost.status, 200, 'with a Host header the same request answers');
+  const http10 = await rawRequest(port, 'GET /health HTTP/1.0\r\n\r\n');
+  t.equal(http10.status, 200, 'HTTP/1.0 needs no Host header');
+});
