@@ -38,7 +38,7 @@ export function createTokenMatcher(tokens: readonly string[]): (presented: strin
 
 const BEARER = /^Bearer[ \t]+([\x21-\x7e]+)[ \t]*$/i;
 
-function refuse(request: FastifyRequest, reply: FastifyReply, sentOne: boolean): FastifyReply {
+function refuse(request: FastifyRequest, reply: FastifyReply, sentOne: boolean): void {
   // RFC 6750: a challenge on every 401, naming an invalid token as such.
   reply.header('www-authenticate', sentOne ? 'Bearer realm="ops", error="invalid_token"' : 'Bearer realm="ops"');
   sendProblem(request, reply, {
@@ -48,7 +48,6 @@ function refuse(request: FastifyRequest, reply: FastifyReply, sentOne: boolean):
       ? 'The bearer token is not one of OPS_TOKENS.'
       : 'The operations API needs Authorization: Bearer <one of OPS_TOKENS> (in Swagger UI: the Authorize button).',
   });
-  return reply;
 }
 
 /**
@@ -68,13 +67,19 @@ export const opsAuthPlugin = fp(
       }
     });
     // After the route's rate limit (onRequest), so guessing tokens spends the caller's budget;
-    // before validation, so nothing about a request is answered to a caller without a token.
-    app.addHook('preValidation', async (request, reply) => {
+    // before the body is read, so nothing about a request (its content type, its body, its
+    // parameters) is answered to a caller without a token: a 401 comes first.
+    app.addHook('preParsing', (request, reply, payload, done) => {
       const header = request.headers.authorization;
       const presented = typeof header === 'string' ? BEARER.exec(header)?.[1] : undefined;
       const index = presented === undefined ? undefined : match(presented);
-      if (index === undefined) return refuse(request, reply, header !== undefined);
+      if (index === undefined) {
+        // Answered: done() is not called, so the request goes no further.
+        refuse(request, reply, header !== undefined);
+        return;
+      }
       request.opsToken = index;
+      done(null, payload);
     });
     app.addHook('onResponse', async (request, reply) => {
       if (!enabled) return;

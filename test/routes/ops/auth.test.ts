@@ -33,6 +33,21 @@ t.test('no token: 401 problem+json with a Bearer challenge, on every ops operati
   }
 });
 
+t.test('no token: 401 comes before anything about the request (a body that is empty, not JSON or no JSON at all, a bad id)', async (t) => {
+  const { app } = await setUpOps(t, 'memory');
+  const sends = [
+    { url: '/ops/checkouts/abc-123/refresh', headers: { 'content-type': 'application/json' }, payload: '' },
+    { url: '/ops/checkouts/abc-123/refresh', headers: { 'content-type': 'application/json' }, payload: '{' },
+    { url: '/ops/checkouts/abc-123/redeliver', headers: { 'content-type': 'text/plain' }, payload: 'hello' },
+    { url: '/ops/checkouts/not%20an%20id/refresh', headers: {}, payload: undefined },
+  ];
+  for (const { url, headers, payload } of sends) {
+    const res = await app.inject({ method: 'POST', url, headers, ...(payload === undefined ? {} : { payload }) });
+    t.equal(res.statusCode, 401, `${headers['content-type'] ?? 'no body'} ${JSON.stringify(payload)} ${url}`);
+    t.match(res.json(), { type: /ops-unauthorized$/ });
+  }
+});
+
 t.test('a wrong token, a token of another scheme or a prefix of a real one: 401 invalid_token', async (t) => {
   const { app } = await setUpOps(t, 'memory');
   for (const authorization of [`Bearer ${'x'.repeat(40)}`, `Bearer ${TOKENS[0].slice(0, -1)}`, `Bearer ${TOKENS[0]}x`, `Basic ${TOKENS[0]}`, `Bearer ${TOKENS.join(',')}`]) {
