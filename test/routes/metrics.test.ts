@@ -53,9 +53,15 @@ t.test('with METRICS_PORT, /metrics is served on that port only, with the app, a
   t.equal(scraped.statusCode, 200);
   t.match(scraped.headers['content-type'], /^text\/plain/);
   t.match(await scraped.body.text(), /http_request_duration_seconds_count\{method="GET",route="unmatched",status_code="404"\} 1/, "the main app's own counts");
-  const other = await request(`${address}/checkout/x`);
+  t.match(scraped.headers['x-request-id'], /^[0-9a-f-]{36}$/, 'a request id, as on the main port');
+  const other = await request(`${address}/checkout/x`, { headers: { 'x-request-id': 'scrape-7' } });
   t.equal(other.statusCode, 404, 'the metrics port serves nothing else');
-  await other.body.dump();
+  t.match(other.headers['content-type'], /^application\/problem\+json/);
+  t.equal(other.headers['x-request-id'], 'scrape-7');
+  t.match(await other.body.json(), { type: /not-found$/, status: 404, requestId: 'scrape-7', instance: '/checkout/x', detail: /metrics port/ });
+  const badPath = await request(`${address}/metrics%zz`);
+  t.equal(badPath.statusCode, 400);
+  t.match(await badPath.body.json(), { type: /validation-failed$/, errors: [{ path: 'path' }] });
   const public404 = await request(`${main}/metrics`);
   t.equal(public404.statusCode, 404, 'not on the public port');
   await public404.body.dump();

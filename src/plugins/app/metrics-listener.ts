@@ -2,7 +2,12 @@ import { serializerCompiler, validatorCompiler } from '@fastify/type-provider-zo
 import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Registry } from 'prom-client';
+import { requestIdFor } from '../../observability/logger.js';
 import { zodOnlySchemas } from '../zod-compilers.js';
+import { handleClientError, handleFrameworkError } from './early-errors.js';
+import { errorHandlerPlugin, problemAnswer } from './error-handler.js';
+import { hostHeaderPlugin } from './host-header.js';
+import { requestIdPlugin } from './request-id.js';
 
 export interface MetricsListenerOptions {
   /** METRICS_PORT; absent: /metrics is a route of the main server and listen() does nothing. */
@@ -34,9 +39,25 @@ export const metricsListenerPlugin = fp(
       // A scrape every few seconds would drown the logs.
       logController: new LogController({ disableRequestLogging: true }),
       schemaController: zodOnlySchemas,
+      // Answers and errors are shaped as on the main port: a request id on each, problem+json.
+      genReqId: requestIdFor,
+      requestIdHeader: false,
+      frameworkErrors: handleFrameworkError,
+      clientErrorHandler: handleClientError,
+      http: { requireHostHeader: false },
     });
     server.setValidatorCompiler(validatorCompiler);
     server.setSerializerCompiler(serializerCompiler);
+    await server.register(requestIdPlugin);
+    await server.register(hostHeaderPlugin);
+    await server.register(errorHandlerPlugin);
+    server.setNotFoundHandler((request, reply) =>
+      problemAnswer(request, reply, {
+        code: 'not-found',
+        status: 404,
+        detail: `There is no ${request.method} ${request.url.split('?')[0] ?? '/'} endpoint on the metrics port; scrape GET /metrics.`,
+      }),
+    );
     await server.register(options.routes, { registry: app.metrics.registry });
     app.decorate('metricsListener', { listen: () => server.listen({ port, host: options.host }) });
     app.addHook('onClose', () => server.close());
