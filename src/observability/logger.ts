@@ -8,9 +8,13 @@ export const REQUEST_ID_HEADER = 'x-request-id';
 /** A caller's id is reused only when it is short and plain, so it cannot forge log lines or headers. */
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/** A caller's request id when it is sane, else undefined. */
+export function saneRequestId(given: unknown): string | undefined {
+  return typeof given === 'string' && SANE_REQUEST_ID.test(given) ? given : undefined;
+}
+
 export function requestIdFor(req: IncomingMessage): string {
-  const given = req.headers[REQUEST_ID_HEADER];
-  return typeof given === 'string' && SANE_REQUEST_ID.test(given) ? given : randomUUID();
+  return saneRequestId(req.headers[REQUEST_ID_HEADER]) ?? randomUUID();
 }
 
 /*

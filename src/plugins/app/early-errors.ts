@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { STATUS_CODES } from 'node:http';
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ProblemCode } from '../../errors/app-errors.js';
 import { buildProblem, PROBLEM_CONTENT_TYPE, type FieldError } from '../../errors/problem.js';
-import { REQUEST_ID_HEADER } from '../../observability/logger.js';
+import { REQUEST_ID_HEADER, saneRequestId } from '../../observability/logger.js';
 import { NO_STORE, sendProblem } from './error-handler.js';
 
 /*
@@ -93,19 +93,34 @@ function instanceOf(line: string | undefined): string {
   return (line === undefined ? undefined : /^[A-Z]{3,10} (\/[\x21-\x7e]{0,255}?)(?:\?\S*)? HTTP\/1\.[01]$/.exec(line)?.[1]) ?? '/';
 }
 
+/** The X-Request-Id among the refused bytes' header lines, when there is one and it is sane. */
+function requestIdAmong(error: ParserError): string | undefined {
+  if (!Buffer.isBuffer(error.rawPacket)) return undefined;
+  const text = error.rawPacket.toString('latin1');
+  const end = text.indexOf('\r\n\r\n');
+  const headers = end === -1 ? text : text.slice(0, end);
+  return saneRequestId(/\r\nx-request-id:[ \t]*([^\r\n]*?)[ \t]*(?:\r\n|$)/i.exec(headers)?.[1]);
+}
+
+/** What the server's socket holds while a request is being answered (Node's own bookkeeping). */
+type ServerSocket = Socket & { _httpMessage?: { headersSent?: boolean; req?: IncomingMessage } };
+
 /**
- * Fastify's `clientErrorHandler` (bound to the instance): the parser refused the bytes, so there is
- * no request object. Answers a minimal problem+json with a fresh request id and closes the socket.
+ * Fastify's `clientErrorHandler` (bound to the instance): the parser refused the bytes, or the
+ * request did not arrive in time. Answers a minimal problem+json and closes the socket. Its request
+ * id is the caller's when a sane one was sent, else a fresh one; its instance the path, when known.
  */
 export function handleClientError(this: FastifyInstance, error: ParserError, socket: Socket): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
-  const line = requestLineOf(error);
+  // A request whose headers were read (a 408 for its late body) is the socket's current one.
+  const inFlight = (socket as ServerSocket)._httpMessage;
+  const read = inFlight?.req;
+  const line = read === undefined ? requestLineOf(error) : `${read.method ?? 'GET'} ${read.url ?? '/'} HTTP/1.1`;
   const problem = problemFor(error, line);
-  const requestId = randomUUID();
+  const requestId = (read === undefined ? requestIdAmong(error) : saneRequestId(read.headers[REQUEST_ID_HEADER])) ?? randomUUID();
   // Never the raw bytes: they may hold an Authorization header or a cookie.
   this.log.info({ requestId, parserError: error.code, problem: problem.code }, 'refused a request the HTTP parser could not read');
   // As Node does: never write into a response that has already started.
-  const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
   if (!socket.writable || inFlight?.headersSent === true) {
     socket.destroy();
     return;

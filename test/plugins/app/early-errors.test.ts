@@ -195,3 +195,18 @@ t.test('an HTTP/1.1 request without a Host header is a 400 problem+json naming i
   const http10 = await rawRequest(port, 'GET /health HTTP/1.0\r\n\r\n');
   t.equal(http10.status, 200, 'HTTP/1.0 needs no Host header');
 });
+
+t.test("a refused request keeps the caller's sane X-Request-Id, and a 408 for a late body names its path", async (t) => {
+  const { port } = await listening(t, { REQUEST_TIMEOUT_MS: '300' });
+  const badHeader = await rawRequest(port, 'GET /health HTTP/1.1\r\nHost: a\r\nX-Request-Id: trace-123\r\nX-Note: one\rtwo\r\n\r\n');
+  t.equal(badHeader.status, 400);
+  t.equal(badHeader.headers['x-request-id'], 'trace-123');
+  t.equal((JSON.parse(badHeader.body) as { requestId: string }).requestId, 'trace-123');
+  const insane = await rawRequest(port, 'GET /health HTTP/1.1\r\nHost: a\r\nX-Request-Id: has space\r\nX-Note: one\rtwo\r\n\r\n');
+  t.match(insane.headers['x-request-id'], UUID, 'an id that is not sane is replaced');
+  const head = 'POST /checkout HTTP/1.1\r\nHost: a\r\nX-Request-Id: slow-1\r\nContent-Type: application/json\r\nContent-Length: 50\r\n\r\n{"amount":';
+  const late = await rawRequest(port, head, { trickle: true });
+  t.equal(late.status, 408);
+  t.equal(late.headers['x-request-id'], 'slow-1');
+  t.match(JSON.parse(late.body), { type: /request-timeout$/, requestId: 'slow-1', instance: '/checkout' });
+});
