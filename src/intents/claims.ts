@@ -5,7 +5,11 @@ import { InvalidIntentError } from '../errors/app-errors.js';
 /** The longest an intent may live: enough to reach the payment page, short enough that a leaked one soon dies. */
 export const MAX_INTENT_LIFETIME_S = 15 * 60;
 
-/** Tolerated difference between the merchant's clock and ours, on every time claim. */
+/**
+ * Tolerated difference between the merchant's clock and ours, on the claims a clock running ahead
+ * pushes into the future (iat, nbf and the lifetime cap). Not on expiry: an intent is used seconds
+ * after it is minted, so an expired one is refused at once, as the contract has it.
+ */
 export const CLOCK_SKEW_S = 30;
 
 /** "is missing" for an absent claim, "must be …" for one of the wrong type. */
@@ -41,7 +45,7 @@ export function checkClaims(payload: unknown, nowMs: number): IntentClaims {
 }
 
 function checkTimes({ exp, iat, nbf }: IntentClaims, now: number): void {
-  if (exp <= now - CLOCK_SKEW_S) throw new InvalidIntentError('expired', `it expired at ${isoOf(exp)}.`);
+  if (exp <= now) throw new InvalidIntentError('expired', `it expired at ${isoOf(exp)}.`);
   if (nbf !== undefined && nbf > now + CLOCK_SKEW_S) {
     throw new InvalidIntentError('not-yet-valid', `it is not valid before ${isoOf(nbf)} (nbf).`);
   }

@@ -31,6 +31,7 @@ export function createIntentVerifier(keys: IntentKeys, now: () => number): Inten
       precheck(token, keys.algorithms, now());
       const options: JWTVerifyOptions = {
         algorithms: [...keys.algorithms],
+        // jose's tolerance covers exp too; checkClaims then refuses any expired intent.
         clockTolerance: CLOCK_SKEW_S,
         currentDate: new Date(now()),
       };
