@@ -5,6 +5,28 @@ import { ConfigError, loadConfig } from './config/config.js';
 import { CLAIM_RELEASE_BUDGET_MS, shutdownWindowWarning } from './config/runtime-limits.js';
 import { DOCS_PREFIX } from './routes/docs.js';
 
+/** Why a listen failed, as one line naming the address and the setting to change. */
+function listenProblem(error: unknown, host: string, port: number | string, setting: string): string {
+  const reasons: Readonly<Record<string, string>> = {
+    EADDRINUSE: `the port is already in use; stop what holds it or set ${setting} to a free port`,
+    EACCES: `permission denied; ports below 1024 need privileges, so set ${setting} to 1024 or above`,
+    EADDRNOTAVAIL: 'HOST is not an address of this machine',
+    ENOTFOUND: 'HOST does not resolve to an address',
+  };
+  const code = error instanceof Error && 'code' in error ? String(error.code) : '';
+  return `Cannot listen on ${host}:${port}: ${reasons[code] ?? (error instanceof Error ? error.message : String(error))}`;
+}
+
+/** Runs a listen; a failure is one line on stderr and exit code 1, as for a bad setting. */
+async function listenOrExit<T>(listen: () => Promise<T>, describe: (error: unknown) => string): Promise<T> {
+  try {
+    return await listen();
+  } catch (error) {
+    process.stderr.write(`${describe(error)}\n`);
+    process.exit(1);
+  }
+}
+
 async function main(): Promise<void> {
   let config;
   try {
@@ -38,9 +60,16 @@ async function main(): Promise<void> {
     },
   );
 
-  const address = await app.listen({ port: config.port, host: config.host });
+  const address = await listenOrExit(
+    () => app.listen({ port: config.port, host: config.host }),
+    (error) => listenProblem(error, config.host, config.port, 'PORT'),
+  );
   // METRICS_PORT: /metrics on a listener of its own, started with the app and closed with it.
-  const metricsAddress = (await app.metricsListener.listen()) ?? address;
+  const metricsAddress =
+    (await listenOrExit(
+      () => app.metricsListener.listen(),
+      (error) => listenProblem(error, config.host, config.metricsPort ?? '', 'METRICS_PORT'),
+    )) ?? address;
   const mode = config.flinks.mode === 'sandbox' ? 'embedded sandbox at /sandbox' : config.flinks.baseUrl;
   app.log.info(
     { address, docs: `${address}${DOCS_PREFIX}`, metrics: `${metricsAddress}/metrics`, upstream: mode },

@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo } from 'node:net';
 import { request } from 'undici';
 import t from 'tap';
 import { validCheckout, startSandbox } from './support/build.js';
@@ -82,6 +83,28 @@ t.test('a malformed setting stops start-up with one line naming it', async (t) =
   t.equal(lines.length, 1, result.stderr);
   t.match(lines[0], /^Invalid configuration: .*PORT: .*UPSTREAM_TIMEOUT_MS: /);
   t.equal(result.stdout, '');
+});
+
+t.test('a port already in use stops start-up with one line naming the address and the setting', async (t) => {
+  const holder = createServer();
+  await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => new Promise<void>((resolve) => {
+    holder.close(() => {
+      resolve();
+    });
+  }));
+  const { port } = holder.address() as AddressInfo;
+  const result = await runToExit(SERVER, { ...quiet, PORT: String(port) });
+  t.equal(result.code, 1);
+  const lines = result.stderr.trim().split('\n');
+  t.equal(lines.length, 1, result.stderr);
+  t.equal(lines[0], `Cannot listen on 127.0.0.1:${port}: the port is already in use; stop what holds it or set PORT to a free port`);
+});
+
+t.test('a HOST that is neither an address nor a name stops start-up with one line', async (t) => {
+  const result = await runToExit(SERVER, { ...quiet, HOST: '999.1.1.1' });
+  t.equal(result.code, 1);
+  t.match(result.stderr.trim(), /^Invalid configuration: HOST: expected an IP address[^\n]*$/);
 });
 
 t.test('production without FLINKS_BASE_URL refuses to start', async (t) => {

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import {
   defaultShutdownTimeoutMs,
@@ -95,6 +96,19 @@ const webhookSecret = z.preprocess(
     .optional(),
 );
 
+const HOST_PROBLEM = 'expected an IP address (0.0.0.0 for every interface, :: for IPv6 too) or a host name';
+
+/** An IP address, or a host name (RFC 1123) whose last label is not all digits (999.1.1.1 is no name). */
+function isListenHost(host: string): boolean {
+  if (isIP(host) !== 0) return true;
+  const labels = host.split('.');
+  return (
+    host.length <= 253 &&
+    labels.every((label) => /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(label)) &&
+    !/^\d+$/.test(labels.at(-1) ?? '')
+  );
+}
+
 /**
  * Bearer secrets of the operations API, comma-separated (two during a rotation). Each long enough
  * that guessing is hopeless; the message never repeats a value.
@@ -116,7 +130,7 @@ export const EnvSchema = z
   .object({
     NODE_ENV: z.preprocess(emptyAsUndefined, z.enum(['development', 'test', 'production']).default('development')),
     PORT: integer(0, 65535, 3000),
-    HOST: z.preprocess(emptyAsUndefined, z.string().default('0.0.0.0')),
+    HOST: z.preprocess(emptyAsUndefined, z.string().default('0.0.0.0').refine(isListenHost, HOST_PROBLEM)),
     LOG_LEVEL: z.preprocess(
       emptyAsUndefined,
       z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
