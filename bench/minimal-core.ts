@@ -36,7 +36,7 @@ export const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 export const REFERENCE_ID = /^[A-Za-z0-9._-]{1,64}$/;
 const AMOUNT = /^(0|[1-9]\d{0,6})(?:\.(\d{1,2}))?$/;
 const AMOUNT_LITERAL = /"amount"\s*:\s*(-?[0-9][0-9.eE+-]*)/;
-export const INVISIBLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u;
+export const INVISIBLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}\u2800]/u;
 export const LETTER = /\p{L}/u;
 // The e-mail pattern zod's z.email() uses.
 export const EMAIL = /^(?!\.)(?!.*\.\.)([A-Za-z0-9_'+\-.]*)[A-Za-z0-9_+-]@([A-Za-z0-9][A-Za-z0-9-]*\.)+[A-Za-z]{2,}$/;

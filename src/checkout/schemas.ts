@@ -26,10 +26,12 @@ export const AmountSchema = z
 
 /*
  * Control characters (CR/LF, NUL, tabs), invisible format characters (zero-width, byte-order mark,
- * bidi overrides and isolates) and line separators: a name holding one can split a header or log
- * line, or read differently on screen than what Flinks matches against the bank.
+ * bidi overrides and isolates), line separators, the characters Unicode says render as nothing
+ * (Default_Ignorable_Code_Point: Hangul fillers, variation selectors, the combining grapheme
+ * joiner) and the blank braille cell: a name holding one can split a header or log line, or read
+ * differently on screen than what Flinks matches against the bank.
  */
-const INVISIBLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/u;
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}\u2800]/u;
 
 const PersonNameSchema = z
   .string()

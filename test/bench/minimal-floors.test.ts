@@ -47,6 +47,7 @@ for (const [name, floor] of Object.entries(floors)) {
       ['an amount whose literal rounds to a valid one', JSON.stringify({ amount: 0, customer }).replace('"amount":0', '"amount":1.000000000000000001'), 'application/json', 400],
       ['an unknown field', JSON.stringify({ amount: '5', customer, tip: 1 }), 'application/json', 400],
       ['a name without a letter', JSON.stringify({ amount: '5', customer: { ...customer, firstName: ' ' } }), 'application/json', 400],
+      ['a name that shows nothing (a Hangul filler)', JSON.stringify({ amount: '5', customer: { ...customer, firstName: '\u3164' } }), 'application/json', 400],
       ['a bad e-mail', JSON.stringify({ amount: '5', customer: { ...customer, email: 'jane@@example.com' } }), 'application/json', 400],
       ['a bad referenceId', JSON.stringify({ amount: '5', customer, referenceId: 'a b' }), 'application/json', 400],
       ['a body that is not JSON', '{amount', 'application/json', 400],

@@ -14,6 +14,10 @@ const REFUSED: [label: string, value: string, message: RegExp][] = [
   ['a right-to-left override', 'Jane\u202Eeod', /control or invisible/],
   ['a bidi isolate', '\u2066Jane\u2069', /control or invisible/],
   ['a line separator', 'Ja\u2028ne', /control or invisible/],
+  ['a Hangul filler (a letter that shows nothing)', '\u3164', /control or invisible/],
+  ['a combining grapheme joiner', 'Ja\u034Fne', /control or invisible/],
+  ['a variation selector', 'Jane\uFE0F', /control or invisible/],
+  ['a blank braille cell', 'Ja\u2800ne', /control or invisible/],
   ['digits only', '12345', /at least one letter/],
   ['punctuation only', "-'.", /at least one letter/],
 ];
