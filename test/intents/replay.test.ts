@@ -81,13 +81,17 @@ for (const [storeName, storeEnv] of STORES) {
     t.equal(control.count('paymentrequest'), 1);
   });
 
-  t.test(`[${storeName}] an intent whose checkout failed before Flinks created anything can be used again`, async (t) => {
+  t.test(`[${storeName}] an intent whose checkout failed at authorize replays that failure: a new checkout needs a new intent`, async (t) => {
     const { app, control } = await setUp(t, env());
     const intent = hs256(claims());
     control.inject('authorize', { kind: 'status', status: 500 });
-    t.equal((await postIntent(app, intent)).statusCode, 502);
-    t.equal((await postIntent(app, intent)).statusCode, 201);
-    t.equal(control.count('paymentrequest'), 1);
+    const failed = await postIntent(app, intent);
+    t.equal(failed.statusCode, 502);
+    const again = await postIntent(app, intent);
+    t.equal(again.statusCode, 502);
+    t.equal(again.body, failed.body);
+    t.equal(control.count('authorize'), 1, 'Flinks was called once');
+    t.equal((await postIntent(app, hs256(claims({ jti: 'another-jti-0001' })))).statusCode, 201, 'a new intent pays');
   });
 
   t.test(`[${storeName}] a failure once Flinks may have created a payment is kept for the intent`, async (t) => {

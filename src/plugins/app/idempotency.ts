@@ -30,16 +30,17 @@ interface Claim {
   /** The store slot the answer goes to: the intent's key, or the header key bound to the body. */
   key: string;
   fingerprint: string;
-  /** Set when the request failed after Flinks may have created something: keep its answer. */
+  /** Set when the request failed once Flinks was called (its 502 or 504): keep its answer. */
   keepFailure: boolean;
 }
 
 /**
  * Idempotency-Key semantics for POST /checkout (modelled on the best-known payment APIs):
  * same key + same body → the first response again, no upstream call; same key + other body from
- * the same client → 422; same key while the first runs → 409. Answers are kept when Flinks may have
- * created something; failures before that (bad input, authorize failed) are forgotten so the key
- * can be retried. A header key is bound to its body (see bodyBoundSlot and docs/reliability.md).
+ * the same client → 422; same key while the first runs → 409. Every answer made once Flinks was
+ * called is kept, a 502 or 504 too: a retry gets the first response, whichever step failed. Refusals
+ * before any call (bad input, load shed, an open circuit) are forgotten, so the key can be retried.
+ * A header key is bound to its body (see bodyBoundSlot and docs/reliability.md).
  */
 function createCheckoutIdempotency(store: IdempotencyStore, onReplay: () => void = () => undefined) {
   const claims = new WeakMap<FastifyRequest, Claim>();
@@ -77,8 +78,7 @@ function createCheckoutIdempotency(store: IdempotencyStore, onReplay: () => void
     /** onError hook: decides whether a failure's answer is kept for retries. */
     onError(request: FastifyRequest, error: unknown): void {
       const claim = claims.get(request);
-      const upstreamStep = error instanceof UpstreamRejectedError || error instanceof UpstreamTimeoutError ? error.step : undefined;
-      if (claim) claim.keepFailure = upstreamStep === 'initiate' || upstreamStep === 'paymentrequest';
+      if (claim) claim.keepFailure = error instanceof UpstreamRejectedError || error instanceof UpstreamTimeoutError;
     },
 
     /** onSend hook: stores the answer (before it leaves, so a quick retry already sees it) or releases the key. */

@@ -59,21 +59,17 @@ for (const [storeName, storeEnv] of STORES) {
     t.equal(control.count('paymentrequest'), 1, 'exactly one payment request upstream');
   });
 
-  t.test(`[${storeName}] failures before Flinks created anything are not kept: the key can be retried`, async (t) => {
+  t.test(`[${storeName}] refusals before any Flinks call are not kept: the key can be retried`, async (t) => {
     const { app, control } = await setUp(t, storeEnv);
     const k = key();
     const invalid = await postCheckout(app, validCheckout({ amount: '-1' }), withKey(k));
     t.equal(invalid.statusCode, 400);
-    control.inject('authorize', { kind: 'status', status: 500 });
-    t.equal((await postCheckout(app, validCheckout(), withKey(k))).statusCode, 502, 'authorize failed');
-    control.inject('authorize', { kind: 'hang' });
-    t.equal((await postCheckout(app, validCheckout(), withKey(k))).statusCode, 504, 'authorize timed out');
     const retried = await postCheckout(app, validCheckout(), withKey(k));
-    t.equal(retried.statusCode, 201, 'the same key now succeeds');
+    t.equal(retried.statusCode, 201, 'the same key, with a corrected body, succeeds');
     t.equal(control.count('paymentrequest'), 1);
   });
 
-  for (const step of ['initiate', 'paymentrequest'] as const) {
+  for (const step of ['authorize', 'initiate', 'paymentrequest'] as const) {
     t.test(`[${storeName}] a failure at ${step} is kept and replayed, never retried upstream`, async (t) => {
       const { app, control } = await setUp(t, storeEnv);
       control.inject(step, { kind: 'hang' });
@@ -85,9 +81,21 @@ for (const [storeName, storeEnv] of STORES) {
       t.equal(again.statusCode, 504);
       t.equal(again.body, failed.body);
       t.equal(again.headers['idempotent-replayed'], 'true');
-      t.equal(control.calls.length, 0, 'Flinks may have created a payment: no second attempt with this key');
+      t.equal(control.calls.length, 0, 'the first response, whichever step failed: no second attempt with this key');
     });
   }
+
+  t.test(`[${storeName}] a 502 is replayed too, with the same body`, async (t) => {
+    const { app, control } = await setUp(t, storeEnv);
+    control.inject('authorize', { kind: 'status', status: 500 });
+    const k = key();
+    const failed = await postCheckout(app, validCheckout(), withKey(k));
+    t.equal(failed.statusCode, 502);
+    const again = await postCheckout(app, validCheckout(), withKey(k));
+    t.equal(again.statusCode, 502);
+    t.equal(again.body, failed.body);
+    t.equal(control.count('authorize'), 1, 'Flinks was called once');
+  });
 
   t.test(`[${storeName}] a key someone else used first, with another body, neither blocks nor reads the real checkout`, async (t) => {
     const { app, control } = await setUp(t, storeEnv);
@@ -127,11 +135,14 @@ for (const [storeName, storeEnv] of STORES) {
     t.equal(control.calls.length, 0, 'no second payment');
   });
 
-  t.test(`[${storeName}] after a failure that kept nothing, the same client may send the key with a corrected body`, async (t) => {
-    const { app, control } = await setUp(t, storeEnv);
+  t.test(`[${storeName}] after a refusal that kept nothing, the same client may send the key with another body`, async (t) => {
+    const { app, control } = await setUp(t, { ...storeEnv, CIRCUIT_FAILURE_THRESHOLD: '1', CIRCUIT_HALF_OPEN_MS: '100' });
     const k = key();
+    // One failed checkout without a key opens the circuit: the keyed one is refused before any call.
     control.inject('authorize', { kind: 'status', status: 500 });
-    t.equal((await postCheckout(app, validCheckout({ amount: '10.00' }), withKey(k))).statusCode, 502);
+    t.equal((await postCheckout(app, validCheckout())).statusCode, 502);
+    t.equal((await postCheckout(app, validCheckout({ amount: '10.00' }), withKey(k))).statusCode, 503, 'circuit open');
+    await new Promise((resolve) => setTimeout(resolve, 150));
     t.equal((await postCheckout(app, validCheckout({ amount: '11.00' }), withKey(k))).statusCode, 201);
     t.equal((await postCheckout(app, validCheckout({ amount: '12.00' }), withKey(k))).statusCode, 422, 'but not once it made a checkout');
   });
