@@ -9,7 +9,7 @@
  * can post a message), and the popup or frame may close at any moment.
  */
 import { digest, loadAttempt, newAttempt, saveAttempt, type Attempt } from './attempts.js';
-import { isPaid, postCheckout, readStatus } from './http.js';
+import { endsAttempt, isPaid, postCheckout, readStatus } from './http.js';
 import { CheckoutRefusedError, type CheckoutStatus, type PayMode, type PayOptions, type PayOutcome } from './types.js';
 import { showInOverlay, showInPopup, type AppView } from './views.js';
 import { watch } from './watch.js';
@@ -48,7 +48,16 @@ async function begin(base: string, body: Record<string, unknown>): Promise<{ att
   // The same order whose answer never arrived (a reload mid-POST): the same key, so the service replays it.
   const attempt = stored?.fingerprint === fingerprint && !stored.requestId ? stored : newAttempt(fingerprint, base);
   saveAttempt(attempt);
-  const started = { ...attempt, ...(await postCheckout(base, body, attempt.key)) };
+  let created;
+  try {
+    created = await postCheckout(base, body, attempt.key);
+  } catch (error) {
+    // Refused for good (a 502 is kept for its key): paying again is a new attempt with a new key.
+    // A lost answer or a busy service keeps the attempt, so paying again replays the first checkout.
+    if (error instanceof CheckoutRefusedError && endsAttempt(error.status)) saveAttempt(undefined);
+    throw error;
+  }
+  const started = { ...attempt, ...created };
   saveAttempt(started);
   return { attempt: started };
 }

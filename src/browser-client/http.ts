@@ -2,6 +2,9 @@ import { CheckoutRefusedError, type CheckoutCreated, type CheckoutStatus, type P
 
 /** Answers worth asking again with the same Idempotency-Key: in flight elsewhere, rate limited, shedding load. */
 const RETRY_POST = new Set([409, 429, 503]);
+
+/** A refusal of POST /checkout that the same key would only get again: the attempt is over. */
+export const endsAttempt = (status: number): boolean => !RETRY_POST.has(status);
 const POST_TRIES = 5;
 /** A Retry-After longer than this is an outage for the shopper to hear about, not a wait. */
 const MAX_RETRY_AFTER_S = 10;

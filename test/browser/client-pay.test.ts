@@ -194,6 +194,31 @@ t.test('browser client', async (t) => {
     });
   });
 
+  t.test('a checkout that failed upstream (502) is over: paying again for the order sends a new key and pays', async (t) => {
+    await withPage(t, browser, 'client-failed-then-new-key', async ({ page }) => {
+      await page.goto(merchant.url);
+      const keys: string[] = [];
+      page.on('request', (request) => {
+        if (isCheckoutPost(request)) keys.push(request.headers()['idempotency-key'] ?? '');
+      });
+      service.control.inject(PAYMENT_REQUESTS, { kind: 'status', status: 500 });
+      const blank = page.waitForEvent('popup');
+      await page.click('#pay');
+      const failed = await settled(page);
+      t.equal(failed.kind, 'rejected');
+      t.match(failed.value, { name: 'CheckoutRefusedError', status: 502 });
+      const closed = await blank;
+      if (!closed.isClosed()) await closed.waitForEvent('close');
+      await page.evaluate("document.querySelector('#result').removeAttribute('data-kind')");
+      const popup = page.waitForEvent('popup');
+      await page.click('#pay');
+      await decide(await popup, '#approve');
+      t.equal((await settled(page)).kind, 'paid');
+      t.equal(keys.length, 2, 'two POST /checkout');
+      t.not(keys[0], keys[1], 'the second with a new Idempotency-Key (the first would replay its 502)');
+    });
+  });
+
   t.test('a double click makes one checkout and one payment request upstream', async (t) => {
     await withPage(t, browser, 'client-double-click', async ({ page }) => {
       await page.goto(merchant.url);
