@@ -83,7 +83,14 @@ export function createFlinksPayClient(options: FlinksPayClientOptions) {
     }
   }
 
+  /**
+   * A pooled token may have aged past what Flinks accepts, so its refusal earns one fresh token. A
+   * token authorized for this very checkout is not asked for again: Flinks refusing it says the
+   * account cannot do this, and the checkout makes exactly one authorize, one session call and
+   * one payment request call, as documented.
+   */
   function sessionStep<T>(ctx: CallContext, token: SessionToken, step: (token: AccessToken) => Promise<T>): Promise<T> {
+    if (!options.tokenPrefetch.enabled) return step(token.access);
     return withOneReauthorize(ctx, token.access, async () => (token.access = await api.authorize(ctx)), step);
   }
 

@@ -80,6 +80,17 @@ t.test('a pooled token close to expiry is dropped, never used', async (t) => {
   t.equal(sandbox.control.calls[0]?.step, 'authorize', 'the stale pooled token was skipped');
 });
 
+t.test('a pooled token refused, then its replacement refused too, is a 502 without a third try', async (t) => {
+  const { app, control } = await setUp(t, prefetchOn);
+  t.equal(await checkout(app), 201);
+  await settled(control);
+  control.reset();
+  control.inject('initiate', { kind: 'status', status: 401 }, 2);
+  t.equal(await checkout(app), 502);
+  t.equal(control.count('initiate'), 2, 'the pooled token, then one fresh one');
+  t.equal(control.count('paymentrequest'), 0);
+});
+
 t.test('a pooled token Flinks refuses is replaced and never used again', async (t) => {
   const { app, control } = await setUp(t, prefetchOn);
   t.equal(await checkout(app), 201);
