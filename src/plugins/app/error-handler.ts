@@ -35,6 +35,11 @@ const MAX_PATH_LENGTH = 100;
 
 type ProblemInput = { code: ProblemCode; status: number; detail: string; errors?: FieldError[] };
 
+/** The request's path, without its query: a problem's `instance`, and what a 404 names. */
+export function pathOf(request: FastifyRequest): string {
+  return request.url.split('?')[0] ?? '/';
+}
+
 /**
  * Sets a problem's status and content type on `reply` and returns its body, for a handler (or the
  * error handler) to return. Returning the body, not the reply: Fastify would await a returned reply
@@ -42,7 +47,7 @@ type ProblemInput = { code: ProblemCode; status: number; detail: string; errors?
  */
 export function problemAnswer(request: FastifyRequest, reply: FastifyReply, problem: ProblemInput): Problem {
   reply.code(problem.status).type(PROBLEM_CONTENT_TYPE);
-  return buildProblem({ ...problem, instance: request.url.split('?')[0] ?? '/', requestId: request.id });
+  return buildProblem({ ...problem, instance: pathOf(request), requestId: request.id });
 }
 
 /** Sends a problem at once, where nothing takes a return value (Fastify's framework errors). */

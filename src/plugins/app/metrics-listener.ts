@@ -5,7 +5,7 @@ import type { Registry } from 'prom-client';
 import { requestIdFor } from '../../observability/logger.js';
 import { zodOnlySchemas } from '../zod-compilers.js';
 import { handleClientError, handleFrameworkError } from './early-errors.js';
-import { errorHandlerPlugin, problemAnswer } from './error-handler.js';
+import { errorHandlerPlugin, pathOf, problemAnswer } from './error-handler.js';
 import { hostHeaderPlugin } from './host-header.js';
 import { requestIdPlugin } from './request-id.js';
 
@@ -55,7 +55,7 @@ export const metricsListenerPlugin = fp(
       problemAnswer(request, reply, {
         code: 'not-found',
         status: 404,
-        detail: `There is no ${request.method} ${request.url.split('?')[0] ?? '/'} endpoint on the metrics port; scrape GET /metrics.`,
+        detail: `There is no ${request.method} ${pathOf(request)} endpoint on the metrics port; scrape GET /metrics.`,
       }),
     );
     await server.register(options.routes, { registry: app.metrics.registry });

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { RateLimitedError } from '../../errors/app-errors.js';
-import { problemAnswer } from './error-handler.js';
+import { pathOf, problemAnswer } from './error-handler.js';
 
 /**
  * Counts only the requests that end in 404, so polling a real checkout is never throttled while
@@ -45,7 +45,7 @@ export const notFoundPlugin = fp(
       return problemAnswer(request, reply, {
         code: 'not-found',
         status: 404,
-        detail: `There is no ${request.method} ${request.url.split('?')[0] ?? '/'} endpoint. See /docs.`,
+        detail: `There is no ${request.method} ${pathOf(request)} endpoint. See /docs.`,
       });
     });
     return Promise.resolve();

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { sendProblem } from './error-handler.js';
+import { pathOf, sendProblem } from './error-handler.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -89,7 +89,7 @@ export const opsAuthPlugin = fp(
         audit: 'ops',
         // The index only; `token` itself is a redacted log key.
         opsToken: request.opsToken ?? null,
-        action: `${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`,
+        action: `${request.method} ${request.routeOptions.url ?? pathOf(request)}`,
         ...(params?.requestId === undefined ? {} : { checkout: params.requestId }),
         ...(query?.referenceId === undefined ? {} : { referenceId: query.referenceId }),
         ...(query?.status === undefined ? {} : { status: query.status }),
