@@ -74,11 +74,14 @@ const MAX_PLAUSIBLE_REQUEST_LINE = 4096;
 
 type ParserError = Error & { code?: string; rawPacket?: unknown };
 
-/** The request line of the bytes the parser refused, when they start with one (possibly cut short). */
-function requestLineOf(error: ParserError): string | undefined {
-  if (!Buffer.isBuffer(error.rawPacket)) return undefined;
-  const text = error.rawPacket.toString('latin1');
-  if (!/^[A-Z]{3,10} \//.test(text)) return undefined;
+/** The bytes the parser refused, as text, when it kept them. */
+function refusedText(error: ParserError): string | undefined {
+  return Buffer.isBuffer(error.rawPacket) ? error.rawPacket.toString('latin1') : undefined;
+}
+
+/** The request line of the refused bytes, when they start with one (possibly cut short). */
+function requestLineOf(text: string | undefined): string | undefined {
+  if (text === undefined || !/^[A-Z]{3,10} \//.test(text)) return undefined;
   const end = text.indexOf('\r\n');
   return end === -1 ? text : text.slice(0, end);
 }
@@ -94,9 +97,8 @@ function instanceOf(line: string | undefined): string {
 }
 
 /** The X-Request-Id among the refused bytes' header lines, when there is one and it is sane. */
-function requestIdAmong(error: ParserError): string | undefined {
-  if (!Buffer.isBuffer(error.rawPacket)) return undefined;
-  const text = error.rawPacket.toString('latin1');
+function requestIdAmong(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
   const end = text.indexOf('\r\n\r\n');
   const headers = end === -1 ? text : text.slice(0, end);
   return saneRequestId(/\r\nx-request-id:[ \t]*([^\r\n]*?)[ \t]*(?:\r\n|$)/i.exec(headers)?.[1]);
@@ -115,9 +117,10 @@ export function handleClientError(this: FastifyInstance, error: ParserError, soc
   // A request whose headers were read (a 408 for its late body) is the socket's current one.
   const inFlight = (socket as ServerSocket)._httpMessage;
   const read = inFlight?.req;
-  const line = read === undefined ? requestLineOf(error) : `${read.method ?? 'GET'} ${read.url ?? '/'} HTTP/1.1`;
+  const refused = read === undefined ? refusedText(error) : undefined;
+  const line = read === undefined ? requestLineOf(refused) : `${read.method ?? 'GET'} ${read.url ?? '/'} HTTP/1.1`;
   const problem = problemFor(error, line);
-  const requestId = (read === undefined ? requestIdAmong(error) : saneRequestId(read.headers[REQUEST_ID_HEADER])) ?? randomUUID();
+  const requestId = (read === undefined ? requestIdAmong(refused) : saneRequestId(read.headers[REQUEST_ID_HEADER])) ?? randomUUID();
   // Never the raw bytes: they may hold an Authorization header or a cookie.
   this.log.info({ requestId, parserError: error.code, problem: problem.code }, 'refused a request the HTTP parser could not read');
   // As Node does: never write into a response that has already started.
