@@ -32,6 +32,8 @@ interface Watch {
  */
 export function createStatusWatcher(options: StatusWatcherOptions) {
   const watches = new Map<string, Watch>();
+  /** Set by closeAll(): a stream whose first read was still under way then ends once it has its status. */
+  let closed = false;
 
   function end(requestId: string, watch: Watch): void {
     clearTimeout(watch.timer);
@@ -72,7 +74,7 @@ export function createStatusWatcher(options: StatusWatcherOptions) {
     if (existing) return Promise.resolve(existing);
     return opening(requestId, async () => {
       const status = await options.read(ctx, requestId);
-      if (status.final) return status;
+      if (status.final || closed) return status;
       if (watches.size >= options.maxWatched) {
         throw new OverloadedError(5, 'Too many checkouts are being followed right now.');
       }
@@ -118,8 +120,9 @@ export function createStatusWatcher(options: StatusWatcherOptions) {
       return { watches: watches.size, listeners };
     },
 
-    /** Ends every stream, e.g. on shutdown. */
+    /** Ends every stream, e.g. on shutdown, and every stream that starts afterwards after its first status. */
     closeAll(): void {
+      closed = true;
       for (const [requestId, watch] of [...watches]) end(requestId, watch);
     },
   };

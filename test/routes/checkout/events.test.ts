@@ -118,6 +118,22 @@ t.test('closing the server ends open streams promptly', async (t) => {
   t.ok(Date.now() - started < 2000, 'close() did not wait for the stream');
 });
 
+t.test('closing the server while a stream waits for its first status: the stream gets it, then ends', async (t) => {
+  const { app, url, sandbox } = await listening(t);
+  const requestId = await newCheckout(app);
+  sandbox.control.reset();
+  sandbox.control.inject('status', { kind: 'delay', ms: 600 });
+  const opening = openStream(`${url}/checkout/${requestId}/events`);
+  await sandbox.control.waitForCall('status');
+  const closing = app.close();
+  const stream = await opening;
+  await stream.ended;
+  t.same(stream.statuses().map((event) => event.status), ['Initiated'], 'the first status, then the end');
+  await closing;
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  t.equal(statusCalls(sandbox), 1, 'no poll after the stream ended');
+});
+
 t.test('too many followed checkouts answer 503 with Retry-After', async (t) => {
   const { app, url } = await listening(t, { MAX_WATCHED_CHECKOUTS: '1' });
   const first = await openStream(`${url}/checkout/${await newCheckout(app)}/events`);
