@@ -191,7 +191,10 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   // and tells the merchant's backend. Sandbox mode wires the demo to itself.
   const outcomes = outcomeDeliveryFor(app, config, { now, userAgent: `flinks-pay-checkout-bff/${version}`, demo: demoWebhooks });
   const records = createCheckoutRecords(outcomes.records, app.log);
-  // Before the store closes (onClose runs last-registered first): records kept during an outage.
+  // onClose runs once the server has drained, last-registered first: the checkouts still in flight
+  // at SIGTERM record themselves and schedule their reconciliation, then the records kept during
+  // a store outage are written, and only then do the queues close, before the store does.
+  app.addHook('onClose', () => outcomes.close());
   app.addHook('onClose', () => records.close());
   const statuses = createStatusCache(createStatusReader({ flinks: app.flinksPay, records }), {
     ...config.statusCache,
@@ -203,7 +206,6 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     return Promise.resolve();
   });
   app.decorate('outcomes', outcomes);
-  app.addHook('preClose', () => outcomes.close());
   // Signed intents (and jose: 0.6 MB of heap at start) are loaded only where they are configured.
   const intentKeys = config.intentKeys ? (await import('./intents/keys.js')).createIntentKeys(config.intentKeys) : undefined;
   if (intentKeys) {
