@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { UpstreamRejectedError, UpstreamTimeoutError } from '../errors/app-errors.js';
 import type { CanonicalAmount } from '../money/cad-amount.js';
 import type { CallContext, FlinksPayClient } from '../upstream/flinks-pay/client.js';
 import type { CheckoutRecords } from './records.js';
@@ -18,6 +19,20 @@ function launchUrlFor(appUrl: string, sessionId: string): string {
   return `${appUrl}/app/?sessionId=${encodeURIComponent(sessionId)}`;
 }
 
+/**
+ * A checkout's 502 or 504 is kept under its Idempotency-Key like a 201 (docs/reliability.md): a
+ * retry with the same key gets the same answer, so the detail says how to try again.
+ */
+const START_OVER = 'Start the checkout again with a new Idempotency-Key if one was sent: this one keeps this answer.';
+
+function withCheckoutAdvice(error: unknown): unknown {
+  if (error instanceof UpstreamRejectedError) {
+    return new UpstreamRejectedError(error.step, error.upstreamStatus, { cause: error.cause, advice: START_OVER });
+  }
+  if (error instanceof UpstreamTimeoutError) return new UpstreamTimeoutError(error.step, { cause: error.cause, advice: START_OVER });
+  return error;
+}
+
 /** One checkout, in the order Flinks documents it. */
 export function createCheckoutFlow({
   flinks,
@@ -29,9 +44,7 @@ export function createCheckoutFlow({
   records: CheckoutRecords;
   now?: () => number;
 }): CreateCheckout {
-  return async (ctx, input, appUrl) => {
-    const referenceId = input.referenceId ?? randomUUID();
-
+  async function callFlinks(ctx: CallContext, input: CheckoutInput, referenceId: string) {
     // 1. authorize: a bearer token for this checkout alone (Flinks: one token, one session).
     const token = await flinks.authorize(ctx);
 
@@ -45,6 +58,14 @@ export function createCheckoutFlow({
 
     // 3. paymentrequests: only a session with a payment request can be completed in the app.
     const { requestId } = await flinks.createPaymentRequest(ctx, token, sessionId);
+    return { sessionId, requestId };
+  }
+
+  return async (ctx, input, appUrl) => {
+    const referenceId = input.referenceId ?? randomUUID();
+    const { sessionId, requestId } = await callFlinks(ctx, input, referenceId).catch((error: unknown) => {
+      throw withCheckoutAdvice(error);
+    });
     await records.remember(requestId, { referenceId, createdAt: now() });
 
     // 4. The shopper opens the Flinks Pay app with the sessionId (status reads use the requestId).

@@ -58,6 +58,11 @@ const STEP_NAMES: Readonly<Record<UpstreamStep, string>> = {
   status: 'status lookup',
 };
 
+export interface UpstreamErrorOptions extends ErrorOptions {
+  /** What the client should do next, ending the detail; "Retry later." unless the caller knows better. */
+  advice?: string;
+}
+
 /** Flinks answered, but with an error status or a body that does not fit its contract. */
 export class UpstreamRejectedError extends AppError {
   readonly status = 502;
@@ -65,9 +70,9 @@ export class UpstreamRejectedError extends AppError {
   constructor(
     readonly step: UpstreamStep,
     readonly upstreamStatus: number | undefined,
-    options?: ErrorOptions,
+    options?: UpstreamErrorOptions,
   ) {
-    super(`Flinks Pay returned an unusable answer to the ${STEP_NAMES[step]} call. Retry later.`, options);
+    super(`Flinks Pay returned an unusable answer to the ${STEP_NAMES[step]} call. ${options?.advice ?? 'Retry later.'}`, options);
   }
 }
 
@@ -77,9 +82,9 @@ export class UpstreamTimeoutError extends AppError {
   readonly code = 'upstream-timeout';
   constructor(
     readonly step: UpstreamStep,
-    options?: ErrorOptions,
+    options?: UpstreamErrorOptions,
   ) {
-    super(`Flinks Pay did not answer the ${STEP_NAMES[step]} call in time. Retry later.`, options);
+    super(`Flinks Pay did not answer the ${STEP_NAMES[step]} call in time. ${options?.advice ?? 'Retry later.'}`, options);
   }
 }
 

@@ -103,4 +103,5 @@ t.test('GET /checkout/{requestId} answers 502 and 504 when the status lookup fai
   const timedOut = await app.inject({ method: 'GET', url: `/checkout/${requestId}` });
   t.equal(timedOut.statusCode, 504);
   t.match(timedOut.headers['content-type'], /^application\/problem\+json/);
+  t.match(timedOut.json(), { detail: /did not answer the status lookup call in time\. Retry later\.$/ }, 'a read is simply retried');
 });

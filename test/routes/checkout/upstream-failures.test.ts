@@ -22,6 +22,7 @@ for (const step of STEPS) {
       t.equal(res.statusCode, status);
       t.match(res.headers['content-type'], /^application\/problem\+json/);
       t.match(res.json(), { status, detail, instance: '/checkout', requestId: res.headers['x-request-id'] });
+      t.match(res.json(), { detail: /Start the checkout again with a new Idempotency-Key/ }, 'a retry with the same key would replay this answer');
       t.notMatch(res.body, /upstream-detail|oops|<html|evil/i, 'the upstream body is never relayed');
       const upTo = STEPS.slice(0, STEPS.indexOf(step) + 1);
       t.same(control.calls.map((c) => c.step), upTo, 'nothing is retried, nothing after the failed step');
