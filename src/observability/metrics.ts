@@ -4,6 +4,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 const SECONDS_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 const CIRCUIT_STATES = { closed: 0, 'half-open': 1, open: 2 } as const;
+type CircuitStateName = keyof typeof CIRCUIT_STATES;
 
 /**
  * Every instrument the service exports at /metrics, on a registry of its own (so several apps can
@@ -14,7 +15,7 @@ export function createMetrics() {
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 });
 
   const tokenPoolSource = { size: () => 0 };
-  const circuitSource = { state: (): keyof typeof CIRCUIT_STATES => 'closed' };
+  const circuitSource = { states: (): Record<string, CircuitStateName> => ({}) };
   const streamSource = { size: () => ({ streams: 0, watches: 0, listeners: 0 }) };
 
   return {
@@ -53,10 +54,11 @@ export function createMetrics() {
     }),
     circuitState: new Gauge({
       name: 'flinks_circuit_state',
-      help: 'Circuit to Flinks Pay: 0 closed, 1 half-open (probing), 2 open (calls refused).',
+      help: 'Circuit of each Flinks Pay call (step): 0 closed, 1 half-open (probing), 2 open (calls refused).',
+      labelNames: ['step'] as const,
       registers: [registry],
       collect() {
-        this.set(CIRCUIT_STATES[circuitSource.state()]);
+        for (const [step, state] of Object.entries(circuitSource.states())) this.set({ step }, CIRCUIT_STATES[state]);
       },
     }),
     idempotencyReplays: new Counter({
@@ -102,8 +104,9 @@ export function createMetrics() {
     observeTokenPool(size: () => number): void {
       tokenPoolSource.size = size;
     },
-    observeCircuit(state: () => keyof typeof CIRCUIT_STATES): void {
-      circuitSource.state = state;
+    /** Lets the Flinks client report the circuit of each call when scraped. */
+    observeCircuits(states: () => Record<string, CircuitStateName>): void {
+      circuitSource.states = states;
     },
   };
 }

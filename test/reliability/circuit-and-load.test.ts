@@ -26,6 +26,23 @@ t.test('the circuit opens after repeated upstream failures, answers 503 at once,
   t.equal((await postCheckout(app, validCheckout())).statusCode, 201);
 });
 
+t.test('a failing session call opens its own circuit, though each authorize before it succeeds; status reads go on', async (t) => {
+  const { app, control } = await setUp(t, { CIRCUIT_FAILURE_THRESHOLD: '3', CIRCUIT_HALF_OPEN_MS: '300', STATUS_CACHE_MS: '0' });
+  const created = await postCheckout(app, validCheckout());
+  const { requestId } = created.json<{ requestId: string }>();
+  control.inject('initiate', { kind: 'status', status: 500 }, 3);
+  for (let i = 0; i < 3; i++) t.equal((await postCheckout(app, validCheckout())).statusCode, 502, `failure ${i + 1}`);
+  control.reset();
+  const open = await postCheckout(app, validCheckout());
+  t.equal(open.statusCode, 503, 'the session circuit is open');
+  t.same(control.calls.map((call) => call.step), ['authorize'], 'no session call reaches Flinks while its circuit is open');
+  const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+  t.match(metrics, /flinks_circuit_state\{step="initiate"\} 2/);
+  t.match(metrics, /flinks_circuit_state\{step="authorize"\} 0/);
+  t.equal((await app.inject({ method: 'GET', url: `/checkout/${requestId}` })).statusCode, 200, 'a status read is not held up by it');
+  t.equal((await untilStatus(app, 201)).statusCode, 201, 'after the pause one probe goes through and closes it');
+});
+
 t.test('a failed probe opens the circuit again', async (t) => {
   const { app, control } = await setUp(t, { CIRCUIT_FAILURE_THRESHOLD: '2', CIRCUIT_HALF_OPEN_MS: '200' });
   control.inject('authorize', { kind: 'hang' }, 3);

@@ -27,7 +27,7 @@ t.test('GET /metrics exposes request, upstream, token pool, idempotency, rate-li
   t.match(text, /flinks_token_pool_hits_total 1/);
   t.match(text, /checkout_idempotency_replays_total 1/);
   t.match(text, /http_rate_limit_rejections_total\{route="\/checkout"\} 1/);
-  t.match(text, /flinks_circuit_state 0/);
+  for (const step of ['authorize', 'initiate', 'paymentrequest', 'status']) t.match(text, new RegExp(`flinks_circuit_state\\{step="${step}"\\} 0`));
   t.match(text, /nodejs_eventloop_lag_p99_seconds/);
 });
 

@@ -16,7 +16,7 @@ export const flinksPayPlugin = fp(
         (isHit ? metrics.tokenPoolHits : metrics.tokenPoolMisses).inc();
       },
     });
-    metrics.observeCircuit(() => client.circuitState);
+    metrics.observeCircuits(client.circuitStates);
     metrics.observeTokenPool(() => client.tokenPoolSize);
     app.decorate('flinksPay', client);
     app.addHook('onClose', () => client.close());

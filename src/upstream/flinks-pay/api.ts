@@ -108,7 +108,7 @@ export function createFlinksPayApi(options: FlinksPayApiOptions) {
     const headers = { ...instanceHeader, [REQUEST_ID_HEADER]: ctx.requestId, ...exchange.headers };
     const started = performance.now();
     try {
-      const result = await resilience.run(() => transport.send({ ...exchange, headers }));
+      const result = await resilience.run(exchange.step, () => transport.send({ ...exchange, headers }));
       options.observe?.(exchange.step, 'ok', result.durationMs / 1000);
       const line = { step: exchange.step, status: result.statusCode, durationMs: round(result.durationMs) };
       if (ctx.record) ctx.record(line);

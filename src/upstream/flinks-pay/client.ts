@@ -128,9 +128,8 @@ export function createFlinksPayClient(options: FlinksPayClientOptions) {
       return lastProbe.state;
     },
 
-    get circuitState() {
-      return api.resilience.circuitState;
-    },
+    /** Each Flinks call's circuit, for metrics. */
+    circuitStates: () => api.resilience.circuitStates(),
 
     /** Prefetched tokens held right now (0 without prefetch). */
     get tokenPoolSize(): number {

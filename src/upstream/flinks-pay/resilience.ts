@@ -2,12 +2,19 @@ import {
   BrokenCircuitError,
   BulkheadRejectedError,
   bulkhead,
-  CircuitState,
+  type CircuitBreakerPolicy,
+  CircuitState as BreakerState,
   ConsecutiveBreaker,
   circuitBreaker,
   handleWhen,
 } from 'cockatiel';
-import { OverloadedError, UpstreamRejectedError, UpstreamTimeoutError, UpstreamUnavailableError } from '../../errors/app-errors.js';
+import {
+  OverloadedError,
+  UpstreamRejectedError,
+  UpstreamTimeoutError,
+  UpstreamUnavailableError,
+  type UpstreamStep,
+} from '../../errors/app-errors.js';
 
 export interface ResilienceOptions {
   /** Consecutive upstream failures that open the circuit. */
@@ -27,20 +34,39 @@ function isUpstreamFault(error: unknown): boolean {
   return status === undefined || status < 400 || status >= 500;
 }
 
+export type CircuitState = 'closed' | 'open' | 'half-open';
+
+/** One value per Flinks call. */
+function perStep<T>(make: (step: UpstreamStep) => T): Record<UpstreamStep, T> {
+  return { authorize: make('authorize'), initiate: make('initiate'), paymentrequest: make('paymentrequest'), status: make('status') };
+}
+
+function stateOf(breaker: CircuitBreakerPolicy): CircuitState {
+  if (breaker.state === BreakerState.HalfOpen) return 'half-open';
+  return breaker.state === BreakerState.Closed ? 'closed' : 'open';
+}
+
 /**
  * Guards every upstream call: a circuit breaker answers 503 at once while Flinks keeps failing
  * (instead of piling requests onto it), and a bulkhead bounds how many calls wait on it.
+ *
+ * One circuit per call (authorize, session, payment request, status): Flinks can fail one endpoint
+ * while it answers the others, and the authorize calls that succeed before each failing session
+ * call would otherwise reset a shared count of consecutive failures, so that circuit never opened.
  */
 export function createUpstreamResilience(options: ResilienceOptions) {
-  const breaker = circuitBreaker(handleWhen(isUpstreamFault), {
-    halfOpenAfter: options.halfOpenAfterMs,
-    breaker: new ConsecutiveBreaker(options.failureThreshold),
-  });
+  const breakers = perStep(() =>
+    circuitBreaker(handleWhen(isUpstreamFault), {
+      halfOpenAfter: options.halfOpenAfterMs,
+      breaker: new ConsecutiveBreaker(options.failureThreshold),
+    }),
+  );
   const limiter = bulkhead(options.maxConcurrency, options.maxQueue);
   const retryAfterSeconds = Math.max(1, Math.ceil(options.halfOpenAfterMs / 1000));
 
   return {
-    async run<T>(call: () => Promise<T>): Promise<T> {
+    async run<T>(step: UpstreamStep, call: () => Promise<T>): Promise<T> {
+      const breaker = breakers[step];
       try {
         // The bulkhead outside the breaker, nested by hand: cockatiel's wrap() copies a context
         // object per layer and call, which costs more than the two policies themselves.
@@ -53,10 +79,9 @@ export function createUpstreamResilience(options: ResilienceOptions) {
         throw error;
       }
     },
-    /** 'closed', 'open' or 'half-open', for metrics and logs. */
-    get circuitState(): 'closed' | 'open' | 'half-open' {
-      if (breaker.state === CircuitState.HalfOpen) return 'half-open';
-      return breaker.state === CircuitState.Closed ? 'closed' : 'open';
+    /** Each call's circuit: 'closed', 'open' or 'half-open', for metrics. */
+    circuitStates(): Record<UpstreamStep, CircuitState> {
+      return perStep((step) => stateOf(breakers[step]));
     },
   };
 }
