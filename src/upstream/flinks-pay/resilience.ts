@@ -17,7 +17,7 @@ import {
 } from '../../errors/app-errors.js';
 
 export interface ResilienceOptions {
-  /** Consecutive upstream failures that open the circuit. */
+  /** Consecutive failures of one Flinks call that open its circuit. */
   failureThreshold: number;
   /** How long the circuit stays open before one probe call may try again. */
   halfOpenAfterMs: number;
