@@ -1,7 +1,7 @@
-import { DelayedError, Queue, UnrecoverableError, Worker, type RateLimiterOptions } from 'bullmq';
+import { DelayedError, Queue, UnrecoverableError, Worker, type Job, type RateLimiterOptions } from 'bullmq';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Redis } from 'ioredis';
-import type { JobQueue, StepProcessor } from './job-queue.js';
+import type { JobQueue, RerunOutcome, StepProcessor } from './job-queue.js';
 import { REDIS_CLOSE_TIMEOUT_MS, settlesWithin } from './redis-connections.js';
 
 export interface BullQueueOptions {
@@ -19,6 +19,20 @@ export interface BullQueueOptions {
   /** How long an ended job is kept, so adding the same id again is a no-op (and it can be rerun). */
   keepEndedMs: number;
   log: FastifyBaseLogger;
+}
+
+/** How often a rerun reads a job's state and acts on it before a refusal is an error. */
+const RERUN_ATTEMPTS = 3;
+
+/** Runs a job again now: an ended one from the start, a delayed one at once, a waiting or running one as it is. */
+async function runNow(job: Job): Promise<RerunOutcome> {
+  const state = await job.getState();
+  if (state === 'completed' || state === 'failed') {
+    await job.retry(state, { resetAttemptsMade: true });
+    return 'rerun';
+  }
+  if (state === 'delayed') await job.promote();
+  return 'pending';
 }
 
 /**
@@ -58,14 +72,16 @@ export function createBullQueue<D>(options: BullQueueOptions): JobQueue<D> {
         await queue.add(options.name, data, { jobId });
         return 'added';
       }
-      const state = await job.getState();
       await job.updateData(data);
-      if (state === 'completed' || state === 'failed') {
-        await job.retry(state, { resetAttemptsMade: true });
-        return 'rerun';
+      // Another rerun of this job (a second operator, another instance) can move it between our
+      // reading its state and acting on it; BullMQ then refuses the move, and the state is read again.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await runNow(job);
+        } catch (error) {
+          if (attempt === RERUN_ATTEMPTS) throw error;
+        }
       }
-      if (state === 'delayed') await job.promote();
-      return 'pending';
     },
     start(processor: StepProcessor<D>) {
       if (worker || startWorker) return;

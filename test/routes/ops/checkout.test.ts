@@ -73,6 +73,22 @@ for (const mode of MODES) {
 
     t.equal((await opsCall(app, 'POST', '/ops/checkouts/not-created-here/redeliver')).statusCode, 404);
   });
+
+  t.test(`${mode}: five redeliveries of one checkout at once each answer 202`, async (t) => {
+    const { app, sandbox, merchant, logs } = await setUpOps(t, mode, { merchant: true });
+    if (!merchant) throw new Error('no merchant');
+    const { requestId } = (await postCheckout(app, validCheckout())).json<{ requestId: string }>();
+    sandbox.control.setStatus(requestId, 'Settled');
+    await app.inject({ method: 'GET', url: `/checkout/${requestId}` });
+    await merchant.waitFor(() => merchant.received.length === 1);
+    await eventually(() => app.outcomes.store.deliveries(requestId), (d) => d.length === 1, 'the first recorded attempt');
+
+    const answers = await Promise.all(Array.from({ length: 5 }, () => opsCall(app, 'POST', `/ops/checkouts/${requestId}/redeliver`)));
+    t.same(answers.map((res) => res.statusCode), [202, 202, 202, 202, 202]);
+    for (const res of answers) t.match(res.json(), { webhookId: `msg_${requestId}_Settled`, queued: /^(rerun|pending)$/ });
+    await merchant.waitFor(() => merchant.received.length >= 2, 'a redelivery');
+    t.notOk(logs().some((line) => line.includes('"level":50')), 'no error logged');
+  });
 }
 
 t.test('POST …/redeliver is a 503 problem while merchant webhooks are off', async (t) => {
