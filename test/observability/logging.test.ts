@@ -77,3 +77,21 @@ t.test('at info, a request writes one line when it ends, listing its Flinks call
   t.match(ofFailedRead.at(-1), { msg: 'request completed', res: { statusCode: 502 } }, 'and the request its access line');
   t.notOk(lines.some((line) => line.msg === 'incoming request'), 'no arrival lines at info');
 });
+
+t.test('a credential a client puts in the query string is censored on the access line; other parameters stay', async (t) => {
+  const sandbox = await startSandbox(t);
+  const logs = captureLogs();
+  const app = await buildTestApp(t, sandbox, { LOG_LEVEL: 'debug' }, { logStream: logs.stream });
+  await app.inject({ method: 'GET', url: '/checkout/some-id?access_token=query-secret-1&lang=fr', headers: { 'x-request-id': 'query-1' } });
+  await app.inject({ method: 'GET', url: '/health?Token=query-secret-2&api%5Fkey=query-secret-3&ref', headers: { 'x-request-id': 'query-2' } });
+  const lines = logs.lines();
+  t.notOk(lines.some((line) => line.includes('query-secret')), 'no line holds a value of a credential-like parameter');
+  const urls = lines
+    .map((line) => JSON.parse(line) as { requestId?: string; req?: { url: string } })
+    .filter((line) => line.req)
+    .map((line) => [line.requestId, line.req?.url]);
+  t.same(new Set(urls.map(([id, url]) => `${id ?? ''} ${url ?? ''}`)), new Set([
+    'query-1 /checkout/some-id?access_token=[redacted]&lang=fr',
+    'query-2 /health?Token=[redacted]&api%5Fkey=[redacted]&ref',
+  ]));
+});
