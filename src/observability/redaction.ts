@@ -62,7 +62,10 @@ export function redactionOptions(secretKeys: readonly string[]): Pick<LoggerOpti
   };
 }
 
-/** The request as an access line shows it: Fastify's own fields, with the query censored. */
+/**
+ * The request as an access line shows it: the fields of Fastify's own serializer (which it does not
+ * export), with the query censored.
+ */
 function requestFields(request: FastifyRequest) {
   return {
     method: request.method,
@@ -90,7 +93,7 @@ function decodedName(name: string): string {
 }
 
 /** `url` with the value of every query parameter named like a credential censored. */
-export function censorQuery(url: string): string {
+function censorQuery(url: string): string {
   const start = url.indexOf('?');
   if (start === -1) return url;
   const pairs = url

@@ -1,7 +1,7 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { postCheckout, validCheckout } from '../../support/build.js';
 import { eventually } from '../../outcomes/support.js';
-import { MODES, opsCall, setUpOps } from './support.js';
+import { MODES, opsCall, setUpOps, type Mode } from './support.js';
 
 interface Detail {
   requestId: string;
@@ -10,6 +10,18 @@ interface Detail {
   final: boolean;
   history: { status: string; source: string }[];
   deliveries: { webhookId: string; attempt: number; outcome: string }[];
+}
+
+/** A checkout that Settled and whose webhook the merchant received once, ready to be redelivered. */
+async function settledAndDelivered(t: Test, mode: Mode, referenceId: string) {
+  const { app, sandbox, merchant, logs } = await setUpOps(t, mode, { merchant: true });
+  if (!merchant) throw new Error('no merchant');
+  const { requestId } = (await postCheckout(app, validCheckout({ referenceId }))).json<{ requestId: string }>();
+  sandbox.control.setStatus(requestId, 'Settled');
+  await app.inject({ method: 'GET', url: `/checkout/${requestId}` });
+  await merchant.waitFor(() => merchant.received.length === 1);
+  await eventually(() => app.outcomes.store.deliveries(requestId), (d) => d.length === 1, 'the first recorded attempt');
+  return { app, merchant, logs, requestId };
 }
 
 for (const mode of MODES) {
@@ -52,13 +64,7 @@ for (const mode of MODES) {
   });
 
   t.test(`${mode}: POST …/redeliver answers 202 and the merchant gets a new attempt of the same webhook-id`, async (t) => {
-    const { app, sandbox, merchant, logs } = await setUpOps(t, mode, { merchant: true });
-    if (!merchant) throw new Error('no merchant');
-    const { requestId } = (await postCheckout(app, validCheckout({ referenceId: 'order-3003' }))).json<{ requestId: string }>();
-    sandbox.control.setStatus(requestId, 'Settled');
-    await app.inject({ method: 'GET', url: `/checkout/${requestId}` });
-    await merchant.waitFor(() => merchant.received.length === 1);
-    await eventually(() => app.outcomes.store.deliveries(requestId), (d) => d.length === 1, 'the first recorded attempt');
+    const { app, merchant, logs, requestId } = await settledAndDelivered(t, mode, 'order-3003');
 
     const res = await opsCall(app, 'POST', `/ops/checkouts/${requestId}/redeliver`);
     t.equal(res.statusCode, 202);
@@ -75,13 +81,7 @@ for (const mode of MODES) {
   });
 
   t.test(`${mode}: five redeliveries of one checkout at once each answer 202`, async (t) => {
-    const { app, sandbox, merchant, logs } = await setUpOps(t, mode, { merchant: true });
-    if (!merchant) throw new Error('no merchant');
-    const { requestId } = (await postCheckout(app, validCheckout())).json<{ requestId: string }>();
-    sandbox.control.setStatus(requestId, 'Settled');
-    await app.inject({ method: 'GET', url: `/checkout/${requestId}` });
-    await merchant.waitFor(() => merchant.received.length === 1);
-    await eventually(() => app.outcomes.store.deliveries(requestId), (d) => d.length === 1, 'the first recorded attempt');
+    const { app, merchant, logs, requestId } = await settledAndDelivered(t, mode, 'order-3004');
 
     const answers = await Promise.all(Array.from({ length: 5 }, () => opsCall(app, 'POST', `/ops/checkouts/${requestId}/redeliver`)));
     t.same(answers.map((res) => res.statusCode), [202, 202, 202, 202, 202]);
