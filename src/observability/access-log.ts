@@ -3,8 +3,11 @@ import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 /** One Flinks call as a request's access line lists it. */
 export interface UpstreamCallLine {
   step: string;
-  status: number;
+  /** The HTTP status Flinks answered; absent when it never answered (timeout, connection failure). */
+  status?: number;
   durationMs: number;
+  /** Only on a failed call: `rejected` (an error status or an unusable answer) or `timeout`. */
+  outcome?: 'rejected' | 'timeout';
 }
 
 declare module 'fastify' {

@@ -75,6 +75,10 @@ t.test('at info, a request writes one line when it ends, listing its Flinks call
   t.ok(ofFailedRead.some((line) => line.msg === 'upstream call failed' && line.level === 40), 'a failed upstream call is still logged at once, at warn');
   t.ok(ofFailedRead.some((line) => line.level === 50), 'the 502 at error');
   t.match(ofFailedRead.at(-1), { msg: 'request completed', res: { statusCode: 502 } }, 'and the request its access line');
+  t.match(ofFailedRead.at(-1)?.upstream, [
+    { step: 'authorize', status: 200, durationMs: Number },
+    { step: 'status', status: 500, durationMs: Number, outcome: 'rejected' },
+  ], 'which lists the failed call too');
   t.notOk(lines.some((line) => line.msg === 'incoming request'), 'no arrival lines at info');
 });
 

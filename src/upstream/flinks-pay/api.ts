@@ -43,7 +43,12 @@ export interface FlinksPayApiOptions {
 
 export type CallOutcome = 'ok' | 'rejected' | 'timeout' | 'unavailable';
 
-function outcomeOf(error: unknown): CallOutcome {
+/** The status Flinks answered a failed call with, when it answered at all. */
+function statusOf(error: unknown): { status?: number } {
+  return error instanceof UpstreamRejectedError && error.upstreamStatus !== undefined ? { status: error.upstreamStatus } : {};
+}
+
+function outcomeOf(error: unknown): Exclude<CallOutcome, 'ok'> {
   if (error instanceof UpstreamTimeoutError) return 'timeout';
   if (error instanceof UpstreamRejectedError) return 'rejected';
   return 'unavailable';
@@ -115,7 +120,14 @@ export function createFlinksPayApi(options: FlinksPayApiOptions) {
       else ctx.log.info({ upstream: { ...line, method: exchange.method, path: exchange.path } }, 'upstream call');
       return result.value;
     } catch (error) {
-      options.observe?.(exchange.step, outcomeOf(error), (performance.now() - started) / 1000);
+      const outcome = outcomeOf(error);
+      const durationMs = performance.now() - started;
+      options.observe?.(exchange.step, outcome, durationMs / 1000);
+      // A call Flinks took part in is listed on the access line too; one refused here (open circuit,
+      // full queue) never left this process.
+      if (ctx.record && outcome !== 'unavailable') {
+        ctx.record({ step: exchange.step, ...statusOf(error), durationMs: round(durationMs), outcome });
+      }
       ctx.log.warn({ upstream: { step: exchange.step, method: exchange.method, path: exchange.path }, err: error }, 'upstream call failed');
       throw error;
     }
