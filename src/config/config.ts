@@ -347,7 +347,7 @@ function toConfig(env: Env) {
     corsOrigins: env.CORS_ORIGINS,
     rateLimit: { max: env.RATE_LIMIT_MAX, windowMs: env.RATE_LIMIT_WINDOW },
     statusNotFoundLimit: env.STATUS_NOT_FOUND_LIMIT,
-    // Per client, any checkout; a browser polling every 2 s uses 30 a minute of the default 120.
+    // Per client, any checkout; a browser polling every 2 s uses 30 a minute of the default 600.
     statusRateLimit: { max: env.STATUS_RATE_LIMIT_MAX, windowMs: env.RATE_LIMIT_WINDOW },
     upstream: {
       timeoutMs: env.UPSTREAM_TIMEOUT_MS,
