@@ -194,6 +194,8 @@ export function createFlinksPayApi(options: FlinksPayApiOptions) {
         path: `${FLINKS_PATHS.paymentRequests}/${encodeURIComponent(requestId)}`,
         headers: bearer(token),
         schema: PaymentRequestStatusResponseSchema,
+        // The status of another payment request must never pass for this one's.
+        refuse: (answer) => (isAbout(answer, requestId) ? undefined : 'the answer names another payment request'),
         absentOn: [404],
       });
     },
@@ -202,6 +204,12 @@ export function createFlinksPayApi(options: FlinksPayApiOptions) {
 
     close: () => transport.close(),
   };
+}
+
+/** Whether a status answer is about `requestId` (an answer naming no id is taken as about it). */
+function isAbout(answer: PaymentRequestStatusResponse, requestId: string): boolean {
+  // A GUID's letter case carries no meaning.
+  return answer.requestId === undefined || answer.requestId.toLowerCase() === requestId.toLowerCase();
 }
 
 function required<T>(value: T | undefined): T {

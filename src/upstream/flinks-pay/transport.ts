@@ -42,6 +42,11 @@ export interface Exchange<T> {
   headers: Record<string, string>;
   body?: string;
   schema: z.ZodType<T>;
+  /**
+   * Checks a well-formed answer against what was asked (e.g. that it is about the payment request
+   * that was read): a reason makes it an unusable answer, like a malformed one.
+   */
+  refuse?: (value: T) => string | undefined;
   /** Statuses answered with `undefined` instead of an error (e.g. 404 on a lookup). */
   absentOn?: readonly number[];
 }
@@ -248,5 +253,7 @@ function parseBody<T>(exchange: Exchange<T>, text: string, statusCode: number): 
   if (!parsed.success) {
     throw new UpstreamRejectedError(exchange.step, statusCode, { cause: parsed.error });
   }
+  const refusal = exchange.refuse?.(parsed.data);
+  if (refusal !== undefined) throw new UpstreamRejectedError(exchange.step, statusCode, { cause: new Error(refusal) });
   return parsed.data;
 }

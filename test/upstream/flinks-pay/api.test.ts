@@ -423,6 +423,21 @@ t.test('getPaymentRequest rejects a status outside the documented list', async (
   agent.assertNoPendingInterceptors();
 });
 
+t.test('getPaymentRequest rejects an answer about another payment request, and accepts its own id in any case', async (t) => {
+  const { agent, upstream, client, ctx } = setUp(t);
+  const asked = '3f2504e0-4f89-41d3-9a0c-0305e82c33aa';
+  upstream.intercept({ path: `/api/v1/paymentrequests/${asked}`, method: 'GET' }).reply(200, { requestId: 'zzzz-other', status: 'Settled' });
+  upstream.intercept({ path: `/api/v1/paymentrequests/${asked}`, method: 'GET' }).reply(200, { id: asked.toUpperCase(), status: 'Settled' });
+
+  const error = await caught(client.getPaymentRequest(ctx, token(), asked), UpstreamRejectedError);
+  t.equal(error.step, 'status');
+  t.equal(error.upstreamStatus, 200);
+  t.notMatch(everythingIn(error), /zzzz-other/, 'the other id is not carried on the error');
+
+  t.equal((await client.getPaymentRequest(ctx, token(), asked))?.status, 'Settled');
+  agent.assertNoPendingInterceptors();
+});
+
 t.test('getPaymentRequest encodes the requestId into a single path segment', async (t) => {
   const { agent, upstream, client, ctx } = setUp(t);
   upstream.intercept({ path: '/api/v1/paymentrequests/a%2F..%2Fb', method: 'GET' }).reply(404, '');

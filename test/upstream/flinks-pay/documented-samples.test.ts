@@ -114,8 +114,8 @@ t.test('both documented status bodies parse, and statusDetails becomes the reaso
   ];
   for (const { sample, expected } of samples) {
     const { agent, upstream, api } = setUp(t);
-    upstream.intercept({ path: '/api/v1/paymentrequests/pr-1', method: 'GET' }).reply(200, sample);
-    const read = await api.getPaymentRequest(ctx, token, 'pr-1');
+    upstream.intercept({ path: `/api/v1/paymentrequests/${expected.requestId}`, method: 'GET' }).reply(200, sample);
+    const read = await api.getPaymentRequest(ctx, token, expected.requestId);
     t.match(read, expected, JSON.stringify(sample));
     if (!('statusDetails' in sample)) t.equal(read?.reason, undefined, 'no reason when Flinks gives none');
     agent.assertNoPendingInterceptors();
@@ -125,9 +125,9 @@ t.test('both documented status bodies parse, and statusDetails becomes the reaso
 t.test('a reason is one line of text: control characters never pass, and it is bounded', async (t) => {
   const { agent, upstream, api } = setUp(t);
   upstream
-    .intercept({ path: '/api/v1/paymentrequests/pr-2', method: 'GET' })
+    .intercept({ path: `/api/v1/paymentrequests/${STATUS_RESPONSE_FAILED.requestId}`, method: 'GET' })
     .reply(200, { ...STATUS_RESPONSE_FAILED, statusDetails: `Name\r\nmismatch\u0000 ${'x'.repeat(2000)}` });
-  const read = await api.getPaymentRequest(ctx, token, 'pr-2');
+  const read = await api.getPaymentRequest(ctx, token, STATUS_RESPONSE_FAILED.requestId);
   t.match(read?.reason, /^Name mismatch x+$/);
   t.equal(read?.reason?.length, 500);
   agent.assertNoPendingInterceptors();
