@@ -97,7 +97,8 @@ t.test('a checkout created while Redis is down is readable where it was made, an
   t.match(await b.outcomes.store.history(requestId), [{ status: 'Initiated', source: 'created' }]);
   const redisClient = new Redis(`redis://127.0.0.1:${port}`);
   t.teardown(() => redisClient.quit());
-  t.equal(await redisClient.exists(`flinks-bff:bull:reconcile:rec_${requestId}`), 1, 'its reconciliation is scheduled');
+  // The record is written first, then its reconcile job: the read above may answer in between.
+  await until('its reconciliation is scheduled', async () => (await redisClient.exists(`flinks-bff:bull:reconcile:rec_${requestId}`)) === 1);
   await Promise.all([a.close(), b.close()]);
 });
 
