@@ -943,7 +943,7 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /** @description Names are trimmed, 1-100 characters, hold at least one letter and no control or invisible format characters (CR/LF, NUL, zero-width, bidi overrides). */
+        /** @description Names are trimmed, 1-100 characters, hold at least one letter and no control or invisible format characters (CR/LF, NUL, zero-width, bidi overrides). An empty middleName (or only spaces) means none. */
         CustomerInput: {
             /** @description Legal first name of the bank account holder; Flinks matches it against the bank. */
             firstName: string;

@@ -10,9 +10,12 @@ export type CheckoutInput = Pick<CheckoutRequest, 'customer' | 'referenceId'> & 
 
 export type CreateCheckout = (ctx: CallContext, input: CheckoutInput, appUrl: string) => Promise<CheckoutCreated>;
 
-/** Flinks v1 takes the account holder's name as one string: first [middle] last, single spaces. */
+/**
+ * Flinks v1 takes the account holder's name as one string: first [middle] last, joined by single
+ * spaces. A run of spaces inside a part ("Mary  Ann", a no-break space) becomes one space too.
+ */
 export function customerNameOf({ firstName, middleName, lastName }: CheckoutInput['customer']): string {
-  return [firstName, middleName, lastName].filter(Boolean).join(' ');
+  return [firstName, middleName, lastName].filter(Boolean).join(' ').replace(/\s+/g, ' ');
 }
 
 function launchUrlFor(appUrl: string, sessionId: string): string {

@@ -33,21 +33,29 @@ export const AmountSchema = z
  */
 const INVISIBLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}\u2800]/u;
 
-const PersonNameSchema = z
+/** Name text: no control or invisible characters, trimmed. */
+const NameTextSchema = z
   .string()
   .refine((name) => !INVISIBLE.test(name), {
     message: 'must not contain control or invisible characters (line breaks, NUL, zero-width or bidi characters)',
     abort: true,
   })
-  .trim()
-  .min(1, { abort: true })
-  .max(100, { abort: true })
-  .refine((name) => /\p{L}/u.test(name), 'must contain at least one letter');
+  .trim();
+
+const hasLetter = (name: string): boolean => /\p{L}/u.test(name);
+const HAS_LETTER = 'must contain at least one letter';
+
+const PersonNameSchema = NameTextSchema.min(1, { abort: true }).max(100, { abort: true }).refine(hasLetter, HAS_LETTER);
+
+/** A form's empty middle-name field (nothing, or spaces) means no middle name, not a bad one. */
+const MiddleNameSchema = NameTextSchema.max(100, { abort: true })
+  .refine((name) => name === '' || hasLetter(name), HAS_LETTER)
+  .transform((name) => (name === '' ? undefined : name));
 
 const CustomerSchema = z
   .strictObject({
     firstName: PersonNameSchema.describe('Legal first name of the bank account holder; Flinks matches it against the bank.'),
-    middleName: PersonNameSchema.optional(),
+    middleName: MiddleNameSchema.optional(),
     lastName: PersonNameSchema.describe('Legal last name of the bank account holder.'),
     email: z.email().max(100).describe('Where the shopper can be reached about this payment.'),
   })
@@ -55,7 +63,7 @@ const CustomerSchema = z
     id: 'Customer',
     description:
       'Names are trimmed, 1-100 characters, hold at least one letter and no control or invisible format characters ' +
-      '(CR/LF, NUL, zero-width, bidi overrides).',
+      '(CR/LF, NUL, zero-width, bidi overrides). An empty middleName (or only spaces) means none.',
   });
 
 export const ReferenceIdSchema = z

@@ -49,3 +49,27 @@ t.test('POST /checkout takes names in any script, with spaces, hyphens and apost
     t.equal(res.statusCode, 201, `${firstName} ${lastName}`);
   }
 });
+
+t.test('POST /checkout joins the name parts with single spaces, whatever spacing they hold', async (t) => {
+  const { app, control } = await setUp(t);
+  const res = await postCheckout(
+    app,
+    validCheckout({ customer: { ...customer, firstName: 'Mary  Ann', middleName: 'Jo\u00A0 Beth', lastName: ' de   la Cruz ' } }),
+  );
+  t.equal(res.statusCode, 201);
+  const sent = JSON.parse(control.calls[1]?.rawBody ?? '{}') as { customerName?: string };
+  t.equal(sent.customerName, 'Mary Ann Jo Beth de la Cruz');
+});
+
+t.test('POST /checkout takes an empty middleName (or one of spaces only) as none', async (t) => {
+  const { app, control } = await setUp(t);
+  for (const middleName of ['', '   ', '\u00A0']) {
+    control.reset();
+    const res = await postCheckout(app, validCheckout({ customer: { ...customer, middleName } }));
+    t.equal(res.statusCode, 201, JSON.stringify(middleName));
+    const sent = JSON.parse(control.calls[1]?.rawBody ?? '{}') as { customerName?: string };
+    t.equal(sent.customerName, 'Jane Doe', `${JSON.stringify(middleName)}: no middle name`);
+  }
+  const tooLong = await postCheckout(app, validCheckout({ customer: { ...customer, middleName: 'M'.repeat(101) } }));
+  t.equal(tooLong.statusCode, 400, 'a middleName over 100 characters is still refused');
+});
