@@ -7,7 +7,7 @@ import type { Dispatcher } from 'undici';
 import type { EmbeddedSandbox } from '../sandbox/mount.js';
 import type { SandboxPluginOptions } from '../sandbox/sandbox-plugin.js';
 import { drainPlugin } from './plugins/app/drain.js';
-import { handleClientError, handleFrameworkError } from './plugins/app/early-errors.js';
+import { answerRequestsNodeRefuses, handleClientError, handleFrameworkError } from './plugins/app/early-errors.js';
 import { errorHandlerPlugin } from './plugins/app/error-handler.js';
 import { flinksPayPlugin } from './plugins/app/flinks-pay.js';
 import { idempotencyPlugin } from './plugins/app/idempotency.js';
@@ -121,6 +121,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     schemaController: zodOnlySchemas,
   }).withTypeProvider<ZodTypeProvider>();
   app.decorateRequest('upstreamCalls', null);
+  answerRequestsNodeRefuses(app);
   if (config.trustProxy === true) {
     app.log.warn(
       'TRUST_PROXY=true believes X-Forwarded-For from any sender, so a client can choose its own address (and rate-limit key); ' +

@@ -27,6 +27,9 @@ export type ProblemCode =
   | 'malformed-request'
   | 'request-timeout'
   | 'headers-too-large'
+  | 'expectation-failed'
+  | 'method-not-implemented'
+  | 'request-refused'
   | 'internal-error';
 
 export abstract class AppError extends Error {

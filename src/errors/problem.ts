@@ -49,6 +49,9 @@ const TITLES: Readonly<Record<ProblemCode, string>> = {
   'malformed-request': 'Malformed request',
   'request-timeout': 'Request timeout',
   'headers-too-large': 'Request header fields too large',
+  'expectation-failed': 'Expectation failed',
+  'method-not-implemented': 'Not implemented',
+  'request-refused': 'Request refused',
   'internal-error': 'Internal server error',
 };
 

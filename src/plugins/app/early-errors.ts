@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ProblemCode } from '../../errors/app-errors.js';
 import { buildProblem, PROBLEM_CONTENT_TYPE, type FieldError } from '../../errors/problem.js';
@@ -10,8 +11,9 @@ import { NO_STORE, sendProblem } from './error-handler.js';
 /*
  * Errors raised before a request reaches a route, which no hook or error handler of the app sees:
  * the router's (a path parameter too long or badly percent-encoded) and the HTTP parser's
- * (malformed request, headers too large, the request not arriving within REQUEST_TIMEOUT_MS).
- * They are shaped like every other error, problem+json with an x-request-id.
+ * (malformed request, headers too large, the request not arriving within REQUEST_TIMEOUT_MS), and
+ * the two requests Node answers itself (an unknown Expect, CONNECT). They are shaped like every
+ * other error, problem+json with an x-request-id.
  */
 
 const ROUTER_ERRORS: Readonly<Record<string, { detail: string; errors: FieldError[] }>> = {
@@ -42,10 +44,11 @@ export function handleFrameworkError(error: FastifyError, request: FastifyReques
   });
 }
 
-/** What the HTTP parser's error codes become; anything else is a malformed request. */
-type ParserProblem = { code: ProblemCode; status: number; detail: string; errors?: FieldError[] };
+/** A problem answered outside Fastify's reply (the parser's, or a request Node answers itself). */
+type EarlyProblem = { code: ProblemCode; status: number; detail: string; errors?: FieldError[] };
 
-const PARSER_ERRORS: Readonly<Record<string, ParserProblem>> = {
+/** What the HTTP parser's error codes become; anything else is a malformed request. */
+const PARSER_ERRORS: Readonly<Record<string, EarlyProblem>> = {
   ERR_HTTP_REQUEST_TIMEOUT: {
     code: 'request-timeout',
     status: 408,
@@ -54,7 +57,7 @@ const PARSER_ERRORS: Readonly<Record<string, ParserProblem>> = {
   HPE_HEADER_OVERFLOW: { code: 'headers-too-large', status: 431, detail: 'The request headers are too large.' },
 };
 
-const MALFORMED: ParserProblem = {
+const MALFORMED: EarlyProblem = {
   code: 'malformed-request',
   status: 400,
   detail: 'The request is not well-formed HTTP/1.1.',
@@ -62,7 +65,7 @@ const MALFORMED: ParserProblem = {
 };
 
 /** The contract's "400 for a malformed id of any length": a path too long for Node's header limit. */
-const OVERLONG_PATH: ParserProblem = {
+const OVERLONG_PATH: EarlyProblem = {
   code: 'validation-failed',
   status: 400,
   detail: 'The path is far longer than any valid one.',
@@ -86,7 +89,7 @@ function requestLineOf(text: string | undefined): string | undefined {
   return end === -1 ? text : text.slice(0, end);
 }
 
-function problemFor(error: ParserError, line: string | undefined): ParserProblem {
+function problemFor(error: ParserError, line: string | undefined): EarlyProblem {
   if (error.code === 'HPE_HEADER_OVERFLOW' && line !== undefined && line.length > MAX_PLAUSIBLE_REQUEST_LINE) return OVERLONG_PATH;
   return PARSER_ERRORS[error.code ?? ''] ?? MALFORMED;
 }
@@ -128,14 +131,67 @@ export function handleClientError(this: FastifyInstance, error: ParserError, soc
     socket.destroy();
     return;
   }
-  const body = JSON.stringify(buildProblem({ ...problem, instance: instanceOf(line), requestId }));
+  socket.end(rawProblemAnswer(problem, instanceOf(line), requestId), () => socket.destroy());
+}
+
+/** A whole HTTP/1.1 answer carrying `problem`, for a socket no response object writes to; it closes the connection. */
+function rawProblemAnswer(problem: EarlyProblem, instance: string, requestId: string): string {
+  const body = JSON.stringify(buildProblem({ ...problem, instance, requestId }));
   const head = [
     `HTTP/1.1 ${problem.status} ${STATUS_CODES[problem.status] ?? 'Error'}`,
-    `content-type: ${PROBLEM_CONTENT_TYPE}`,
-    `content-length: ${Buffer.byteLength(body)}`,
-    `${REQUEST_ID_HEADER}: ${requestId}`,
-    `cache-control: ${NO_STORE}`,
-    'connection: close',
+    ...Object.entries(problemHeaders(body, requestId)).map(([name, value]) => `${name}: ${value}`),
   ];
-  socket.end(`${head.join('\r\n')}\r\n\r\n${body}`, () => socket.destroy());
+  return `${head.join('\r\n')}\r\n\r\n${body}`;
+}
+
+function problemHeaders(body: string, requestId: string): Record<string, string | number> {
+  return {
+    'content-type': PROBLEM_CONTENT_TYPE,
+    'content-length': Buffer.byteLength(body),
+    [REQUEST_ID_HEADER]: requestId,
+    'cache-control': NO_STORE,
+    connection: 'close',
+  };
+}
+
+/** The path of a request Node hands over outside Fastify, when it is plain; else "/". */
+function plainPathOf(request: IncomingMessage): string {
+  return instanceOf(`${request.method ?? 'GET'} ${request.url ?? '/'} HTTP/1.1`);
+}
+
+const UNMET_EXPECTATION: EarlyProblem = {
+  code: 'expectation-failed',
+  status: 417,
+  detail: 'The Expect header asks for something this service does not do: only "Expect: 100-continue" is understood.',
+};
+
+const CONNECT_REFUSED: EarlyProblem = {
+  code: 'method-not-implemented',
+  status: 501,
+  detail: 'CONNECT is not supported: this service is not a proxy.',
+};
+
+/**
+ * Two requests Node answers itself, never reaching Fastify: an Expect header other than
+ * 100-continue (Node would send a bare 417) and CONNECT (Node would close the socket without a
+ * word). Both get problem+json with a request id, like every other error, and the connection closes
+ * (their bodies, if any, are never read).
+ */
+export function answerRequestsNodeRefuses(app: FastifyInstance): void {
+  /** The request's id (the caller's when sane), after logging the refusal under it. */
+  const refused = (request: IncomingMessage, problem: EarlyProblem): string => {
+    const requestId = saneRequestId(request.headers[REQUEST_ID_HEADER]) ?? randomUUID();
+    app.log.info({ requestId, method: request.method, problem: problem.code }, 'refused a request Node answers itself');
+    return requestId;
+  };
+  app.server.on('checkExpectation', (request: IncomingMessage, response: ServerResponse) => {
+    const requestId = refused(request, UNMET_EXPECTATION);
+    const body = JSON.stringify(buildProblem({ ...UNMET_EXPECTATION, instance: plainPathOf(request), requestId }));
+    response.writeHead(UNMET_EXPECTATION.status, problemHeaders(body, requestId)).end(body);
+  });
+  app.server.on('connect', (request: IncomingMessage, socket: Duplex) => {
+    const requestId = refused(request, CONNECT_REFUSED);
+    // CONNECT's target is host:port, not a path.
+    socket.end(rawProblemAnswer(CONNECT_REFUSED, '/', requestId), () => socket.destroy());
+  });
 }

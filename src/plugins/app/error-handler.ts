@@ -103,7 +103,8 @@ function handleError(error: FastifyError, request: FastifyRequest, reply: Fastif
     const detail = known?.detail ?? error.message;
     // Every 400 lists what was wrong, as the contract has it; Fastify's own say it of the request.
     const errors = known?.errors ?? (status === 400 ? [{ path: 'request', message: detail }] : undefined);
-    return problemAnswer(request, reply, { code: known?.code ?? 'validation-failed', status, detail, ...(errors ? { errors } : {}) });
+    const code = known?.code ?? (status === 400 ? 'validation-failed' : 'request-refused');
+    return problemAnswer(request, reply, { code, status, detail, ...(errors ? { errors } : {}) });
   }
   request.log.error({ err: error }, 'unhandled error');
   return problemAnswer(request, reply, {

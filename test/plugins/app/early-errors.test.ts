@@ -210,3 +210,26 @@ t.test("a refused request keeps the caller's sane X-Request-Id, and a 408 for a 
   t.equal(late.headers['x-request-id'], 'slow-1');
   t.match(JSON.parse(late.body), { type: /request-timeout$/, requestId: 'slow-1', instance: '/checkout' });
 });
+
+t.test('an Expect header other than 100-continue is a 417 problem+json, CONNECT a 501, never a bare answer or a dropped socket', async (t) => {
+  const { port } = await listening(t);
+  const expectation = await rawRequest(port, 'GET /health HTTP/1.1\r\nHost: a\r\nExpect: bogus\r\nX-Request-Id: caller-7\r\n\r\n');
+  t.equal(expectation.status, 417);
+  t.match(expectation.headers['content-type'], /^application\/problem\+json/);
+  t.equal(expectation.headers['x-request-id'], 'caller-7', "the caller's sane request id");
+  t.equal(expectation.headers['cache-control'], 'no-store');
+  t.match(JSON.parse(expectation.body), { type: /expectation-failed$/, status: 417, instance: '/health', requestId: 'caller-7', detail: /100-continue/ });
+
+  const connect = await rawRequest(port, 'CONNECT flinks.example:443 HTTP/1.1\r\nHost: flinks.example:443\r\n\r\n');
+  assertProblem(t, connect, 501, /method-not-implemented$/);
+  t.match(JSON.parse(connect.body), { instance: '/', detail: /not a proxy/ });
+});
+
+t.test('a client error a plugin answers with a status other than 400 keeps its status and is not called a validation failure', async (t) => {
+  const { app } = await setUp(t);
+  const res = await app.inject({ url: '/docs/static/%00' });
+  t.equal(res.statusCode, 403);
+  t.match(res.headers['content-type'], /^application\/problem\+json/);
+  t.match(res.json(), { type: /request-refused$/, title: 'Request refused', status: 403 });
+  t.notOk('errors' in res.json(), 'only a 400 lists fields');
+});
