@@ -97,6 +97,11 @@ export const checkoutEventsRoute: FastifyPluginAsyncZod<CheckoutEventsRouteOptio
         throw error;
       }
       if (!reply.sse.isConnected) unsubscribe();
+      else if (request.method === 'HEAD') {
+        // Fastify answers HEAD with this handler: the head of the stream (its status and headers), then the end.
+        unsubscribe();
+        reply.sse.close();
+      }
     },
   });
   return Promise.resolve();

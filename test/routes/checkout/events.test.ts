@@ -153,3 +153,18 @@ t.test('GET /checkout/{id}/events answers 406 problem+json to a client that refu
   t.match(res.headers['content-type'], /^application\/problem\+json/);
   t.match(await res.body.json(), { status: 406 });
 });
+
+t.test('HEAD /checkout/{id}/events answers the head of the stream at once, without holding a stream open', async (t) => {
+  const { app, url } = await listening(t);
+  const requestId = await newCheckout(app);
+  const res = await request(`${url}/checkout/${requestId}/events`, { method: 'HEAD', headersTimeout: 5000, bodyTimeout: 5000 });
+  t.equal(res.statusCode, 200);
+  t.match(res.headers['content-type'], /^text\/event-stream/);
+  t.equal(res.headers['cache-control'], 'no-store');
+  await res.body.dump();
+  const open = await app.inject({ url: '/metrics' });
+  t.match(open.body, /^checkout_event_streams_open 0$/m, 'the slot is given back');
+  const unknown = await request(`${url}/checkout/00000000-0000-4000-8000-000000000000/events`, { method: 'HEAD' });
+  t.equal(unknown.statusCode, 404);
+  await unknown.body.dump();
+});
