@@ -92,12 +92,9 @@ export type InitiateSessionRequest = z.infer<typeof InitiateSessionRequestSchema
 
 export const InitiateSessionResponseSchema = z.preprocess(
   foldKeys,
-  z
-    .object({
-      sessionid: z.string().regex(GUID_PATTERN, 'sessionId is not a GUID'),
-      referenceid: z.string().min(1).max(100),
-    })
-    .transform(({ sessionid, referenceid }) => ({ sessionId: sessionid, referenceId: referenceid })),
+  // Only the sessionId is used: the referenceId Flinks echoes is ours already, and a checkout must not
+  // fail over a field it never reads once Flinks has made the session.
+  z.object({ sessionid: z.string().regex(GUID_PATTERN, 'sessionId is not a GUID') }).transform(({ sessionid }) => ({ sessionId: sessionid })),
 );
 export type InitiateSessionResponse = z.infer<typeof InitiateSessionResponseSchema>;
 

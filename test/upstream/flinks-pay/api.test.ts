@@ -158,7 +158,7 @@ t.test('initiateSession writes the canonical amount as an exact JSON number lite
 
   const session = await client.initiateSession(ctx, token('tok-9'), sessionInput({ amount: cad('12.3') }));
 
-  t.same(session, { sessionId: SESSION_ID, referenceId: 'order-1' });
+  t.same(session, { sessionId: SESSION_ID });
   const body = bodyOf(seen);
   t.ok(body?.startsWith('{"amount":12.30,'), `body starts with the literal amount: ${String(body)}`);
   t.equal(
@@ -184,6 +184,16 @@ t.test('initiateSession sends the instance as the BaseURI header when one is con
   await client.initiateSession(ctx, token(), sessionInput());
 
   t.equal(headersOf(seen).baseuri, 'merchant-toolbox');
+  agent.assertNoPendingInterceptors();
+});
+
+t.test('initiateSession needs only the sessionId: an answer without the echoed referenceId, or with an odd one, still gives the session', async (t) => {
+  const { agent, upstream, client, ctx } = setUp(t);
+  upstream.intercept({ path: '/api/v1/sessions/initiate', method: 'POST' }).reply(200, { sessionId: SESSION_ID });
+  upstream.intercept({ path: '/api/v1/sessions/initiate', method: 'POST' }).reply(200, { sessionId: SESSION_ID, referenceId: 'r'.repeat(300) });
+
+  t.same(await client.initiateSession(ctx, token(), sessionInput()), { sessionId: SESSION_ID });
+  t.same(await client.initiateSession(ctx, token(), sessionInput()), { sessionId: SESSION_ID });
   agent.assertNoPendingInterceptors();
 });
 
