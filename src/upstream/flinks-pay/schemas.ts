@@ -126,7 +126,8 @@ function reasonOf(details: unknown): string | undefined {
 
 /**
  * Two documented variants: `{ requestId, status, ReferenceId, PaymentLink }` and
- * `{ id, status, paymentReferenceNumber }`. Unknown fields are ignored.
+ * `{ id, status, paymentReferenceNumber }`. Only what is read is checked (the status, the id, the
+ * reason); the other fields are ignored.
  */
 export const PaymentRequestStatusResponseSchema = z.preprocess(
   foldKeys,
@@ -135,15 +136,15 @@ export const PaymentRequestStatusResponseSchema = z.preprocess(
       status: CaseInsensitiveStatusSchema,
       requestid: z.string().optional(),
       id: z.string().optional(),
-      referenceid: z.string().max(100).nullish(),
-      paymentlink: z.string().nullish(),
-      paymentreferencenumber: z.string().nullish(),
+      // Never read here (status reads answer the referenceId recorded at creation): whatever it holds
+      // cannot fail a read.
+      referenceid: z.unknown().optional(),
       statusdetails: z.unknown().optional(),
     })
     .transform((body) => ({
       status: body.status,
       requestId: body.requestid ?? body.id,
-      referenceId: body.referenceid ?? undefined,
+      referenceId: typeof body.referenceid === 'string' ? body.referenceid : undefined,
       reason: reasonOf(body.statusdetails),
     })),
 );

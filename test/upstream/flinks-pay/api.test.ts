@@ -447,6 +447,16 @@ t.test('getPaymentRequest rejects an answer about another payment request, and a
   agent.assertNoPendingInterceptors();
 });
 
+t.test('getPaymentRequest ignores the fields it never reads, whatever they hold', async (t) => {
+  const { agent, upstream, client, ctx } = setUp(t);
+  upstream
+    .intercept({ path: '/api/v1/paymentrequests/pr-10', method: 'GET' })
+    .reply(200, { requestId: 'pr-10', status: 'Accepted', ReferenceId: 'r'.repeat(300), PaymentLink: 42, paymentReferenceNumber: null });
+
+  t.match(await client.getPaymentRequest(ctx, token(), 'pr-10'), { status: 'Accepted', requestId: 'pr-10' });
+  agent.assertNoPendingInterceptors();
+});
+
 t.test('getPaymentRequest encodes the requestId into a single path segment', async (t) => {
   const { agent, upstream, client, ctx } = setUp(t);
   upstream.intercept({ path: '/api/v1/paymentrequests/a%2F..%2Fb', method: 'GET' }).reply(404, '');
