@@ -42,6 +42,9 @@ const SECRET_KEYS = [
   // Webhook secrets (FLINKS_WEBHOOK_SECRET, MERCHANT_WEBHOOK_SECRET) wherever a config object is logged.
   'secret',
   'secrets',
+  // The arguments of a Redis command a Redis error names (err.command.args): the password of an
+  // AUTH Redis refused, a record's contents. The command's name stays.
+  'args',
 ];
 
 export function buildLoggerOptions(level: string, stream?: DestinationStream): LoggerOptions & { stream?: DestinationStream } {

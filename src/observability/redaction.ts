@@ -82,7 +82,7 @@ function requestFields(request: FastifyRequest) {
  * client that puts its token there (`?access_token=`, the way some APIs take it) must not see it
  * written to the logs in clear.
  */
-const SECRET_QUERY_NAME = /token|secret|pass|key|sig|auth|session|code|credential|jwt|intent/i;
+const SECRET_QUERY_NAME = /token|secret|pass|pwd|key|sig|auth|bearer|session|code|credential|jwt|intent/i;
 
 function decodedName(name: string): string {
   try {
@@ -92,17 +92,15 @@ function decodedName(name: string): string {
   }
 }
 
+/** A query's `name=value` pairs, each after the start or a separator (`&`, or the older `;`). */
+const QUERY_PAIR = /(^|[&;])([^&;=]*)=([^&;]*)/g;
+
 /** `url` with the value of every query parameter named like a credential censored. */
 function censorQuery(url: string): string {
   const start = url.indexOf('?');
   if (start === -1) return url;
-  const pairs = url
-    .slice(start + 1)
-    .split('&')
-    .map((pair) => {
-      const equals = pair.indexOf('=');
-      if (equals === -1 || !SECRET_QUERY_NAME.test(decodedName(pair.slice(0, equals)))) return pair;
-      return `${pair.slice(0, equals)}=${CENSOR}`;
-    });
-  return `${url.slice(0, start + 1)}${pairs.join('&')}`;
+  const query = url.slice(start + 1).replace(QUERY_PAIR, (pair, separator: string, name: string) =>
+    SECRET_QUERY_NAME.test(decodedName(name)) ? `${separator}${name}=${CENSOR}` : pair,
+  );
+  return `${url.slice(0, start + 1)}${query}`;
 }

@@ -1,5 +1,7 @@
 import t from 'tap';
 import { buildTestApp, captureLogs, postCheckout, startSandbox } from '../support/build.js';
+import { freePort, until } from '../support/net.js';
+import { startRedis } from '../support/redis.js';
 
 const credentials = { username: 'merchant-user-7781', password: 'S3cret-Pa55word!' };
 const shopper = { firstName: 'Jeanne', middleName: 'Odile', lastName: 'Tremblay-Zyx', email: 'jeanne.t@example.org' };
@@ -88,6 +90,7 @@ t.test('a credential a client puts in the query string is censored on the access
   const app = await buildTestApp(t, sandbox, { LOG_LEVEL: 'debug' }, { logStream: logs.stream });
   await app.inject({ method: 'GET', url: '/checkout/some-id?access_token=query-secret-1&lang=fr', headers: { 'x-request-id': 'query-1' } });
   await app.inject({ method: 'GET', url: '/health?Token=query-secret-2&api%5Fkey=query-secret-3&ref', headers: { 'x-request-id': 'query-2' } });
+  await app.inject({ method: 'GET', url: '/health?bearer=query-secret-4;pwd=query-secret-5;lang=fr', headers: { 'x-request-id': 'query-3' } });
   const lines = logs.lines();
   t.notOk(lines.some((line) => line.includes('query-secret')), 'no line holds a value of a credential-like parameter');
   const urls = lines
@@ -97,5 +100,24 @@ t.test('a credential a client puts in the query string is censored on the access
   t.same(new Set(urls.map(([id, url]) => `${id ?? ''} ${url ?? ''}`)), new Set([
     'query-1 /checkout/some-id?access_token=[redacted]&lang=fr',
     'query-2 /health?Token=[redacted]&api%5Fkey=[redacted]&ref',
+    'query-3 /health?bearer=[redacted];pwd=[redacted];lang=fr',
   ]));
+});
+
+t.test('a Redis password never reaches the logs, not even when Redis refuses it', async (t) => {
+  const port = await freePort();
+  await startRedis(t, port, ['--requirepass', 'the-right-one']);
+  const sandbox = await startSandbox(t);
+  const logs = captureLogs();
+  const app = await buildTestApp(
+    t,
+    sandbox,
+    { REDIS_URL: `redis://:redis-secret-1@127.0.0.1:${port}`, REDIS_KEY_PREFIX: 'logging-test:', LOG_LEVEL: 'info' },
+    { logStream: logs.stream },
+  );
+  await app.ready();
+  await until('Redis refusing the password is logged', () => logs.lines().some((line) => /WRONGPASS|invalid password/i.test(line)));
+  const lines = logs.lines();
+  t.notOk(lines.some((line) => line.includes('redis-secret-1')), 'the password is in no line');
+  t.ok(lines.some((line) => line.includes('"command"')), 'the refused command is still named');
 });
