@@ -21,7 +21,11 @@ const httpUrl = z.preprocess(
   emptyAsUndefined,
   z
     .url({ protocol: /^https?$/, error: 'expected an http(s) URL' })
+    .refine((url) => !/\s/.test(url), 'expected a URL without spaces')
     .refine((url) => !/[?#]/.test(url), 'expected a URL without query or fragment')
+    // A user:password@ would be logged at start and, in FLINKS_APP_URL (FLINKS_BASE_URL by default),
+    // handed to every shopper in launchUrl.
+    .refine((url) => new URL(url).username === '' && new URL(url).password === '', 'expected a URL without user:password@ (credentials go in FLINKS_USERNAME and FLINKS_PASSWORD)')
     .transform((url) => url.replace(/\/+$/, ''))
     .optional(),
 );

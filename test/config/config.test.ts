@@ -122,6 +122,19 @@ t.test('loadConfig rejects FLINKS_BASE_URL without FLINKS_USERNAME, naming FLINK
   t.end();
 });
 
+t.test('loadConfig refuses a Flinks URL holding user:password@ or spaces, without echoing it', (t) => {
+  for (const [key, url] of [
+    ['FLINKS_BASE_URL', 'https://user:pw-in-url-1@api.flinks.test'],
+    ['FLINKS_APP_URL', 'https://user:pw-in-url-2@pay.flinks.test/'],
+    ['FLINKS_BASE_URL', 'https://api.flinks.test/ bad'],
+  ] as const) {
+    const message = configError(t, remoteEnv({ [key]: url }));
+    t.match(message, new RegExp(`: ${key}: expected a URL without`), `${url} names ${key}`);
+    t.notMatch(message, /pw-in-url/, 'the password is not echoed');
+  }
+  t.end();
+});
+
 t.test('loadConfig rejects NODE_ENV=production without FLINKS_BASE_URL, naming FLINKS_BASE_URL', (t) => {
   t.match(configError(t, { NODE_ENV: 'production' }), /FLINKS_BASE_URL/);
   t.end();
