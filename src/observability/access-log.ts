@@ -45,8 +45,13 @@ export class AccessLogController extends LogController {
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
     if (this.isLogDisabled(request)) return;
-    const line = { req: request, res: reply, responseTime: reply.elapsedTime, upstream: request.upstreamCalls ?? undefined };
-    if (error) reply.log.error({ ...line, err: error }, 'request errored');
-    else reply.log.info(line, 'request completed');
+    logRequestCompleted(request, reply, error);
   }
+}
+
+/** The access line; also written by hand for answers Fastify's logging never sees (early-errors.ts). */
+export function logRequestCompleted(request: FastifyRequest, reply: FastifyReply, error?: Error | null): void {
+  const line = { req: request, res: reply, responseTime: reply.elapsedTime, upstream: request.upstreamCalls ?? undefined };
+  if (error) reply.log.error({ ...line, err: error }, 'request errored');
+  else reply.log.info(line, 'request completed');
 }

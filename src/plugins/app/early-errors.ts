@@ -5,8 +5,10 @@ import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ProblemCode } from '../../errors/app-errors.js';
 import { buildProblem, PROBLEM_CONTENT_TYPE, type FieldError } from '../../errors/problem.js';
+import { logRequestCompleted } from '../../observability/access-log.js';
 import { REQUEST_ID_HEADER, saneRequestId } from '../../observability/logger.js';
 import { NO_STORE, sendProblem } from './error-handler.js';
+import { observeAnswer } from './metrics.js';
 
 /*
  * Errors raised before a request reaches a route, which no hook or error handler of the app sees:
@@ -30,8 +32,14 @@ const ROUTER_ERRORS: Readonly<Record<string, { detail: string; errors: FieldErro
 /** Fastify's `frameworkErrors`: the router refused the path, and a request object exists. */
 export function handleFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   const refused = ROUTER_ERRORS[error.code];
-  // None of the app's hooks ran for this request: the headers they would set come from here.
+  // None of the app's hooks ran for this request: the headers they would set come from here, and
+  // its access line and request metric too.
   reply.header(REQUEST_ID_HEADER, request.id).header('cache-control', NO_STORE);
+  reply.raw.once('finish', () => {
+    logRequestCompleted(request, reply);
+    // The metrics port's own server has no request metrics.
+    if (request.server.hasDecorator('metrics')) observeAnswer(request.server.metrics, request, reply);
+  });
   if (refused !== undefined) {
     sendProblem(request, reply, { code: 'validation-failed', status: 400, ...refused });
     return;

@@ -233,3 +233,23 @@ t.test('a client error a plugin answers with a status other than 400 keeps its s
   t.match(res.json(), { type: /request-refused$/, title: 'Request refused', status: 403 });
   t.notOk('errors' in res.json(), 'only a 400 lists fields');
 });
+
+t.test("a path the router refuses gets its access line and is counted like any answer", async (t) => {
+  const logs = captureLogs();
+  const { app } = await setUp(t, { LOG_LEVEL: 'info' }, { logStream: logs.stream });
+  const counted = async () => {
+    const text = (await app.inject({ url: '/metrics' })).body;
+    return Number(/^http_request_duration_seconds_count\{[^}]*route="unmatched"[^}]*status_code="400"[^}]*\} (\d+)$/m.exec(text)?.[1] ?? 0);
+  };
+  const before = await counted();
+  for (const url of ['/checkout/%ZZ1', `/checkout/${'a'.repeat(300)}`]) {
+    const res = await app.inject({ url, headers: { 'x-request-id': `refused-${url.length}` } });
+    t.equal(res.statusCode, 400, url.slice(0, 20));
+    const line = logs
+      .lines()
+      .map((text) => JSON.parse(text) as { requestId?: string; msg?: string; res?: { statusCode?: number } })
+      .find((entry) => entry.requestId === `refused-${url.length}`);
+    t.match(line, { msg: 'request completed', res: { statusCode: 400 } }, `${url.slice(0, 20)}: an access line under its request id`);
+  }
+  t.equal(await counted(), before + 2, 'both counted, under the route "unmatched"');
+});
