@@ -1,4 +1,3 @@
-import type { FastifyBaseLogger } from 'fastify';
 import { LRUCache } from 'lru-cache';
 import type { CheckoutStatus } from '../checkout/schemas.js';
 import type { CallContext } from '../upstream/flinks-pay/client.js';
@@ -22,14 +21,13 @@ export function createFlinksHints(deps: {
   store: OutcomeStore;
   read: (ctx: CallContext, requestId: string) => Promise<CheckoutStatus>;
   metrics: OutcomeMetrics;
-  log: FastifyBaseLogger;
   now: () => number;
 }) {
-  const { store, read, metrics, log, now } = deps;
+  const { store, read, metrics, now } = deps;
   const webhookReads = createReadSpacing(WEBHOOK_READ_GAP_MS, now);
 
   /** The checkout created here that a Flinks event names, if any. */
-  async function checkoutNamedBy(body: unknown): Promise<OutcomeRecord | undefined> {
+  async function checkoutNamedBy(ctx: CallContext, body: unknown): Promise<OutcomeRecord | undefined> {
     const names = namesInEvent(body);
     for (const requestId of names.requestIds) {
       const record = await store.get(requestId);
@@ -40,7 +38,7 @@ export function createFlinksHints(deps: {
       const record = requestId === undefined ? undefined : await store.get(requestId);
       if (record) return record;
     }
-    log.info({ requestIds: names.requestIds, referenceIds: names.referenceIds }, 'a Flinks webhook names no checkout created here; dropped');
+    ctx.log.info({ requestIds: names.requestIds, referenceIds: names.referenceIds }, 'a Flinks webhook names no checkout created here; dropped');
     return undefined;
   }
 
@@ -53,7 +51,7 @@ export function createFlinksHints(deps: {
       ctx.log.warn('a signed Flinks webhook is not JSON; dropped');
       return;
     }
-    const record = await checkoutNamedBy(body);
+    const record = await checkoutNamedBy(ctx, body);
     if (!record) {
       metrics.flinksWebhooks.inc({ outcome: 'unknown' });
       return;

@@ -104,7 +104,7 @@ export function createOutcomeDelivery(options: OutcomeDeliveryOptions) {
       : {}),
   });
   const verifySignature = options.flinksWebhookSecret === undefined ? undefined : createFlinksSignatureVerifier(options.flinksWebhookSecret);
-  const flinksHints = createFlinksHints({ store, read: (ctx, requestId) => readFor(ctx, requestId, 'webhook'), metrics, log, now });
+  const flinksHints = createFlinksHints({ store, read: (ctx, requestId) => readFor(ctx, requestId, 'webhook'), metrics, now });
   let read: ReadForOutcome | undefined;
 
   async function enqueueDelivery(record: OutcomeRecord): Promise<void> {

@@ -11,9 +11,10 @@ export function contextOf(request: FastifyRequest): CallContext {
 }
 
 /**
- * For a request that stays open (an event stream): its polls log a line each as they happen, since
- * its access line is written only when the stream ends.
+ * For upstream calls the request's access line cannot list: an event stream's polls (its line is
+ * written only when the stream ends) and the read a Flinks webhook triggers (after its 202). Each
+ * call logs a line of its own, under the request's id.
  */
-export function streamContextOf(request: FastifyRequest): CallContext {
+export function backgroundContextOf(request: FastifyRequest): CallContext {
   return { log: request.log, requestId: request.id };
 }

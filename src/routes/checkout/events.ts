@@ -5,7 +5,7 @@ import type { StatusWatcher } from '../../checkout/status-watcher.js';
 import type { StreamLimits } from '../../checkout/stream-limits.js';
 import { CheckoutNotFoundError, NotAcceptableError } from '../../errors/app-errors.js';
 import { ProblemSchema } from '../../errors/problem.js';
-import { streamContextOf } from './context.js';
+import { backgroundContextOf } from './context.js';
 import { answerNoStore } from './no-store.js';
 
 const EventStreamSchema = z
@@ -80,7 +80,7 @@ export const checkoutEventsRoute: FastifyPluginAsyncZod<CheckoutEventsRouteOptio
       let unsubscribe: (() => void) | undefined;
       reply.sse.onClose(() => unsubscribe?.());
       try {
-        unsubscribe = await watcher.follow(streamContextOf(request), request.params.requestId, {
+        unsubscribe = await watcher.follow(backgroundContextOf(request), request.params.requestId, {
           onStatus: (status) => {
             // Never onto a closed connection: send() would reject, unhandled.
             if (!reply.sse.isConnected) return;

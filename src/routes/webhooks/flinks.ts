@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { AppError } from '../../errors/app-errors.js';
 import { ProblemSchema } from '../../errors/problem.js';
 import type { CallContext } from '../../upstream/flinks-pay/client.js';
-import { contextOf } from '../checkout/context.js';
+import { backgroundContextOf } from '../checkout/context.js';
 
 export class InvalidWebhookSignatureError extends AppError {
   readonly status = 401;
@@ -86,7 +86,8 @@ export const flinksWebhookRoute: FastifyPluginAsyncZod<FlinksWebhookRouteOptions
       const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       const header = request.headers[options.signatureHeader];
       if (!options.verify?.(rawBody, typeof header === 'string' ? header : undefined)) throw new InvalidWebhookSignatureError();
-      options.onEvent(contextOf(request), rawBody);
+      // Acted on after the 202: its Flinks read logs a line of its own.
+      options.onEvent(backgroundContextOf(request), rawBody);
       reply.code(202);
       return { received: true as const };
     },

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import t, { type Test } from 'tap';
-import { buildTestApp, postCheckout, startSandbox, validCheckout, type RunningSandbox } from '../../support/build.js';
+import { buildTestApp, captureLogs, postCheckout, startSandbox, validCheckout, type RunningSandbox } from '../../support/build.js';
 import { eventually } from '../../outcomes/support.js';
 
 const SECRET = 'flinks-webhook-test-secret';
@@ -163,4 +163,25 @@ t.test('an event naming no checkout created here is answered 202, logged and dro
     t.equal((await postWebhook(app, body, hmac(body).toString('base64'))).statusCode, 202);
   }
   t.equal(statusReads(sandbox), 0);
+});
+
+t.test("what a webhook leads to is logged under the webhook's request id: a dropped event, and the Flinks read it triggers", async (t) => {
+  const sandbox = await startSandbox(t);
+  const logs = captureLogs();
+  const app = await buildTestApp(t, sandbox, { FLINKS_WEBHOOK_SECRET: SECRET, STATUS_CACHE_MS: '0', LOG_LEVEL: 'info' }, { logStream: logs.stream });
+  const requestId = await newCheckout(app);
+  const lineOf = (id: string, msg: string, step?: string) =>
+    logs
+      .lines()
+      .map((text) => JSON.parse(text) as { requestId?: string; msg?: string; upstream?: { step?: string } })
+      .find((line) => line.requestId === id && line.msg === msg && (step === undefined || line.upstream?.step === step));
+
+  const unknown = JSON.stringify({ requestId: 'never-made-here' });
+  await app.inject({ method: 'POST', url: '/webhooks/flinks', headers: { 'content-type': 'application/json', 'x-webhook-signature': hmac(unknown).toString('base64'), 'x-request-id': 'hook-1' }, payload: unknown });
+  await eventually(() => Promise.resolve(lineOf('hook-1', 'a Flinks webhook names no checkout created here; dropped')), Boolean, 'the dropped line');
+
+  const known = JSON.stringify({ RequestId: requestId });
+  await app.inject({ method: 'POST', url: '/webhooks/flinks', headers: { 'content-type': 'application/json', 'x-webhook-signature': hmac(known).toString('base64'), 'x-request-id': 'hook-2' }, payload: known });
+  await eventually(() => Promise.resolve(lineOf('hook-2', 'upstream call', 'status')), Boolean, 'the line of the triggered read');
+  t.pass('the Flinks read after the 202 has a line of its own');
 });
