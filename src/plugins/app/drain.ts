@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 
@@ -5,12 +6,23 @@ import fp from 'fastify-plugin';
  * While the server closes, every response it still sends asks the client to drop the
  * connection. Otherwise an idle keep-alive connection that finished its request after close()
  * began would hold the process open until the keep-alive timeout.
+ *
+ * A connection that has not sent a byte yet is ended when closing starts: Node counts it as
+ * waiting for a request, not as idle, so close() would wait for it until REQUEST_TIMEOUT_MS. Load
+ * balancers open such connections ahead of time, and so does the upstream client's pool after a
+ * timed-out call (reaching this same server in sandbox mode).
  */
 export const drainPlugin = fp(
   (app: FastifyInstance) => {
     let isClosing = false;
+    const open = new Set<Socket>();
+    app.server.on('connection', (socket: Socket) => {
+      open.add(socket);
+      socket.once('close', () => open.delete(socket));
+    });
     app.addHook('preClose', (done) => {
       isClosing = true;
+      for (const socket of open) if (socket.bytesRead === 0) socket.destroy();
       done();
     });
     app.addHook('onSend', (_request, reply, payload, done) => {
