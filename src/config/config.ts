@@ -25,7 +25,10 @@ const httpUrl = z.preprocess(
     .refine((url) => !/[?#]/.test(url), 'expected a URL without query or fragment')
     // A user:password@ would be logged at start and, in FLINKS_APP_URL (FLINKS_BASE_URL by default),
     // handed to every shopper in launchUrl.
-    .refine((url) => new URL(url).username === '' && new URL(url).password === '', 'expected a URL without user:password@ (credentials go in FLINKS_USERNAME and FLINKS_PASSWORD)')
+    .refine((url) => {
+      const { username, password } = new URL(url);
+      return username === '' && password === '';
+    }, 'expected a URL without user:password@ (credentials go in FLINKS_USERNAME and FLINKS_PASSWORD)')
     .transform((url) => url.replace(/\/+$/, ''))
     .optional(),
 );
