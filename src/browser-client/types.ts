@@ -39,7 +39,7 @@ export interface PayOptions {
 
 /** What `pay` resolves with (`paid: true`): Flinks reports Accepted, Processed or Settled, so the funds are guaranteed. */
 export interface PayOutcome extends CheckoutStatus {
-  paid: boolean;
+  paid: true;
 }
 
 /**
