@@ -92,8 +92,9 @@ async function start(options: PayOptions, mode: PayMode, popup: Window | null): 
     await restored;
     return watch({ base, attempt, onStatus });
   }
+  // The overlay stands in for a blocked popup only: a popup the shopper closed already is a close.
   const open = (closed: () => void): AppView =>
-    popup && !popup.closed ? showInPopup(popup, attempt.launchUrl, closed) : showInOverlay(attempt.launchUrl, closed);
+    popup ? showInPopup(popup, attempt.launchUrl, closed) : showInOverlay(attempt.launchUrl, closed);
   return watch({ base, attempt, onStatus, onEvent, open });
 }
 

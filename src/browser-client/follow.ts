@@ -25,7 +25,8 @@ export function follow(
   onFatal: (error: CheckoutRefusedError) => void,
 ): Follower {
   const path = `${base}/checkout/${encodeURIComponent(requestId)}`;
-  let stream: EventSource | undefined = new EventSource(`${path}/events`);
+  // A browser without EventSource polls from the start.
+  let stream: EventSource | undefined = typeof EventSource === 'function' ? new EventSource(`${path}/events`) : undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let isStopped = false;
 
@@ -58,19 +59,21 @@ export function follow(
     if (!stream && isLive()) void check();
   };
 
-  stream.addEventListener('status', (event) => {
+  stream?.addEventListener('status', (event) => {
     const status = JSON.parse((event as MessageEvent<string>).data) as CheckoutStatus;
     // The service ends the stream after a final status; closing first keeps EventSource from reconnecting.
     if (status.final) stream?.close();
     onStatus(status);
   });
   // Before a final status only (a 404 answer lands here too): from now on, polling.
-  stream.addEventListener('error', () => {
+  stream?.addEventListener('error', () => {
     stream?.close();
     stream = undefined;
     hurry();
   });
   window.addEventListener('online', hurry);
+  // Without a stream (no EventSource), polling starts now.
+  hurry();
   return {
     check,
     hurry,

@@ -12,7 +12,8 @@ export interface AppView {
 
 /** Shows the app in `popup` (opened blank during the click); `onClosed` when the shopper closes it. */
 export function showInPopup(popup: Window, launchUrl: string, onClosed: () => void): AppView {
-  popup.location.href = launchUrl;
+  // Closed while the checkout was being made: the first tick reports it, as any close.
+  if (!popup.closed) popup.location.href = launchUrl;
   const timer = setInterval(() => {
     if (!popup.closed) return;
     clearInterval(timer);

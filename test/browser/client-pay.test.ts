@@ -149,6 +149,41 @@ t.test('browser client', async (t) => {
     });
   });
 
+  t.test('closing the popup while the checkout is still being made rejects as a close, without an overlay', async (t) => {
+    await withPage(t, browser, 'client-popup-closed-early', async ({ page, pageErrors, cspViolations }) => {
+      let release = (): void => undefined;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      await page.route(`${service.url}/checkout`, async (route) => {
+        if (route.request().method() === 'POST') await released;
+        await route.continue();
+      });
+      await page.goto(merchant.url);
+      const popup = page.waitForEvent('popup');
+      await page.click('#pay');
+      await (await popup).close();
+      release();
+      const { kind, value } = await settled(page);
+      t.equal(kind, 'rejected');
+      t.match(value, { name: 'PaymentNotCompletedError', final: false, paid: false, requestId: String });
+      t.equal(await page.getByRole('dialog').count(), 0, "no overlay took the closed popup's place");
+      t.same([...pageErrors, ...cspViolations], []);
+    });
+  });
+
+  t.test('a browser without EventSource follows the checkout by polling', async (t) => {
+    const noEventSource = (page: Page) => page.addInitScript({ content: 'delete window.EventSource;' });
+    await withPage(t, browser, 'client-no-eventsource', async ({ page, pageErrors, cspViolations }) => {
+      await page.goto(merchant.url);
+      const popup = page.waitForEvent('popup');
+      await page.click('#pay');
+      await decide(await popup, '#approve');
+      const { kind, value } = await settled(page);
+      t.equal(kind, 'paid');
+      t.match(value, { paid: true });
+      t.same([...pageErrors, ...cspViolations], []);
+    }, noEventSource);
+  });
+
   t.test('cancelling (and confirming) rejects with Cancelled', async (t) => {
     await withPage(t, browser, 'client-popup-cancelled', async ({ page, pageErrors, cspViolations }) => {
       await page.goto(merchant.url);
