@@ -22,8 +22,32 @@ function pushBounded<T>(list: T[], item: T, max: number): void {
  */
 export function createMemoryOutcomeStore(limits: OutcomeStoreLimits & { maxEntries: number; now?: () => number }): OutcomeStore {
   const now = limits.now ?? Date.now;
-  const entries = new LRUCache<string, Entry>({ max: limits.maxEntries, perf: { now }, ttlResolution: 0 });
-  const byReference = new LRUCache<string, string[]>({ max: limits.maxEntries });
+  // The checkouts of each order id, exactly those whose record is kept: a record leaves its order's
+  // set when it is evicted or expires, so the index is bounded by maxEntries like the records, and
+  // never cut short (a cap would let anyone hide an order's real payment behind newer checkouts
+  // with the same referenceId).
+  const byReference = new Map<string, Set<string>>();
+  const entries = new LRUCache<string, Entry>({
+    max: limits.maxEntries,
+    perf: { now },
+    ttlResolution: 0,
+    dispose: (entry, requestId) => {
+      unindexReference(entry.record.referenceId, requestId);
+    },
+  });
+
+  function unindexReference(referenceId: string, requestId: string): void {
+    const ids = byReference.get(referenceId);
+    ids?.delete(requestId);
+    if (ids?.size === 0) byReference.delete(referenceId);
+  }
+
+  function indexReference(referenceId: string, requestId: string): void {
+    const ids = byReference.get(referenceId);
+    if (ids) ids.add(requestId);
+    else byReference.set(referenceId, new Set([requestId]));
+  }
+
   // Every record by creation time, oldest first (listings walk it backwards); entries whose
   // record is gone are dropped when it has grown to twice the records kept.
   let byCreated: ListPosition[] = [];
@@ -64,8 +88,7 @@ export function createMemoryOutcomeStore(limits: OutcomeStoreLimits & { maxEntri
   }
 
   function ofReference(referenceId: string): ListPosition[] {
-    const ids = byReference.peek(referenceId) ?? [];
-    return ids
+    return [...(byReference.get(referenceId) ?? [])]
       .flatMap((requestId) => {
         const entry = entries.peek(requestId);
         return entry ? [{ at: entry.createdAtMs, requestId }] : [];
@@ -89,8 +112,7 @@ export function createMemoryOutcomeStore(limits: OutcomeStoreLimits & { maxEntri
         { record, createdAtMs: at, history: [{ status: 'Initiated', at: iso, source: 'created' }], deliveries: [] },
         { ttl: limits.retentionMs },
       );
-      const ids = (byReference.get(referenceId) ?? []).filter((id) => entries.has(id));
-      byReference.set(referenceId, [requestId, ...ids].slice(0, 100));
+      indexReference(referenceId, requestId);
       indexCreated({ at, requestId });
       return Promise.resolve();
     },
@@ -120,7 +142,8 @@ export function createMemoryOutcomeStore(limits: OutcomeStoreLimits & { maxEntri
       return Promise.resolve();
     },
     deliveries: (requestId) => Promise.resolve([...(entries.get(requestId)?.deliveries ?? [])]),
-    findByReference: (referenceId) => Promise.resolve((byReference.get(referenceId) ?? []).filter((id) => entries.has(id))),
+    // The 100 newest, like the Redis store's answer.
+    findByReference: (referenceId) => Promise.resolve(ofReference(referenceId).slice(0, 100).map((position) => position.requestId)),
     list(query) {
       const positions = query.referenceId === undefined ? newestCreated(query.after) : ofReference(query.referenceId);
       // peek: listing must not make records look recently used (and keep them from eviction).

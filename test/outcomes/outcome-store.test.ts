@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import t, { type Test } from 'tap';
 import { createMemoryOutcomeStore } from '../../src/outcomes/memory-outcome-store.js';
+import type { ListPosition } from '../../src/outcomes/outcome-listing.js';
 import type { OutcomeStore } from '../../src/outcomes/outcome-store.js';
 import { createRedisOutcomeStore } from '../../src/outcomes/redis-outcome-store.js';
 import { cleanRedisOnTeardown, freshPrefix, REDIS_URL } from './support.js';
@@ -12,7 +13,7 @@ const LIMITS = { retentionMs: 168 * HOUR, minRetentionAfterWriteMs: 72 * HOUR, m
 const T0 = Date.UTC(2026, 0, 1);
 
 const stores: [string, (t: Test) => OutcomeStore][] = [
-  ['memory', () => createMemoryOutcomeStore({ ...LIMITS, maxEntries: 100 })],
+  ['memory', () => createMemoryOutcomeStore({ ...LIMITS, maxEntries: 1000 })],
   [
     'redis',
     (t) => {
@@ -79,6 +80,23 @@ for (const [name, open] of stores) {
     t.same(await store.findByReference('order-none'), []);
   });
 
+  t.test(`${name}: every checkout of one order id is listed, however many there are (more can never hide one)`, async (t) => {
+    const store = open(t);
+    // The real payment first, then 120 more checkouts with the same (shopper-chosen) referenceId.
+    for (let i = 0; i <= 120; i += 1) await store.create({ requestId: `req-${String(i).padStart(3, '0')}`, referenceId: 'order-flood', at: T0 + i });
+    const listed: string[] = [];
+    let after: ListPosition | undefined;
+    for (let page = 0; page < 5; page += 1) {
+      const { items, next } = await store.list({ referenceId: 'order-flood', limit: 50, ...(after ? { after } : {}) });
+      listed.push(...items.map((item) => item.requestId));
+      if (!next) break;
+      after = next;
+    }
+    t.equal(listed.length, 121, 'all 121 listed');
+    t.equal(listed.at(-1), 'req-000', 'the oldest (the real payment) among them');
+    t.equal((await store.findByReference('order-flood'))[0], 'req-120', 'the newest first');
+  });
+
   t.test(`${name}: the referenceId of a checkout created here, and nothing for any other`, async (t) => {
     const store = open(t);
     await store.create({ requestId: 'req-3', referenceId: 'order-3', at: T0 });
@@ -86,6 +104,19 @@ for (const [name, open] of stores) {
     t.equal(await store.referenceOf('req-elsewhere'), undefined);
   });
 }
+
+t.test('memory: a record evicted or expired leaves the index of its order id', async (t) => {
+  let clock = T0;
+  const store = createMemoryOutcomeStore({ ...LIMITS, maxEntries: 3, now: () => clock });
+  for (let i = 0; i < 5; i += 1) await store.create({ requestId: `req-${i}`, referenceId: i < 2 ? 'order-old' : 'order-new', at: T0 + i });
+  t.same(await store.findByReference('order-old'), [], 'both evicted by newer records');
+  t.same(await store.findByReference('order-new'), ['req-4', 'req-3', 'req-2']);
+  clock += LIMITS.retentionMs + 1000;
+  t.same(await store.findByReference('order-new'), [], 'expired');
+  t.same((await store.list({ referenceId: 'order-new', limit: 50 })).items, []);
+  await store.create({ requestId: 'req-3', referenceId: 'order-again', at: clock });
+  t.same(await store.findByReference('order-again'), ['req-3'], 'an expired requestId created again is indexed under its new order id');
+});
 
 t.test('redis: two stores (two instances) observing one change at once: exactly one sees it as a change', async (t) => {
   const prefix = freshPrefix();
