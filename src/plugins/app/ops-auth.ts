@@ -38,8 +38,11 @@ export function createTokenMatcher(tokens: readonly string[]): (presented: strin
 
 const BEARER = /^Bearer[ \t]+([\x21-\x7e]+)[ \t]*$/i;
 
+/**
+ * RFC 6750 §3.1: a challenge on every 401, with error="invalid_token" only when a bearer token was
+ * sent; a request without one (no or an empty header, "Bearer" alone, another scheme) gets none.
+ */
 function refuse(request: FastifyRequest, reply: FastifyReply, sentOne: boolean): void {
-  // RFC 6750: a challenge on every 401, naming an invalid token as such.
   reply.header('www-authenticate', sentOne ? 'Bearer realm="ops", error="invalid_token"' : 'Bearer realm="ops"');
   sendProblem(request, reply, {
     code: 'ops-unauthorized',
@@ -75,7 +78,7 @@ export const opsAuthPlugin = fp(
       const index = presented === undefined ? undefined : match(presented);
       if (index === undefined) {
         // Answered: done() is not called, so the request goes no further.
-        refuse(request, reply, header !== undefined);
+        refuse(request, reply, presented !== undefined);
         return;
       }
       request.opsToken = index;

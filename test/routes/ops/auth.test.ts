@@ -48,12 +48,23 @@ t.test('no token: 401 comes before anything about the request (a body that is em
   }
 });
 
-t.test('a wrong token, a token of another scheme or a prefix of a real one: 401 invalid_token', async (t) => {
+t.test('a wrong token or a prefix of a real one: 401 invalid_token', async (t) => {
   const { app } = await setUpOps(t, 'memory');
-  for (const authorization of [`Bearer ${'x'.repeat(40)}`, `Bearer ${TOKENS[0].slice(0, -1)}`, `Bearer ${TOKENS[0]}x`, `Basic ${TOKENS[0]}`, `Bearer ${TOKENS.join(',')}`]) {
+  for (const authorization of [`Bearer ${'x'.repeat(40)}`, `Bearer ${TOKENS[0].slice(0, -1)}`, `Bearer ${TOKENS[0]}x`, `Bearer ${TOKENS.join(',')}`]) {
     const res = await app.inject({ method: 'GET', url: '/ops/checkouts', headers: { authorization } });
     t.equal(res.statusCode, 401, authorization.slice(0, 12));
     t.equal(res.headers['www-authenticate'], 'Bearer realm="ops", error="invalid_token"');
+    t.match(res.json(), { detail: 'The bearer token is not one of OPS_TOKENS.' });
+  }
+});
+
+t.test('no bearer token sent (an empty header, "Bearer" alone, another scheme): 401 with no error code (RFC 6750 §3.1)', async (t) => {
+  const { app } = await setUpOps(t, 'memory');
+  for (const authorization of ['', 'Bearer', 'Bearer   ', `Basic ${Buffer.from(`ops:${TOKENS[0]}`).toString('base64')}`]) {
+    const res = await app.inject({ method: 'GET', url: '/ops/checkouts', headers: { authorization } });
+    t.equal(res.statusCode, 401, JSON.stringify(authorization.slice(0, 12)));
+    t.equal(res.headers['www-authenticate'], 'Bearer realm="ops"', 'a challenge without error="invalid_token"');
+    t.match(res.json(), { type: /ops-unauthorized$/, detail: /needs Authorization: Bearer/ });
   }
 });
 
