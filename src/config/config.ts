@@ -11,27 +11,22 @@ import {
 import { isLongEnoughSecret, SECRET_TOO_SHORT } from './secret.js';
 import { parseTrustProxy, TRUST_PROXY_PROBLEM } from './trust-proxy.js';
 import { parse as parseDuration } from '@lukeed/ms';
+import {
+  FlinksAppUrlSchema,
+  FlinksBaseUrlSchema,
+  JwksUrlSchema,
+  MerchantWebhookUrlSchema,
+  OriginSchema,
+  RedisUrlSchema,
+} from './urls.js';
 
 /** Blank values count as unset, so `PORT=` in an env file means the default. */
 const emptyAsUndefined = (value: unknown): unknown => (typeof value === 'string' && value.trim() === '' ? undefined : value);
 
 const optionalString = z.preprocess(emptyAsUndefined, z.string().optional());
 
-const httpUrl = z.preprocess(
-  emptyAsUndefined,
-  z
-    .url({ protocol: /^https?$/, error: 'expected an http(s) URL' })
-    .refine((url) => !/\s/.test(url), 'expected a URL without spaces')
-    .refine((url) => !/[?#]/.test(url), 'expected a URL without query or fragment')
-    // A user:password@ would be logged at start and, in FLINKS_APP_URL (FLINKS_BASE_URL by default),
-    // handed to every shopper in launchUrl.
-    .refine((url) => {
-      const { username, password } = new URL(url);
-      return username === '' && password === '';
-    }, 'expected a URL without user:password@ (credentials go in FLINKS_USERNAME and FLINKS_PASSWORD)')
-    .transform((url) => url.replace(/\/+$/, ''))
-    .optional(),
-);
+/** A URL setting (config/urls.ts): blank means unset. */
+const optionalUrl = <T extends z.ZodType>(schema: T) => z.preprocess(emptyAsUndefined, schema.optional());
 
 const flag = (fallback: 'true' | 'false') =>
   z.preprocess(
@@ -74,19 +69,13 @@ const duration = (fallback: string) =>
       }),
   );
 
-/** An origin as browsers send it: scheme://host[:port], nothing after (a lone trailing slash is dropped). */
-const origin = z
-  .url({ protocol: /^https?$/, error: 'expected comma-separated http(s) origins such as https://shop.example' })
-  .transform((text) => text.replace(/\/$/, ''))
-  .refine((text) => new URL(text).origin === text, 'expected origins without path, query or fragment');
-
 const originList = z.preprocess(
   emptyAsUndefined,
   z
     .string()
     .default('')
     .transform((text) => text.split(',').map((entry) => entry.trim()).filter(Boolean))
-    .pipe(z.array(origin)),
+    .pipe(z.array(OriginSchema)),
 );
 
 /** A Standard Webhooks secret: `whsec_` and the base64 of 24 to 64 random bytes. */
@@ -142,8 +131,8 @@ export const EnvSchema = z
       emptyAsUndefined,
       z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     ),
-    FLINKS_BASE_URL: httpUrl,
-    FLINKS_APP_URL: httpUrl,
+    FLINKS_BASE_URL: optionalUrl(FlinksBaseUrlSchema),
+    FLINKS_APP_URL: optionalUrl(FlinksAppUrlSchema),
     FLINKS_USERNAME: optionalString,
     FLINKS_PASSWORD: optionalString,
     FLINKS_INSTANCE: z.preprocess(
@@ -201,10 +190,7 @@ export const EnvSchema = z
     // how long an undecided payment request stays Initiated before it is Expired.
     SANDBOX_STEP_MS: integer(1, 600_000, 1000),
     SANDBOX_EXPIRY_MS: integer(1000, 86_400_000, 900_000),
-    REDIS_URL: z.preprocess(
-      emptyAsUndefined,
-      z.url({ protocol: /^rediss?$/, error: 'expected a redis:// or rediss:// URL' }).optional(),
-    ),
+    REDIS_URL: optionalUrl(RedisUrlSchema),
     REDIS_KEY_PREFIX: z.preprocess(
       emptyAsUndefined,
       z.string().regex(/^[A-Za-z0-9:._-]{1,64}$/, 'expected 1-64 characters of A-Z a-z 0-9 : . _ -').default('flinks-bff:'),
@@ -212,10 +198,7 @@ export const EnvSchema = z
     DEMO_PAGE: booleanFlag,
     // Signed checkout intents: one trust anchor, a shared HS256 secret or a key set (see README).
     CHECKOUT_SIGNING_SECRET: z.preprocess(emptyAsUndefined, z.string().refine(isLongEnoughSecret, SECRET_TOO_SHORT).optional()),
-    CHECKOUT_JWKS_URL: z.preprocess(
-      emptyAsUndefined,
-      z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).optional(),
-    ),
+    CHECKOUT_JWKS_URL: optionalUrl(JwksUrlSchema),
     CHECKOUT_JWKS_TIMEOUT_MS: integer(100, 60_000, 5000),
     CHECKOUT_JWKS_COOLDOWN_MS: integer(0, 3_600_000, 30_000),
     // Outcome delivery (docs/outcomes.md): reconciliation, Flinks webhooks in, merchant webhooks out.
@@ -228,7 +211,7 @@ export const EnvSchema = z
       emptyAsUndefined,
       z.string().regex(/^[A-Za-z0-9-]{1,100}$/, 'expected an HTTP header name').default('X-Webhook-Signature'),
     ),
-    MERCHANT_WEBHOOK_URL: z.preprocess(emptyAsUndefined, z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).optional()),
+    MERCHANT_WEBHOOK_URL: optionalUrl(MerchantWebhookUrlSchema),
     MERCHANT_WEBHOOK_SECRET: webhookSecret,
     MERCHANT_WEBHOOK_PREVIOUS_SECRET: webhookSecret,
     MERCHANT_WEBHOOK_MAX_AGE_HOURS: integer(1, 720, 72),
