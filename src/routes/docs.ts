@@ -15,6 +15,18 @@ class DocsAnswerError extends Error {
 }
 
 /**
+ * Swagger UI's own CSP, adapted. It styles elements from its script, so only the docs pages allow
+ * inline styles. And no upgrade-insecure-requests: on a plain-http address other than localhost (a
+ * compose or cluster address) Chromium would fetch every asset over https, which nothing answers,
+ * and the console would stay blank; https deployments have HSTS.
+ */
+function docsCsp(header: string): string {
+  return header
+    .replace("style-src 'self' https:", "style-src 'self' https: 'unsafe-inline'")
+    .replace(/\s*upgrade-insecure-requests;?/, '');
+}
+
+/**
  * Swagger UI on an instance of its own, serving the document the app built (the same object
  * /docs/json sends). Built on the first request for its pages: operators open them now and then,
  * while @fastify/swagger-ui and the static file server it brings would otherwise sit in every
@@ -29,8 +41,7 @@ async function swaggerUiInstance(app: FastifyInstance): Promise<FastifyInstance>
   await ui.register(swaggerUi, {
     routePrefix: DOCS_PREFIX,
     staticCSP: true,
-    // Swagger UI styles elements from its script; only the docs pages allow inline styles.
-    transformStaticCSP: (header) => header.replace("style-src 'self' https:", "style-src 'self' https: 'unsafe-inline'"),
+    transformStaticCSP: docsCsp,
   });
   await ui.ready();
   return ui;

@@ -22,6 +22,10 @@ const HELMET_OPTIONS: HelmetOptions = {
       defaultSrc: ["'self'"],
       frameSrc: ["'self'", 'https:'],
       imgSrc: ["'self'", 'data:'],
+      // Not helmet's default upgrade-insecure-requests: the demo page reached over plain http on
+      // an address other than localhost would load its script and style over https and stay blank.
+      // https deployments have HSTS.
+      upgradeInsecureRequests: null,
     },
   },
   // The hosted payment app is opened in a popup and posts messages back to its opener.
