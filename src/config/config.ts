@@ -53,6 +53,10 @@ const integer = (min: number, max: number, fallback: number) =>
 
 const optionalInteger = (min: number, max: number) => z.preprocess(emptyAsUndefined, wholeNumber(min, max).optional());
 
+/**
+ * A duration in words or, as a bare number, in milliseconds (@lukeed/ms: "60000" is a minute), of
+ * at least a second: a rate-limit window of 1 ms would let every client through.
+ */
 const duration = (fallback: string) =>
   z.preprocess(
     emptyAsUndefined,
@@ -61,8 +65,8 @@ const duration = (fallback: string) =>
       .default(fallback)
       .transform((text, ctx) => {
         const ms = parseDuration(text.trim());
-        if (ms === undefined || !Number.isSafeInteger(ms) || ms <= 0) {
-          ctx.addIssue({ code: 'custom', message: 'expected a duration such as "1 minute", "30s" or 60000' });
+        if (ms === undefined || !Number.isSafeInteger(ms) || ms < 1000) {
+          ctx.addIssue({ code: 'custom', message: 'expected at least 1 second, such as "1 minute", "30s" or 60000 (a bare number is milliseconds)' });
           return z.NEVER;
         }
         return ms;

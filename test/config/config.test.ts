@@ -192,8 +192,9 @@ t.test('loadConfig rejects a CORS_ORIGINS entry that is not http(s), naming CORS
 const WINDOWS: [text: string, ms: number][] = [
   ['1 minute', 60_000],
   ['30s', 30_000],
-  ['500 ms', 500],
+  ['1 second', 1000],
   ['60000', 60_000],
+  ['1000', 1000],
 ];
 
 for (const [text, ms] of WINDOWS) {
@@ -202,6 +203,17 @@ for (const [text, ms] of WINDOWS) {
     t.end();
   });
 }
+
+t.test('loadConfig refuses a RATE_LIMIT_WINDOW under 1 second: it would switch every rate limit off', (t) => {
+  for (const text of ['1', '999', '500 ms', '0.5s']) {
+    t.match(
+      configError(t, { RATE_LIMIT_WINDOW: text }),
+      /^Invalid configuration: RATE_LIMIT_WINDOW: expected at least 1 second, such as "1 minute", "30s" or 60000 \(a bare number is milliseconds\)$/,
+      text,
+    );
+  }
+  t.end();
+});
 
 t.test('loadConfig reads TRUST_PROXY true as true, 1 as one proxy hop, and false/0 as false', (t) => {
   t.equal(loadConfig({ TRUST_PROXY: 'true' }).trustProxy, true);
