@@ -4,9 +4,8 @@ import { ProblemSchema } from '../../errors/problem.js';
 import { OPS_SECURITY, OpsCheckoutSchema, type OpsRouteOptions } from './schemas.js';
 
 /** GET /ops/checkouts/{requestId} */
-export const opsCheckoutRoute: FastifyPluginAsyncZod<OpsRouteOptions> = (app, { console: ops, rateLimitMax }) => {
+export const opsCheckoutRoute: FastifyPluginAsyncZod<OpsRouteOptions> = (app, { console: ops }) => {
   app.get('/ops/checkouts/:requestId', {
-    config: { rateLimit: { max: rateLimitMax } },
     schema: {
       summary: 'Read a checkout: its statuses and merchant webhook attempts',
       description:

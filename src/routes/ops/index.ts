@@ -1,3 +1,4 @@
+import { normalizeIP } from '@fastify/rate-limit';
 import type { FastifyPluginAsyncZod } from '@fastify/type-provider-zod';
 import { opsAuthPlugin } from '../../plugins/app/ops-auth.js';
 import { answerNoStore } from '../checkout/no-store.js';
@@ -10,11 +11,19 @@ import type { OpsRouteOptions } from './schemas.js';
 export interface OpsRoutesOptions extends OpsRouteOptions {
   /** OPS_TOKENS; empty: every /ops path is a 404. The routes stay in the API document either way. */
   tokens: readonly string[];
+  /** Calls one client address may make per RATE_LIMIT_WINDOW to all ops operations together, refused ones (a wrong token) included. */
+  rateLimitMax: number;
 }
 
 /** The operations API (docs/operations-console.md): bearer tokens, an audit line per call, never cached. */
-export const opsRoutes: FastifyPluginAsyncZod<OpsRoutesOptions> = async (app, { tokens, ...routeOptions }) => {
+export const opsRoutes: FastifyPluginAsyncZod<OpsRoutesOptions> = async (app, { tokens, rateLimitMax, ...routeOptions }) => {
   answerNoStore(app);
   await app.register(opsAuthPlugin, { tokens });
+  // One budget for every ops operation, not one per route (a route's config.rateLimit counts per
+  // route, groupId included: 600 guesses of a token on each operation): a limiter of its own,
+  // keyed like the default (the client address, an IPv6 client by its /56). After the auth
+  // plugin's onRequest hook (a 404 while ops is off), before its token check (preParsing), so a
+  // refused call spends the budget too.
+  app.addHook('onRequest', app.rateLimit({ max: rateLimitMax, keyGenerator: (request) => `ops:${normalizeIP(request.ip)}` }));
   for (const route of [opsListRoute, opsCheckoutRoute, opsRefreshRoute, opsRedeliverRoute]) await app.register(route, routeOptions);
 };

@@ -3,9 +3,8 @@ import { ProblemSchema } from '../../errors/problem.js';
 import { decodeCursor, encodeCursor, OPS_SECURITY, OpsCheckoutPageSchema, OpsListQuerySchema, type OpsRouteOptions } from './schemas.js';
 
 /** GET /ops/checkouts */
-export const opsListRoute: FastifyPluginAsyncZod<OpsRouteOptions> = (app, { console: ops, rateLimitMax }) => {
+export const opsListRoute: FastifyPluginAsyncZod<OpsRouteOptions> = (app, { console: ops }) => {
   app.get('/ops/checkouts', {
-    config: { rateLimit: { max: rateLimitMax } },
     schema: {
       summary: 'List checkouts, newest first (find one by order id)',
       description:

@@ -4,9 +4,8 @@ import { ProblemSchema } from '../../errors/problem.js';
 import { OPS_SECURITY, OpsRedeliverySchema, type OpsRouteOptions } from './schemas.js';
 
 /** POST /ops/checkouts/{requestId}/redeliver */
-export const opsRedeliverRoute: FastifyPluginAsyncZod<OpsRouteOptions> = (app, { console: ops, rateLimitMax }) => {
+export const opsRedeliverRoute: FastifyPluginAsyncZod<OpsRouteOptions> = (app, { console: ops }) => {
   app.post('/ops/checkouts/:requestId/redeliver', {
-    config: { rateLimit: { max: rateLimitMax } },
     schema: {
       summary: "Send a checkout's latest status event to the merchant again",
       description:

@@ -5,9 +5,8 @@ import { contextOf } from '../checkout/context.js';
 import { OPS_SECURITY, OpsCheckoutSchema, type OpsRouteOptions } from './schemas.js';
 
 /** POST /ops/checkouts/{requestId}/refresh */
-export const opsRefreshRoute: FastifyPluginAsyncZod<OpsRouteOptions> = (app, { console: ops, rateLimitMax }) => {
+export const opsRefreshRoute: FastifyPluginAsyncZod<OpsRouteOptions> = (app, { console: ops }) => {
   app.post('/ops/checkouts/:requestId/refresh', {
-    config: { rateLimit: { max: rateLimitMax } },
     schema: {
       summary: 'Read a checkout from Flinks now',
       description:

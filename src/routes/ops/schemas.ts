@@ -12,8 +12,6 @@ import { PaymentStatusSchema, REQUEST_ID_PATTERN } from '../../upstream/flinks-p
 /** What each ops route is registered with. */
 export interface OpsRouteOptions {
   console: OpsConsole;
-  /** Calls one client address may make per RATE_LIMIT_WINDOW, refused ones (a wrong token) included. */
-  rateLimitMax: number;
 }
 
 /** The OpenAPI security scheme every /ops operation requires (declared in plugins/external/swagger.ts). */

@@ -2,7 +2,7 @@ import t from 'tap';
 import { ConfigError, loadConfig } from '../../../src/config/config.js';
 import { createTokenMatcher } from '../../../src/plugins/app/ops-auth.js';
 import { postCheckout, setUp, validCheckout } from '../../support/build.js';
-import { auditLines, opsCall, setUpOps, TOKENS } from './support.js';
+import { auditLines, MODES, opsCall, setUpOps, TOKENS } from './support.js';
 
 const OPS_PATHS = [
   ['GET', '/ops/checkouts'],
@@ -100,6 +100,24 @@ t.test('ops routes have a budget of their own: 600 calls per client and window, 
   // Guessing tokens spends the same budget.
   t.equal((await opsCall(app, 'GET', '/ops/checkouts', 'guess-guess-guess-guess-guess-guess')).statusCode, 429);
 });
+
+for (const mode of MODES) {
+  t.test(`${mode}: the ops budget is one for all ops operations, not one per operation`, async (t) => {
+    const { app } = await setUpOps(t, mode, { env: { RATE_LIMIT_MAX: '3' } });
+    // 150 calls of each of the four operations (answered 200, 404, 404 and 503) and their refused guesses.
+    for (let i = 0; i < 150; i += 1) {
+      for (const [method, url] of OPS_PATHS) {
+        const res = await opsCall(app, method, url, i % 2 === 0 ? TOKENS[0] : 'guess-guess-guess-guess-guess-guess');
+        if (res.statusCode === 429) t.fail(`call ${String(i * 4)} (${method} ${url}) was refused`);
+      }
+    }
+    for (const [method, url] of OPS_PATHS) {
+      const res = await opsCall(app, method, url);
+      t.equal(res.statusCode, 429, `${method} ${url}: past the 600 calls spent on all four`);
+      t.match(res.headers['content-type'], /application\/problem\+json/);
+    }
+  });
+}
 
 t.test('the token matcher finds the index of an exact match only', (t) => {
   const match = createTokenMatcher(TOKENS);
