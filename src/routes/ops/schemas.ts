@@ -17,7 +17,9 @@ export interface OpsRouteOptions {
 /** The OpenAPI security scheme every /ops operation requires (declared in plugins/external/swagger.ts). */
 export const OPS_SECURITY = [{ opsToken: [] }];
 
-export const OpsListQuerySchema = z.object({
+// Strict: an unknown parameter (`reference` for `referenceId`) is a 400 naming it, not a listing
+// of every checkout that looks like an answer. Swagger UI sends only these three.
+export const OpsListQuerySchema = z.strictObject({
   referenceId: z
     .string()
     .regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 characters of A-Z, a-z, 0-9, ".", "_" or "-"')

@@ -96,6 +96,18 @@ t.test('a cursor this service never gave out is a 400 naming the cursor', async 
   t.equal((await opsCall(app, 'GET', '/ops/checkouts?status=Paid')).statusCode, 400, 'an unknown status');
 });
 
+t.test('an unknown query parameter (a typo of referenceId) is a 400 naming it, never every checkout', async (t) => {
+  const { app } = await setUpOps(t, 'memory');
+  await postCheckout(app, validCheckout({ referenceId: 'order-1001' }));
+  for (const query of ['reference=order-1001', 'referenceId=order-1001&reference=order-1001', 'referenceid=order-1001']) {
+    const res = await opsCall(app, 'GET', `/ops/checkouts?${query}`);
+    t.equal(res.statusCode, 400, query);
+    t.match(res.headers['content-type'], /application\/problem\+json/);
+    const name = query.split('&').at(-1)?.split('=')[0] ?? '';
+    t.match(res.json(), { type: /validation-failed$/, detail: new RegExp(name), errors: [{ path: name }] });
+  }
+});
+
 t.test('no customer name or e-mail in any ops answer', async (t) => {
   const { app } = await setUpOps(t, 'memory');
   const customer = { firstName: 'Jeanne', lastName: 'Tremblay', email: 'jeanne.tremblay@example.com' };
