@@ -22,6 +22,7 @@ export type ProblemCode =
   | 'invalid-intent'
   | 'invalid-webhook-signature'
   | 'ops-unauthorized'
+  | 'nothing-to-redeliver'
   | 'intent-keys-unavailable'
   | 'records-unavailable'
   | 'malformed-request'

@@ -44,6 +44,7 @@ const TITLES: Readonly<Record<ProblemCode, string>> = {
   'invalid-intent': 'Invalid checkout intent',
   'invalid-webhook-signature': 'Invalid webhook signature',
   'ops-unauthorized': 'Unauthorized',
+  'nothing-to-redeliver': 'Nothing to redeliver',
   'intent-keys-unavailable': 'Service unavailable',
   'records-unavailable': 'Service unavailable',
   'malformed-request': 'Malformed request',

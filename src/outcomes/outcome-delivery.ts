@@ -5,6 +5,7 @@ import type { ObservationSource } from '../checkout/status-cache.js';
 import type { CheckoutRecord, RecordKeeper } from '../checkout/records.js';
 import type { CheckoutStatus } from '../checkout/schemas.js';
 import type { StatusWatcher } from '../checkout/status-watcher.js';
+import { AppError } from '../errors/app-errors.js';
 import type { CallContext } from '../upstream/flinks-pay/client.js';
 import { createBullQueue, limiterFor } from './bullmq-queue.js';
 import { createDeliveryStep, deliveryJobOf, type DeliveryJob, type DeliveryPolicy } from './deliveries.js';
@@ -21,6 +22,18 @@ import { createReconcileStep, reconcileJobId, type ReconcileJob, type ReconcileP
 import { createRedisOutcomeStore } from './redis-outcome-store.js';
 import { createOutcomeRedis } from './redis-connections.js';
 import type { OutcomeRecord } from './schemas.js';
+
+/** Redelivery asked for before any status event of the checkout was sent: there is nothing to send again. */
+export class NothingToRedeliverError extends AppError {
+  readonly status = 409;
+  readonly code = 'nothing-to-redeliver';
+  constructor() {
+    super(
+      'No status event has been sent for this checkout yet: it is still Initiated, and the merchant gets its first ' +
+        'event when its status changes. Use refresh to read it from Flinks now.',
+    );
+  }
+}
 
 /** Status reads answer only checkouts with a record, so no record is forgotten sooner. */
 const MIN_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
@@ -170,11 +183,17 @@ export function createOutcomeDelivery(options: OutcomeDeliveryOptions) {
       });
     },
 
-    /** Sends the latest status event of a checkout again (same webhook-id); undefined when there is no such checkout. */
+    /**
+     * Sends the latest status event of a checkout again (same webhook-id); undefined when there is
+     * no such checkout, NothingToRedeliverError when no status event was sent for it yet.
+     */
     redeliver: async (requestId: string): Promise<{ webhookId: string; outcome: RerunOutcome } | undefined> => {
       if (!deliveryQueue) throw new Error('merchant webhooks are off: set MERCHANT_WEBHOOK_URL and MERCHANT_WEBHOOK_SECRET');
       const record = await store.get(requestId);
       if (!record) return undefined;
+      // A record starts at Initiated and a change never leads back to it: still Initiated, no
+      // change was seen, so no event was ever queued, and "again" would send one the merchant never had.
+      if (record.status === 'Initiated') throw new NothingToRedeliverError();
       const { jobId, job } = deliveryJobOf(record, options.delivery, now());
       return { webhookId: jobId, outcome: await deliveryQueue.rerun(jobId, job) };
     },

@@ -10,11 +10,21 @@ export const opsRedeliverRoute: FastifyPluginAsyncZod<OpsRouteOptions> = (app, {
       summary: "Send a checkout's latest status event to the merchant again",
       description:
         'Queues a new attempt of the latest status event, with the same `webhook-id` (the merchant ignores it if it ' +
-        'has it already), retried as usual. 503 when merchant webhooks are not configured.',
+        'has it already), retried as usual. 409 while no status event was sent for the checkout yet (it is still ' +
+        'Initiated); 503 when merchant webhooks are not configured.',
       tags: ['ops'],
       security: OPS_SECURITY,
       params: CheckoutParamsSchema,
-      response: { 202: OpsRedeliverySchema, 400: ProblemSchema, 401: ProblemSchema, 404: ProblemSchema, 429: ProblemSchema, 500: ProblemSchema, 503: ProblemSchema },
+      response: {
+        202: OpsRedeliverySchema,
+        400: ProblemSchema,
+        401: ProblemSchema,
+        404: ProblemSchema,
+        409: ProblemSchema,
+        429: ProblemSchema,
+        500: ProblemSchema,
+        503: ProblemSchema,
+      },
     },
     handler: async (request, reply) => {
       const redelivery = await ops.redeliver(request.params.requestId);

@@ -89,6 +89,27 @@ for (const mode of MODES) {
     await merchant.waitFor(() => merchant.received.length >= 2, 'a redelivery');
     t.notOk(logs().some((line) => line.includes('"level":50')), 'no error logged');
   });
+  t.test(`${mode}: POST …/redeliver of a checkout no status event was sent for is a 409, and nothing is sent`, async (t) => {
+    const { app, sandbox, merchant } = await setUpOps(t, mode, { merchant: true });
+    if (!merchant) throw new Error('no merchant');
+    const { requestId } = (await postCheckout(app, validCheckout({ referenceId: 'order-3005' }))).json<{ requestId: string }>();
+
+    const res = await opsCall(app, 'POST', `/ops/checkouts/${requestId}/redeliver`);
+    t.equal(res.statusCode, 409);
+    t.match(res.headers['content-type'], /application\/problem\+json/);
+    t.match(res.json(), {
+      type: 'urn:problem-type:flinks-pay-bff:nothing-to-redeliver',
+      status: 409,
+      detail: /No status event has been sent for this checkout yet/,
+      instance: `/ops/checkouts/${requestId}/redeliver`,
+    });
+
+    // Its first status change is the first event the merchant gets: no Initiated event went before it.
+    sandbox.control.setStatus(requestId, 'Settled');
+    await app.inject({ method: 'GET', url: `/checkout/${requestId}` });
+    await merchant.waitFor(() => merchant.received.length === 1, 'the Settled event');
+    t.same(merchant.received.map((w) => w.event.data.status), ['Settled']);
+  });
 }
 
 t.test('POST …/redeliver is a 503 problem while merchant webhooks are off', async (t) => {
