@@ -154,7 +154,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(notFoundPlugin, { max: config.statusNotFoundLimit, windowMs: config.rateLimit.windowMs });
   await app.register(swaggerPlugin, { version });
   await app.register(ssePlugin, { heartbeatMs: config.events.heartbeatMs });
-  await app.register(idempotencyPlugin, { store: app.shared.store, ...config.idempotency });
+  await app.register(idempotencyPlugin, { store: app.shared.store, ...config.idempotency, now });
 
   // The one client that speaks to Flinks Pay.
   await app.register(flinksPayPlugin, {
@@ -217,7 +217,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     });
   }
   await app.register(createCheckoutRoute, {
-    createCheckout: createCheckoutFlow({ flinks: app.flinksPay, records, now }),
+    createCheckout: createCheckoutFlow({ flinks: app.flinksPay, records, callBudgetMs: config.longestCheckoutMs, now }),
     resolveInput: createCheckoutInputResolver(intentKeys ? (await import('./intents/verifier.js')).createIntentVerifier(intentKeys, now) : undefined),
     appUrlFor: target.appUrlFor,
   });

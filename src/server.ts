@@ -41,9 +41,10 @@ async function main(): Promise<void> {
   const warning = shutdownWindowWarning(config.shutdownTimeoutMs, config.upstream.timeoutMs);
   if (warning) app.log.warn(warning);
   // SIGTERM/SIGINT: stop accepting, let in-flight requests finish, exit 0. When SHUTDOWN_TIMEOUT_MS
-  // runs out first, the idempotency claims of the requests still running are released (a retry
-  // must not get 409 until they expire) and the exit is forced (1). A second signal exits at once;
-  // close-with-grace's own delay is the backstop should the release itself hang.
+  // runs out first, the idempotency claims of the requests still running are ended (a retry hears
+  // at once that its checkout was cut off, not 409 until the claim's lease is over) and the exit is
+  // forced (1). A second signal exits at once; close-with-grace's own delay is the backstop should
+  // ending them hang.
   closeWithGrace(
     { delay: config.shutdownTimeoutMs + CLAIM_RELEASE_BUDGET_MS + 1000, logger: app.log },
     async ({ signal, err }) => {
@@ -51,10 +52,10 @@ async function main(): Promise<void> {
       else app.log.info({ signal }, 'shutting down');
       const closed = app.close().then(() => 'closed' as const);
       if ((await Promise.race([closed, sleep(config.shutdownTimeoutMs, 'timeout' as const)])) === 'closed') return;
-      const released = await Promise.race([app.releaseInFlightClaims(), sleep(CLAIM_RELEASE_BUDGET_MS, 0)]);
+      const interrupted = await Promise.race([app.abandonInFlightClaims(), sleep(CLAIM_RELEASE_BUDGET_MS, 0)]);
       app.log.error(
-        { shutdownTimeoutMs: config.shutdownTimeoutMs, releasedIdempotencyKeys: released },
-        'shutdown window over: requests still running are cut off, their idempotency keys released',
+        { shutdownTimeoutMs: config.shutdownTimeoutMs, interruptedIdempotencyKeys: interrupted },
+        'shutdown window over: requests still running are cut off; their idempotency keys answer a retry as interrupted',
       );
       process.exit(1);
     },

@@ -40,11 +40,18 @@ function withCheckoutAdvice(error: unknown): unknown {
 export function createCheckoutFlow({
   flinks,
   records,
+  callBudgetMs,
   now = Date.now,
 }: {
   flinks: FlinksPayClient;
   /** Where the checkout is recorded: status reads answer it, and outcome delivery follows it. */
   records: CheckoutRecords;
+  /**
+   * No Flinks call of a checkout is sent later than this after it started (a call still queued
+   * then is a 504), so a checkout always ends while its Idempotency-Key claim holds: a retry never
+   * finds the key free while the first request can still make a payment request.
+   */
+  callBudgetMs: number;
   now?: () => number;
 }): CreateCheckout {
   async function callFlinks(ctx: CallContext, input: CheckoutInput, referenceId: string) {
@@ -66,7 +73,7 @@ export function createCheckoutFlow({
 
   return async (ctx, input, appUrl) => {
     const referenceId = input.referenceId ?? randomUUID();
-    const { sessionId, requestId } = await callFlinks(ctx, input, referenceId).catch((error: unknown) => {
+    const { sessionId, requestId } = await callFlinks({ ...ctx, notAfter: now() + callBudgetMs }, input, referenceId).catch((error: unknown) => {
       throw withCheckoutAdvice(error);
     });
     await records.remember(requestId, { referenceId, createdAt: now() });

@@ -1,5 +1,5 @@
 // crypto.hash: one call per digest, no Hash object (this runs twice per keyed checkout).
-import { hash } from 'node:crypto';
+import { hash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { SharedStore } from '../store/shared-store.js';
 
@@ -13,12 +13,31 @@ const StoredResponseSchema = z.object({
 export type StoredResponse = z.infer<typeof StoredResponseSchema>;
 
 const RecordSchema = z.discriminatedUnion('state', [
-  z.object({ state: z.literal('in-flight'), fingerprint: z.string() }),
+  z.object({
+    state: z.literal('in-flight'),
+    fingerprint: z.string(),
+    /** Whose claim this is: only its owner may store the answer or give the slot back. */
+    owner: z.string().optional(),
+    /** Until when (ms since the epoch) the owner may still be running; after it, the claim is abandoned. */
+    leaseUntil: z.number().optional(),
+  }),
   z.object({ state: z.literal('done'), fingerprint: z.string(), response: StoredResponseSchema }),
 ]);
 
+/**
+ * A claim this request holds: the exact value in the slot, so that storing the answer or giving the
+ * slot back happens only while the slot still holds it (never over another request's claim or answer).
+ */
+export interface Claim {
+  slot: string;
+  fingerprint: string;
+  held: string;
+}
+
 export type ClaimOutcome =
-  | { kind: 'claimed' }
+  | { kind: 'claimed'; claim: Claim }
+  /** The earlier claim's owner stopped before it answered: this request holds the slot now, to answer that. */
+  | { kind: 'abandoned'; claim: Claim }
   | { kind: 'in-flight' }
   | { kind: 'mismatch' }
   | { kind: 'replay'; response: StoredResponse };
@@ -28,9 +47,10 @@ export interface IdempotencyStoreOptions {
   retentionMs: number;
   /**
    * How long a claim may stay in flight: longer than any checkout can run, short enough that a
-   * crashed instance does not block the key for a day.
+   * crashed instance does not block the key for a day. After it, the claim is abandoned.
    */
   claimTtlMs: number;
+  now?: () => number;
 }
 
 /** Hashing keeps arbitrary client-chosen keys out of store key names and bounds their length. */
@@ -58,19 +78,31 @@ function clientKey(idempotencyKey: string, client: string): string {
   return `idem-by:${hash('sha256', `${client}\n${idempotencyKey}`, 'base64url')}`;
 }
 
-const inFlightRecord = (fingerprint: string) => JSON.stringify({ state: 'in-flight', fingerprint });
-
 export function createIdempotencyStore(store: SharedStore, options: IdempotencyStoreOptions) {
+  const now = options.now ?? Date.now;
+
+  /**
+   * A claim lives as long as an answer (24 h), not only as long as its lease: when its owner stops
+   * before answering (a crash, a lost store write), nobody knows whether Flinks made its payment
+   * request, so the slot must never be taken as if it were free, which would run the checkout again.
+   */
+  function newClaim(slot: string, fingerprint: string): Claim {
+    const record = { state: 'in-flight', fingerprint, owner: randomUUID(), leaseUntil: now() + options.claimTtlMs };
+    return { slot, fingerprint, held: JSON.stringify(record) };
+  }
+
   /** What the earlier request left in a slot this request could not take. */
-  async function settleTakenSlot(name: string, fingerprint: string): Promise<ClaimOutcome> {
+  async function settleTakenSlot(name: string, claim: Claim): Promise<ClaimOutcome> {
     const raw = await store.get(name);
-    // The earlier claim expired in between: try once more to take it.
+    // Given back in between (its request created nothing upstream): try once more to take it.
     if (raw === undefined) {
-      return (await store.setIfAbsent(name, inFlightRecord(fingerprint), options.claimTtlMs)) ? { kind: 'claimed' } : { kind: 'in-flight' };
+      return (await store.setIfAbsent(name, claim.held, options.retentionMs)) ? { kind: 'claimed', claim } : { kind: 'in-flight' };
     }
     const record = RecordSchema.parse(JSON.parse(raw));
-    if (record.fingerprint !== fingerprint) return { kind: 'mismatch' };
-    return record.state === 'done' ? { kind: 'replay', response: record.response } : { kind: 'in-flight' };
+    if (record.fingerprint !== claim.fingerprint) return { kind: 'mismatch' };
+    if (record.state === 'done') return { kind: 'replay', response: record.response };
+    if ((record.leaseUntil ?? Number.POSITIVE_INFINITY) > now()) return { kind: 'in-flight' };
+    return (await store.replaceIfEqual(name, raw, claim.held, options.retentionMs)) ? { kind: 'abandoned', claim } : { kind: 'in-flight' };
   }
 
   /**
@@ -88,13 +120,20 @@ export function createIdempotencyStore(store: SharedStore, options: IdempotencyS
 
   return {
     /**
+     * The claim a request is about to make. Made apart from claiming, so that a claim whose store
+     * call failed can still be given back: the store may carry it out later (a command that timed
+     * out here, not in Redis).
+     */
+    newClaim,
+
+    /**
      * Atomically claims a slot (a signed intent's key) for this request, or says what the earlier
      * request left there.
      */
-    async claim(slot: string, fingerprint: string): Promise<ClaimOutcome> {
-      const name = storeKey(slot);
-      if (await store.setIfAbsent(name, inFlightRecord(fingerprint), options.claimTtlMs)) return { kind: 'claimed' };
-      return settleTakenSlot(name, fingerprint);
+    async claim(claim: Claim): Promise<ClaimOutcome> {
+      const name = storeKey(claim.slot);
+      if (await store.setIfAbsent(name, claim.held, options.retentionMs)) return { kind: 'claimed', claim };
+      return settleTakenSlot(name, claim);
     },
 
     /**
@@ -105,28 +144,45 @@ export function createIdempotencyStore(store: SharedStore, options: IdempotencyS
      * Another client's use of the key never counts, so a guessed key cannot block anyone; a body
      * whose attempt left nothing (released) no longer counts either.
      */
-    async bindAndClaim(key: string, client: string, slot: string, fingerprint: string): Promise<ClaimOutcome> {
+    async bindAndClaim(key: string, client: string, claim: Claim): Promise<ClaimOutcome> {
+      const { fingerprint } = claim;
       const bindingName = clientKey(key, client);
-      const slotName = storeKey(slot);
+      const slotName = storeKey(claim.slot);
       const [isNewBinding, isClaimed] = await store.setEachIfAbsent([
         { key: bindingName, value: fingerprint, ttlMs: options.retentionMs },
-        { key: slotName, value: inFlightRecord(fingerprint), ttlMs: options.claimTtlMs },
+        { key: slotName, value: claim.held, ttlMs: options.retentionMs },
       ]);
       if (!isNewBinding && !(await isOwnBinding(key, bindingName, fingerprint))) {
-        if (isClaimed) await store.delete(slotName);
+        if (isClaimed) await store.deleteIfEqual(slotName, claim.held);
         return { kind: 'mismatch' };
       }
-      return isClaimed ? { kind: 'claimed' } : settleTakenSlot(slotName, fingerprint);
+      return isClaimed ? { kind: 'claimed', claim } : settleTakenSlot(slotName, claim);
     },
 
-    /** Remembers the response for retries into the same slot. */
-    async complete(slot: string, fingerprint: string, response: StoredResponse): Promise<void> {
-      await store.set(storeKey(slot), JSON.stringify({ state: 'done', fingerprint, response }), options.retentionMs);
+    /**
+     * Remembers the response for retries into the same slot; false when the slot holds another
+     * request's claim or answer (this claim's lease ran out and a retry answered it as cut off).
+     * A slot the store lost (a Redis restart without persistence) takes the answer too: a retry
+     * must find it rather than run the checkout again.
+     */
+    async complete(claim: Claim, response: StoredResponse): Promise<boolean> {
+      const name = storeKey(claim.slot);
+      const done = JSON.stringify({ state: 'done', fingerprint: claim.fingerprint, response });
+      return (await store.replaceIfEqual(name, claim.held, done, options.retentionMs)) || store.setIfAbsent(name, done, options.retentionMs);
     },
 
     /** Forgets a claim whose request created nothing upstream, so the client may retry with the key. */
-    async release(slot: string): Promise<void> {
-      await store.delete(storeKey(slot));
+    async release(claim: Claim): Promise<void> {
+      await store.deleteIfEqual(storeKey(claim.slot), claim.held);
+    },
+
+    /**
+     * Ends a claim's lease now (a forced exit cut its request off): the next retry answers it as
+     * abandoned at once instead of 409 until the lease runs out.
+     */
+    async abandon(claim: Claim): Promise<void> {
+      const record = { ...(JSON.parse(claim.held) as object), leaseUntil: 0 };
+      await store.replaceIfEqual(storeKey(claim.slot), claim.held, JSON.stringify(record), options.retentionMs);
     },
   };
 }

@@ -17,6 +17,7 @@ export type ProblemCode =
   | 'idempotency-in-flight'
   | 'idempotency-mismatch'
   | 'idempotency-unavailable'
+  | 'checkout-interrupted'
   | 'upstream-unavailable'
   | 'not-acceptable'
   | 'invalid-intent'
@@ -138,6 +139,23 @@ export class IdempotencyUnavailableError extends AppError {
   override readonly headers = { 'retry-after': '5' };
   constructor(options?: ErrorOptions) {
     super('Idempotency keys cannot be honoured right now; retry shortly with the same key.', options);
+  }
+}
+
+/**
+ * The checkout first made with this key was cut off before it answered (its instance stopped):
+ * whether Flinks made its payment request is unknown and none was handed out, so the checkout is
+ * never run again under the same key, which could make a second one. Kept under the key like a 504.
+ */
+export class CheckoutInterruptedError extends AppError {
+  readonly status = 504;
+  readonly code = 'checkout-interrupted';
+  constructor(
+    detail = 'The checkout first sent with this Idempotency-Key was cut off before it answered (the instance running it ' +
+      'stopped), so whether Flinks Pay made its payment request is unknown; none was handed out. Start the checkout ' +
+      'again with a new Idempotency-Key: this one keeps this answer.',
+  ) {
+    super(detail);
   }
 }
 

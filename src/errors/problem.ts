@@ -39,6 +39,7 @@ const TITLES: Readonly<Record<ProblemCode, string>> = {
   'idempotency-in-flight': 'Request in progress',
   'idempotency-mismatch': 'Idempotency key reused',
   'idempotency-unavailable': 'Service unavailable',
+  'checkout-interrupted': 'Checkout interrupted',
   'upstream-unavailable': 'Service unavailable',
   'not-acceptable': 'Not acceptable',
   'invalid-intent': 'Invalid checkout intent',

@@ -21,6 +21,16 @@ export function createMemoryStore(options: { maxEntries: number }): SharedStore 
       cache.delete(key);
       return Promise.resolve();
     },
+    replaceIfEqual(key, expected, value, ttlMs) {
+      if (cache.get(key) !== expected) return Promise.resolve(false);
+      cache.set(key, value, { ttl: ttlMs });
+      return Promise.resolve(true);
+    },
+    deleteIfEqual(key, expected) {
+      if (cache.get(key) !== expected) return Promise.resolve(false);
+      cache.delete(key);
+      return Promise.resolve(true);
+    },
     isHealthy: () => Promise.resolve(true),
     close: () => Promise.resolve(),
   };

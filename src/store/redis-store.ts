@@ -1,5 +1,13 @@
 import type { Redis } from 'ioredis';
+import { redisScript } from './redis-script.js';
 import { StoreUnavailableError, type SharedStore } from './shared-store.js';
+
+const REPLACE_IF_EQUAL = `if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+return 1`;
+
+const DELETE_IF_EQUAL = `if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+return redis.call('DEL', KEYS[1])`;
 
 /** SharedStore on Redis; any Redis failure surfaces as StoreUnavailableError. */
 export function createRedisStore(redis: Redis, prefix: string): SharedStore {
@@ -10,6 +18,8 @@ export function createRedisStore(redis: Redis, prefix: string): SharedStore {
       throw new StoreUnavailableError('Redis is unavailable', { cause: error });
     }
   }
+  const replaceIfEqual = redisScript(redis, REPLACE_IF_EQUAL);
+  const deleteIfEqual = redisScript(redis, DELETE_IF_EQUAL);
   return {
     get: (key) => attempt(async () => (await redis.get(prefix + key)) ?? undefined),
     set: (key, value, ttlMs) =>
@@ -31,6 +41,9 @@ export function createRedisStore(redis: Redis, prefix: string): SharedStore {
       attempt(async () => {
         await redis.del(prefix + key);
       }),
+    replaceIfEqual: (key, expected, value, ttlMs) =>
+      attempt(async () => (await replaceIfEqual([prefix + key], [expected, value, ttlMs])) === 1),
+    deleteIfEqual: (key, expected) => attempt(async () => (await deleteIfEqual([prefix + key], [expected])) === 1),
     async isHealthy() {
       try {
         if (redis.status !== 'ready') return false;

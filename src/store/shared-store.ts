@@ -14,6 +14,10 @@ export interface SharedStore {
    */
   setEachIfAbsent(entries: readonly StoreEntry[]): Promise<boolean[]>;
   delete(key: string): Promise<void>;
+  /** Atomic: replaces the value only while it is still `expected`; true when this call replaced it. */
+  replaceIfEqual(key: string, expected: string, value: string, ttlMs: number): Promise<boolean>;
+  /** Atomic: deletes the key only while its value is still `expected`; true when this call deleted it. */
+  deleteIfEqual(key: string, expected: string): Promise<boolean>;
   /** Whether the store can serve requests right now (for /ready). */
   isHealthy(): Promise<boolean>;
   close(): Promise<void>;

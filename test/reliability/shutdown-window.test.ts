@@ -16,11 +16,12 @@ function postCheckout(url: string, key: string) {
 
 /*
  * Two instances share one Redis, as in production. The first is stopped while a checkout waits on
- * a slow Flinks, with a shutdown window too short for it: the exit is forced, and the retry of the
- * same Idempotency-Key on the other instance must be served at once, not refused with 409 until
- * the orphaned claim expires (a minute with these timeouts).
+ * a slow Flinks, with a shutdown window too short for it: the exit is forced. Its payment request
+ * was on its way to Flinks, so the retry of the same Idempotency-Key on the other instance must
+ * not run the checkout again; it hears at once (not 409 until the claim's lease is over, a minute
+ * with these timeouts) that the checkout was cut off, and makes no second payment request.
  */
-t.test('a checkout cut off by a forced exit leaves its Idempotency-Key free for the retry', async (t) => {
+t.test('a checkout cut off by a forced exit: the retry of its Idempotency-Key hears so at once, and makes no second payment request', async (t) => {
   const sandbox = await startSandbox(t);
   sandbox.control.inject('paymentrequest', { kind: 'delay', ms: 4000 });
   const env = bffProcessEnv(sandbox.url, {
@@ -40,13 +41,14 @@ t.test('a checkout cut off by a forced exit leaves its Idempotency-Key free for 
   await sandbox.control.waitForCall('paymentrequest');
   first.child.kill('SIGTERM');
   t.match(await first.exited, { code: 1 }, 'the exit is forced once the window is over');
-  t.match(first.output(), /"releasedIdempotencyKeys":1[^\n]*idempotency keys released/, 'the claim was released');
+  t.match(first.output(), /"interruptedIdempotencyKeys":1[^\n]*answer a retry as interrupted/, 'the claim was ended');
   t.not(await cutOff, 201, 'the cut-off request got no checkout');
 
   const second = await startProcess(t, 'src/server.ts', { ...env, SHUTDOWN_TIMEOUT_MS: '' }, BFF_LISTENING);
   const retried = await postCheckout(second.url, key);
-  t.equal(retried.statusCode, 201, 'the retry creates the checkout instead of 409 Conflict');
-  t.match(await retried.body.json(), { requestId: String, launchUrl: String });
+  t.equal(retried.statusCode, 504, 'the retry is told the checkout was cut off, instead of 409 Conflict');
+  t.match(await retried.body.json(), { type: /checkout-interrupted$/, detail: /new Idempotency-Key/ });
+  t.equal(sandbox.control.count('paymentrequest'), 1, 'no second payment request');
   second.child.kill('SIGTERM');
   t.match(await second.exited, { code: 0 });
 });

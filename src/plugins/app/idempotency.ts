@@ -1,6 +1,7 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import {
+  CheckoutInterruptedError,
   IdempotencyInFlightError,
   IdempotencyMismatchError,
   IdempotencyUnavailableError,
@@ -9,12 +10,15 @@ import {
 } from '../../errors/app-errors.js';
 import {
   bodyBoundSlot,
+  type Claim,
+  type ClaimOutcome,
   createIdempotencyStore,
   fingerprintOf,
   type IdempotencyStore,
   type StoredResponse,
 } from '../../checkout/idempotency-store.js';
 import { StoreUnavailableError, type SharedStore } from '../../store/shared-store.js';
+import { createStoreRetries, type StoreRetries } from '../../store/store-retries.js';
 import { hooksOf } from '../route-hooks.js';
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
@@ -25,13 +29,19 @@ export type IdempotencySource = 'header' | 'intent';
 
 const INTENT_IN_FLIGHT = 'A checkout with this intent is still being processed; retry in a moment to get its result.';
 const INTENT_REUSED = 'This intent (its jti) was already used for a different checkout; each checkout needs a new intent.';
+const INTENT_INTERRUPTED =
+  'The checkout first sent with this intent was cut off before it answered (the instance running it stopped), so ' +
+  'whether Flinks Pay made its payment request is unknown; none was handed out. Start the checkout again with a new intent.';
 
-interface Claim {
-  /** The store slot the answer goes to: the intent's key, or the header key bound to the body. */
-  key: string;
-  fingerprint: string;
+interface RequestClaim {
+  claim: Claim;
   /** Set when the request failed once Flinks was called (its 502 or 504): keep its answer. */
   keepFailure: boolean;
+}
+
+/** Failures whose answer a retry gets again: once Flinks was called, a retry must not call it again. */
+function isKeptFailure(error: unknown): boolean {
+  return error instanceof UpstreamRejectedError || error instanceof UpstreamTimeoutError || error instanceof CheckoutInterruptedError;
 }
 
 /**
@@ -41,11 +51,40 @@ interface Claim {
  * called is kept, a 502 or 504 too: a retry gets the first response, whichever step failed. Refusals
  * before any call (bad input, load shed, an open circuit) are forgotten, so the key can be retried.
  * A header key is bound to its body (see bodyBoundSlot and docs/reliability.md).
+ *
+ * A claim is never taken as if it were free once its request may have reached Flinks: a request
+ * that stops before answering leaves its claim, which a retry answers with a kept 504
+ * (checkout-interrupted) once the claim's lease is over. Store writes that fail are tried again.
  */
-function createCheckoutIdempotency(store: IdempotencyStore, onReplay: () => void = () => undefined) {
-  const claims = new WeakMap<FastifyRequest, Claim>();
-  /** Claims of this process whose request has not answered yet (released on a forced exit). */
+function createCheckoutIdempotency(store: IdempotencyStore, retries: StoreRetries, log: FastifyBaseLogger, onReplay: () => void) {
+  const claims = new WeakMap<FastifyRequest, RequestClaim>();
+  /** Claims of this process whose request has not answered yet (ended at once on a forced exit). */
   const inFlight = new Set<Claim>();
+
+  /** A store write that must happen: tried now, and again later while the store fails it. */
+  async function mustWrite(claim: Claim, write: () => Promise<unknown>, request: FastifyRequest): Promise<void> {
+    try {
+      await write();
+    } catch (error) {
+      if (!retries.add(claim.slot, write)) {
+        request.log.error({ err: error }, 'could not record the outcome of an idempotent checkout; too many store writes are waiting');
+        return;
+      }
+      request.log.error({ err: error }, 'could not record the outcome of an idempotent checkout; written once the store takes it');
+    }
+  }
+
+  async function claimOf(request: FastifyRequest, key: string, claim: Claim, isIntent: boolean): Promise<ClaimOutcome> {
+    try {
+      return isIntent ? await store.claim(claim) : await store.bindAndClaim(key, request.ip, claim);
+    } catch (error) {
+      if (!(error instanceof StoreUnavailableError)) throw error;
+      // The store may still carry the claim out (a command that timed out here, not in Redis):
+      // give it back once the store answers, so it does not hold the key for a lease.
+      retries.add(claim.slot, () => store.release(claim));
+      throw new IdempotencyUnavailableError({ cause: error });
+    }
+  }
 
   return {
     /** Claims the key, or sends the stored response and returns true when this is a replay. */
@@ -55,13 +94,7 @@ function createCheckoutIdempotency(store: IdempotencyStore, onReplay: () => void
       // A header key reaches only the answer made for the same body; the 422 of a reused key is
       // judged per client address, so someone else's use of the key never blocks this one.
       const slot = isIntent ? key : bodyBoundSlot(key, fingerprint);
-      let outcome;
-      try {
-        outcome = isIntent ? await store.claim(slot, fingerprint) : await store.bindAndClaim(key, request.ip, slot, fingerprint);
-      } catch (error) {
-        if (error instanceof StoreUnavailableError) throw new IdempotencyUnavailableError({ cause: error });
-        throw error;
-      }
+      const outcome = await claimOf(request, key, store.newClaim(slot, fingerprint), isIntent);
       if (outcome.kind === 'in-flight') throw new IdempotencyInFlightError(isIntent ? INTENT_IN_FLIGHT : undefined);
       if (outcome.kind === 'mismatch') throw new IdempotencyMismatchError(isIntent ? INTENT_REUSED : undefined);
       if (outcome.kind === 'replay') {
@@ -69,53 +102,64 @@ function createCheckoutIdempotency(store: IdempotencyStore, onReplay: () => void
         sendStored(reply, outcome.response);
         return true;
       }
-      const claim = { key: slot, fingerprint, keepFailure: false };
-      claims.set(request, claim);
-      inFlight.add(claim);
+      claims.set(request, { claim: outcome.claim, keepFailure: false });
+      inFlight.add(outcome.claim);
+      // This request now holds an abandoned claim: its answer, kept, is that the first was cut off.
+      if (outcome.kind === 'abandoned') throw new CheckoutInterruptedError(isIntent ? INTENT_INTERRUPTED : undefined);
       return false;
     },
 
     /** onError hook: decides whether a failure's answer is kept for retries. */
     onError(request: FastifyRequest, error: unknown): void {
-      const claim = claims.get(request);
-      if (claim) claim.keepFailure = error instanceof UpstreamRejectedError || error instanceof UpstreamTimeoutError;
+      const held = claims.get(request);
+      if (held) held.keepFailure = isKeptFailure(error);
     },
 
     /** onSend hook: stores the answer (before it leaves, so a quick retry already sees it) or releases the key. */
     async onSend(request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<void> {
-      const claim = claims.get(request);
-      if (!claim) return;
+      const held = claims.get(request);
+      if (!held) return;
       claims.delete(request);
+      const { claim } = held;
       inFlight.delete(claim);
-      const isKept = reply.statusCode === 201 || claim.keepFailure;
-      try {
-        if (isKept && typeof payload === 'string') {
-          const location = reply.getHeader('location');
-          await store.complete(claim.key, claim.fingerprint, {
-            statusCode: reply.statusCode,
-            contentType: String(reply.getHeader('content-type')),
-            ...(typeof location === 'string' ? { location } : {}),
-            body: payload,
-          });
-        } else {
-          await store.release(claim.key);
-        }
-      } catch (error) {
-        request.log.error({ err: error }, 'could not record the outcome of an idempotent checkout');
+      if (!((reply.statusCode === 201 || held.keepFailure) && typeof payload === 'string')) {
+        await mustWrite(claim, () => store.release(claim), request);
+        return;
       }
+      const location = reply.getHeader('location');
+      const response: StoredResponse = {
+        statusCode: reply.statusCode,
+        contentType: String(reply.getHeader('content-type')),
+        ...(typeof location === 'string' ? { location } : {}),
+        body: payload,
+      };
+      await mustWrite(
+        claim,
+        async () => {
+          if (!(await store.complete(claim, response))) {
+            log.warn({ reqId: request.id }, 'the answer of an idempotent checkout was not kept: its claim had run out and was answered as interrupted');
+          }
+        },
+        request,
+      );
     },
 
     /**
-     * For a forced exit (the shutdown window ran out): forgets the claims of requests that will now
-     * never answer, so a retry with the same key is served at once instead of 409 until the claim
-     * expires. Their clients got no launchUrl, so nothing they could pay is lost.
+     * For a forced exit (the shutdown window ran out): ends the claims of requests that will now
+     * never answer, so a retry with the same key hears at once that the checkout was cut off
+     * (instead of 409 until the lease runs out); whether Flinks made their payment requests is
+     * unknown, so the keys are not freed. Then makes one last attempt at the writes still waiting.
      */
-    async releaseInFlight(): Promise<number> {
+    async abandonInFlight(): Promise<number> {
       const pending = [...inFlight];
       inFlight.clear();
-      const results = await Promise.allSettled(pending.map((claim) => store.release(claim.key)));
+      const results = await Promise.allSettled(pending.map((claim) => store.abandon(claim)));
+      await retries.flush();
       return results.filter((result) => result.status === 'fulfilled').length;
     },
+
+    /** One last attempt at the store writes still waiting (on shutdown); resolves to how many are left. */
+    flush: () => retries.flush(),
   };
 }
 
@@ -134,8 +178,11 @@ export interface IdempotencyRouteConfig {
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** Releases the idempotency claims of requests still running (for a forced exit); resolves to how many. */
-    releaseInFlightClaims: () => Promise<number>;
+    /**
+     * Ends the idempotency claims of requests still running (for a forced exit): a retry then hears
+     * at once that its checkout was cut off. Resolves to how many.
+     */
+    abandonInFlightClaims: () => Promise<number>;
   }
   interface FastifyContextConfig {
     /** Switches idempotency on for a route, the way `rateLimit` switches on rate limiting. */
@@ -147,8 +194,9 @@ export interface IdempotencyPluginOptions {
   store: SharedStore;
   /** How long a completed key is remembered. */
   retentionMs: number;
-  /** How long a claim may stay in flight before another request may take the key. */
+  /** How long a claim's request may run before a retry answers it as cut off (its lease). */
   claimTtlMs: number;
+  now?: () => number;
 }
 
 /**
@@ -158,10 +206,16 @@ export interface IdempotencyPluginOptions {
  */
 export const idempotencyPlugin = fp(
   (app: FastifyInstance, options: IdempotencyPluginOptions) => {
-    const idempotency = createCheckoutIdempotency(createIdempotencyStore(options.store, options), () => {
+    const retries = createStoreRetries({ log: app.log });
+    const idempotency = createCheckoutIdempotency(createIdempotencyStore(options.store, options), retries, app.log, () => {
       app.metrics.idempotencyReplays.inc();
     });
-    app.decorate('releaseInFlightClaims', () => idempotency.releaseInFlight());
+    app.decorate('abandonInFlightClaims', () => idempotency.abandonInFlight());
+    // Before the store closes (plugins close in reverse order of registration): what waits is written.
+    app.addHook('onClose', async () => {
+      const left = await idempotency.flush();
+      if (left > 0) app.log.error({ left }, 'idempotency answers could not be written before shutdown; their keys answer as interrupted');
+    });
     app.addHook('onRoute', (route: RouteOptions) => {
       const config = route.config?.idempotency;
       if (!config) return;

@@ -70,6 +70,11 @@ export interface CallContext {
    * failures are always logged at once.
    */
   record?: (call: UpstreamCallLine) => void;
+  /**
+   * When set (ms since the epoch), a call still waiting for a free slot at that moment is not sent:
+   * a checkout must end while its Idempotency-Key claim is held, however long calls queue.
+   */
+  notAfter?: number;
 }
 
 export interface AccessToken {
@@ -113,7 +118,9 @@ export function createFlinksPayApi(options: FlinksPayApiOptions) {
     const headers = { ...instanceHeader, [REQUEST_ID_HEADER]: ctx.requestId, ...exchange.headers };
     const started = performance.now();
     try {
-      const result = await resilience.run(exchange.step, () => transport.send({ ...exchange, headers }));
+      const { notAfter } = ctx;
+      const isTooLate = notAfter === undefined ? undefined : () => now() > notAfter;
+      const result = await resilience.run(exchange.step, () => transport.send({ ...exchange, headers }), isTooLate);
       options.observe?.(exchange.step, 'ok', result.durationMs / 1000);
       const line = { step: exchange.step, status: result.statusCode, durationMs: round(result.durationMs) };
       if (ctx.record) ctx.record(line);

@@ -65,12 +65,19 @@ export function createUpstreamResilience(options: ResilienceOptions) {
   const retryAfterSeconds = Math.max(1, Math.ceil(options.halfOpenAfterMs / 1000));
 
   return {
-    async run<T>(step: UpstreamStep, call: () => Promise<T>): Promise<T> {
+    /**
+     * `isTooLate`, asked when the call leaves the queue: true refuses it unsent (a 504), for a call
+     * whose request can no longer use its answer (CallContext.notAfter).
+     */
+    async run<T>(step: UpstreamStep, call: () => Promise<T>, isTooLate?: () => boolean): Promise<T> {
       const breaker = breakers[step];
       try {
         // The bulkhead outside the breaker, nested by hand: cockatiel's wrap() copies a context
         // object per layer and call, which costs more than the two policies themselves.
-        return await limiter.execute(() => breaker.execute(call));
+        return await limiter.execute(() => {
+          if (isTooLate?.()) throw new UpstreamTimeoutError(step);
+          return breaker.execute(call);
+        });
       } catch (error) {
         if (error instanceof BrokenCircuitError) throw new UpstreamUnavailableError(retryAfterSeconds, { cause: error });
         if (error instanceof BulkheadRejectedError) {

@@ -6,7 +6,11 @@ import { createMemoryStore } from '../../src/store/memory-store.js';
 import { createRedisStore } from '../../src/store/redis-store.js';
 import type { SharedStore } from '../../src/store/shared-store.js';
 
-/* setEachIfAbsent: several setIfAbsent in one round trip (idempotency binds a key and claims its slot with it). */
+/*
+ * What idempotency needs of both stores: setEachIfAbsent (several setIfAbsent in one round trip: a
+ * key is bound and its slot claimed together), and compare-and-set, so that only the request holding
+ * a claim stores its answer or gives it back.
+ */
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -43,5 +47,28 @@ for (const [name, storeFor] of stores) {
     await sleep(80);
     t.equal(await store.get('short'), undefined);
     t.equal(await store.get('long'), '2');
+  });
+
+  t.test(`[${name}] replaceIfEqual and deleteIfEqual act only while the value is the expected one`, async (t) => {
+    const store = storeFor(t);
+    await store.set('claim', 'mine', 60_000);
+    t.equal(await store.replaceIfEqual('claim', 'theirs', 'answer', 60_000), false);
+    t.equal(await store.deleteIfEqual('claim', 'theirs'), false);
+    t.equal(await store.get('claim'), 'mine', 'another value leaves it as it was');
+    t.equal(await store.replaceIfEqual('claim', 'mine', 'answer', 60_000), true);
+    t.equal(await store.get('claim'), 'answer');
+    t.equal(await store.deleteIfEqual('claim', 'mine'), false, 'no longer the expected value');
+    t.equal(await store.deleteIfEqual('claim', 'answer'), true);
+    t.equal(await store.get('claim'), undefined);
+    t.equal(await store.replaceIfEqual('claim', 'answer', 'again', 60_000), false, 'an absent key is not replaced');
+    t.equal(await store.get('claim'), undefined);
+  });
+
+  t.test(`[${name}] a replaced value gets the new time to live`, async (t) => {
+    const store = storeFor(t);
+    await store.set('claim', 'mine', 60_000);
+    t.equal(await store.replaceIfEqual('claim', 'mine', 'brief', 30), true);
+    await sleep(80);
+    t.equal(await store.get('claim'), undefined);
   });
 }

@@ -1,0 +1,73 @@
+import type { FastifyBaseLogger } from 'fastify';
+
+export interface StoreRetriesOptions {
+  log: FastifyBaseLogger;
+  /** Pause between two attempts to write what is waiting. */
+  retryMs?: number;
+  /** Writes waiting at most; one more is dropped (and logged). */
+  maxPending?: number;
+}
+
+/**
+ * Store writes that must happen even when the store fails them once (an idempotent checkout's
+ * answer, a claim given back): each waits here, by name, the newest write per name winning, and
+ * all are tried again every `retryMs` until the store takes them. In memory, so bounded; a write
+ * this process never gets to make is left to the claim's lease (checkout/idempotency-store.ts).
+ */
+export function createStoreRetries(options: StoreRetriesOptions) {
+  const retryMs = options.retryMs ?? 1000;
+  const maxPending = options.maxPending ?? 10_000;
+  const pending = new Map<string, () => Promise<unknown>>();
+  let timer: NodeJS.Timeout | undefined;
+  let isWriting = false;
+
+  function schedule(): void {
+    if (timer || isWriting) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      void writePending();
+    }, retryMs).unref();
+  }
+
+  /** Oldest first, until the store fails again (then all wait for the next attempt). */
+  async function writePending(): Promise<void> {
+    isWriting = true;
+    try {
+      for (const [name, write] of pending) {
+        await write();
+        pending.delete(name);
+      }
+      options.log.info('store writes kept during a store outage are done');
+    } catch {
+      // Still failing: the next attempt follows.
+    } finally {
+      isWriting = false;
+      if (pending.size > 0) schedule();
+    }
+  }
+
+  return {
+    /** Keeps `write` (named `name`) to be tried again; false when too many are waiting already. */
+    add(name: string, write: () => Promise<unknown>): boolean {
+      if (pending.size >= maxPending && !pending.has(name)) return false;
+      pending.delete(name);
+      pending.set(name, write);
+      schedule();
+      return true;
+    },
+    get size(): number {
+      return pending.size;
+    },
+    /** One last attempt at what is waiting (on shutdown); resolves to how many are still not written. */
+    async flush(): Promise<number> {
+      clearTimeout(timer);
+      timer = undefined;
+      if (pending.size > 0 && !isWriting) await writePending();
+      clearTimeout(timer);
+      timer = undefined;
+      return pending.size;
+    },
+  };
+}
+
+export type StoreRetries = ReturnType<typeof createStoreRetries>;

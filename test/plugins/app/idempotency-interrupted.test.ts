@@ -1,0 +1,136 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import t from 'tap';
+import { postCheckout, setUp, validCheckout } from '../../support/build.js';
+import { freePort, until } from '../../support/net.js';
+import { startRedis } from '../../support/redis.js';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/*
+ * A checkout whose request stops before it answers may or may not have made its payment request at
+ * Flinks, so its Idempotency-Key is never treated as free again: a retry gets a kept 504
+ * (checkout-interrupted) instead of running the checkout a second time. The forced exit of
+ * src/server.ts ends its claims at once (process-level test: test/reliability/shutdown-window.test.ts).
+ */
+
+const newKey = () => randomBytes(24).toString('base64url');
+
+/** A claim's lease is 6 × UPSTREAM_TIMEOUT_MS + 30 s (42 s here); a checkout's calls are sent within 3 × it (6 s). */
+const UPSTREAM_TIMEOUT_MS = '2000';
+
+t.test('a forced exit ends the claims of checkouts still running: a retry hears at once they were cut off, and nothing runs twice', async (t) => {
+  const { app, control } = await setUp(t, { REDIS_URL, REDIS_KEY_PREFIX: `test-${randomUUID()}:`, UPSTREAM_TIMEOUT_MS });
+  const done = newKey();
+  t.equal((await postCheckout(app, validCheckout(), { 'idempotency-key': done })).statusCode, 201);
+
+  const running = newKey();
+  control.inject('paymentrequest', { kind: 'delay', ms: 800 });
+  const slow = postCheckout(app, validCheckout(), { 'idempotency-key': running });
+  await control.waitForCall('paymentrequest', 2);
+  t.equal((await postCheckout(app, validCheckout(), { 'idempotency-key': running })).statusCode, 409, 'in flight: 409');
+
+  t.equal(await app.abandonInFlightClaims(), 1, 'one claim was in flight');
+  const retried = await postCheckout(app, validCheckout(), { 'idempotency-key': running });
+  t.equal(retried.statusCode, 504);
+  t.match(retried.headers['content-type'], /^application\/problem\+json/);
+  t.match(retried.json(), { type: /checkout-interrupted$/, status: 504, detail: /new Idempotency-Key/ });
+  const again = await postCheckout(app, validCheckout(), { 'idempotency-key': running });
+  t.equal(again.statusCode, 504, 'the answer is kept');
+  t.equal(again.headers['idempotent-replayed'], 'true');
+  t.equal(again.body, retried.body, 'byte for byte');
+
+  t.equal((await slow).statusCode, 201, 'the request cut off here had not really stopped');
+  t.equal((await postCheckout(app, validCheckout(), { 'idempotency-key': running })).statusCode, 504, 'its late answer does not replace the kept one');
+  t.equal(control.count('paymentrequest'), 2, 'one payment request per key');
+  const replayed = await postCheckout(app, validCheckout(), { 'idempotency-key': done });
+  t.equal(replayed.headers['idempotent-replayed'], 'true', 'a finished checkout keeps its answer');
+  t.equal(await app.abandonInFlightClaims(), 0, 'nothing left to end');
+});
+
+t.test('a claim whose request outlives its lease is answered as cut off, never run again', async (t) => {
+  let clock = Date.now();
+  const { app, control } = await setUp(t, { REDIS_URL, REDIS_KEY_PREFIX: `test-${randomUUID()}:`, UPSTREAM_TIMEOUT_MS }, { now: () => clock });
+  const key = newKey();
+  control.inject('paymentrequest', { kind: 'delay', ms: 800 });
+  const slow = postCheckout(app, validCheckout(), { 'idempotency-key': key });
+  await control.waitForCall('paymentrequest');
+
+  clock += 41_000;
+  t.equal((await postCheckout(app, validCheckout(), { 'idempotency-key': key })).statusCode, 409, 'within the lease: still in flight');
+  clock += 2000;
+  const retried = await postCheckout(app, validCheckout(), { 'idempotency-key': key });
+  t.equal(retried.statusCode, 504, 'after it: cut off');
+  t.match(retried.json(), { type: /checkout-interrupted$/ });
+  await slow;
+  t.equal(control.count('paymentrequest'), 1, 'never a second payment request');
+});
+
+t.test('a call still queued when its checkout has used its time is not sent', async (t) => {
+  let clock = Date.now();
+  const { app, control } = await setUp(t, { UPSTREAM_MAX_CONCURRENCY: '1', UPSTREAM_TIMEOUT_MS }, { now: () => clock });
+  control.inject('paymentrequest', { kind: 'delay', ms: 800 });
+  const first = postCheckout(app, validCheckout());
+  await control.waitForCall('paymentrequest');
+  const second = postCheckout(app, validCheckout());
+  await sleep(100); // its authorize now waits for the one slot
+  clock += 6100;
+  t.equal((await first).statusCode, 201);
+  const late = await second;
+  t.equal(late.statusCode, 504);
+  t.match(late.json(), { type: /upstream-timeout$/ });
+  t.equal(control.count('authorize'), 1, 'the queued call never reached Flinks');
+});
+
+t.test('a claim the store carried out after it failed here (a stalled Redis) is given back: the key is not held for a lease', async (t) => {
+  const port = await freePort();
+  const redis = await startRedis(t, port);
+  const { app, control } = await setUp(t, { REDIS_URL: `redis://127.0.0.1:${port}` });
+  await until('Redis is connected', async () => (await app.inject({ url: '/ready' })).statusCode === 200);
+  const key = newKey();
+
+  redis.kill('SIGSTOP');
+  const stalled = await postCheckout(app, validCheckout(), { 'idempotency-key': key });
+  redis.kill('SIGCONT');
+  t.equal(stalled.statusCode, 503, 'the claim timed out here');
+  t.match(stalled.json(), { type: /idempotency-unavailable$/ });
+
+  // Redis ran the claim when it resumed; the retry must soon find the key free (not 409 for 90 s).
+  let status = 0;
+  for (let attempt = 0; attempt < 50 && status !== 201; attempt++) {
+    status = (await postCheckout(app, validCheckout(), { 'idempotency-key': key })).statusCode;
+    if (status !== 201) await sleep(100);
+  }
+  t.equal(status, 201, 'the retry runs the checkout');
+  t.equal(control.count('paymentrequest'), 1);
+});
+
+t.test('an answer the store lost (Redis restarted without its data) is written once Redis is back: a retry replays it', async (t) => {
+  const port = await freePort();
+  let redis = await startRedis(t, port);
+  const prefix = `test-${randomUUID()}:`;
+  const { app, control } = await setUp(t, { REDIS_URL: `redis://127.0.0.1:${port}`, REDIS_KEY_PREFIX: prefix });
+  await until('Redis is connected', async () => (await app.inject({ url: '/ready' })).statusCode === 200);
+  const key = newKey();
+  control.inject('paymentrequest', { kind: 'delay', ms: 500 });
+  const pending = postCheckout(app, validCheckout(), { 'idempotency-key': key });
+  await control.waitForCall('paymentrequest');
+  redis.kill('SIGKILL');
+  const first = await pending;
+  t.equal(first.statusCode, 201, 'the shopper gets the checkout');
+
+  redis = await startRedis(t, port);
+  const reader = new Redis(`redis://127.0.0.1:${port}`);
+  t.teardown(() => reader.quit());
+  await until('the answer is written', async () => {
+    const names = await reader.keys(`${prefix}idem:*`);
+    const values = await Promise.all(names.map((name) => reader.get(name)));
+    return values.some((value) => value?.includes('"state":"done"'));
+  });
+  const retried = await postCheckout(app, validCheckout(), { 'idempotency-key': key });
+  t.equal(retried.statusCode, 201);
+  t.equal(retried.headers['idempotent-replayed'], 'true');
+  t.equal(retried.body, first.body, 'the same checkout');
+  t.equal(control.count('paymentrequest'), 1);
+});
