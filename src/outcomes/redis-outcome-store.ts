@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { redisScript } from '../store/redis-script.js';
 import { DeliveryAttemptSchema, HistoryEntrySchema, OutcomeRecordSchema, statusRank, type OutcomeRecord } from './schemas.js';
 import { isoOf, type OutcomeStore, type OutcomeStoreLimits } from './outcome-store.js';
 import { collectPage, isAfter, type ListPosition } from './outcome-listing.js';
@@ -54,21 +54,6 @@ redis.call('PEXPIRE', KEYS[2], ttl)
 redis.call('PEXPIRE', KEYS[3], ttl)
 return 1`;
 
-type Script = (keys: string[], args: (string | number)[]) => Promise<unknown>;
-
-/** EVALSHA, loading the script on first use (or after a Redis restart forgot it). */
-function script(redis: Redis, source: string): Script {
-  const sha = createHash('sha1').update(source).digest('hex');
-  return async (keys, args) => {
-    try {
-      return await redis.evalsha(sha, keys.length, ...keys, ...args);
-    } catch (error) {
-      if (!(error instanceof Error) || !error.message.includes('NOSCRIPT')) throw error;
-      return redis.eval(source, keys.length, ...keys, ...args);
-    }
-  };
-}
-
 function recordOf(flat: string[]): OutcomeRecord {
   const fields: Record<string, string> = {};
   for (let index = 0; index + 1 < flat.length; index += 2) fields[flat[index] ?? ''] = flat[index + 1] ?? '';
@@ -93,9 +78,9 @@ export function createRedisOutcomeStore(redis: Redis, prefix: string, limits: Ou
   const recordKey = (requestId: string) => `${prefix}outcome:{${requestId}}`;
   const referenceKey = (referenceId: string) => `${prefix}outcome-ref:${referenceId}`;
   const createdIndex = `${prefix}outcomes-by-created`;
-  const create = script(redis, CREATE);
-  const observe = script(redis, OBSERVE);
-  const recordDelivery = script(redis, RECORD_DELIVERY);
+  const create = redisScript(redis, CREATE);
+  const observe = redisScript(redis, OBSERVE);
+  const recordDelivery = redisScript(redis, RECORD_DELIVERY);
 
   return {
     async create({ requestId, referenceId, at }) {
