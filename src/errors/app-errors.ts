@@ -24,6 +24,7 @@ export type ProblemCode =
   | 'invalid-webhook-signature'
   | 'ops-unauthorized'
   | 'nothing-to-redeliver'
+  | 'merchant-webhooks-off'
   | 'intent-keys-unavailable'
   | 'records-unavailable'
   | 'malformed-request'

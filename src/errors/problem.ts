@@ -46,6 +46,7 @@ const TITLES: Readonly<Record<ProblemCode, string>> = {
   'invalid-webhook-signature': 'Invalid webhook signature',
   'ops-unauthorized': 'Unauthorized',
   'nothing-to-redeliver': 'Nothing to redeliver',
+  'merchant-webhooks-off': 'Merchant webhooks off',
   'intent-keys-unavailable': 'Service unavailable',
   'records-unavailable': 'Service unavailable',
   'malformed-request': 'Malformed request',

@@ -10,10 +10,10 @@ import type { OutcomeStore } from './outcome-store.js';
 /** Checkouts per page of the operations listing. */
 export const OPS_PAGE_SIZE = 50;
 
-/** Redelivery asked for while no merchant webhook endpoint is configured. */
+/** Redelivery asked for while no merchant webhook endpoint is configured (a code of its own: not-ready is GET /ready's). */
 export class MerchantWebhooksOffError extends AppError {
   readonly status = 503;
-  readonly code = 'not-ready';
+  readonly code = 'merchant-webhooks-off';
   constructor() {
     super('Merchant webhooks are off: set MERCHANT_WEBHOOK_URL and MERCHANT_WEBHOOK_SECRET to send them.');
   }

@@ -21,6 +21,7 @@ export const opsRedeliverRoute: FastifyPluginAsyncZod<OpsRouteOptions> = (app, {
         401: ProblemSchema,
         404: ProblemSchema,
         409: ProblemSchema,
+        415: ProblemSchema,
         429: ProblemSchema,
         500: ProblemSchema,
         503: ProblemSchema,

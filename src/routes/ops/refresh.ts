@@ -20,6 +20,7 @@ export const opsRefreshRoute: FastifyPluginAsyncZod<OpsRouteOptions> = (app, { c
         400: ProblemSchema,
         401: ProblemSchema,
         404: ProblemSchema,
+        415: ProblemSchema,
         429: ProblemSchema,
         500: ProblemSchema,
         502: ProblemSchema,

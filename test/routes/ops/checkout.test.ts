@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap';
 import { postCheckout, validCheckout } from '../../support/build.js';
 import { eventually } from '../../outcomes/support.js';
-import { MODES, opsCall, setUpOps, type Mode } from './support.js';
+import { MODES, opsCall, setUpOps, TOKENS, type Mode } from './support.js';
 
 interface Detail {
   requestId: string;
@@ -118,5 +118,23 @@ t.test('POST …/redeliver is a 503 problem while merchant webhooks are off', as
   const res = await opsCall(app, 'POST', `/ops/checkouts/${requestId}/redeliver`);
   t.equal(res.statusCode, 503);
   t.match(res.headers['content-type'], /application\/problem\+json/);
-  t.match(res.json(), { detail: /MERCHANT_WEBHOOK_URL/ });
+  t.match(res.json(), { type: 'urn:problem-type:flinks-pay-bff:merchant-webhooks-off', detail: /MERCHANT_WEBHOOK_URL/ });
+  t.notMatch(res.json(), { type: /not-ready$/ }, 'not-ready is GET /ready\'s alone');
+});
+
+t.test('the POST ops operations answer 415 for a body that is not JSON, and their schemas say so', async (t) => {
+  const { app } = await setUpOps(t, 'memory');
+  const { requestId } = (await postCheckout(app, validCheckout())).json<{ requestId: string }>();
+  const document = app.swagger() as { paths: Record<string, { post?: { responses: Record<string, unknown> } }> };
+  for (const action of ['refresh', 'redeliver']) {
+    const res = await app.inject({
+      method: 'POST',
+      url: `/ops/checkouts/${requestId}/${action}`,
+      headers: { authorization: `Bearer ${TOKENS[0]}`, 'content-type': 'text/plain' },
+      payload: 'hello',
+    });
+    t.equal(res.statusCode, 415, action);
+    t.match(res.json(), { type: /unsupported-media-type$/ });
+    t.ok(document.paths[`/ops/checkouts/{requestId}/${action}`]?.post?.responses['415'], `${action}: 415 is in its responses`);
+  }
 });
