@@ -42,7 +42,8 @@ export function shutdownWindowWarning(shutdownTimeoutMs: number, upstreamTimeout
 /**
  * The old-space cap (MiB) in Node options as Node reads them: space-separated, double quotes
  * around a value allowed (`--max-old-space-size=N`, also with underscores or N as the next word;
- * the last one wins), or undefined when there is none.
+ * the last one wins), or undefined when there is none. 0 is none too: V8 then keeps its default
+ * limit, and a cap of 0 would make the default shedding threshold 0, which under-pressure reads as off.
  */
 export function oldSpaceCapMb(nodeOptions: string | undefined): number | undefined {
   const words = [...(nodeOptions ?? '').matchAll(/"((?:[^"\\]|\\.)*)"|(\S+)/g)].map(([, quoted, plain]) =>
@@ -54,7 +55,7 @@ export function oldSpaceCapMb(nodeOptions: string | undefined): number | undefin
     const value = match ? (match[1] ?? words[index + 1]) : undefined;
     if (value !== undefined && /^\d+$/.test(value)) cap = Number(value);
   });
-  return cap;
+  return cap === 0 ? undefined : cap;
 }
 
 /**
@@ -95,13 +96,37 @@ export function memoryStoreEntriesFor(maxHeapUsedBytes: number, upTo: number): n
   return Math.max(1000, Math.min(upTo, fits));
 }
 
-/** MAX_HEAP_USED_MB at or above the old-space cap can never fire: V8 aborts first. Raw values. */
-export function heapSettingProblems(env: Record<string, string | undefined>): string[] {
-  const cap = oldSpaceCapMb(env.NODE_OPTIONS);
+/** What bounds this process's heap: node's own options and the limit V8 settled on. */
+export interface HeapFacts {
+  execArgv: readonly string[];
+  heapSizeLimitBytes: number;
+}
+
+const thisProcess = (): HeapFacts => ({ execArgv: process.execArgv, heapSizeLimitBytes: getHeapStatistics().heap_size_limit });
+
+/**
+ * MAX_HEAP_USED_MB that can never fire, because V8 aborts first: at or above the old-space cap
+ * (NODE_OPTIONS, or node's command line, which Node reads after it), or at or above the heap limit
+ * this process actually has. One problem at most, judged on the raw value.
+ */
+export function heapSettingProblems(env: Record<string, string | undefined>, facts: HeapFacts = thisProcess()): string[] {
   const shedAt = Number(env.MAX_HEAP_USED_MB?.trim() || Number.NaN);
-  if (cap === undefined || !Number.isFinite(shedAt) || shedAt < cap) return [];
-  return [
-    `MAX_HEAP_USED_MB: must be below the old space NODE_OPTIONS allows (--max-old-space-size=${cap}), ` +
-      `or the process runs out of heap before it sheds load (${Math.floor(cap * SHED_SHARE_OF_OLD_SPACE)} is the default there)`,
-  ];
+  if (!Number.isFinite(shedAt)) return [];
+  const commandLineCap = oldSpaceCapMb(facts.execArgv.join(' '));
+  const [cap, where] = commandLineCap === undefined ? [oldSpaceCapMb(env.NODE_OPTIONS), 'NODE_OPTIONS'] : [commandLineCap, "node's command line"];
+  const limitMb = Math.floor(facts.heapSizeLimitBytes / (1024 * 1024));
+  const runsOut = 'or the process runs out of heap before it sheds load';
+  if (cap !== undefined && shedAt >= cap) {
+    return [
+      `MAX_HEAP_USED_MB: must be below the old space ${where} allows (--max-old-space-size=${cap}), ${runsOut} ` +
+        `(${Math.floor(cap * SHED_SHARE_OF_OLD_SPACE)} is the default there)`,
+    ];
+  }
+  if (shedAt >= limitMb) {
+    return [
+      `MAX_HEAP_USED_MB: must be below this process's heap limit (${limitMb} MiB), ${runsOut} ` +
+        `(cap the old space with --max-old-space-size and shed at ${SHED_SHARE_OF_OLD_SPACE * 100} % of it)`,
+    ];
+  }
+  return [];
 }

@@ -1,7 +1,10 @@
 import t from 'tap';
 import { ConfigError, loadConfig } from '../../src/config/config.js';
+import { runCommand } from '../support/process.js';
 import {
   defaultMaxHeapUsedBytes,
+  heapSettingProblems,
+  maxHeapUsedBytesOf,
   MEMORY_STORE_BYTES_PER_CHECKOUT,
   memoryStoreEntriesFor,
   oldSpaceCapMb,
@@ -69,4 +72,50 @@ t.test('the in-memory store keeps only as many checkouts as fit well below the h
   t.equal(memoryStoreEntriesFor(64 * 1024 * MiB, 100_000), 100_000, 'capped at the given maximum');
   t.equal(memoryStoreEntriesFor(1 * MiB, 100_000), 1000, 'and never fewer than 1,000');
   t.end();
+});
+
+t.test('--max-old-space-size=0 is no cap (V8 keeps its default), so the default threshold never becomes 0 (off)', (t) => {
+  t.equal(oldSpaceCapMb('--max-old-space-size=0'), undefined);
+  t.equal(oldSpaceCapMb('--max-old-space-size=192 --max-old-space-size=0'), undefined, 'the last one wins');
+  const config = loadConfig({ NODE_OPTIONS: '--max-old-space-size=0' });
+  t.equal(config.loadShedding.oldSpaceCapMb, undefined);
+  t.ok(maxHeapUsedBytesOf(undefined, config.loadShedding.oldSpaceCapMb) > 0, 'load shedding stays on');
+  t.end();
+});
+
+const uncapped = { execArgv: [], heapSizeLimitBytes: 4144 * MiB };
+
+t.test('MAX_HEAP_USED_MB at or above the heap limit of this process is refused, capped or not', (t) => {
+  t.same(
+    heapSettingProblems({ MAX_HEAP_USED_MB: '100000' }, uncapped),
+    [
+      "MAX_HEAP_USED_MB: must be below this process's heap limit (4144 MiB), or the process runs out of heap before it sheds load " +
+        '(cap the old space with --max-old-space-size and shed at 75 % of it)',
+    ],
+  );
+  t.match(heapSettingProblems({ MAX_HEAP_USED_MB: '100000', NODE_OPTIONS: '--max-old-space-size=0' }, uncapped), [/heap limit \(4144 MiB\)/]);
+  t.same(heapSettingProblems({ MAX_HEAP_USED_MB: '4000' }, uncapped), [], 'below the limit');
+  t.throws(() => loadConfig({ MAX_HEAP_USED_MB: '1048576' }), /^Invalid configuration: MAX_HEAP_USED_MB: must be below this process's heap limit/);
+  t.end();
+});
+
+t.test("MAX_HEAP_USED_MB at or above a cap on node's command line is refused", (t) => {
+  const capped = { execArgv: ['--import', 'tsx', '--max-old-space-size=192'], heapSizeLimitBytes: 240 * MiB };
+  t.same(heapSettingProblems({ MAX_HEAP_USED_MB: '200' }, capped), [
+    "MAX_HEAP_USED_MB: must be below the old space node's command line allows (--max-old-space-size=192), " +
+      'or the process runs out of heap before it sheds load (144 is the default there)',
+  ]);
+  t.same(heapSettingProblems({ MAX_HEAP_USED_MB: '144' }, capped), []);
+  t.end();
+});
+
+t.test("the server started with --max-old-space-size on node's command line refuses a MAX_HEAP_USED_MB above it", async (t) => {
+  // PORT=abc: start-up fails either way, so a missed check cannot leave a server running.
+  const result = await runCommand(process.execPath, ['--max-old-space-size=192', '--import', 'tsx', 'src/server.ts'], {
+    MAX_HEAP_USED_MB: '200',
+    PORT: 'abc',
+  });
+  t.equal(result.code, 1);
+  t.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
+  t.match(result.stderr, /^Invalid configuration: PORT: [^;]+; MAX_HEAP_USED_MB: must be below the old space node's command line allows \(--max-old-space-size=192\)/);
 });
