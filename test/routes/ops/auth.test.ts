@@ -86,6 +86,28 @@ t.test('each of two tokens is accepted; the audit line names it by index, never 
   t.notOk(everything.includes('not-a-token-not-a-token'), 'nor a wrong one');
 });
 
+t.test('a call that reaches an ops operation gets an audit line, refused or not; one the router refuses gets the access line only', async (t) => {
+  const { app, logs } = await setUpOps(t, 'memory');
+  t.equal((await opsCall(app, 'GET', '/ops/checkouts?reference=order-1001')).statusCode, 400, 'a bad parameter');
+  t.equal((await opsCall(app, 'POST', '/ops/checkouts/%ZZ/redeliver')).statusCode, 400, 'bad percent-encoding');
+  t.equal((await opsCall(app, 'GET', '/ops/nothing-here')).statusCode, 404, 'an unknown ops path');
+  const audit = auditLines(logs);
+  t.equal(audit.length, 1);
+  t.match(audit[0], { opsToken: 0, action: 'GET /ops/checkouts', statusCode: 400 });
+  const accessLines = logs()
+    .map((line) => JSON.parse(line) as { msg?: string; req?: { url?: string }; res?: { statusCode?: number } })
+    .filter((line) => line.msg === 'request completed');
+  t.same(
+    accessLines.map((line) => [line.req?.url, line.res?.statusCode]),
+    [
+      ['/ops/checkouts?reference=order-1001', 400],
+      ['/ops/checkouts/%ZZ/redeliver', 400],
+      ['/ops/nothing-here', 404],
+    ],
+    'every one has its access line',
+  );
+});
+
 t.test('ops routes have a budget of their own: 600 calls per client and window, not the shoppers\' RATE_LIMIT_MAX', async (t) => {
   const { app } = await setUpOps(t, 'memory', { env: { RATE_LIMIT_MAX: '3' } });
   const codes = new Map<number, number>();
