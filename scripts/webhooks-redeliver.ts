@@ -10,7 +10,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { ConfigError, loadConfig } from '../src/config/config.js';
-import { createOutcomeDelivery } from '../src/outcomes/outcome-delivery.js';
+import { createOutcomeDelivery, NothingToRedeliverError } from '../src/outcomes/outcome-delivery.js';
 import { createRedisConnection } from '../src/store/redis-connection.js';
 import { REQUEST_ID_PATTERN } from '../src/upstream/flinks-pay/schemas.js';
 
@@ -51,9 +51,24 @@ const outcomes = createOutcomeDelivery({
   userAgent: 'flinks-pay-checkout-bff/webhooks-redeliver',
 });
 
+/** The checkout's redelivery, or why there is none to make (a checkout still Initiated has sent no event yet). */
+async function redeliverOne(requestId: string) {
+  try {
+    return await outcomes.redeliver(requestId);
+  } catch (error) {
+    if (error instanceof NothingToRedeliverError) return 'nothing yet' as const;
+    throw error;
+  }
+}
+
 let missing = 0;
 for (const requestId of requestIds) {
-  const result = await outcomes.redeliver(requestId);
+  const result = await redeliverOne(requestId);
+  if (result === 'nothing yet') {
+    missing += 1;
+    process.stdout.write(`${requestId}: no status event sent yet (still Initiated); nothing to send again\n`);
+    continue;
+  }
   if (!result) {
     missing += 1;
     process.stdout.write(`${requestId}: no record (never created here, or older than RECONCILE_MAX_AGE_HOURS)\n`);

@@ -26,12 +26,15 @@ t.test('npm run webhooks:redeliver sends the latest event again, same webhook-id
   const queue = openQueue(t, 'merchant-webhooks', prefix);
   await eventually(() => queue.getJobCounts('completed'), (c) => c.completed === 1, 'the delivery job to complete');
 
-  const run = await redeliver(['--', requestId, UNKNOWN_ID], env);
-  t.equal(run.code, 1, 'exit 1: one requestId has no record');
+  const { requestId: initiated } = (await postCheckout(app, validCheckout({ referenceId: 'order-open' }))).json<{ requestId: string }>();
+
+  const run = await redeliver(['--', requestId, UNKNOWN_ID, initiated], env);
+  t.equal(run.code, 1, 'exit 1: one requestId has no record, one no event yet');
   t.equal(
     run.stdout,
     `${requestId}: msg_${requestId}_Settled queued again\n` +
-      `${UNKNOWN_ID}: no record (never created here, or older than RECONCILE_MAX_AGE_HOURS)\n`,
+      `${UNKNOWN_ID}: no record (never created here, or older than RECONCILE_MAX_AGE_HOURS)\n` +
+      `${initiated}: no status event sent yet (still Initiated); nothing to send again\n`,
   );
   await merchant.waitFor(() => merchant.received.length === 2, 'the redelivery');
   t.equal(merchant.received[1]?.headers['webhook-id'], merchant.received[0]?.headers['webhook-id'], 'the same webhook-id');
