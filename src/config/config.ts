@@ -8,7 +8,7 @@ import {
   memoryStoreEntriesFor,
   oldSpaceCapMb,
 } from './runtime-limits.js';
-import { isLongEnoughSecret, SECRET_TOO_SHORT } from './secret.js';
+import { isLongEnoughSecret, isQuoted, QUOTED_SECRET, SECRET_TOO_SHORT } from './secret.js';
 import { parseTrustProxy, TRUST_PROXY_PROBLEM } from './trust-proxy.js';
 import { parse as parseDuration } from '@lukeed/ms';
 import {
@@ -24,6 +24,19 @@ import {
 const emptyAsUndefined = (value: unknown): unknown => (typeof value === 'string' && value.trim() === '' ? undefined : value);
 
 const optionalString = z.preprocess(emptyAsUndefined, z.string().optional());
+
+/**
+ * A secret as written in an env file: surrounding whitespace dropped (one stray space would make
+ * every signature or authorize fail, with nothing said at start), and refused when quoted.
+ */
+const SecretTextSchema = z
+  .string()
+  .transform((text) => text.trim())
+  .refine((text) => !isQuoted(text), { message: QUOTED_SECRET, abort: true });
+
+/** An optional secret setting (blank is unset), further checked by `rules`. */
+const optionalSecret = <T extends z.ZodType<unknown, string>>(rules: T) =>
+  z.preprocess(emptyAsUndefined, SecretTextSchema.pipe(rules).optional());
 
 /** A URL setting (config/urls.ts): blank means unset. */
 const optionalUrl = <T extends z.ZodType>(schema: T) => z.preprocess(emptyAsUndefined, schema.optional());
@@ -83,17 +96,12 @@ const originList = z.preprocess(
 );
 
 /** A Standard Webhooks secret: `whsec_` and the base64 of 24 to 64 random bytes. */
-const webhookSecret = z.preprocess(
-  emptyAsUndefined,
-  z
-    .string()
-    .refine((text) => {
-      const match = /^whsec_([A-Za-z0-9+/]+={0,2})$/.exec(text.trim());
-      const bytes = match?.[1] === undefined ? 0 : Buffer.from(match[1], 'base64').length;
-      return bytes >= 24 && bytes <= 64;
-    }, 'expected whsec_ followed by the base64 of 24 to 64 random bytes')
-    .transform((text) => text.trim())
-    .optional(),
+const webhookSecret = optionalSecret(
+  z.string().refine((text) => {
+    const match = /^whsec_([A-Za-z0-9+/]+={0,2})$/.exec(text);
+    const bytes = match?.[1] === undefined ? 0 : Buffer.from(match[1], 'base64').length;
+    return bytes >= 24 && bytes <= 64;
+  }, 'expected whsec_ followed by the base64 of 24 to 64 random bytes'),
 );
 
 const HOST_PROBLEM = 'expected an IP address (0.0.0.0 for every interface, :: for IPv6 too) or a host name';
@@ -111,18 +119,18 @@ function isListenHost(host: string): boolean {
 
 /**
  * Bearer secrets of the operations API, comma-separated (two during a rotation). Each long enough
- * that guessing is hopeless; the message never repeats a value.
+ * that guessing is hopeless; the message never repeats a value. Set but holding no token (`,,,`)
+ * is a mistake, not a way to switch the API off.
  */
 const opsTokens = z.preprocess(
   emptyAsUndefined,
-  z
-    .string()
-    .default('')
-    .transform((text) => text.split(',').map((token) => token.trim()).filter(Boolean))
+  SecretTextSchema.transform((text) => text.split(',').map((token) => token.trim()).filter(Boolean))
+    .refine((tokens) => tokens.length > 0, 'set but holding no token (only commas or spaces); unset it to switch the operations API off')
     .refine(
       (tokens) => tokens.every((token) => token.length >= 32 && /^[\x21-\x7e]+$/.test(token)),
       'expected comma-separated tokens of at least 32 visible ASCII characters each; generate one with `openssl rand -base64 32`',
-    ),
+    )
+    .default([]),
 );
 
 /** Every environment variable the service reads, as documented in the README's configuration table. */
@@ -137,8 +145,8 @@ export const EnvSchema = z
     ),
     FLINKS_BASE_URL: optionalUrl(FlinksBaseUrlSchema),
     FLINKS_APP_URL: optionalUrl(FlinksAppUrlSchema),
-    FLINKS_USERNAME: optionalString,
-    FLINKS_PASSWORD: optionalString,
+    FLINKS_USERNAME: optionalSecret(z.string()),
+    FLINKS_PASSWORD: optionalSecret(z.string()),
     FLINKS_INSTANCE: z.preprocess(
       emptyAsUndefined,
       z.string().regex(/^[\x21-\x7e]{1,200}$/, 'expected visible ASCII without spaces').optional(),
@@ -201,16 +209,18 @@ export const EnvSchema = z
     ),
     DEMO_PAGE: booleanFlag,
     // Signed checkout intents: one trust anchor, a shared HS256 secret or a key set (see README).
-    CHECKOUT_SIGNING_SECRET: z.preprocess(emptyAsUndefined, z.string().refine(isLongEnoughSecret, SECRET_TOO_SHORT).optional()),
+    CHECKOUT_SIGNING_SECRET: optionalSecret(z.string().refine(isLongEnoughSecret, SECRET_TOO_SHORT)),
     CHECKOUT_JWKS_URL: optionalUrl(JwksUrlSchema),
     CHECKOUT_JWKS_TIMEOUT_MS: integer(100, 60_000, 5000),
-    CHECKOUT_JWKS_COOLDOWN_MS: integer(0, 3_600_000, 30_000),
+    // At least a second: with 0, every intent naming an unknown kid would refetch the key set.
+    CHECKOUT_JWKS_COOLDOWN_MS: integer(1000, 3_600_000, 30_000),
     // Outcome delivery (docs/outcomes.md): reconciliation, Flinks webhooks in, merchant webhooks out.
     RECONCILE_FIRST_DELAY_MS: integer(1, 86_400_000, 30_000),
     RECONCILE_MAX_AGE_HOURS: integer(1, 8760, 168),
     RECONCILE_CONCURRENCY: integer(1, 256, 4),
     RECONCILE_MAX_PER_SECOND: integer(1, 10_000, 10),
-    FLINKS_WEBHOOK_SECRET: optionalString,
+    // No minimum length: Flinks issues it and publishes no format (a forged event only triggers a read).
+    FLINKS_WEBHOOK_SECRET: optionalSecret(z.string()),
     FLINKS_WEBHOOK_SIGNATURE_HEADER: z.preprocess(
       emptyAsUndefined,
       z.string().regex(/^[A-Za-z0-9-]{1,100}$/, 'expected an HTTP header name').default('X-Webhook-Signature'),

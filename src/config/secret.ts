@@ -14,3 +14,13 @@ export function isLongEnoughSecret(secret: string): boolean {
 }
 
 export const SECRET_TOO_SHORT = `must be at least ${MIN_SECRET_BYTES} bytes; generate one with \`openssl rand -base64 48\``;
+
+/**
+ * Wrapped in matching quotes, '...' or "...": `docker run --env-file` keeps them as part of the value
+ * (node --env-file and shells strip them).
+ */
+export function isQuoted(text: string): boolean {
+  return text.length >= 2 && /^(["']).*\1$/s.test(text);
+}
+
+export const QUOTED_SECRET = 'expected the value without surrounding quotes (docker --env-file keeps them; write it bare)';

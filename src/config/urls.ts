@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isQuoted } from './secret.js';
 
 /*
  * URL settings, judged without ever throwing: `new URL` throws on anything unparsable, and a throw
@@ -27,11 +28,6 @@ function parseUrl(text: string): URL | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** `docker run --env-file` keeps quotes, so `"https://..."` arrives with them. */
-export function isQuoted(text: string): boolean {
-  return text.length >= 2 && /^(["']).*\1$/s.test(text);
 }
 
 /** The first thing wrong with `text` (already trimmed) as a URL setting; undefined when it is fine. */

@@ -1,3 +1,4 @@
+import FakeTimers from '@sinonjs/fake-timers';
 import { createPublicKey, generateKeyPairSync, sign as cryptoSign, type JsonWebKey } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type ServerResponse } from 'node:http';
@@ -65,9 +66,11 @@ async function closedPortUrl(): Promise<string> {
   return `http://127.0.0.1:${address !== null && typeof address === 'object' ? address.port : 1}/jwks.json`;
 }
 
+const COOLDOWN_MS = 1000;
+
 const jwksEnv = (url: string, env: Record<string, string> = {}) => ({
   CHECKOUT_JWKS_URL: url,
-  CHECKOUT_JWKS_COOLDOWN_MS: '0',
+  CHECKOUT_JWKS_COOLDOWN_MS: String(COOLDOWN_MS),
   CHECKOUT_JWKS_TIMEOUT_MS: '300',
   ...env,
 });
@@ -88,8 +91,14 @@ t.test('key rotation: a new kid is fetched and verifies; a retired kid and an un
   const [old, next] = await Promise.all([signer('ES256', 'key-2025'), signer('ES256', 'key-2026')]);
   const jwks = await startJwksServer(t, [old.jwk]);
   const { app, control } = await setUp(t, jwksEnv(jwks.url));
+  // jose refetches for an unknown kid only once the cooldown since the last fetch is over.
+  const clock = FakeTimers.install({ toFake: ['Date'], now: Date.now() });
+  t.teardown(() => {
+    clock.uninstall();
+  });
   t.equal((await postIntent(app, await old.sign(claims()))).statusCode, 201, 'the current key');
   jwks.state.keys = [next.jwk];
+  clock.tick(COOLDOWN_MS);
   const before = jwks.state.fetches;
   t.equal((await postIntent(app, await next.sign(claims()))).statusCode, 201, 'the new kid, after one refetch');
   t.equal(jwks.state.fetches, before + 1);
