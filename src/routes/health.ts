@@ -3,8 +3,34 @@ import { z } from 'zod';
 import { problemAnswer } from '../plugins/app/error-handler.js';
 import { ProblemSchema } from '../errors/problem.js';
 
+type ReadinessState = 'ok' | 'down' | { problem: string };
+
 /** A dependency's state for readiness: `ok`, `down` (not answering), or a sentence saying what is wrong. */
-export type ReadinessCheck = () => Promise<'ok' | 'down' | { problem: string }>;
+export type ReadinessCheck = () => Promise<ReadinessState>;
+
+/**
+ * How long /ready waits for one dependency. A Flinks that accepts connections but never answers
+ * would hold the check for UPSTREAM_TIMEOUT_MS (10 s), while the kubelet gives up on the probe
+ * after 3 s (deploy/kubernetes/deployment.yaml) and would never see the 503 saying why. Past
+ * this, the dependency counts as not answering. The check itself is not aborted: the Flinks
+ * probe is an authorize of its own, cached by the client, so the next probe takes its outcome.
+ */
+export const READINESS_CHECK_LIMIT_MS = 2000;
+
+/** The check's state, or `down` when it fails or has not answered within the limit. */
+async function withinLimit(check: ReadinessCheck): Promise<ReadinessState> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'down'>((resolve) => {
+    timer = setTimeout(() => {
+      resolve('down');
+    }, READINESS_CHECK_LIMIT_MS);
+  });
+  try {
+    return await Promise.race([check().catch(() => 'down' as const), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 export interface HealthRoutesOptions {
   /**
@@ -26,7 +52,7 @@ export const healthRoutes: FastifyPluginAsyncZod<HealthRoutesOptions> = (app, op
   /** Why this instance is not ready, in one sentence per kind of failure; undefined when it is. */
   async function runChecks(): Promise<string | undefined> {
     const entries = Object.entries(options.readinessChecks);
-    const results = await Promise.all(entries.map(([, check]) => check().catch(() => 'down' as const)));
+    const results = await Promise.all(entries.map(([, check]) => withinLimit(check)));
     const down = entries.filter((_, index) => results[index] === 'down').map(([name]) => name);
     const problems = results.flatMap((result) => (typeof result === 'object' ? [result.problem] : []));
     const sentences = [...(down.length > 0 ? [`Not answering: ${down.join(', ')}.`] : []), ...problems];

@@ -2,6 +2,7 @@ import { readdirSync } from 'node:fs';
 import t from 'tap';
 import { loadConfig } from '../../src/config/config.js';
 import { CLAIM_RELEASE_BUDGET_MS } from '../../src/config/runtime-limits.js';
+import { READINESS_CHECK_LIMIT_MS } from '../../src/routes/health.js';
 import {
   asArray,
   asObject,
@@ -101,6 +102,10 @@ t.test('the pod is probed, bounded and unprivileged', (t) => {
   t.equal(String(port.containerPort), bffEnv().env.PORT, 'the container port is the PORT the BFF listens on');
   t.match(bff.livenessProbe, { httpGet: { path: '/health', port: port.name } });
   t.match(bff.readinessProbe, { httpGet: { path: '/ready', port: port.name } });
+  t.ok(
+    Number(asObject(bff.readinessProbe).timeoutSeconds) * 1000 > READINESS_CHECK_LIMIT_MS + 500,
+    'the readiness probe waits long enough for the 503 that says which dependency is not answering',
+  );
   t.match(bff.resources, {
     requests: { cpu: String, memory: String },
     limits: { cpu: String, memory: String },
