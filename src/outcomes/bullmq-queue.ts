@@ -1,7 +1,7 @@
 import { DelayedError, Queue, UnrecoverableError, Worker, type Job, type RateLimiterOptions } from 'bullmq';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Redis } from 'ioredis';
-import type { JobQueue, RerunOutcome, StepProcessor } from './job-queue.js';
+import { again, type JobQueue, type RerunOutcome, type StepProcessor, type StepResult } from './job-queue.js';
 import { REDIS_CLOSE_TIMEOUT_MS, settlesWithin } from './redis-connections.js';
 
 export interface BullQueueOptions {
@@ -19,6 +19,8 @@ export interface BullQueueOptions {
   /** How long an ended job is kept, so adding the same id again is a no-op (and it can be rerun). */
   keepEndedMs: number;
   log: FastifyBaseLogger;
+  /** Pause before a step that threw runs again (default 5 s, as in the in-memory queue). */
+  stepErrorRetryMs?: number;
 }
 
 /** How often a rerun reads a job's state and acts on it before a refusal is an error. */
@@ -42,6 +44,7 @@ async function runNow(job: Job): Promise<RerunOutcome> {
  * again is moved back to "delayed" with new data (BullMQ's step-job pattern).
  */
 export function createBullQueue<D>(options: BullQueueOptions): JobQueue<D> {
+  const stepErrorRetryMs = options.stepErrorRetryMs ?? 5000;
   const keepEnded = { age: Math.ceil(options.keepEndedMs / 1000) };
   const queue = new Queue<D, unknown, string, D, unknown, string>(options.name, {
     connection: options.producer,
@@ -49,7 +52,8 @@ export function createBullQueue<D>(options: BullQueueOptions): JobQueue<D> {
     defaultJobOptions: {
       removeOnComplete: keepEnded,
       removeOnFail: keepEnded,
-      // Only for unexpected errors (e.g. Redis briefly away inside a step): steps schedule their own retries.
+      // Only for the queue's own commands failing around a step (a step that throws is put back, not
+      // failed): steps schedule their own retries.
       attempts: 8,
       backoff: { type: 'exponential', delay: 1000 },
     },
@@ -92,7 +96,16 @@ export function createBullQueue<D>(options: BullQueueOptions): JobQueue<D> {
         worker = new Worker<D>(
           options.name,
           async (job, token) => {
-            const result = await processor(job.data, job.id ?? '');
+            let result: StepResult<D>;
+            try {
+              result = await processor(job.data, job.id ?? '');
+            } catch (error) {
+              // Steps handle their own failures; a throw is the store or the queue failing inside a
+              // step. Thrown on, it would spend one of the job's few attempts, which count over its
+              // whole life (days), so a few short outages would end reconciliation for good.
+              options.log.error({ err: error, queue: options.name, jobId: job.id, retryInMs: stepErrorRetryMs }, 'job step threw; retrying');
+              result = again(stepErrorRetryMs, job.data);
+            }
             if (result.kind === 'done') return;
             if (result.kind === 'failed') throw new UnrecoverableError(result.reason);
             await job.updateData(result.data);
@@ -110,6 +123,11 @@ export function createBullQueue<D>(options: BullQueueOptions): JobQueue<D> {
         );
         worker.on('error', (error) => {
           options.log.warn({ err: error, queue: options.name }, 'job worker error');
+        });
+        worker.on('failed', (job, error) => {
+          // A step's own "failed" (a webhook given up after its retries) is logged by the step.
+          if (error instanceof UnrecoverableError) return;
+          options.log.error({ err: error, queue: options.name, jobId: job?.id, attempts: job?.attemptsMade }, 'job failed for good');
         });
       };
       if (options.producer.status === 'ready') startWorker();
