@@ -6,6 +6,7 @@ import type { CheckoutRecord, RecordKeeper } from '../checkout/records.js';
 import type { CheckoutStatus } from '../checkout/schemas.js';
 import type { StatusWatcher } from '../checkout/status-watcher.js';
 import { AppError } from '../errors/app-errors.js';
+import { createStoreRetries } from '../store/store-retries.js';
 import type { CallContext } from '../upstream/flinks-pay/client.js';
 import { createBullQueue, limiterFor } from './bullmq-queue.js';
 import { createDeliveryStep, deliveryJobOf, type DeliveryJob, type DeliveryPolicy } from './deliveries.js';
@@ -119,6 +120,7 @@ export function createOutcomeDelivery(options: OutcomeDeliveryOptions) {
   const verifySignature = options.flinksWebhookSecret === undefined ? undefined : createFlinksSignatureVerifier(options.flinksWebhookSecret);
   const flinksHints = createFlinksHints({ store, read: (ctx, requestId) => readFor(ctx, requestId, 'webhook'), metrics, now });
   let read: ReadForOutcome | undefined;
+  const observationRetries = createStoreRetries({ log });
 
   async function enqueueDelivery(record: OutcomeRecord): Promise<void> {
     if (!deliveryQueue) return;
@@ -148,22 +150,38 @@ export function createOutcomeDelivery(options: OutcomeDeliveryOptions) {
       referenceOf: (requestId: string): Promise<string | undefined> => store.referenceOf(requestId),
     } satisfies RecordKeeper,
 
-    /** Notes a status read from Flinks: a change goes into the record, to live streams and to the merchant. */
+    /**
+     * Notes a status read from Flinks: a change goes into the record, to live streams and to the
+     * merchant. When the store fails it, it is noted again (every second, in this instance) until
+     * the store takes it, and the record's status is then queued for the merchant whether or not
+     * this was the change: the store may have made the change but failed to say so (a command that
+     * timed out here, not in Redis), or the change was made and its event not queued. Queuing an
+     * event already queued or sent is a no-op (its webhook-id is its job id).
+     */
     observe: async (status: CheckoutStatus, source: ObservationSource): Promise<void> => {
+      const observation = {
+        status: status.status,
+        final: status.final,
+        ...(status.reason === undefined ? {} : { reason: status.reason }),
+        source,
+        at: now(),
+      };
       try {
-        const result = await store.observe(status.requestId, {
-          status: status.status,
-          final: status.final,
-          ...(status.reason === undefined ? {} : { reason: status.reason }),
-          source,
-          at: now(),
-        });
+        const result = await store.observe(status.requestId, observation);
         if (!result?.changed) return;
         metrics.statusChanges.inc({ source });
         live.publish({ ...status, referenceId: result.record.referenceId });
         await enqueueDelivery(result.record);
       } catch (error) {
-        log.error({ err: error, checkout: status.requestId, status: status.status }, 'could not record a status change');
+        log.error({ err: error, checkout: status.requestId, status: status.status }, 'could not record a status change; noted again once the store takes it');
+        const isKept = observationRetries.add(status.requestId, async () => {
+          const result = await store.observe(status.requestId, observation);
+          if (result?.changed) live.publish({ ...status, referenceId: result.record.referenceId });
+          const record = result?.changed ? result.record : await store.get(status.requestId);
+          // Initiated is where every record starts: no change, no event.
+          if (record && record.status !== 'Initiated') await enqueueDelivery(record);
+        });
+        if (!isKept) log.error({ checkout: status.requestId }, 'too many status changes wait for the store; reconciliation will catch this one up');
       }
     },
 
@@ -220,6 +238,8 @@ export function createOutcomeDelivery(options: OutcomeDeliveryOptions) {
 
     close: async (): Promise<void> => {
       flinksHints.close();
+      const left = await observationRetries.flush();
+      if (left > 0) log.error({ left }, 'status changes could not be noted before shutdown; reconciliation will catch them up');
       // In-flight merchant requests end now; their jobs are retried (same webhook-id) by whoever runs next.
       await sender?.close();
       await Promise.all([reconcileQueue.close(), deliveryQueue?.close()]);
