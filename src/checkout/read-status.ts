@@ -9,12 +9,16 @@ export type ReadStatus = (ctx: CallContext, requestId: string) => Promise<Checko
 /**
  * A checkout's current status from Flinks, with the merchant's referenceId as recorded here. Only
  * checkouts created here are read: any other id is not found without asking Flinks, so the
- * merchant's Flinks account is not readable through this service.
+ * merchant's Flinks account is not readable through this service. Once a final status was seen it
+ * is the answer, without asking Flinks again: it never changes, and the merchant was told it, so a
+ * later answer from Flinks that differs (a lagging replica) must not take it back.
  */
 export function createStatusReader({ flinks, records }: { flinks: FlinksPayClient; records: CheckoutRecords }): ReadStatus {
   return async (ctx, requestId) => {
-    const referenceId = await records.referenceOf(requestId);
-    if (referenceId === undefined) throw new CheckoutNotFoundError(requestId);
+    const recorded = await records.recordedOf(requestId);
+    if (recorded === undefined) throw new CheckoutNotFoundError(requestId);
+    const { referenceId, final } = recorded;
+    if (final) return { requestId, status: final.status, referenceId, final: true, ...(final.reason === undefined ? {} : { reason: final.reason }) };
     const payment = await flinks.getPaymentRequest(ctx, requestId);
     if (!payment) throw new CheckoutNotFoundError(requestId);
     return {

@@ -1,11 +1,19 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { RecordsUnavailableError } from '../errors/app-errors.js';
+import type { PaymentStatus } from '../upstream/flinks-pay/schemas.js';
 
 /** What this service remembers of a checkout it created: enough to answer status reads. */
 export interface CheckoutRecord {
   referenceId: string;
   /** When it was created here (ms since the epoch); its record and its reconciliation start from it. */
   createdAt: number;
+}
+
+/** What a status read needs of a checkout created here: its order id, and its final status once one was seen. */
+export interface RecordedCheckout {
+  referenceId: string;
+  /** The final status seen (it never changes again); absent while the checkout is open. */
+  final?: { status: PaymentStatus; reason?: string };
 }
 
 export interface CheckoutRecords {
@@ -15,11 +23,10 @@ export interface CheckoutRecords {
    */
   remember(requestId: string, record: CheckoutRecord): Promise<void>;
   /**
-   * The merchant's referenceId of a checkout created here, undefined when this service never
-   * created it. Throws RecordsUnavailableError when the store cannot answer: unknown is not the
-   * same as not found.
+   * What is recorded of a checkout created here, undefined when this service never created it.
+   * Throws RecordsUnavailableError when the store cannot answer: unknown is not the same as not found.
    */
-  referenceOf(requestId: string): Promise<string | undefined>;
+  recordedOf(requestId: string): Promise<RecordedCheckout | undefined>;
   /** Writes the backlog one last time and stops retrying (on shutdown). */
   close(): Promise<void>;
 }
@@ -32,7 +39,7 @@ export interface RecordKeeper {
   /** Starts the record of a checkout, and its reconciliation; harmless when called again for the same one. */
   start(requestId: string, record: CheckoutRecord): Promise<void>;
   /** Undefined when the checkout was not created here (or is forgotten); throws when the store cannot answer. */
-  referenceOf(requestId: string): Promise<string | undefined>;
+  recordedOf(requestId: string): Promise<RecordedCheckout | undefined>;
 }
 
 export interface CheckoutRecordsOptions {
@@ -92,11 +99,11 @@ export function createCheckoutRecords(keeper: RecordKeeper, log: FastifyBaseLogg
       backlog.set(requestId, record);
       scheduleRetry();
     },
-    async referenceOf(requestId) {
+    async recordedOf(requestId) {
       const waiting = backlog.get(requestId);
-      if (waiting) return waiting.referenceId;
+      if (waiting) return { referenceId: waiting.referenceId };
       try {
-        return await keeper.referenceOf(requestId);
+        return await keeper.recordedOf(requestId);
       } catch (error) {
         throw new RecordsUnavailableError({ cause: error });
       }

@@ -1,7 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import type { DeliveryAttempt, HistoryEntry, OutcomeRecord } from './schemas.js';
 import { statusRank } from './schemas.js';
-import { isoOf, type OutcomeStore, type OutcomeStoreLimits } from './outcome-store.js';
+import { isoOf, recordedCheckoutOf, type OutcomeStore, type OutcomeStoreLimits } from './outcome-store.js';
 import { collectPage, isAfter, newestFirst, type ListPosition } from './outcome-listing.js';
 
 interface Entry {
@@ -117,7 +117,10 @@ export function createMemoryOutcomeStore(limits: OutcomeStoreLimits & { maxEntri
       return Promise.resolve();
     },
     get: (requestId) => Promise.resolve(entries.get(requestId)?.record),
-    referenceOf: (requestId) => Promise.resolve(entries.get(requestId)?.record.referenceId),
+    recordedOf(requestId) {
+      const record = entries.get(requestId)?.record;
+      return Promise.resolve(record && recordedCheckoutOf(record));
+    },
     observe(requestId, { status, final, reason, source, at }) {
       const entry = entries.get(requestId);
       if (!entry) return Promise.resolve(undefined);

@@ -147,7 +147,7 @@ export function createOutcomeDelivery(options: OutcomeDeliveryOptions) {
         await store.create({ requestId, referenceId, at: createdAt });
         await reconcileQueue.add(reconcileJobId(requestId), { requestId, createdAt, step: 0 }, options.reconcile.firstDelayMs);
       },
-      referenceOf: (requestId: string): Promise<string | undefined> => store.referenceOf(requestId),
+      recordedOf: (requestId: string) => store.recordedOf(requestId),
     } satisfies RecordKeeper,
 
     /**

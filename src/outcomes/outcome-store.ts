@@ -1,3 +1,4 @@
+import type { RecordedCheckout } from '../checkout/records.js';
 import type { PaymentStatus } from '../upstream/flinks-pay/schemas.js';
 import type { ListPage, ListQuery } from './outcome-listing.js';
 import type { DeliveryAttempt, HistoryEntry, ObservationSource, OutcomeRecord } from './schemas.js';
@@ -25,8 +26,11 @@ export interface OutcomeStore {
   /** Starts the record of a checkout created here, at Initiated; nothing when it exists already. */
   create(input: { requestId: string; referenceId: string; at: number }): Promise<void>;
   get(requestId: string): Promise<OutcomeRecord | undefined>;
-  /** The merchant's order id of a checkout created here; undefined when it was not (or is forgotten). One cheap lookup, for status reads. */
-  referenceOf(requestId: string): Promise<string | undefined>;
+  /**
+   * The merchant's order id of a checkout created here, and its final status once seen; undefined
+   * when it was not created here (or is forgotten). One cheap lookup, for status reads.
+   */
+  recordedOf(requestId: string): Promise<RecordedCheckout | undefined>;
   /** Notes a status read from Flinks; undefined when the checkout was not created here (or is forgotten). */
   observe(requestId: string, observation: Observation): Promise<ObserveResult | undefined>;
   history(requestId: string): Promise<HistoryEntry[]>;
@@ -52,4 +56,9 @@ export const DEFAULT_LIMITS = { maxHistory: 20, maxDeliveries: 50 } as const;
 
 export function isoOf(ms: number): string {
   return new Date(ms).toISOString();
+}
+
+/** What a status read needs of a record (checkout/read-status.ts). */
+export function recordedCheckoutOf({ referenceId, status, final, reason }: OutcomeRecord): RecordedCheckout {
+  return final ? { referenceId, final: { status, ...(reason === undefined ? {} : { reason }) } } : { referenceId };
 }

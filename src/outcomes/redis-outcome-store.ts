@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { PaymentStatusSchema } from '../upstream/flinks-pay/schemas.js';
 import { redisScript } from '../store/redis-script.js';
 import { DeliveryAttemptSchema, HistoryEntrySchema, OutcomeRecordSchema, statusRank, type OutcomeRecord } from './schemas.js';
 import { isoOf, type OutcomeStore, type OutcomeStoreLimits } from './outcome-store.js';
@@ -96,8 +97,11 @@ export function createRedisOutcomeStore(redis: Redis, prefix: string, limits: Ou
       const flat = await redis.hgetall(recordKey(requestId));
       return Object.keys(flat).length === 0 ? undefined : recordOf(Object.entries(flat).flat());
     },
-    async referenceOf(requestId) {
-      return (await redis.hget(recordKey(requestId), 'referenceId')) ?? undefined;
+    async recordedOf(requestId) {
+      const [referenceId, status, final, reason] = await redis.hmget(recordKey(requestId), 'referenceId', 'status', 'final', 'reason');
+      if (referenceId === null || referenceId === undefined) return undefined;
+      if (final !== '1') return { referenceId };
+      return { referenceId, final: { status: PaymentStatusSchema.parse(status), ...(reason ? { reason } : {}) } };
     },
     async observe(requestId, { status, final, reason, source, at }) {
       const iso = isoOf(at);

@@ -47,3 +47,17 @@ t.test('STATUS_RATE_LIMIT_MAX sets the limit', async (t) => {
   for (let i = 0; i < 4; i++) statuses.push((await app.inject({ url: `/checkout/${requestId}` })).statusCode);
   t.same(statuses, [200, 200, 200, 429]);
 });
+
+t.test('once a final status was seen it is the answer: Flinks is not asked again, and a different later answer cannot take it back', async (t) => {
+  const { app, control } = await setUp(t, { STATUS_CACHE_MS: '0' });
+  const { requestId } = (await postCheckout(app, validCheckout())).json<{ requestId: string }>();
+  control.setStatus(requestId, 'Settled');
+  t.match((await app.inject({ url: `/checkout/${requestId}` })).json(), { status: 'Settled', final: true });
+  const reads = control.count('status');
+
+  t.ok(control.setStatus(requestId, 'Processing'), 'Flinks (a lagging replica, say) would now answer an older status');
+  const again = await app.inject({ url: `/checkout/${requestId}` });
+  t.equal(again.statusCode, 200);
+  t.same(again.json(), { requestId, status: 'Settled', referenceId: again.json<{ referenceId: string }>().referenceId, final: true });
+  t.equal(control.count('status'), reads, 'Flinks was not asked again');
+});

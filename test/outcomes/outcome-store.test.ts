@@ -97,11 +97,15 @@ for (const [name, open] of stores) {
     t.equal((await store.findByReference('order-flood'))[0], 'req-120', 'the newest first');
   });
 
-  t.test(`${name}: the referenceId of a checkout created here, and nothing for any other`, async (t) => {
+  t.test(`${name}: what a status read needs of a checkout created here (its final status once seen), and nothing for any other`, async (t) => {
     const store = open(t);
     await store.create({ requestId: 'req-3', referenceId: 'order-3', at: T0 });
-    t.equal(await store.referenceOf('req-3'), 'order-3');
-    t.equal(await store.referenceOf('req-elsewhere'), undefined);
+    t.same(await store.recordedOf('req-3'), { referenceId: 'order-3' });
+    await store.observe('req-3', { status: 'Processing', final: false, source: 'read', at: T0 + 1 });
+    t.same(await store.recordedOf('req-3'), { referenceId: 'order-3' }, 'open: no status to answer from');
+    await store.observe('req-3', { status: 'Failed', final: true, reason: 'NSF', source: 'read', at: T0 + 2 });
+    t.same(await store.recordedOf('req-3'), { referenceId: 'order-3', final: { status: 'Failed', reason: 'NSF' } });
+    t.equal(await store.recordedOf('req-elsewhere'), undefined);
   });
 }
 

@@ -11,7 +11,8 @@ export const opsRefreshRoute: FastifyPluginAsyncZod<OpsRouteOptions> = (app, { c
       summary: 'Read a checkout from Flinks now',
       description:
         'Reads the status from Flinks at once (like a status read: a change is recorded, pushed to event streams and ' +
-        'sent to the merchant) and answers the record.',
+        'sent to the merchant) and answers the record. A checkout whose final status was seen is not read again: that ' +
+        'status never changes.',
       tags: ['ops'],
       security: OPS_SECURITY,
       params: CheckoutParamsSchema,
