@@ -23,6 +23,7 @@ export interface paths {
                 /** @description OK */
                 200: {
                     headers: {
+                        "x-request-id": components["headers"]["RequestId"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -62,6 +63,7 @@ export interface paths {
                 /** @description OK */
                 200: {
                     headers: {
+                        "x-request-id": components["headers"]["RequestId"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -71,6 +73,8 @@ export interface paths {
                 /** @description Service Unavailable */
                 503: {
                     headers: {
+                        "x-request-id": components["headers"]["RequestId"];
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -119,6 +123,10 @@ export interface paths {
                 /** @description Created */
                 201: {
                     headers: {
+                        "x-request-id": components["headers"]["RequestId"];
+                        "Cache-Control": components["headers"]["NoStore"];
+                        Location: components["headers"]["CheckoutLocation"];
+                        "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -128,6 +136,8 @@ export interface paths {
                 /** @description Bad Request */
                 400: {
                     headers: {
+                        "x-request-id": components["headers"]["RequestId"];
+                        "Cache-Control": components["headers"]["NoStore"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -137,6 +147,9 @@ export interface paths {
                 /** @description Unauthorized */
                 401: {
                     headers: {
+                        "x-request-id": components["headers"]["RequestId"];
+                        "Cache-Control": components["headers"]["NoStore"];
+                        "WWW-Authenticate": components["headers"]["IntentChallenge"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -146,6 +159,9 @@ export interface paths {
                 /** @description Conflict */
                 409: {
                     headers: {
+                        "x-request-id": components["headers"]["RequestId"];
+                        "Retry-After": components["headers"]["RetryAfter"];
+                        "Cache-Control": components["headers"]["NoStore"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -155,6 +171,8 @@ export interface paths {
                 /** @description Payload Too Large */
                 413: {
                     headers: {
+                        "x-request-id": components["headers"]["RequestId"];
+                        "Cache-Control": components["headers"]["NoStore"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -164,6 +182,8 @@ export interface paths {
                 /** @description Unsupported Media Type */
                 415: {
                     headers: {
+                        "x-request-id": components["headers"]["RequestId"];
+                        "Cache-Control": components["headers"]["NoStore"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -173,6 +193,8 @@ export interface paths {
                 /** @description Unprocessable Entity */
                 422: {
                     headers: {
+                        "x-request-id": components["headers"]["RequestId"];
+                        "Cache-Control": components["headers"]["NoStore"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -182,6 +204,9 @@ export interface paths {
                 /** @description Too Many Requests */
                 429: {
                     headers: {
+                        "x-request-id": components["headers"]["RequestId"];
+                        "Retry-After": components["headers"]["RetryAfter"];
+                        "Cache-Control": components["headers"]["NoStore"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -191,6 +216,8 @@ export interface paths {
                 /** @description Internal Server Error */
                 500: {
                     headers: {
+                        "x-request-id": components["headers"]["RequestId"];
+                        "Cache-Control": components["headers"]["NoStore"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -200,6 +227,9 @@ export interface paths {
                 /** @description Bad Gateway */
                 502: {
                     headers: {
+                        "x-request-id": components["headers"]["RequestId"];
+                        "Cache-Control": components["headers"]["NoStore"];
+                        "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -209,6 +239,9 @@ export interface paths {
                 /** @description Service Unavailable */
                 503: {
                     headers: {
+                        "x-request-id": components["headers"]["RequestId"];
+                        "Retry-After": components["headers"]["RetryAfter"];
+                        "Cache-Control": components["headers"]["NoStore"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -218,6 +251,9 @@ export interface paths {
                 /** @description Gateway Timeout */
                 504: {
                     headers: {
+                        "x-request-id": components["headers"]["RequestId"];
+                        "Cache-Control": components["headers"]["NoStore"];
+                        "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -258,6 +294,8 @@ export interface paths {
                 /** @description OK */
                 200: {
                     headers: {
+                        "x-request-id": components["headers"]["RequestId"];
+                        "Cache-Control": components["headers"]["NoStore"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -267,6 +305,8 @@ export interface paths {
                 /** @description Bad Request */
                 400: {
                     headers: {
+                        "x-request-id": components["headers"]["RequestId"];
+                        "Cache-Control": components["headers"]["NoStore"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -276,6 +316,8 @@ export interface paths {
                 /** @description Not Found */
                 404: {
                     headers: {
+                        "x-request-id": components["headers"]["RequestId"];
+                        "Cache-Control": components["headers"]["NoStore"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -285,6 +327,9 @@ export interface paths {
                 /** @description Too Many Requests */
                 429: {
                     headers: {
+                        "x-request-id": components["headers"]["RequestId"];
+                        "Retry-After": components["headers"]["RetryAfter"];
+                        "Cache-Control": components["headers"]["NoStore"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -294,6 +339,8 @@ export interface paths {
                 /** @description Internal Server Error */
                 500: {
                     headers: {
+                        "x-request-id": components["headers"]["RequestId"];
+                        "Cache-Control": components["headers"]["NoStore"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -303,6 +350,8 @@ export interface paths {
                 /** @description Bad Gateway */
                 502: {
                     headers: {
+                        "x-request-id": components["headers"]["RequestId"];
+                        "Cache-Control": components["headers"]["NoStore"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -312,6 +361,9 @@ export interface paths {
                 /** @description Service Unavailable */
                 503: {
                     headers: {
+                        "x-request-id": components["headers"]["RequestId"];
+                        "Retry-After": components["headers"]["RetryAfter"];
+                        "Cache-Control": components["headers"]["NoStore"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -321,6 +373,8 @@ export interface paths {
                 /** @description Gateway Timeout */
                 504: {
                     headers: {
+                        "x-request-id": components["headers"]["RequestId"];
+                        "Cache-Control": components["headers"]["NoStore"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -363,6 +417,8 @@ export interface paths {
                 /** @description text/event-stream. `event: status` with data `CheckoutStatus` JSON, sent at once and on every change; comment lines as heartbeats; the stream ends after a final status. */
                 200: {
                     headers: {
+                        "x-request-id": components["headers"]["RequestId"];
+                        "Cache-Control": components["headers"]["NoStore"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -372,6 +428,8 @@ export interface paths {
                 /** @description Bad Request */
                 400: {
                     headers: {
+                        "x-request-id": components["headers"]["RequestId"];
+                        "Cache-Control": components["headers"]["NoStore"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -381,6 +439,8 @@ export interface paths {
                 /** @description Not Found */
                 404: {
                     headers: {
+                        "x-request-id": components["headers"]["RequestId"];
+                        "Cache-Control": components["headers"]["NoStore"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -390,6 +450,8 @@ export interface paths {
                 /** @description Not Acceptable */
                 406: {
                     headers: {
+                        "x-request-id": components["headers"]["RequestId"];
+                        "Cache-Control": components["headers"]["NoStore"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -399,6 +461,9 @@ export interface paths {
                 /** @description Too Many Requests */
                 429: {
                     headers: {
+                        "x-request-id": components["headers"]["RequestId"];
+                        "Retry-After": components["headers"]["RetryAfter"];
+                        "Cache-Control": components["headers"]["NoStore"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -408,6 +473,8 @@ export interface paths {
                 /** @description Bad Gateway */
                 502: {
                     headers: {
+                        "x-request-id": components["headers"]["RequestId"];
+                        "Cache-Control": components["headers"]["NoStore"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -417,6 +484,9 @@ export interface paths {
                 /** @description Service Unavailable */
                 503: {
                     headers: {
+                        "x-request-id": components["headers"]["RequestId"];
+                        "Retry-After": components["headers"]["RetryAfter"];
+                        "Cache-Control": components["headers"]["NoStore"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -426,6 +496,8 @@ export interface paths {
                 /** @description Gateway Timeout */
                 504: {
                     headers: {
+                        "x-request-id": components["headers"]["RequestId"];
+                        "Cache-Control": components["headers"]["NoStore"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -474,6 +546,7 @@ export interface paths {
                 /** @description Accepted */
                 202: {
                     headers: {
+                        "x-request-id": components["headers"]["RequestId"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -483,6 +556,7 @@ export interface paths {
                 /** @description Unauthorized */
                 401: {
                     headers: {
+                        "x-request-id": components["headers"]["RequestId"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -492,6 +566,7 @@ export interface paths {
                 /** @description Not Found */
                 404: {
                     headers: {
+                        "x-request-id": components["headers"]["RequestId"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -501,6 +576,7 @@ export interface paths {
                 /** @description Payload Too Large */
                 413: {
                     headers: {
+                        "x-request-id": components["headers"]["RequestId"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -510,6 +586,8 @@ export interface paths {
                 /** @description Too Many Requests */
                 429: {
                     headers: {
+                        "x-request-id": components["headers"]["RequestId"];
+                        "Retry-After": components["headers"]["RetryAfter"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -519,6 +597,7 @@ export interface paths {
                 /** @description Internal Server Error */
                 500: {
                     headers: {
+                        "x-request-id": components["headers"]["RequestId"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -563,6 +642,8 @@ export interface paths {
                 /** @description OK */
                 200: {
                     headers: {
+                        "x-request-id": components["headers"]["RequestId"];
+                        "Cache-Control": components["headers"]["NoStore"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -572,6 +653,8 @@ export interface paths {
                 /** @description Bad Request */
                 400: {
                     headers: {
+                        "x-request-id": components["headers"]["RequestId"];
+                        "Cache-Control": components["headers"]["NoStore"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -581,6 +664,9 @@ export interface paths {
                 /** @description Unauthorized */
                 401: {
                     headers: {
+                        "x-request-id": components["headers"]["RequestId"];
+                        "Cache-Control": components["headers"]["NoStore"];
+                        "WWW-Authenticate": components["headers"]["OpsChallenge"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -590,6 +676,8 @@ export interface paths {
                 /** @description Not Found */
                 404: {
                     headers: {
+                        "x-request-id": components["headers"]["RequestId"];
+                        "Cache-Control": components["headers"]["NoStore"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -599,6 +687,9 @@ export interface paths {
                 /** @description Too Many Requests */
                 429: {
                     headers: {
+                        "x-request-id": components["headers"]["RequestId"];
+                        "Retry-After": components["headers"]["RetryAfter"];
+                        "Cache-Control": components["headers"]["NoStore"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -608,6 +699,8 @@ export interface paths {
                 /** @description Internal Server Error */
                 500: {
                     headers: {
+                        "x-request-id": components["headers"]["RequestId"];
+                        "Cache-Control": components["headers"]["NoStore"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -617,6 +710,9 @@ export interface paths {
                 /** @description Service Unavailable */
                 503: {
                     headers: {
+                        "x-request-id": components["headers"]["RequestId"];
+                        "Retry-After": components["headers"]["RetryAfter"];
+                        "Cache-Control": components["headers"]["NoStore"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -659,6 +755,8 @@ export interface paths {
                 /** @description OK */
                 200: {
                     headers: {
+                        "x-request-id": components["headers"]["RequestId"];
+                        "Cache-Control": components["headers"]["NoStore"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -668,6 +766,8 @@ export interface paths {
                 /** @description Bad Request */
                 400: {
                     headers: {
+                        "x-request-id": components["headers"]["RequestId"];
+                        "Cache-Control": components["headers"]["NoStore"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -677,6 +777,9 @@ export interface paths {
                 /** @description Unauthorized */
                 401: {
                     headers: {
+                        "x-request-id": components["headers"]["RequestId"];
+                        "Cache-Control": components["headers"]["NoStore"];
+                        "WWW-Authenticate": components["headers"]["OpsChallenge"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -686,6 +789,8 @@ export interface paths {
                 /** @description Not Found */
                 404: {
                     headers: {
+                        "x-request-id": components["headers"]["RequestId"];
+                        "Cache-Control": components["headers"]["NoStore"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -695,6 +800,9 @@ export interface paths {
                 /** @description Too Many Requests */
                 429: {
                     headers: {
+                        "x-request-id": components["headers"]["RequestId"];
+                        "Retry-After": components["headers"]["RetryAfter"];
+                        "Cache-Control": components["headers"]["NoStore"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -704,6 +812,8 @@ export interface paths {
                 /** @description Internal Server Error */
                 500: {
                     headers: {
+                        "x-request-id": components["headers"]["RequestId"];
+                        "Cache-Control": components["headers"]["NoStore"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -713,6 +823,9 @@ export interface paths {
                 /** @description Service Unavailable */
                 503: {
                     headers: {
+                        "x-request-id": components["headers"]["RequestId"];
+                        "Retry-After": components["headers"]["RetryAfter"];
+                        "Cache-Control": components["headers"]["NoStore"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -740,7 +853,7 @@ export interface paths {
         put?: never;
         /**
          * Read a checkout from Flinks now
-         * @description Reads the status from Flinks at once (like a status read: a change is recorded, pushed to event streams and sent to the merchant) and answers the record.
+         * @description Reads the status from Flinks at once (like a status read: a change is recorded, pushed to event streams and sent to the merchant) and answers the record. A checkout whose final status was seen is not read again: that status never changes.
          */
         post: {
             parameters: {
@@ -757,6 +870,8 @@ export interface paths {
                 /** @description OK */
                 200: {
                     headers: {
+                        "x-request-id": components["headers"]["RequestId"];
+                        "Cache-Control": components["headers"]["NoStore"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -766,6 +881,8 @@ export interface paths {
                 /** @description Bad Request */
                 400: {
                     headers: {
+                        "x-request-id": components["headers"]["RequestId"];
+                        "Cache-Control": components["headers"]["NoStore"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -775,6 +892,9 @@ export interface paths {
                 /** @description Unauthorized */
                 401: {
                     headers: {
+                        "x-request-id": components["headers"]["RequestId"];
+                        "Cache-Control": components["headers"]["NoStore"];
+                        "WWW-Authenticate": components["headers"]["OpsChallenge"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -784,6 +904,19 @@ export interface paths {
                 /** @description Not Found */
                 404: {
                     headers: {
+                        "x-request-id": components["headers"]["RequestId"];
+                        "Cache-Control": components["headers"]["NoStore"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unsupported Media Type */
+                415: {
+                    headers: {
+                        "x-request-id": components["headers"]["RequestId"];
+                        "Cache-Control": components["headers"]["NoStore"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -793,6 +926,9 @@ export interface paths {
                 /** @description Too Many Requests */
                 429: {
                     headers: {
+                        "x-request-id": components["headers"]["RequestId"];
+                        "Retry-After": components["headers"]["RetryAfter"];
+                        "Cache-Control": components["headers"]["NoStore"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -802,6 +938,8 @@ export interface paths {
                 /** @description Internal Server Error */
                 500: {
                     headers: {
+                        "x-request-id": components["headers"]["RequestId"];
+                        "Cache-Control": components["headers"]["NoStore"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -811,6 +949,8 @@ export interface paths {
                 /** @description Bad Gateway */
                 502: {
                     headers: {
+                        "x-request-id": components["headers"]["RequestId"];
+                        "Cache-Control": components["headers"]["NoStore"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -820,6 +960,9 @@ export interface paths {
                 /** @description Service Unavailable */
                 503: {
                     headers: {
+                        "x-request-id": components["headers"]["RequestId"];
+                        "Retry-After": components["headers"]["RetryAfter"];
+                        "Cache-Control": components["headers"]["NoStore"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -829,6 +972,8 @@ export interface paths {
                 /** @description Gateway Timeout */
                 504: {
                     headers: {
+                        "x-request-id": components["headers"]["RequestId"];
+                        "Cache-Control": components["headers"]["NoStore"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -854,7 +999,7 @@ export interface paths {
         put?: never;
         /**
          * Send a checkout's latest status event to the merchant again
-         * @description Queues a new attempt of the latest status event, with the same `webhook-id` (the merchant ignores it if it has it already), retried as usual. 503 when merchant webhooks are not configured.
+         * @description Queues a new attempt of the latest status event, with the same `webhook-id` (the merchant ignores it if it has it already), retried as usual. 409 while no status event was sent for the checkout yet (it is still Initiated); 503 when merchant webhooks are not configured.
          */
         post: {
             parameters: {
@@ -871,6 +1016,8 @@ export interface paths {
                 /** @description Accepted */
                 202: {
                     headers: {
+                        "x-request-id": components["headers"]["RequestId"];
+                        "Cache-Control": components["headers"]["NoStore"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -880,6 +1027,8 @@ export interface paths {
                 /** @description Bad Request */
                 400: {
                     headers: {
+                        "x-request-id": components["headers"]["RequestId"];
+                        "Cache-Control": components["headers"]["NoStore"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -889,6 +1038,9 @@ export interface paths {
                 /** @description Unauthorized */
                 401: {
                     headers: {
+                        "x-request-id": components["headers"]["RequestId"];
+                        "Cache-Control": components["headers"]["NoStore"];
+                        "WWW-Authenticate": components["headers"]["OpsChallenge"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -898,6 +1050,30 @@ export interface paths {
                 /** @description Not Found */
                 404: {
                     headers: {
+                        "x-request-id": components["headers"]["RequestId"];
+                        "Cache-Control": components["headers"]["NoStore"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        "x-request-id": components["headers"]["RequestId"];
+                        "Cache-Control": components["headers"]["NoStore"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unsupported Media Type */
+                415: {
+                    headers: {
+                        "x-request-id": components["headers"]["RequestId"];
+                        "Cache-Control": components["headers"]["NoStore"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -907,6 +1083,9 @@ export interface paths {
                 /** @description Too Many Requests */
                 429: {
                     headers: {
+                        "x-request-id": components["headers"]["RequestId"];
+                        "Retry-After": components["headers"]["RetryAfter"];
+                        "Cache-Control": components["headers"]["NoStore"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -916,6 +1095,8 @@ export interface paths {
                 /** @description Internal Server Error */
                 500: {
                     headers: {
+                        "x-request-id": components["headers"]["RequestId"];
+                        "Cache-Control": components["headers"]["NoStore"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -925,6 +1106,9 @@ export interface paths {
                 /** @description Service Unavailable */
                 503: {
                     headers: {
+                        "x-request-id": components["headers"]["RequestId"];
+                        "Retry-After": components["headers"]["RetryAfter"];
+                        "Cache-Control": components["headers"]["NoStore"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1125,7 +1309,22 @@ export interface components {
     responses: never;
     parameters: never;
     requestBodies: never;
-    headers: never;
+    headers: {
+        /** @description This request's id: the caller's own x-request-id when it sent a sane one, else a new UUID. Every log line of the request carries it; quote it when reporting a problem. */
+        RequestId: string;
+        /** @description Seconds to wait before trying again (a 409: the first request with this key is still running). */
+        RetryAfter: number;
+        /** @description A launch URL or a payment status is never kept by a browser, proxy or CDN. */
+        NoStore: "no-store";
+        /** @description The status of the new checkout: `/checkout/{requestId}`. */
+        CheckoutLocation: string;
+        /** @description Present, `true`, only when this is the kept answer of an earlier request with the same Idempotency-Key or intent; absent on a first answer. */
+        IdempotentReplayed: "true";
+        /** @description The challenge of a refused intent: `CheckoutIntent realm="checkout"`. */
+        IntentChallenge: string;
+        /** @description The bearer challenge: `Bearer realm="ops"`, with `error="invalid_token"` when a token was sent. */
+        OpsChallenge: string;
+    };
     pathItems: never;
 }
 export type $defs = Record<string, never>;

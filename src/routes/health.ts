@@ -86,6 +86,8 @@ export const healthRoutes: FastifyPluginAsyncZod<HealthRoutesOptions> = (app, op
     handler: async (request, reply) => {
       const problem = await readinessProblem();
       if (problem === undefined) return { status: 'ready' as const };
+      // The answer is kept for cacheMs: asking again sooner hears the same.
+      reply.header('retry-after', String(Math.max(1, Math.ceil(cacheMs / 1000))));
       return problemAnswer(request, reply, {
         code: 'not-ready',
         status: 503,

@@ -4,6 +4,7 @@ import { jsonSchemaTransform, jsonSchemaTransformObject } from '@fastify/type-pr
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { PROBLEM_CONTENT_TYPE } from '../../errors/problem.js';
+import { declareResponseHeaders, type DocumentPaths } from './response-headers.js';
 
 /** Where the generated document is committed, relative to the project root. */
 export const OPENAPI_FILE = new URL('../../../openapi/openapi.json', import.meta.url);
@@ -85,6 +86,7 @@ export const swaggerPlugin = fp(
       transformObject: (input) => {
         const document = jsonSchemaTransformObject(input);
         labelResponses(document as OpenApiDocument);
+        declareResponseHeaders(document as DocumentPaths);
         pruneUnusedSchemas(document as OpenApiDocument);
         return document;
       },
