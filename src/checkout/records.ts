@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { RecordsUnavailableError } from '../errors/app-errors.js';
+import { createStoreRetries } from '../store/store-retries.js';
 import type { PaymentStatus } from '../upstream/flinks-pay/schemas.js';
 
 /** What this service remembers of a checkout it created: enough to answer status reads. */
@@ -55,37 +56,9 @@ export interface CheckoutRecordsOptions {
  * reads of it) until the store takes it, while other instances answer 503, not 404.
  */
 export function createCheckoutRecords(keeper: RecordKeeper, log: FastifyBaseLogger, options: CheckoutRecordsOptions = {}): CheckoutRecords {
-  const maxBacklog = options.maxBacklog ?? 10_000;
-  const retryMs = options.retryMs ?? 1000;
+  /** Records the store has not taken yet, by requestId: this instance answers reads of them. */
   const backlog = new Map<string, CheckoutRecord>();
-  let retry: NodeJS.Timeout | undefined;
-  let isWriting = false;
-  let isClosed = false;
-
-  function scheduleRetry(): void {
-    if (retry || isWriting || isClosed) return;
-    retry = setTimeout(() => {
-      retry = undefined;
-      void writeBacklog();
-    }, retryMs).unref();
-  }
-
-  /** Writes the waiting records, oldest first, until the store fails again (then retries later). */
-  async function writeBacklog(): Promise<void> {
-    isWriting = true;
-    try {
-      for (const [requestId, record] of backlog) {
-        await keeper.start(requestId, record);
-        backlog.delete(requestId);
-      }
-      log.info('checkout records kept during a store outage are written');
-    } catch {
-      // Still down: the next attempt follows.
-    } finally {
-      isWriting = false;
-      if (backlog.size > 0) scheduleRetry();
-    }
-  }
+  const retries = createStoreRetries({ what: 'checkout records', log, retryMs: options.retryMs ?? 1000, maxPending: options.maxBacklog ?? 10_000 });
 
   return {
     async remember(requestId, record) {
@@ -93,11 +66,14 @@ export function createCheckoutRecords(keeper: RecordKeeper, log: FastifyBaseLogg
         await keeper.start(requestId, record);
         return;
       } catch (error) {
-        if (backlog.size >= maxBacklog) throw new RecordsUnavailableError({ cause: error });
+        const write = async () => {
+          await keeper.start(requestId, record);
+          backlog.delete(requestId);
+        };
+        if (!retries.add(requestId, write)) throw new RecordsUnavailableError({ cause: error });
         log.error({ err: error, checkout: requestId }, 'could not record a checkout; kept in memory and written once the store is back');
+        backlog.set(requestId, record);
       }
-      backlog.set(requestId, record);
-      scheduleRetry();
     },
     async recordedOf(requestId) {
       const waiting = backlog.get(requestId);
@@ -109,11 +85,8 @@ export function createCheckoutRecords(keeper: RecordKeeper, log: FastifyBaseLogg
       }
     },
     async close() {
-      isClosed = true;
-      clearTimeout(retry);
-      if (backlog.size === 0) return;
-      await writeBacklog();
-      if (backlog.size > 0) log.error({ lost: backlog.size }, 'checkout records could not be written before shutdown');
+      const lost = await retries.flush();
+      if (lost > 0) log.error({ lost }, 'checkout records could not be written before shutdown');
     },
   };
 }

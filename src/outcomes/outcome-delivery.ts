@@ -120,7 +120,7 @@ export function createOutcomeDelivery(options: OutcomeDeliveryOptions) {
   const verifySignature = options.flinksWebhookSecret === undefined ? undefined : createFlinksSignatureVerifier(options.flinksWebhookSecret);
   const flinksHints = createFlinksHints({ store, read: (ctx, requestId) => readFor(ctx, requestId, 'webhook'), metrics, now });
   let read: ReadForOutcome | undefined;
-  const observationRetries = createStoreRetries({ log });
+  const observationRetries = createStoreRetries({ what: 'status changes', log });
 
   async function enqueueDelivery(record: OutcomeRecord): Promise<void> {
     if (!deliveryQueue) return;

@@ -1,6 +1,8 @@
 import type { FastifyBaseLogger } from 'fastify';
 
 export interface StoreRetriesOptions {
+  /** What is written, for the log: "checkout records", "idempotency answers". */
+  what: string;
   log: FastifyBaseLogger;
   /** Pause between two attempts to write what is waiting. */
   retryMs?: number;
@@ -9,10 +11,10 @@ export interface StoreRetriesOptions {
 }
 
 /**
- * Store writes that must happen even when the store fails them once (an idempotent checkout's
- * answer, a claim given back): each waits here, by name, the newest write per name winning, and
- * all are tried again every `retryMs` until the store takes them. In memory, so bounded; a write
- * this process never gets to make is left to the claim's lease (checkout/idempotency-store.ts).
+ * Store writes that must happen even when the store fails them once (a checkout's record, an
+ * idempotent checkout's answer, a status change): each waits here, by name, the newest write per
+ * name winning, and all are tried again every `retryMs` until the store takes them. In memory, so
+ * bounded, and gone if the process dies first: each caller says what covers that case.
  */
 export function createStoreRetries(options: StoreRetriesOptions) {
   const retryMs = options.retryMs ?? 1000;
@@ -37,7 +39,7 @@ export function createStoreRetries(options: StoreRetriesOptions) {
         await write();
         pending.delete(name);
       }
-      options.log.info('store writes kept during a store outage are done');
+      options.log.info(`${options.what} kept during a store outage are written`);
     } catch {
       // Still failing: the next attempt follows.
     } finally {

@@ -206,7 +206,7 @@ export interface IdempotencyPluginOptions {
  */
 export const idempotencyPlugin = fp(
   (app: FastifyInstance, options: IdempotencyPluginOptions) => {
-    const retries = createStoreRetries({ log: app.log });
+    const retries = createStoreRetries({ what: 'idempotency answers', log: app.log });
     const idempotency = createCheckoutIdempotency(createIdempotencyStore(options.store, options), retries, app.log, () => {
       app.metrics.idempotencyReplays.inc();
     });
