@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config/config.js';
-import { CLAIM_RELEASE_BUDGET_MS, shutdownWindowWarning } from './config/runtime-limits.js';
+import { CLAIM_END_BUDGET_MS, shutdownWindowWarning } from './config/runtime-limits.js';
 import { DOCS_PREFIX } from './routes/docs.js';
 
 /** Why a listen failed, as one line naming the address and the setting to change. */
@@ -46,13 +46,13 @@ async function main(): Promise<void> {
   // forced (1). A second signal exits at once; close-with-grace's own delay is the backstop should
   // ending them hang.
   closeWithGrace(
-    { delay: config.shutdownTimeoutMs + CLAIM_RELEASE_BUDGET_MS + 1000, logger: app.log },
+    { delay: config.shutdownTimeoutMs + CLAIM_END_BUDGET_MS + 1000, logger: app.log },
     async ({ signal, err }) => {
       if (err) app.log.error({ err }, 'shutting down after an uncaught error');
       else app.log.info({ signal }, 'shutting down');
       const closed = app.close().then(() => 'closed' as const);
       if ((await Promise.race([closed, sleep(config.shutdownTimeoutMs, 'timeout' as const)])) === 'closed') return;
-      const interrupted = await Promise.race([app.abandonInFlightClaims(), sleep(CLAIM_RELEASE_BUDGET_MS, 0)]);
+      const interrupted = await Promise.race([app.abandonInFlightClaims(), sleep(CLAIM_END_BUDGET_MS, 0)]);
       app.log.error(
         { shutdownTimeoutMs: config.shutdownTimeoutMs, interruptedIdempotencyKeys: interrupted },
         'shutdown window over: requests still running are cut off; their idempotency keys answer a retry as interrupted',

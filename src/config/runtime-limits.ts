@@ -11,8 +11,8 @@ export const CHECKOUT_UPSTREAM_CALLS = 3;
 /** On top of the upstream calls: reading the body, Redis, answering, and releasing claims on a forced exit. */
 export const SHUTDOWN_MARGIN_MS = 5000;
 
-/** How long the releases of in-flight idempotency claims may take on a forced exit. */
-export const CLAIM_RELEASE_BUDGET_MS = 2000;
+/** How long ending the idempotency claims of requests still running may take on a forced exit. */
+export const CLAIM_END_BUDGET_MS = 2000;
 
 /** Load shedding starts at this share of a capped old space (NODE_OPTIONS=--max-old-space-size). */
 export const SHED_SHARE_OF_OLD_SPACE = 0.75;
@@ -34,7 +34,7 @@ export function shutdownWindowWarning(shutdownTimeoutMs: number, upstreamTimeout
   return (
     `SHUTDOWN_TIMEOUT_MS (${shutdownTimeoutMs}) is shorter than one checkout may take ` +
     `(${CHECKOUT_UPSTREAM_CALLS} upstream calls of up to UPSTREAM_TIMEOUT_MS=${upstreamTimeoutMs}: ${longest} ms): ` +
-    'a checkout still running when it ends is cut off and its Idempotency-Key released; ' +
+    'a checkout still running when it ends is cut off, and a retry of its Idempotency-Key is told so (504 checkout-interrupted); ' +
     `leave it unset (default ${defaultShutdownTimeoutMs(upstreamTimeoutMs)}) or raise it`
   );
 }
@@ -71,10 +71,11 @@ export function defaultMaxHeapUsedBytes(heapSizeLimitBytes: number, capMb: numbe
 
 /**
  * The heap in use at which requests are refused: MAX_HEAP_USED_MB when set, else the default for
- * this process's heap (an old-space cap given on node's command line is found here too).
+ * this process's heap. An old-space cap on node's command line wins over one in NODE_OPTIONS
+ * (`capMb`), as it does in Node.
  */
 export function maxHeapUsedBytesOf(configured: number | undefined, capMb: number | undefined): number {
-  return configured ?? defaultMaxHeapUsedBytes(getHeapStatistics().heap_size_limit, capMb ?? oldSpaceCapMb(process.execArgv.join(' ')));
+  return configured ?? defaultMaxHeapUsedBytes(getHeapStatistics().heap_size_limit, oldSpaceCapMb(process.execArgv.join(' ')) ?? capMb);
 }
 
 /**

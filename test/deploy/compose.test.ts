@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import t from 'tap';
 import { loadConfig } from '../../src/config/config.js';
-import { CLAIM_RELEASE_BUDGET_MS } from '../../src/config/runtime-limits.js';
+import { CLAIM_END_BUDGET_MS } from '../../src/config/runtime-limits.js';
 import {
   asArray,
   asObject,
@@ -59,7 +59,7 @@ t.test('every variable the compose file sets for the BFF is a documented setting
   t.match(env.REDIS_URL, /^redis:\/\/redis:6379(\/\d+)?$/, 'the replicas share the redis service');
   const graceMs = Number(/^(\d+)s$/.exec(String(service('bff').stop_grace_period))?.[1]) * 1000;
   t.ok(
-    graceMs > config.shutdownTimeoutMs + CLAIM_RELEASE_BUDGET_MS,
+    graceMs > config.shutdownTimeoutMs + CLAIM_END_BUDGET_MS,
     `stop_grace_period (${graceMs} ms) covers the shutdown window (${config.shutdownTimeoutMs} ms) and the release of unfinished claims`,
   );
   t.end();

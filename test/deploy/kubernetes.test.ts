@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import t from 'tap';
 import { loadConfig } from '../../src/config/config.js';
-import { CLAIM_RELEASE_BUDGET_MS } from '../../src/config/runtime-limits.js';
+import { CLAIM_END_BUDGET_MS } from '../../src/config/runtime-limits.js';
 import { READINESS_CHECK_LIMIT_MS } from '../../src/routes/health.js';
 import {
   asArray,
@@ -120,7 +120,7 @@ t.test('the pod is probed, bounded and unprivileged', (t) => {
   // The shutdown window as the pod's configuration makes it (by default one whole checkout), then
   // the release of the idempotency claims a forced exit leaves.
   const { shutdownTimeoutMs } = loadConfig(bffEnv().env);
-  const drainSeconds = Number(preStop[1] ?? 0) + (shutdownTimeoutMs + CLAIM_RELEASE_BUDGET_MS) / 1000;
+  const drainSeconds = Number(preStop[1] ?? 0) + (shutdownTimeoutMs + CLAIM_END_BUDGET_MS) / 1000;
   t.ok(
     Number(asObject(podSpec).terminationGracePeriodSeconds) > drainSeconds,
     `the grace period covers preStop + drain + release (${drainSeconds} s)`,
