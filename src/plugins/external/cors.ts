@@ -10,7 +10,8 @@ export const corsPlugin = fp(
       origin: options.origins.length > 0 ? [...options.origins] : false,
       methods: ['GET', 'POST'],
       allowedHeaders: ['content-type', 'idempotency-key', REQUEST_ID_HEADER],
-      exposedHeaders: ['location', REQUEST_ID_HEADER, 'retry-after'],
+      // What a cross-origin script may read of an answer: Idempotent-Replayed tells a retry it got the first answer.
+      exposedHeaders: ['location', REQUEST_ID_HEADER, 'retry-after', 'idempotent-replayed'],
       maxAge: 600,
     });
   },
