@@ -21,10 +21,11 @@ export function createStoreRetries(options: StoreRetriesOptions) {
   const maxPending = options.maxPending ?? 10_000;
   const pending = new Map<string, () => Promise<unknown>>();
   let timer: NodeJS.Timeout | undefined;
-  let isWriting = false;
+  /** The pass writing what waits, while one runs. */
+  let writing: Promise<void> | undefined;
 
   function schedule(): void {
-    if (timer || isWriting) return;
+    if (timer || writing) return;
     timer = setTimeout(() => {
       timer = undefined;
       void writePending();
@@ -32,20 +33,25 @@ export function createStoreRetries(options: StoreRetriesOptions) {
   }
 
   /** Oldest first, until the store fails again (then all wait for the next attempt). */
-  async function writePending(): Promise<void> {
-    isWriting = true;
+  async function writePass(): Promise<void> {
     try {
       for (const [name, write] of pending) {
         await write();
-        pending.delete(name);
+        // A newer write under this name, added while this one ran, still waits.
+        if (pending.get(name) === write) pending.delete(name);
       }
       options.log.info(`${options.what} kept during a store outage are written`);
     } catch {
       // Still failing: the next attempt follows.
-    } finally {
-      isWriting = false;
-      if (pending.size > 0) schedule();
     }
+  }
+
+  function writePending(): Promise<void> {
+    writing ??= writePass().finally(() => {
+      writing = undefined;
+      if (pending.size > 0) schedule();
+    });
+    return writing;
   }
 
   return {
@@ -60,11 +66,15 @@ export function createStoreRetries(options: StoreRetriesOptions) {
     get size(): number {
       return pending.size;
     },
-    /** One last attempt at what is waiting (on shutdown); resolves to how many are still not written. */
+    /**
+     * One last attempt at what is waiting (on shutdown), after the pass already running if any;
+     * resolves to how many are still not written.
+     */
     async flush(): Promise<number> {
       clearTimeout(timer);
       timer = undefined;
-      if (pending.size > 0 && !isWriting) await writePending();
+      await writing;
+      if (pending.size > 0) await writePending();
       clearTimeout(timer);
       timer = undefined;
       return pending.size;

@@ -1,0 +1,60 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pino } from 'pino';
+import t from 'tap';
+import { createStoreRetries } from '../../src/store/store-retries.js';
+
+const quiet = pino({ level: 'silent' });
+
+t.test('a write the store failed is tried again until it is taken; the newest write per name wins', async (t) => {
+  const retries = createStoreRetries({ what: 'answers', log: quiet, retryMs: 5 });
+  let storeUp = false;
+  const written: string[] = [];
+  const writeOf = (value: string) => () => (storeUp ? Promise.resolve(void written.push(value)) : Promise.reject(new Error('down')));
+  t.ok(retries.add('a', writeOf('a1')));
+  t.ok(retries.add('a', writeOf('a2')));
+  t.ok(retries.add('b', writeOf('b1')));
+  await sleep(30);
+  t.same(written, [], 'nothing while the store is down');
+  storeUp = true;
+  await t.resolves(async () => {
+    while (retries.size > 0) await sleep(5);
+  });
+  t.same(written, ['a2', 'b1']);
+});
+
+t.test('a newer write under a name, added while the older one runs, is still written', async (t) => {
+  const retries = createStoreRetries({ what: 'status changes', log: quiet, retryMs: 5 });
+  const written: string[] = [];
+  let release: () => void = () => undefined;
+  const slow = () =>
+    new Promise<void>((resolve) => {
+      release = () => {
+        written.push('older');
+        resolve();
+      };
+    });
+  retries.add('checkout', slow);
+  await sleep(20); // the pass is now waiting on the older write
+  retries.add('checkout', () => Promise.resolve(void written.push('newer')));
+  release();
+  t.equal(await retries.flush(), 0, 'nothing left');
+  t.same(written, ['older', 'newer']);
+});
+
+t.test('flush waits for the pass running, tries what is left once, and says how many are still not written', async (t) => {
+  const retries = createStoreRetries({ what: 'records', log: quiet, retryMs: 60_000 });
+  retries.add('x', () => Promise.reject(new Error('down')));
+  retries.add('y', () => Promise.reject(new Error('down')));
+  t.equal(await retries.flush(), 2);
+});
+
+t.test('at most maxPending writes wait; a new name beyond that is refused, a waiting name may be replaced', (t) => {
+  const retries = createStoreRetries({ what: 'records', log: quiet, retryMs: 60_000, maxPending: 2 });
+  const failing = () => Promise.reject(new Error('down'));
+  t.ok(retries.add('a', failing));
+  t.ok(retries.add('b', failing));
+  t.notOk(retries.add('c', failing));
+  t.ok(retries.add('a', failing));
+  t.equal(retries.size, 2);
+  t.end();
+});
