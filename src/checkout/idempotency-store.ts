@@ -31,6 +31,8 @@ const RecordSchema = z.discriminatedUnion('state', [
 export interface Claim {
   slot: string;
   fingerprint: string;
+  /** The request's own id for its claims, unique: names what it waits to write (store-retries). */
+  owner: string;
   held: string;
 }
 
@@ -87,8 +89,20 @@ export function createIdempotencyStore(store: SharedStore, options: IdempotencyS
    * request, so the slot must never be taken as if it were free, which would run the checkout again.
    */
   function newClaim(slot: string, fingerprint: string): Claim {
-    const record = { state: 'in-flight', fingerprint, owner: randomUUID(), leaseUntil: now() + options.claimTtlMs };
-    return { slot, fingerprint, held: JSON.stringify(record) };
+    const owner = randomUUID();
+    const record = { state: 'in-flight', fingerprint, owner, leaseUntil: now() + options.claimTtlMs };
+    return { slot, fingerprint, owner, held: JSON.stringify(record) };
+  }
+
+  /**
+   * The claim a request takes over from an abandoned one, to answer that it was cut off: its lease
+   * is over at once (should this request stop too, the next retry answers the same), and it is
+   * never the value the request's own claim would have been, so giving that claim back (after a
+   * store call that failed here) can never free the slot.
+   */
+  function takeoverOf(claim: Claim): Claim {
+    const record = { state: 'in-flight', fingerprint: claim.fingerprint, owner: claim.owner, leaseUntil: 0, takenOver: true };
+    return { ...claim, held: JSON.stringify(record) };
   }
 
   /** What the earlier request left in a slot this request could not take. */
@@ -102,7 +116,8 @@ export function createIdempotencyStore(store: SharedStore, options: IdempotencyS
     if (record.fingerprint !== claim.fingerprint) return { kind: 'mismatch' };
     if (record.state === 'done') return { kind: 'replay', response: record.response };
     if ((record.leaseUntil ?? Number.POSITIVE_INFINITY) > now()) return { kind: 'in-flight' };
-    return (await store.replaceIfEqual(name, raw, claim.held, options.retentionMs)) ? { kind: 'abandoned', claim } : { kind: 'in-flight' };
+    const takeover = takeoverOf(claim);
+    return (await store.replaceIfEqual(name, raw, takeover.held, options.retentionMs)) ? { kind: 'abandoned', claim: takeover } : { kind: 'in-flight' };
   }
 
   /**

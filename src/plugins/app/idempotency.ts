@@ -39,6 +39,9 @@ interface RequestClaim {
   keepFailure: boolean;
 }
 
+/** What a claim's request waits to write is named by the request, not the slot: another request's write to the slot must not replace it. */
+const retryNameOf = (claim: Claim): string => `${claim.slot}#${claim.owner}`;
+
 /** Failures whose answer a retry gets again: once Flinks was called, a retry must not call it again. */
 function isKeptFailure(error: unknown): boolean {
   return error instanceof UpstreamRejectedError || error instanceof UpstreamTimeoutError || error instanceof CheckoutInterruptedError;
@@ -66,7 +69,7 @@ function createCheckoutIdempotency(store: IdempotencyStore, retries: StoreRetrie
     try {
       await write();
     } catch (error) {
-      if (!retries.add(claim.slot, write)) {
+      if (!retries.add(retryNameOf(claim), write)) {
         request.log.error({ err: error }, 'could not record the outcome of an idempotent checkout; too many store writes are waiting');
         return;
       }
@@ -81,7 +84,9 @@ function createCheckoutIdempotency(store: IdempotencyStore, retries: StoreRetrie
       if (!(error instanceof StoreUnavailableError)) throw error;
       // The store may still carry the claim out (a command that timed out here, not in Redis):
       // give it back once the store answers, so it does not hold the key for a lease.
-      retries.add(claim.slot, () => store.release(claim));
+      if (!retries.add(retryNameOf(claim), () => store.release(claim))) {
+        request.log.error({ err: error }, 'could not give back an idempotency claim; too many store writes are waiting');
+      }
       throw new IdempotencyUnavailableError({ cause: error });
     }
   }
