@@ -217,7 +217,13 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     });
   }
   await app.register(createCheckoutRoute, {
-    createCheckout: createCheckoutFlow({ flinks: app.flinksPay, records, callBudgetMs: config.longestCheckoutMs, now }),
+    createCheckout: createCheckoutFlow({
+      flinks: app.flinksPay,
+      records,
+      callBudgetMs: config.longestCheckoutMs,
+      callTimeoutMs: config.upstream.timeoutMs,
+      now,
+    }),
     resolveInput: createCheckoutInputResolver(intentKeys ? (await import('./intents/verifier.js')).createIntentVerifier(intentKeys, now) : undefined),
     appUrlFor: target.appUrlFor,
   });

@@ -41,17 +41,20 @@ export function createCheckoutFlow({
   flinks,
   records,
   callBudgetMs,
+  callTimeoutMs,
   now = Date.now,
 }: {
   flinks: FlinksPayClient;
   /** Where the checkout is recorded: status reads answer it, and outcome delivery follows it. */
   records: CheckoutRecords;
   /**
-   * No Flinks call of a checkout is sent later than this after it started (a call still queued
-   * then is a 504), so a checkout always ends while its Idempotency-Key claim holds: a retry never
+   * How long a checkout may take, each call bounded by `callTimeoutMs`: no Flinks call of it is
+   * sent later than `callBudgetMs - callTimeoutMs` after it started (a call still queued then is a
+   * 504), so it ends within this, and so while its Idempotency-Key claim holds: a retry never
    * finds the key free while the first request can still make a payment request.
    */
   callBudgetMs: number;
+  callTimeoutMs: number;
   now?: () => number;
 }): CreateCheckout {
   async function callFlinks(ctx: CallContext, input: CheckoutInput, referenceId: string) {
@@ -72,8 +75,11 @@ export function createCheckoutFlow({
   }
 
   return async (ctx, input, appUrl) => {
+    // Before Flinks is called: once the payment request exists, the checkout must not fail.
+    records.assertRoom();
     const referenceId = input.referenceId ?? randomUUID();
-    const { sessionId, requestId } = await callFlinks({ ...ctx, notAfter: now() + callBudgetMs }, input, referenceId).catch((error: unknown) => {
+    const notAfter = now() + callBudgetMs - callTimeoutMs;
+    const { sessionId, requestId } = await callFlinks({ ...ctx, notAfter }, input, referenceId).catch((error: unknown) => {
       throw withCheckoutAdvice(error);
     });
     await records.remember(requestId, { referenceId, createdAt: now() });

@@ -19,8 +19,14 @@ export interface RecordedCheckout {
 
 export interface CheckoutRecords {
   /**
+   * Throws RecordsUnavailableError when the records kept here during a store outage are too many
+   * to take another: asked before a checkout calls Flinks, since one whose payment request was
+   * made must never fail for want of its record.
+   */
+  assertRoom(): void;
+  /**
    * Remembers a checkout just created. When the store cannot take it, the record is kept here and
-   * written again until it can; throws RecordsUnavailableError only when that backlog is full.
+   * written again until it can (beyond the backlog's size only by the checkouts already running).
    */
   remember(requestId: string, record: CheckoutRecord): Promise<void>;
   /**
@@ -58,9 +64,13 @@ export interface CheckoutRecordsOptions {
 export function createCheckoutRecords(keeper: RecordKeeper, log: FastifyBaseLogger, options: CheckoutRecordsOptions = {}): CheckoutRecords {
   /** Records the store has not taken yet, by requestId: this instance answers reads of them. */
   const backlog = new Map<string, CheckoutRecord>();
-  const retries = createStoreRetries({ what: 'checkout records', log, retryMs: options.retryMs ?? 1000, maxPending: options.maxBacklog ?? 10_000 });
+  const maxBacklog = options.maxBacklog ?? 10_000;
+  const retries = createStoreRetries({ what: 'checkout records', log, retryMs: options.retryMs ?? 1000, maxPending: Number.POSITIVE_INFINITY });
 
   return {
+    assertRoom() {
+      if (retries.size >= maxBacklog) throw new RecordsUnavailableError({ detail: 'New checkouts cannot be recorded right now; retry shortly.' });
+    },
     async remember(requestId, record) {
       try {
         await keeper.start(requestId, record);
@@ -70,7 +80,7 @@ export function createCheckoutRecords(keeper: RecordKeeper, log: FastifyBaseLogg
           await keeper.start(requestId, record);
           backlog.delete(requestId);
         };
-        if (!retries.add(requestId, write)) throw new RecordsUnavailableError({ cause: error });
+        retries.add(requestId, write);
         log.error({ err: error, checkout: requestId }, 'could not record a checkout; kept in memory and written once the store is back');
         backlog.set(requestId, record);
       }

@@ -168,8 +168,8 @@ export class RecordsUnavailableError extends AppError {
   readonly status = 503;
   readonly code = 'records-unavailable';
   override readonly headers = { 'retry-after': '5' };
-  constructor(options?: ErrorOptions) {
-    super('Checkouts cannot be looked up right now; retry shortly.', options);
+  constructor(options?: ErrorOptions & { detail?: string }) {
+    super(options?.detail ?? 'Checkouts cannot be looked up right now; retry shortly.', options);
   }
 }
 
