@@ -1,36 +1,7 @@
 import t from 'tap';
-import type { Test } from 'tap';
 import { readFile } from 'node:fs/promises';
-import { ConfigError, EnvSchema, loadConfig, type Config } from '../../src/config/config.js';
-
-type Env = Record<string, string | undefined>;
-
-/** The minimum environment of a deployment that talks to a real Flinks Pay. */
-function remoteEnv(overrides: Env = {}): Env {
-  return {
-    FLINKS_BASE_URL: 'https://api.flinks.test/',
-    FLINKS_USERNAME: 'merchant',
-    FLINKS_PASSWORD: 's3cret',
-    ...overrides,
-  };
-}
-
-/** The ConfigError loadConfig throws for `env`, checked to be a single line. */
-function configError(t: Test, env: Env): string {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    t.notMatch(error.message, /[\r\n]/, 'the message is one line');
-    return error.message;
-  }
-  throw new Error('expected loadConfig to throw a ConfigError');
-}
-
-function remoteFlinks(config: Config) {
-  if (config.flinks.mode !== 'remote') throw new Error(`expected remote mode, got ${config.flinks.mode}`);
-  return config.flinks;
-}
+import { EnvSchema, loadConfig } from '../../src/config/config.js';
+import { configError, remoteEnv, remoteFlinks } from './support.js';
 
 t.test('loadConfig with an empty environment uses the sandbox and the documented defaults', (t) => {
   const config = loadConfig({});

@@ -1,38 +1,13 @@
 import t from 'tap';
-import type { Test } from 'tap';
-import { ConfigError, loadConfig, type Config } from '../../src/config/config.js';
-
-type Env = Record<string, string | undefined>;
+import { loadConfig } from '../../src/config/config.js';
+import { configError, remoteEnv, remoteFlinks, type Env } from './support.js';
 
 const SIGNING_SECRET = 'signing-secret-of-at-least-32-bytes-0123';
 const WHSEC = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
 const OPS_TOKEN = 'ops-token-0123456789abcdefghijklmnopqrstuv';
 
-const remoteEnv = (overrides: Env = {}): Env => ({
-  FLINKS_BASE_URL: 'https://api.flinks.test',
-  FLINKS_USERNAME: 'merchant',
-  FLINKS_PASSWORD: 'pw-value',
-  ...overrides,
-});
-
-function configError(t: Test, env: Env): string {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    t.notMatch(error.message, /[\r\n]/, 'the message is one line');
-    return error.message;
-  }
-  throw new Error('expected loadConfig to throw a ConfigError');
-}
-
-function remote(config: Config) {
-  if (config.flinks.mode !== 'remote') throw new Error('expected remote mode');
-  return config.flinks;
-}
-
 t.test('every secret loses the spaces an env file left around it, as OPS_TOKENS and MERCHANT_WEBHOOK_SECRET do', (t) => {
-  const flinks = remote(loadConfig(remoteEnv({ FLINKS_USERNAME: ' merchant ', FLINKS_PASSWORD: '\tpw-value \r' })));
+  const flinks = remoteFlinks(loadConfig(remoteEnv({ FLINKS_USERNAME: ' merchant ', FLINKS_PASSWORD: '\tpw-value \r' })));
   t.equal(flinks.username, 'merchant');
   t.equal(flinks.password, 'pw-value');
   t.same(loadConfig({ CHECKOUT_SIGNING_SECRET: ` ${SIGNING_SECRET} ` }).intentKeys, { mode: 'secret', secret: SIGNING_SECRET });
@@ -65,8 +40,8 @@ for (const [key, env] of QUOTED) {
 }
 
 t.test('a quote inside a secret, or quotes that do not match, are part of it', (t) => {
-  t.equal(remote(loadConfig(remoteEnv({ FLINKS_PASSWORD: `"pw'` }))).password, `"pw'`);
-  t.equal(remote(loadConfig(remoteEnv({ FLINKS_PASSWORD: 'p"w"' }))).password, 'p"w"');
+  t.equal(remoteFlinks(loadConfig(remoteEnv({ FLINKS_PASSWORD: `"pw'` }))).password, `"pw'`);
+  t.equal(remoteFlinks(loadConfig(remoteEnv({ FLINKS_PASSWORD: 'p"w"' }))).password, 'p"w"');
   t.end();
 });
 

@@ -1,29 +1,7 @@
 import t from 'tap';
-import type { Test } from 'tap';
-import { ConfigError, loadConfig } from '../../src/config/config.js';
+import { loadConfig } from '../../src/config/config.js';
+import { configError, remoteEnv } from './support.js';
 import { runToExit } from '../support/process.js';
-
-type Env = Record<string, string | undefined>;
-
-const remoteEnv = (overrides: Env = {}): Env => ({
-  FLINKS_BASE_URL: 'https://api.flinks.test',
-  FLINKS_USERNAME: 'merchant',
-  FLINKS_PASSWORD: 's3cret',
-  ...overrides,
-});
-
-/** The ConfigError message loadConfig gives for `env` (any other throw fails the test). */
-function configError(t: Test, env: Env): string {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    t.type(error, ConfigError, 'a ConfigError, not a crash');
-    const message = error instanceof Error ? error.message : String(error);
-    t.notMatch(message, /[\r\n]/, 'the message is one line');
-    return message;
-  }
-  throw new Error('expected loadConfig to throw a ConfigError');
-}
 
 /** Values a URL setting can be handed that do not parse as a URL at all. */
 const UNPARSABLE = ['"https://pw-1.flinks.test"', "'https://pw-2.flinks.test'", 'not a url pw-3', 'https://', 'https://pw-4 .flinks.test'];
