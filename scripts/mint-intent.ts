@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { ReferenceIdSchema } from '../src/checkout/schemas.js';
 import { parse as parseDuration } from '@lukeed/ms';
-import { MAX_INTENT_LIFETIME_S } from '../src/intents/claims.js';
+import { JtiSchema, MAX_INTENT_LIFETIME_S } from '../src/intents/claims.js';
 import { DEFAULT_INTENT_TTL_S, mintIntent } from '../src/intents/mint.js';
 import { isLongEnoughSecret, SECRET_TOO_SHORT } from '../src/config/secret.js';
 import { parseCadAmount } from '../src/money/cad-amount.js';
@@ -57,9 +57,10 @@ const referenceId = ReferenceIdSchema.safeParse(args.reference ?? `order-${rando
 if (!referenceId.success) fail('--reference: expected 1-64 characters of A-Z a-z 0-9 . _ -');
 
 const ttl = ttlSeconds(args.ttl);
-const jti = args.jti ?? randomUUID();
-const intent = await mintIntent(secret, { amount: amount.amount, referenceId: referenceId.data, ttlSeconds: ttl, jti });
+const jti = JtiSchema.safeParse(args.jti ?? randomUUID());
+if (!jti.success) fail('--jti: expected 1-128 visible ASCII characters');
+const intent = await mintIntent(secret, { amount: amount.amount, referenceId: referenceId.data, ttlSeconds: ttl, jti: jti.data });
 process.stdout.write(`${intent}\n`);
 process.stderr.write(
-  `amount ${amount.amount}, referenceId ${referenceId.data}, jti ${jti}, expires ${new Date(Date.now() + ttl * 1000).toISOString()}\n`,
+  `amount ${amount.amount}, referenceId ${referenceId.data}, jti ${jti.data}, expires ${new Date(Date.now() + ttl * 1000).toISOString()}\n`,
 );

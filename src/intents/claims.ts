@@ -17,6 +17,9 @@ const expecting = (what: string) => ({
   error: (issue: { input?: unknown }) => (issue.input === undefined ? 'is missing' : `must be ${what}`),
 });
 
+/** The checkout's idempotency key: exported so `npm run intent` refuses a jti the BFF would refuse. */
+export const JtiSchema = z.string(expecting('a string')).regex(/^[\x21-\x7e]{1,128}$/, 'must be 1-128 visible ASCII characters');
+
 const NumericDateSchema = z.number(expecting('a NumericDate (whole seconds since 1970)')).int('must be whole seconds since 1970');
 
 /**
@@ -26,7 +29,7 @@ const NumericDateSchema = z.number(expecting('a NumericDate (whole seconds since
 const IntentClaimsSchema = z.object({
   amount: z.string(expecting('a decimal string such as "12.34"')).transform(toCanonicalAmount),
   referenceId: z.string(expecting('a string')).pipe(ReferenceIdSchema),
-  jti: z.string(expecting('a string')).regex(/^[\x21-\x7e]{1,128}$/, 'must be 1-128 visible ASCII characters'),
+  jti: JtiSchema,
   exp: NumericDateSchema,
   iat: NumericDateSchema.optional(),
   nbf: NumericDateSchema.optional(),

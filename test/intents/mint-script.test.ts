@@ -37,7 +37,7 @@ t.test('--ttl and --jti are honoured; the lifetime is capped at 15 minutes', asy
   t.match(tooLong.stderr, /--ttl: expected 1 to 900 seconds/);
 });
 
-t.test('refuses a missing or short secret and a bad amount, printing no token', async (t) => {
+t.test('refuses a missing or short secret, a bad amount and a jti the BFF would refuse, printing no token', async (t) => {
   const cases: [string[], Record<string, string>, RegExp][] = [
     [['--amount', '1'], {}, /CHECKOUT_SIGNING_SECRET is not set/],
     [['--amount', '1'], { CHECKOUT_SIGNING_SECRET: 'short' }, /at least 32 bytes/],
@@ -45,6 +45,10 @@ t.test('refuses a missing or short secret and a bad amount, printing no token', 
     [[], SIGNED_ENV, /--amount is required/],
     [['--amount', '1', '--reference', 'a/b'], SIGNED_ENV, /--reference/],
     [['--amount', '1', '--colour', 'red'], SIGNED_ENV, /Unknown option '--colour'/],
+    // The BFF refuses any other jti, so the script must not print an intent that cannot be used.
+    [['--amount', '1', '--jti', 'x'.repeat(200)], SIGNED_ENV, /--jti: expected 1-128 visible ASCII characters/],
+    [['--amount', '1', '--jti', 'order 1'], SIGNED_ENV, /--jti: expected 1-128 visible ASCII characters/],
+    [['--amount', '1', '--jti', ''], SIGNED_ENV, /--jti: expected 1-128 visible ASCII characters/],
   ];
   for (const [args, env, message] of cases) {
     const out = await runScript(args, env);
