@@ -46,11 +46,17 @@ export function createIntentKeys(config: IntentKeysConfig): IntentKeys {
   };
 }
 
-/** jose refuses RSA keys under 2048 bits with a TypeError; a weak key in the set is the set's fault, a 503. */
-export function assertStrongKey<T>(key: T): T {
+/** The modulus length of an RSA key under 2048 bits, which jose refuses with a TypeError; undefined otherwise. */
+export function weakKeyBits(key: unknown): number | undefined {
   const algorithm: unknown = typeof key === 'object' && key !== null ? Reflect.get(key, 'algorithm') : undefined;
   const bits: unknown = typeof algorithm === 'object' && algorithm !== null ? Reflect.get(algorithm, 'modulusLength') : undefined;
-  if (typeof bits === 'number' && bits < 2048) {
+  return typeof bits === 'number' && bits < 2048 ? bits : undefined;
+}
+
+/** A weak key in the set is the set's fault, a 503 (a TypeError from jose would be a 500). */
+export function assertStrongKey<T>(key: T): T {
+  const bits = weakKeyBits(key);
+  if (bits !== undefined) {
     throw new IntentKeysUnavailableError({ cause: new Error(`the key set holds an RSA key of ${bits} bits`) });
   }
   return key;

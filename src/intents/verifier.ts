@@ -9,7 +9,7 @@ import {
 } from 'jose';
 import { IntentKeysUnavailableError, InvalidIntentError } from '../errors/app-errors.js';
 import { checkClaims, CLOCK_SKEW_S, type IntentClaims } from './claims.js';
-import { assertStrongKey, type IntentKeys } from './keys.js';
+import { weakKeyBits, type IntentKeys } from './keys.js';
 
 /** Three non-empty base64url parts: an unsigned token (`alg: none`, empty signature) never gets further. */
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
@@ -70,13 +70,19 @@ async function verifyWithAnyCandidate(token: string, keys: IntentKeys, options: 
     return (await jwtVerify(token, keys.key, options)).payload;
   } catch (error) {
     if (!(error instanceof errors.JWKSMultipleMatchingKeys)) throw error;
+    // A weak key beside strong ones must not block intents signed by the strong ones: skip it.
+    let weakOnly = true;
     for await (const candidate of error) {
+      if (weakKeyBits(candidate) !== undefined) continue;
+      weakOnly = false;
       try {
-        return (await jwtVerify(token, assertStrongKey(candidate), options)).payload;
+        return (await jwtVerify(token, candidate, options)).payload;
       } catch (candidateError) {
         if (!(candidateError instanceof errors.JWSSignatureVerificationFailed)) throw candidateError;
       }
     }
+    // Every candidate of the right type was weak: the set cannot verify anything, ours (503).
+    if (weakOnly) throw new IntentKeysUnavailableError({ cause: new Error('the key set holds only RSA keys under 2048 bits') });
     throw new errors.JWSSignatureVerificationFailed();
   }
 }

@@ -218,3 +218,24 @@ t.test('an RSA key under 2048 bits in the set is the set\'s fault: 503, not 500'
   t.equal(res.statusCode, 503);
   t.match(res.json(), { type: /intent-keys-unavailable$/ });
 });
+
+t.test('a kid-less intent skips a weak RSA key of the set and verifies with a strong one; weak keys alone are 503', async (t) => {
+  const weak = generateKeyPairSync('rsa', { modulusLength: 1024 });
+  const strong = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const jwkOf = async (key: typeof weak.publicKey) => ({ ...(await exportJWK(key)), alg: 'RS256', use: 'sig' });
+  const jwks = await startJwksServer(t, [await jwkOf(weak.publicKey), await jwkOf(strong.publicKey)]);
+  const { app } = await setUp(t, jwksEnv(jwks.url));
+  const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const rs256 = (privateKey: typeof weak.privateKey) => {
+    const input = `${b64({ alg: 'RS256', typ: 'JWT' })}.${b64(claims())}`;
+    return `${input}.${cryptoSign('sha256', Buffer.from(input), privateKey).toString('base64url')}`;
+  };
+  t.equal((await postIntent(app, rs256(strong.privateKey))).statusCode, 201, 'signed by the 2048-bit key');
+  t.equal((await postIntent(app, rs256(weak.privateKey))).statusCode, 401, 'signed by the weak key: no strong key verifies it');
+
+  const weakOnly = await startJwksServer(t, [await jwkOf(weak.publicKey), await jwkOf(generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey)]);
+  const { app: weakApp } = await setUp(t, jwksEnv(weakOnly.url));
+  const res = await postIntent(weakApp, rs256(weak.privateKey));
+  t.equal(res.statusCode, 503, 'only weak candidates');
+  t.match(res.json(), { type: /intent-keys-unavailable$/ });
+});
