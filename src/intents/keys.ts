@@ -1,7 +1,8 @@
-import { createRemoteJWKSet, errors, type JWTVerifyGetKey } from 'jose';
+import { errors, type JWTVerifyGetKey } from 'jose';
 import type { IntentKeysConfig } from '../config/config.js';
 import { IntentKeysUnavailableError } from '../errors/app-errors.js';
 import { secretKey } from '../config/secret.js';
+import { createKeySetSource } from './key-set-source.js';
 
 /*
  * Algorithms are pinned per key source, so the token's own `alg` header never chooses how it is
@@ -23,15 +24,12 @@ export function createIntentKeys(config: IntentKeysConfig): IntentKeys {
   if (config.mode === 'secret') {
     return { algorithms: SECRET_ALGORITHMS, key: secretKey(config.secret), warmUp: () => Promise.resolve() };
   }
-  // jose caches the set (10 min), refetches at most once per cooldown when a token names an
-  // unknown kid (rotation), and bounds each fetch by the timeout; redirects are not followed.
-  const remote = createRemoteJWKSet(new URL(config.url), {
-    timeoutDuration: config.timeoutMs,
-    cooldownDuration: config.cooldownMs,
-  });
+  // The set is cached (10 min) and downloaded at most once per cooldown, whether the last
+  // download succeeded or failed (a new kid, rotation); each download is bounded by the timeout.
+  const remote = createKeySetSource({ url: config.url, timeoutMs: config.timeoutMs, cooldownMs: config.cooldownMs });
   const key: JWTVerifyGetKey = async (header, token) => {
     try {
-      return assertStrongKey(await remote(header, token));
+      return assertStrongKey(await remote.getKey(header, token));
     } catch (error) {
       // The set was read and has no (single) key for this token: the token's fault, a 401.
       if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) throw error;

@@ -6,7 +6,7 @@ import { createServer as createTcpServer } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import t, { type Test } from 'tap';
 import { setUp } from '../support/build.js';
-import { claims, hs256, initiateBody, postIntent } from './support.js';
+import { claims, hs256, initiateBody, nowSeconds, postIntent } from './support.js';
 
 /*
  * CHECKOUT_JWKS_URL: keys from a JSON Web Key Set served by a local HTTP server on port 0. Only
@@ -196,13 +196,19 @@ t.test('an unreachable, failing or slow key set is 503 intent-keys-unavailable, 
   }
 });
 
-t.test('the key set comes back: intents verify again without a restart', async (t) => {
+t.test('the key set comes back: intents verify again without a restart, once the cooldown after the failure is over', async (t) => {
   const key = await signer('ES256', 'k');
   const jwks = await startJwksServer(t, [key.jwk]);
   jwks.state.behaviour = 'status-500';
   const { app } = await setUp(t, jwksEnv(jwks.url));
+  const clock = FakeTimers.install({ toFake: ['Date'], now: Date.now() });
+  t.teardown(() => {
+    clock.uninstall();
+  });
   t.equal((await postIntent(app, await key.sign(claims()))).statusCode, 503);
   jwks.state.behaviour = 'serve';
+  t.equal((await postIntent(app, await key.sign(claims()))).statusCode, 503, 'a failed download is not retried within the cooldown');
+  clock.tick(COOLDOWN_MS);
   t.equal((await postIntent(app, await key.sign(claims()))).statusCode, 201);
 });
 
@@ -238,4 +244,64 @@ t.test('a kid-less intent skips a weak RSA key of the set and verifies with a st
   const res = await postIntent(weakApp, rs256(weak.privateKey));
   t.equal(res.statusCode, 503, 'only weak candidates');
   t.match(res.json(), { type: /intent-keys-unavailable$/ });
+});
+
+/** Only Date is faked: the download timeouts keep running on real timers. */
+function fakeDate(t: Test) {
+  const clock = FakeTimers.install({ toFake: ['Date'], now: Date.now() });
+  t.teardown(() => {
+    clock.uninstall();
+  });
+  return clock;
+}
+
+/** A token naming a kid nobody has, with a made-up signature: what a flood of forgeries looks like. */
+function forgedUnknownKid(): string {
+  const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  return `${b64({ alg: 'ES256', kid: 'nope' })}.${b64(claims())}.${Buffer.from('forged').toString('base64url')}`;
+}
+
+t.test('while the key set endpoint fails, unknown kids download it at most once per cooldown and are 401 while the cached set is fresh', async (t) => {
+  const key = await signer('ES256', 'k');
+  const jwks = await startJwksServer(t, [key.jwk]);
+  const { app } = await setUp(t, jwksEnv(jwks.url));
+  const clock = fakeDate(t);
+  t.equal((await postIntent(app, await key.sign(claims()))).statusCode, 201, 'the set is cached');
+  jwks.state.behaviour = 'status-500';
+  clock.tick(COOLDOWN_MS);
+  const before = jwks.state.fetches;
+  for (let i = 0; i < 20; i++) {
+    const res = await postIntent(app, forgedUnknownKid());
+    t.equal(res.statusCode, 401, `forged token ${i}`);
+    t.match(res.json(), { detail: /no key of the key set matches/ });
+  }
+  t.equal(jwks.state.fetches, before + 1, 'one download for 20 unknown kids, although it failed');
+  t.equal((await postIntent(app, await key.sign(claims()))).statusCode, 201, 'the cached key still verifies');
+  clock.tick(COOLDOWN_MS);
+  for (let i = 0; i < 5; i++) t.equal((await postIntent(app, forgedUnknownKid())).statusCode, 401);
+  t.equal(jwks.state.fetches, before + 2, 'one more download once the cooldown is over');
+});
+
+t.test('a stale key set with a failing endpoint is 503, and the endpoint is asked at most once per cooldown', async (t) => {
+  const key = await signer('ES256', 'k');
+  const jwks = await startJwksServer(t, [key.jwk]);
+  const { app } = await setUp(t, jwksEnv(jwks.url));
+  // The app's clock is the real one (taken before Date is faked): its intents keep real times.
+  const issued = nowSeconds();
+  const intent = () => key.sign(claims({ iat: issued, exp: issued + 600 }));
+  const clock = fakeDate(t);
+  t.equal((await postIntent(app, await intent())).statusCode, 201, 'the set is cached');
+  jwks.state.behaviour = 'status-500';
+  clock.tick(10 * 60 * 1000);
+  const before = jwks.state.fetches;
+  for (let i = 0; i < 5; i++) {
+    const res = await postIntent(app, await intent());
+    t.equal(res.statusCode, 503, `intent ${i}`);
+    t.match(res.json(), { type: /intent-keys-unavailable$/ });
+  }
+  t.equal(jwks.state.fetches, before + 1, 'one download; the others are answered at once');
+  clock.tick(COOLDOWN_MS);
+  jwks.state.behaviour = 'serve';
+  t.equal((await postIntent(app, await intent())).statusCode, 201, 'after the cooldown the endpoint is asked again');
+  t.equal(jwks.state.fetches, before + 2);
 });

@@ -1,0 +1,85 @@
+import { createLocalJWKSet, errors, type JWTVerifyGetKey } from 'jose';
+import { fetchKeySet } from './fetch-key-set.js';
+
+/** As jose's default: a set older than this is downloaded again before it is used. */
+export const KEY_SET_MAX_AGE_MS = 10 * 60 * 1000;
+
+export interface KeySetSourceOptions {
+  url: string;
+  timeoutMs: number;
+  /** Least time between two download attempts that a failure or an unknown kid may cause. */
+  cooldownMs: number;
+}
+
+export interface KeySetSource {
+  getKey: JWTVerifyGetKey;
+  /** Downloads the set now (start-up warm-up); like any attempt, it starts the cooldown. */
+  reload(): Promise<void>;
+}
+
+/*
+ * A remote key set around jose's createLocalJWKSet. Not jose's createRemoteJWKSet: that restarts
+ * its cooldown only after a *successful* download, so while the endpoint fails every token with a
+ * made-up kid downloads the set again and gets a 503 (a flood of forgeries becomes a flood of
+ * downloads). Here every attempt, failed or not, starts the cooldown.
+ */
+export function createKeySetSource(options: KeySetSourceOptions): KeySetSource {
+  let local: JWTVerifyGetKey | undefined;
+  let loadedAt = -Infinity;
+  let attemptedAt = -Infinity;
+  let lastFailure: unknown;
+  let pending: Promise<void> | undefined;
+
+  const isFresh = () => Date.now() - loadedAt < KEY_SET_MAX_AGE_MS;
+  const isCoolingDown = () => Date.now() - attemptedAt < options.cooldownMs;
+
+  /** One download at a time; concurrent callers share it. */
+  function download(): Promise<void> {
+    pending ??= (async () => {
+      attemptedAt = Date.now();
+      try {
+        local = createLocalJWKSet(await fetchKeySet(options.url, options.timeoutMs));
+        loadedAt = Date.now();
+        lastFailure = undefined;
+      } catch (error) {
+        lastFailure = error;
+        throw error;
+      } finally {
+        pending = undefined;
+      }
+    })();
+    return pending;
+  }
+
+  /** The cached set while fresh; otherwise a download, unless one failed within the cooldown (then its error, at once). */
+  async function usableSet(): Promise<JWTVerifyGetKey> {
+    if (local === undefined || !isFresh()) {
+      if (pending === undefined && lastFailure !== undefined && isCoolingDown()) {
+        throw new Error('the last download of the key set failed; not retried within the cooldown', { cause: lastFailure });
+      }
+      await (pending ?? download());
+    }
+    if (local === undefined) throw new Error('no key set was read');
+    return local;
+  }
+
+  const getKey: JWTVerifyGetKey = async (header, token) => {
+    const set = await usableSet();
+    try {
+      return await set(header, token);
+    } catch (error) {
+      if (!(error instanceof errors.JWKSNoMatchingKey) || isCoolingDown()) throw error;
+      // An unknown kid may be a key the merchant just rotated in: one download per cooldown finds it.
+      try {
+        await (pending ?? download());
+      } catch {
+        // The set we hold is fresh and lacks this kid: the token's fault (401), not an outage. The
+        // failure is kept in lastFailure and reported once the cached set goes stale.
+        throw error;
+      }
+      return (local ?? set)(header, token);
+    }
+  };
+
+  return { getKey, reload: download };
+}
