@@ -31,7 +31,7 @@ async function signer(alg: 'ES256' | 'RS256' | 'EdDSA' | 'PS256', kid: string): 
   };
 }
 
-type Behaviour = 'serve' | 'status-500' | 'garbage' | 'hang' | 'redirect';
+type Behaviour = 'serve' | 'status-500' | 'garbage' | 'hang' | 'redirect' | 'oversized';
 
 /** A JWKS endpoint whose keys and behaviour a test changes at will; counts its fetches. */
 async function startJwksServer(t: Test, keys: JWK[]) {
@@ -42,6 +42,10 @@ async function startJwksServer(t: Test, keys: JWK[]) {
     if (state.behaviour === 'hang') return void hanging.push(response);
     if (state.behaviour === 'status-500') return void response.writeHead(500).end('oops');
     if (state.behaviour === 'redirect') return void response.writeHead(302, { location: 'http://127.0.0.1:1/' }).end();
+    if (state.behaviour === 'oversized') {
+      sendOversized(response, state.keys);
+      return;
+    }
     const body = state.behaviour === 'garbage' ? '<html>not json' : JSON.stringify({ keys: state.keys });
     response.writeHead(200, { 'content-type': 'application/json' }).end(body);
   });
@@ -55,6 +59,14 @@ async function startJwksServer(t: Test, keys: JWK[]) {
   const address = server.address();
   const port = address !== null && typeof address === 'object' ? address.port : 0;
   return { state, url: `http://127.0.0.1:${port}/.well-known/jwks.json` };
+}
+
+/** A valid key set padded past the 64 KiB cap, chunked (no content-length to go by). */
+function sendOversized(response: ServerResponse, keys: JWK[]): void {
+  response.writeHead(200, { 'content-type': 'application/json' });
+  response.write(`{"keys":${JSON.stringify(keys)},"padding":"`);
+  for (let i = 0; i < 80; i++) response.write('x'.repeat(1024));
+  response.end('"}');
 }
 
 async function closedPortUrl(): Promise<string> {
@@ -179,6 +191,7 @@ t.test('an unreachable, failing or slow key set is 503 intent-keys-unavailable, 
     ['a body that is not JSON', () => Promise.resolve(jwks.url), 'garbage'],
     ['a redirect (not followed)', () => Promise.resolve(jwks.url), 'redirect'],
     ['no answer within CHECKOUT_JWKS_TIMEOUT_MS', () => Promise.resolve(jwks.url), 'hang'],
+    ['a body over 64 KiB', () => Promise.resolve(jwks.url), 'oversized'],
   ];
   for (const [label, url, behaviour] of cases) {
     jwks.state.behaviour = behaviour;
