@@ -208,11 +208,15 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   });
   app.decorate('outcomes', outcomes);
   // Signed intents (and jose: 0.6 MB of heap at start) are loaded only where they are configured.
-  const intentKeys = config.intentKeys ? (await import('./intents/keys.js')).createIntentKeys(config.intentKeys) : undefined;
+  const intentKeys = config.intentKeys
+    ? (await import('./intents/keys.js')).createIntentKeys(config.intentKeys, (error) => {
+        app.log.warn({ err: error }, 'the intent key set could not be downloaded for an unknown kid; the cached set is used, tried again after CHECKOUT_JWKS_COOLDOWN_MS');
+      })
+    : undefined;
   if (intentKeys) {
     app.addHook('onReady', () => {
       void intentKeys.warmUp((error: unknown) => {
-        app.log.warn({ err: error }, 'the intent key set is not reachable yet; fetched again on the first intent');
+        app.log.warn({ err: error }, 'the intent key set is not reachable yet; intents answer 503 until a download after CHECKOUT_JWKS_COOLDOWN_MS succeeds');
       });
     });
   }

@@ -9,6 +9,11 @@ export interface KeySetSourceOptions {
   timeoutMs: number;
   /** Least time between two download attempts that a failure or an unknown kid may cause. */
   cooldownMs: number;
+  /**
+   * A download for an unknown kid failed while the cached set is still used (the token gets its
+   * 401): the operator hears of the failing endpoint now, not only once the set goes stale.
+   */
+  onRefetchFailure?: (error: unknown) => void;
 }
 
 export interface KeySetSource {
@@ -72,9 +77,9 @@ export function createKeySetSource(options: KeySetSourceOptions): KeySetSource {
       // An unknown kid may be a key the merchant just rotated in: one download per cooldown finds it.
       try {
         await (pending ?? download());
-      } catch {
-        // The set we hold is fresh and lacks this kid: the token's fault (401), not an outage. The
-        // failure is kept in lastFailure and reported once the cached set goes stale.
+      } catch (refetchError) {
+        // The set we hold is fresh and lacks this kid: the token's fault (401), not an outage.
+        options.onRefetchFailure?.(refetchError);
         throw error;
       }
       return (local ?? set)(header, token);

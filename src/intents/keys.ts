@@ -20,13 +20,19 @@ export interface IntentKeys {
   warmUp(onError: (error: unknown) => void): Promise<void>;
 }
 
-export function createIntentKeys(config: IntentKeysConfig): IntentKeys {
+/** `onRefetchFailure`: a download of the key set for an unknown kid failed (at most once per cooldown). */
+export function createIntentKeys(config: IntentKeysConfig, onRefetchFailure?: (error: unknown) => void): IntentKeys {
   if (config.mode === 'secret') {
     return { algorithms: SECRET_ALGORITHMS, key: secretKey(config.secret), warmUp: () => Promise.resolve() };
   }
   // The set is cached (10 min) and downloaded at most once per cooldown, whether the last
   // download succeeded or failed (a new kid, rotation); each download is bounded by the timeout.
-  const remote = createKeySetSource({ url: config.url, timeoutMs: config.timeoutMs, cooldownMs: config.cooldownMs });
+  const remote = createKeySetSource({
+    url: config.url,
+    timeoutMs: config.timeoutMs,
+    cooldownMs: config.cooldownMs,
+    ...(onRefetchFailure ? { onRefetchFailure } : {}),
+  });
   const key: JWTVerifyGetKey = async (header, token) => {
     try {
       return assertStrongKey(await remote.getKey(header, token));

@@ -5,7 +5,7 @@ import { createServer, type ServerResponse } from 'node:http';
 import { createServer as createTcpServer } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import t, { type Test } from 'tap';
-import { setUp } from '../support/build.js';
+import { captureLogs, setUp } from '../support/build.js';
 import { claims, hs256, initiateBody, nowSeconds, postIntent } from './support.js';
 
 /*
@@ -277,7 +277,8 @@ function forgedUnknownKid(): string {
 t.test('while the key set endpoint fails, unknown kids download it at most once per cooldown and are 401 while the cached set is fresh', async (t) => {
   const key = await signer('ES256', 'k');
   const jwks = await startJwksServer(t, [key.jwk]);
-  const { app } = await setUp(t, jwksEnv(jwks.url));
+  const logs = captureLogs();
+  const { app } = await setUp(t, jwksEnv(jwks.url, { LOG_LEVEL: 'info' }), { logStream: logs.stream });
   const clock = fakeDate(t);
   t.equal((await postIntent(app, await key.sign(claims()))).statusCode, 201, 'the set is cached');
   jwks.state.behaviour = 'status-500';
@@ -289,6 +290,8 @@ t.test('while the key set endpoint fails, unknown kids download it at most once 
     t.match(res.json(), { detail: /no key of the key set matches/ });
   }
   t.equal(jwks.state.fetches, before + 1, 'one download for 20 unknown kids, although it failed');
+  const warnings = logs.lines().filter((line) => line.includes('could not be downloaded for an unknown kid'));
+  t.equal(warnings.length, 1, 'the failing endpoint is logged once, at once');
   t.equal((await postIntent(app, await key.sign(claims()))).statusCode, 201, 'the cached key still verifies');
   clock.tick(COOLDOWN_MS);
   for (let i = 0; i < 5; i++) t.equal((await postIntent(app, forgedUnknownKid())).statusCode, 401);
