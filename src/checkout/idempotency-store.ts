@@ -95,13 +95,13 @@ export function createIdempotencyStore(store: SharedStore, options: IdempotencyS
   }
 
   /**
-   * The claim a request takes over from an abandoned one, to answer that it was cut off: its lease
-   * is over at once (should this request stop too, the next retry answers the same), and it is
-   * never the value the request's own claim would have been, so giving that claim back (after a
-   * store call that failed here) can never free the slot.
+   * The claim with its lease over: what a forced exit leaves, and what a request holds while it
+   * answers that an abandoned claim was cut off (should it stop too, the next retry answers the
+   * same). Never the value of a fresh claim, whose lease lies ahead, so giving a fresh claim back
+   * (after a store call that failed here) can never free a slot taken over.
    */
-  function takeoverOf(claim: Claim): Claim {
-    const record = { state: 'in-flight', fingerprint: claim.fingerprint, owner: claim.owner, leaseUntil: 0, takenOver: true };
+  function leaseOver(claim: Claim): Claim {
+    const record = { state: 'in-flight', fingerprint: claim.fingerprint, owner: claim.owner, leaseUntil: 0 };
     return { ...claim, held: JSON.stringify(record) };
   }
 
@@ -116,7 +116,7 @@ export function createIdempotencyStore(store: SharedStore, options: IdempotencyS
     if (record.fingerprint !== claim.fingerprint) return { kind: 'mismatch' };
     if (record.state === 'done') return { kind: 'replay', response: record.response };
     if ((record.leaseUntil ?? Number.POSITIVE_INFINITY) > now()) return { kind: 'in-flight' };
-    const takeover = takeoverOf(claim);
+    const takeover = leaseOver(claim);
     return (await store.replaceIfEqual(name, raw, takeover.held, options.retentionMs)) ? { kind: 'abandoned', claim: takeover } : { kind: 'in-flight' };
   }
 
@@ -196,8 +196,7 @@ export function createIdempotencyStore(store: SharedStore, options: IdempotencyS
      * abandoned at once instead of 409 until the lease runs out.
      */
     async abandon(claim: Claim): Promise<void> {
-      const record = { ...(JSON.parse(claim.held) as object), leaseUntil: 0 };
-      await store.replaceIfEqual(storeKey(claim.slot), claim.held, JSON.stringify(record), options.retentionMs);
+      await store.replaceIfEqual(storeKey(claim.slot), claim.held, leaseOver(claim).held, options.retentionMs);
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import {
   CheckoutInterruptedError,
@@ -59,7 +59,7 @@ function isKeptFailure(error: unknown): boolean {
  * that stops before answering leaves its claim, which a retry answers with a kept 504
  * (checkout-interrupted) once the claim's lease is over. Store writes that fail are tried again.
  */
-function createCheckoutIdempotency(store: IdempotencyStore, retries: StoreRetries, log: FastifyBaseLogger, onReplay: () => void) {
+function createCheckoutIdempotency(store: IdempotencyStore, retries: StoreRetries, onReplay: () => void) {
   const claims = new WeakMap<FastifyRequest, RequestClaim>();
   /** Claims of this process whose request has not answered yet (ended at once on a forced exit). */
   const inFlight = new Set<Claim>();
@@ -142,7 +142,7 @@ function createCheckoutIdempotency(store: IdempotencyStore, retries: StoreRetrie
         claim,
         async () => {
           if (!(await store.complete(claim, response))) {
-            log.warn({ reqId: request.id }, 'the answer of an idempotent checkout was not kept: its claim had run out and was answered as interrupted');
+            request.log.warn('the answer of an idempotent checkout was not kept: its claim had run out and was answered as interrupted');
           }
         },
         request,
@@ -212,7 +212,7 @@ export interface IdempotencyPluginOptions {
 export const idempotencyPlugin = fp(
   (app: FastifyInstance, options: IdempotencyPluginOptions) => {
     const retries = createStoreRetries({ what: 'idempotency answers', log: app.log });
-    const idempotency = createCheckoutIdempotency(createIdempotencyStore(options.store, options), retries, app.log, () => {
+    const idempotency = createCheckoutIdempotency(createIdempotencyStore(options.store, options), retries, () => {
       app.metrics.idempotencyReplays.inc();
     });
     app.decorate('abandonInFlightClaims', () => idempotency.abandonInFlight());
