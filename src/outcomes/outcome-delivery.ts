@@ -18,7 +18,7 @@ import { createMemoryOutcomeStore } from './memory-outcome-store.js';
 import { createMemoryQueue } from './memory-queue.js';
 import { createMerchantSender } from './merchant-sender.js';
 import { createOutcomeMetrics } from './metrics.js';
-import { DEFAULT_LIMITS, type OutcomeStore } from './outcome-store.js';
+import { DEFAULT_LIMITS, type Observation, type OutcomeStore } from './outcome-store.js';
 import { createReconcileStep, reconcileJobId, type ReconcileJob, type ReconcilePolicy } from './reconciler.js';
 import { createRedisOutcomeStore } from './redis-outcome-store.js';
 import { createOutcomeRedis } from './redis-connections.js';
@@ -128,6 +128,25 @@ export function createOutcomeDelivery(options: OutcomeDeliveryOptions) {
     await deliveryQueue.add(jobId, job, 0);
   }
 
+  /**
+   * Records an observation: a change goes to live streams and to the merchant. `catchingUp` (a
+   * second attempt after the store failed the first): the record's status is queued even when
+   * nothing changes now, since the first attempt may have made the change without queuing it.
+   */
+  async function note(status: CheckoutStatus, observation: Observation, catchingUp: boolean): Promise<void> {
+    const result = await store.observe(status.requestId, observation);
+    if (result?.changed) {
+      metrics.statusChanges.inc({ source: observation.source });
+      live.publish({ ...status, referenceId: result.record.referenceId });
+      await enqueueDelivery(result.record);
+      return;
+    }
+    if (!catchingUp) return;
+    const record = await store.get(status.requestId);
+    // Initiated is where every record starts: no change, no event.
+    if (record && record.status !== 'Initiated') await enqueueDelivery(record);
+  }
+
   async function readFor(ctx: CallContext, requestId: string, source: ObservationSource): Promise<CheckoutStatus> {
     if (!read) throw new Error('outcome delivery has not started');
     return read(ctx, requestId, source);
@@ -167,21 +186,12 @@ export function createOutcomeDelivery(options: OutcomeDeliveryOptions) {
         at: now(),
       };
       try {
-        const result = await store.observe(status.requestId, observation);
-        if (!result?.changed) return;
-        metrics.statusChanges.inc({ source });
-        live.publish({ ...status, referenceId: result.record.referenceId });
-        await enqueueDelivery(result.record);
+        await note(status, observation, false);
       } catch (error) {
         log.error({ err: error, checkout: status.requestId, status: status.status }, 'could not record a status change; noted again once the store takes it');
-        const isKept = observationRetries.add(status.requestId, async () => {
-          const result = await store.observe(status.requestId, observation);
-          if (result?.changed) live.publish({ ...status, referenceId: result.record.referenceId });
-          const record = result?.changed ? result.record : await store.get(status.requestId);
-          // Initiated is where every record starts: no change, no event.
-          if (record && record.status !== 'Initiated') await enqueueDelivery(record);
-        });
-        if (!isKept) log.error({ checkout: status.requestId }, 'too many status changes wait for the store; reconciliation will catch this one up');
+        if (!observationRetries.add(status.requestId, () => note(status, observation, true))) {
+          log.error({ checkout: status.requestId }, 'too many status changes wait for the store; reconciliation will catch this one up');
+        }
       }
     },
 
