@@ -1,6 +1,7 @@
 import t from 'tap';
 import { readFile } from 'node:fs/promises';
-import { EnvSchema, loadConfig } from '../../src/config/config.js';
+import { EnvSchema } from '../../src/config/env-schema.js';
+import { loadConfig } from '../../src/config/config.js';
 import { configError, remoteEnv, remoteFlinks } from './support.js';
 
 t.test('loadConfig with an empty environment uses the sandbox and the documented defaults', (t) => {

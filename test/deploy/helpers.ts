@@ -1,6 +1,6 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { isMap, isScalar, isSeq, parseAllDocuments, parseDocument, type Document } from 'yaml';
-import { EnvSchema } from '../../src/config/config.js';
+import { EnvSchema } from '../../src/config/env-schema.js';
 
 /** Absolute path of a file in the repository. */
 export const repoPath = (relative: string): string => new URL(`../../${relative}`, import.meta.url).pathname;
