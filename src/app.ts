@@ -1,5 +1,3 @@
-import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from '@fastify/type-provider-zod';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { DestinationStream } from 'pino';
@@ -9,7 +7,7 @@ import type { SandboxPluginOptions } from '../sandbox/sandbox-plugin.js';
 import { drainPlugin } from './plugins/app/drain.js';
 import { answerRequestsNodeRefuses, handleClientError, handleFrameworkError } from './plugins/app/early-errors.js';
 import { errorHandlerPlugin } from './plugins/app/error-handler.js';
-import { flinksPayPlugin } from './plugins/app/flinks-pay.js';
+import { flinksPayPlugin, readinessOfFlinks } from './plugins/app/flinks-pay.js';
 import { idempotencyPlugin } from './plugins/app/idempotency.js';
 import { jsonBodyPlugin } from './plugins/app/json-body.js';
 import { metricsPlugin } from './plugins/app/metrics.js';
@@ -25,7 +23,6 @@ import { ssePlugin } from './plugins/external/sse.js';
 import { swaggerPlugin } from './plugins/external/swagger.js';
 import { underPressurePlugin } from './plugins/external/under-pressure.js';
 import { zodOnlySchemas } from './plugins/zod-compilers.js';
-import type { CredentialsState } from './upstream/flinks-pay/client.js';
 import { createCheckoutFlow } from './checkout/create-checkout.js';
 import { createStatusReader } from './checkout/read-status.js';
 import { createCheckoutRecords } from './checkout/records.js';
@@ -33,11 +30,12 @@ import { createStatusCache } from './checkout/status-cache.js';
 import { createStatusWatcher } from './checkout/status-watcher.js';
 import { createStreamLimits } from './checkout/stream-limits.js';
 import type { Config, FlinksConfig } from './config/config.js';
+import { packageVersion } from './config/package-version.js';
 import { toFastifyTrustProxy } from './config/trust-proxy.js';
-import { InputRefusedError } from './errors/app-errors.js';
 import { createCheckoutInputResolver } from './intents/checkout-input.js';
+import { mintDemoIntent } from './intents/demo-signer.js';
+import { intentVerificationFor } from './intents/wiring.js';
 import { findClientAssets } from './client-assets/assets.js';
-import { parseCadAmount } from './money/cad-amount.js';
 import { AccessLogController } from './observability/access-log.js';
 import { stdoutLogDestination } from './observability/log-destination.js';
 import { buildLoggerOptions, requestIdFor } from './observability/logger.js';
@@ -69,18 +67,6 @@ const PROBE_PATHS = new Set(['/health', '/ready']);
 
 /** The operations API's per-address budget per RATE_LIMIT_WINDOW, unless RATE_LIMIT_MAX is higher. */
 const OPS_RATE_LIMIT_MAX = 600;
-
-/** The version in package.json, found above this file both in src/ (tsx) and in dist/src/ (node). */
-function packageVersion(): string {
-  for (let dir = new URL('.', import.meta.url); ; dir = new URL('..', dir)) {
-    const candidate = new URL('package.json', dir);
-    if (existsSync(candidate)) {
-      const pkg = JSON.parse(readFileSync(candidate, 'utf8')) as { version?: string };
-      return pkg.version ?? '0.0.0';
-    }
-    if (dir.pathname === '/') return '0.0.0';
-  }
-}
 
 /**
  * Assembles the service; never listens. The only place that wires things: every plugin, route and
@@ -207,19 +193,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     return Promise.resolve();
   });
   app.decorate('outcomes', outcomes);
-  // Signed intents (and jose: 0.6 MB of heap at start) are loaded only where they are configured.
-  const intentKeys = config.intentKeys
-    ? (await import('./intents/keys.js')).createIntentKeys(config.intentKeys, (error) => {
-        app.log.warn({ err: error }, 'the intent key set could not be downloaded for an unknown kid; the cached set is used, tried again after CHECKOUT_JWKS_COOLDOWN_MS');
-      })
-    : undefined;
-  if (intentKeys) {
-    app.addHook('onReady', () => {
-      void intentKeys.warmUp((error: unknown) => {
-        app.log.warn({ err: error }, 'the intent key set is not reachable yet; intents answer 503 until a download after CHECKOUT_JWKS_COOLDOWN_MS succeeds');
-      });
-    });
-  }
+  const intents = await intentVerificationFor(config.intentKeys, app.log, now);
+  if (intents) app.addHook('onReady', intents.warmUp);
   await app.register(createCheckoutRoute, {
     createCheckout: createCheckoutFlow({
       flinks: app.flinksPay,
@@ -228,7 +203,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
       callTimeoutMs: config.upstream.timeoutMs,
       now,
     }),
-    resolveInput: createCheckoutInputResolver(intentKeys ? (await import('./intents/verifier.js')).createIntentVerifier(intentKeys, now) : undefined),
+    resolveInput: createCheckoutInputResolver(intents?.verifier),
     appUrlFor: target.appUrlFor,
   });
   await app.register(checkoutStatusRoute, { readStatus: statuses.read, rateLimit: config.statusRateLimit });
@@ -277,19 +252,12 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     const { demoRoutes } = await import('../sandbox/demo/routes.js');
     const secret = config.demo.mintSecret;
     await app.register(demoRoutes, {
-      signing: intentKeys !== undefined,
+      signing: intents !== undefined,
       mint: secret === undefined ? undefined : (amount) => mintDemoIntent(secret, amount),
       merchantWebhookSecret: demoWebhooks?.merchant?.secrets[0],
     });
   }
   return app;
-}
-
-function readinessOfFlinks(state: CredentialsState): 'ok' | 'down' | { problem: string } {
-  if (state === 'accepted') return 'ok';
-  if (state === 'unreachable') return 'down';
-  // Named as such, never shown.
-  return { problem: 'Flinks Pay refused the configured credentials: check FLINKS_USERNAME and FLINKS_PASSWORD (and FLINKS_INSTANCE, when set).' };
 }
 
 /** Where Flinks is: the configured instance, or the simulator embedded in this server. */
@@ -312,14 +280,4 @@ function flinksTarget(flinks: FlinksConfig, sandbox: EmbeddedSandbox | undefined
     // The launch URL points at this server's /sandbox unless FLINKS_APP_URL says otherwise.
     appUrlFor: appUrl === undefined ? sandbox.appUrlFor : () => appUrl,
   };
-}
-
-/** The demo merchant backend's signer: any amount a checkout would take, under a fresh referenceId. */
-async function mintDemoIntent(secret: string, amount: string | number): Promise<string> {
-  const parsed = parseCadAmount(amount);
-  if (!parsed.ok) {
-    throw new InputRefusedError('The cart amount is not a valid CAD amount.', [{ path: 'amount', message: `is not a valid amount (${parsed.problem})` }]);
-  }
-  const { mintIntent } = await import('./intents/mint.js');
-  return mintIntent(secret, { amount: parsed.amount, referenceId: `demo-${randomUUID()}` });
 }

@@ -1,6 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { createFlinksPayClient, type FlinksPayClient, type FlinksPayClientOptions } from '../../upstream/flinks-pay/client.js';
+import {
+  createFlinksPayClient,
+  type CredentialsState,
+  type FlinksPayClient,
+  type FlinksPayClientOptions,
+} from '../../upstream/flinks-pay/client.js';
 
 /** `app.flinksPay`: the one client that speaks to Flinks Pay, closed with the app. */
 export const flinksPayPlugin = fp(
@@ -24,6 +29,13 @@ export const flinksPayPlugin = fp(
   },
   { name: 'flinks-pay', dependencies: ['metrics'] },
 );
+
+/** What /ready says of Flinks: a refusal of the credentials is named as such, never shown. */
+export function readinessOfFlinks(state: CredentialsState): 'ok' | 'down' | { problem: string } {
+  if (state === 'accepted') return 'ok';
+  if (state === 'unreachable') return 'down';
+  return { problem: 'Flinks Pay refused the configured credentials: check FLINKS_USERNAME and FLINKS_PASSWORD (and FLINKS_INSTANCE, when set).' };
+}
 
 declare module 'fastify' {
   interface FastifyInstance {
