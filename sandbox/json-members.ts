@@ -1,7 +1,7 @@
 /*
  * Reads a JSON object body the way the ASP.NET Core server behind Flinks binds one: property names
- * match case-insensitively, a repeated property's last occurrence wins, unknown properties are
- * ignored. It also keeps each property's raw text, because only the literal shows whether an amount
+ * match case-insensitively and a repeated property's last occurrence wins. Unknown properties are
+ * listed, for the caller to refuse (Flinks documents a closed list of fields). It also keeps each property's raw text, because only the literal shows whether an amount
  * was written `250.00`, `250.001` or `2.5e2` (Node 20's JSON.parse gives no access to it).
  */
 
@@ -10,6 +10,8 @@ export interface JsonFields<K extends string> {
   values: Partial<Record<K, unknown>> | undefined;
   /** The raw JSON text of each known property's value, e.g. `250.00`. */
   literals: Partial<Record<K, string>>;
+  /** Top-level property names that match none of the known ones, as sent, each once. */
+  unknown: string[];
 }
 
 /** ASCII-only folding: JSON names of the contract are ASCII, and look-alike letters must not match. */
@@ -64,25 +66,39 @@ function members(json: string): [string, string][] {
  */
 export function pickJsonFields<K extends string>(json: string, parsed: unknown, names: readonly K[]): JsonFields<K> {
   const literals: Partial<Record<K, string>> = {};
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return { values: undefined, literals };
+  const unknown = new Set<string>();
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return { values: undefined, literals, unknown: [] };
   const byFolded = new Map(names.map((name) => [fold(name), name]));
   const values: Partial<Record<K, unknown>> = {};
   for (const [name, raw] of members(json)) {
     const known = byFolded.get(fold(name));
-    if (known === undefined) continue;
+    if (known === undefined) {
+      unknown.add(name);
+      continue;
+    }
     values[known] = JSON.parse(raw) as unknown;
     literals[known] = raw;
   }
-  return { values, literals };
+  return { values, literals, unknown: [...unknown] };
 }
 
-/** Same folding for a form body; a repeated field's first value counts, as ASP.NET model binding reads a form. */
-export function pickFormFields<K extends string>(form: URLSearchParams, names: readonly K[]): Partial<Record<K, string>> {
+/**
+ * Same folding for a form body; a repeated field's first value counts, as ASP.NET model binding reads
+ * a form. `accepted` names fields that may be sent but are not read; any other name is unknown.
+ */
+export function pickFormFields<K extends string>(
+  form: URLSearchParams,
+  names: readonly K[],
+  accepted: readonly string[] = [],
+): { values: Partial<Record<K, string>>; unknown: string[] } {
   const byFolded = new Map(names.map((name) => [fold(name), name]));
+  const tolerated = new Set(accepted.map(fold));
   const values: Partial<Record<K, string>> = {};
+  const unknown = new Set<string>();
   for (const [name, value] of form) {
     const known = byFolded.get(fold(name));
     if (known !== undefined) values[known] ??= value;
+    else if (!tolerated.has(fold(name))) unknown.add(name);
   }
-  return values;
+  return { values, unknown: [...unknown] };
 }

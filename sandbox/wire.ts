@@ -4,9 +4,11 @@ import { pickFormFields, pickJsonFields } from './json-members.js';
 /*
  * Flinks Pay v1 requests as shared/flinks-pay-api.md §2 documents them, written for the simulator
  * alone (never imported from the BFF's client: this is a model of Flinks, not of our client). They
- * are read the way an ASP.NET Core [ApiController] binds a model: names in any casing, unknown
- * properties ignored, and every missing or invalid field named in one ValidationProblemDetails.
- * Messages follow ASP.NET's data-annotation wording ("The X field is required.").
+ * are read the way an ASP.NET Core [ApiController] binds a model: names in any casing, and every
+ * missing or invalid field named in one ValidationProblemDetails. Messages follow ASP.NET's
+ * data-annotation wording ("The X field is required."). A field Flinks does not document is refused
+ * (§2.2 lists every field; the docs say nothing of extra ones, so the strict reading is taken): a
+ * client sending v2's firstName/lastName, or a misspelt name, fails here rather than against Flinks.
  */
 
 export const V1_PATHS = {
@@ -103,13 +105,22 @@ function fieldErrors(error: z.ZodError): FieldErrors {
   return errors;
 }
 
-function parse<T>(schema: z.ZodType<T>, value: unknown): Parsed<T> {
+/** Every error of `value` against `schema`, plus one per undocumented field. */
+function parse<T>(schema: z.ZodType<T>, value: unknown, unknown: readonly string[], kind: string): Parsed<T> {
   const result = schema.safeParse(value);
-  return result.success ? { ok: true, value: result.data } : { ok: false, errors: fieldErrors(result.error) };
+  const errors: FieldErrors = result.success ? {} : fieldErrors(result.error);
+  for (const name of unknown) addError(errors, name, `The ${kind} '${name}' is not a field of this request.`);
+  if (result.success && Object.keys(errors).length === 0) return { ok: true, value: result.data };
+  return { ok: false, errors };
 }
 
+/**
+ * §2.1: the body is grant_type=client_credentials. Username and Password are tolerated, never read:
+ * one doc revision lists them as form fields (the credentials still have to come as Basic).
+ */
 export function parseAuthorizeForm(form: URLSearchParams): Parsed<z.infer<typeof AuthorizeFormSchema>> {
-  return parse(AuthorizeFormSchema, pickFormFields(form, ['grant_type']));
+  const { values, unknown } = pickFormFields(form, ['grant_type'], ['Username', 'Password']);
+  return parse(AuthorizeFormSchema, values, unknown, 'form field');
 }
 
 /** `json` is the raw body, `parsed` its JSON.parse result; also answers the amount as written. */
@@ -117,8 +128,8 @@ export function parseInitiateSession(
   json: string,
   parsed: unknown,
 ): Parsed<{ request: InitiateSessionRequest; amountLiteral: string }> {
-  const { values, literals } = pickJsonFields(json, parsed, INITIATE_FIELDS);
-  const result = parse(InitiateSessionRequestSchema, values);
+  const { values, literals, unknown } = pickJsonFields(json, parsed, INITIATE_FIELDS);
+  const result = parse(InitiateSessionRequestSchema, values, unknown, 'JSON property');
   const errors: FieldErrors = result.ok ? {} : result.errors;
   const literal = literals.amount ?? '';
   // The schema sees a double; only the literal tells 12.345 or 1e2 from 12.34.
@@ -130,5 +141,6 @@ export function parseInitiateSession(
 }
 
 export function parseCreatePaymentRequest(json: string, parsed: unknown): Parsed<{ sessionId: string }> {
-  return parse(CreatePaymentRequestSchema, pickJsonFields(json, parsed, ['sessionId']).values);
+  const { values, unknown } = pickJsonFields(json, parsed, ['sessionId']);
+  return parse(CreatePaymentRequestSchema, values, unknown, 'JSON property');
 }

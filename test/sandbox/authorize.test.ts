@@ -74,12 +74,15 @@ void t.test('POST /authorize requires grant_type=client_credentials (400 otherwi
   }
 });
 
-void t.test('POST /authorize reads form field names in any casing and ignores unknown ones', async (t) => {
+void t.test('POST /authorize reads form field names in any casing, tolerates Username/Password and refuses other fields', async (t) => {
   const sandbox = await startSandbox(t);
-  for (const body of ['GRANT_TYPE=client_credentials', 'Grant_Type=client_credentials&Username=x&scope=y']) {
+  for (const body of ['GRANT_TYPE=client_credentials', 'Grant_Type=client_credentials&Username=x&password=y']) {
     const res = await sandbox.call('POST', PATH, { headers: { authorization: basic(), ...FORM }, body });
     t.equal(res.status, 200, body);
   }
+  const extra = await sandbox.call('POST', PATH, { headers: { authorization: basic(), ...FORM }, body: `${GRANT}&scope=y` });
+  t.equal(extra.status, 400, 'an undocumented field');
+  t.same((extra.json as { errors: object }).errors, { scope: ["The form field 'scope' is not a field of this request."] });
   const missing = await sandbox.call('POST', PATH, { headers: { authorization: basic(), ...FORM }, body: 'Username=sandbox' });
   t.match(missing.json, {
     type: 'https://tools.ietf.org/html/rfc9110#section-15.5.1',

@@ -156,14 +156,22 @@ void t.test('one 400 ValidationProblemDetails names every missing or invalid fie
   }
 });
 
-void t.test('unknown fields are ignored: firstName/lastName instead of customerName is a 400 naming customerName', async (t) => {
+void t.test('an undocumented field is refused (400 naming it): v2 firstName/lastName, or extras beside customerName', async (t) => {
   const sandbox = await startSandbox(t);
   const token = await sandbox.authorize();
   const v2Style = await sandbox.initiate(token, { customerName: undefined, firstName: 'Ada', lastName: 'Lovelace' });
   t.equal(v2Style.status, 400);
-  t.same((v2Style.json as { errors: object }).errors, { customerName: ['The customerName field is required.'] });
-  const extra = await sandbox.initiate(token, { firstName: 'Ada', middleName: 'Byron', payor: { email: 'x' }, note: 1 });
-  t.equal(extra.status, 200, 'with customerName, extra fields change nothing');
+  t.same((v2Style.json as { errors: object }).errors, {
+    customerName: ['The customerName field is required.'],
+    firstName: ["The JSON property 'firstName' is not a field of this request."],
+    lastName: ["The JSON property 'lastName' is not a field of this request."],
+  });
+  const extra = await sandbox.initiate(token, { firstName: 'Ada', payor: { email: 'x' }, note: 1 });
+  t.equal(extra.status, 400, 'with customerName, an extra field is still refused');
+  t.same(Object.keys((extra.json as { errors: object }).errors).sort(), ['firstName', 'note', 'payor']);
+  const misspelt = await sandbox.initiate(token, { referenceId: undefined, reference_id: 'order-1' });
+  t.same(Object.keys((misspelt.json as { errors: object }).errors).sort(), ['referenceId', 'reference_id'], 'a misspelt name is not the field');
+  t.equal((await sandbox.initiate(token, {})).status, 200, 'the token was not used up by the refusals');
 });
 
 void t.test('property names match in any casing, the last occurrence winning', async (t) => {

@@ -68,7 +68,7 @@ void t.test('a session gets at most one payment request (second is 409)', async 
   t.match(again.json, { status: 409, title: 'Conflict' });
 });
 
-void t.test('POST /paymentrequests validates its body (400): a GUID sessionId is required, unknown fields are ignored', async (t) => {
+void t.test('POST /paymentrequests validates its body (400): a GUID sessionId is required, an undocumented field is refused', async (t) => {
   const sandbox = await startSandbox(t);
   const { token, sessionId } = await session(sandbox);
   const missing = await create(sandbox, token, {});
@@ -76,7 +76,13 @@ void t.test('POST /paymentrequests validates its body (400): a GUID sessionId is
   t.match(missing.json, { title: 'One or more validation errors occurred.', errors: { sessionId: ['The sessionId field is required.'] } });
   t.equal((await create(sandbox, token, { sessionId: '../../evil' })).status, 400, 'not a GUID');
   t.equal((await create(sandbox, token, { sessionId: 42 })).status, 400, 'not a string');
-  t.equal((await create(sandbox, token, { sessionId, amount: 1, requestId: 'mine' })).status, 200, 'extra fields are ignored');
+  const extra = await create(sandbox, token, { sessionId, amount: 1, requestId: 'mine' });
+  t.equal(extra.status, 400, 'extra fields');
+  t.same((extra.json as { errors: object }).errors, {
+    amount: ["The JSON property 'amount' is not a field of this request."],
+    requestId: ["The JSON property 'requestId' is not a field of this request."],
+  });
+  t.equal((await create(sandbox, token, { sessionId })).status, 200, 'the session was not activated by the refused call');
 });
 
 void t.test('POST /paymentrequests reads SessionId in any casing and a GUID in any case, at any path casing', async (t) => {
