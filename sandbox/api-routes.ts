@@ -21,7 +21,7 @@ export interface ApiRouteDeps {
   credentials: SandboxCredentials;
   instance: string | undefined;
   hooks: ReturnType<typeof createCallHooks>;
-  /** Prefix of PaymentLink: an absolute app URL, or the plugin's own mount prefix. */
+  /** Prefix of PaymentLink: an absolute app URL, or the plugin's own mount prefix (then on this server's origin). */
   appBase: string;
   triggers: TriggerTimings;
   statusShape: StatusShape;
@@ -29,6 +29,19 @@ export interface ApiRouteDeps {
 
 /** Our requests are a few hundred bytes; anything bigger is a client bug worth surfacing. */
 const BODY_LIMIT = 16 * 1024;
+
+/** A Host header that can stand in a URL as it is: name or address, optional port. */
+const URL_HOST = /^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+
+/**
+ * The base of PaymentLink, which Flinks documents as the link to the app (§2.4, §5:
+ * `https://{BaseURL}/app/?sessionId=`), so an absolute URL: `appBase` when it is one, else this
+ * server's own origin as the caller reached it, followed by the mount prefix.
+ */
+function linkBase(appBase: string, request: FastifyRequest): string {
+  if (/^https?:\/\//i.test(appBase)) return appBase;
+  return URL_HOST.test(request.host) ? `${request.protocol}://${request.host}${appBase}` : appBase;
+}
 
 export function registerApiRoutes(app: FastifyInstance, deps: ApiRouteDeps): void {
   const { state, credentials, instance, hooks } = deps;
@@ -94,7 +107,7 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiRouteDeps): voi
         requestId: payment.requestId,
         status,
         referenceId: payment.referenceId,
-        paymentLink: `${deps.appBase}/app/?sessionId=${payment.sessionId}`,
+        paymentLink: `${linkBase(deps.appBase, request)}/app/?sessionId=${payment.sessionId}`,
         paymentReferenceNumber: payment.paymentReferenceNumber,
         statusDetails: status === 'Failed' ? FAILED_STATUS_DETAILS : undefined,
       });

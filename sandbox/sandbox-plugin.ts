@@ -32,7 +32,7 @@ export interface SandboxPluginOptions {
   /** When set, every v1 call must send it as the BaseURI header (missing or different: 401). */
   instance?: string;
   control?: SandboxControl;
-  /** Absolute base for PaymentLink; default the mount prefix, giving e.g. `/sandbox/app/?sessionId=`. */
+  /** Absolute base for PaymentLink; default this server's origin as called plus the mount prefix, e.g. `http://127.0.0.1:3000/sandbox`. */
   appBaseUrl?: string;
   /** Time between the statuses of an approval: Processing → Accepted → Processed → Settled. */
   stepMs?: number;

@@ -15,7 +15,15 @@ const RULES: Record<string, (value: unknown) => boolean> = {
   token_type: (value) => isString(value) && /^bearer$/i.test(value),
   expires_in: (value) => Number.isInteger(value) && (value as number) > 0,
   status: (value) => isString(value) && (PAYMENT_STATUSES as readonly string[]).includes(value),
+  // §2.4/§5: the link to the app, `https://{BaseURL}/app/?sessionId={sessionId}`: an absolute URL.
+  PaymentLink: (value) => isString(value) && isAppLink(value),
 };
+
+function isAppLink(text: string): boolean {
+  if (!URL.canParse(text)) return false;
+  const url = new URL(text);
+  return /^https?:$/.test(url.protocol) && url.pathname.endsWith('/app/') && GUID.test(url.searchParams.get('sessionId') ?? '');
+}
 
 function fits(sample: unknown, value: unknown, key: string): boolean {
   const rule = RULES[key];

@@ -54,7 +54,7 @@ void t.test('the sandbox does not change the parent: JSON parsing, errors and 40
   t.same(await missing.body.json(), { parent: 'not found' });
 });
 
-void t.test('mounted under /sandbox, PaymentLink points at /sandbox/app/ and hung calls still end on close', async (t) => {
+void t.test('mounted under /sandbox, PaymentLink points at /sandbox/app/ on the called origin and hung calls still end on close', async (t) => {
   const { app, control, base } = await parentWithSandbox();
   t.teardown(() => app.close());
   const api = `${base}/sandbox/api/v1`;
@@ -66,7 +66,8 @@ void t.test('mounted under /sandbox, PaymentLink points at /sandbox/app/ and hun
   const created = await post(`${api}/paymentrequests`, headers, JSON.stringify({ sessionId }));
   const { requestId } = created.json as { requestId: string };
   const status = await request(`${api}/paymentrequests/${requestId}`, { headers });
-  t.match(await status.body.json(), { PaymentLink: `/sandbox/app/?sessionId=${sessionId}` });
+  const { PaymentLink } = (await status.body.json()) as { PaymentLink: string };
+  t.equal(PaymentLink, `${base}/sandbox/app/?sessionId=${sessionId}`, 'an absolute link on the origin that was called');
 
   control.inject('status', { kind: 'hang' });
   const pending = request(`${api}/paymentrequests/${requestId}`, { headers }).catch((error: unknown) => error);

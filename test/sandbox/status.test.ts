@@ -15,7 +15,7 @@ void t.test('GET /paymentrequests/:id returns status Initiated with legacy Refer
     requestId,
     status: 'Initiated',
     ReferenceId: 'order-1',
-    PaymentLink: `/app/?sessionId=${sessionId}`,
+    PaymentLink: `${sandbox.baseUrl}/app/?sessionId=${sessionId}`,
   });
   t.same(mismatches(STATUS_RESPONSE_LEGACY, res.json), [], 'the older documented sample shape');
 });
@@ -24,7 +24,7 @@ void t.test('PaymentLink uses appBaseUrl when configured', async (t) => {
   const sandbox = await startSandbox(t, { appBaseUrl: 'https://pay.example.test' });
   const { token, sessionId, requestId } = await sandbox.checkout();
   const res = await sandbox.call('GET', path(requestId), { headers: bearer(token) });
-  t.match(res.json, { PaymentLink: `https://pay.example.test/app/?sessionId=${sessionId}` });
+  t.equal((res.json as { PaymentLink: string }).PaymentLink, `https://pay.example.test/app/?sessionId=${sessionId}`);
 });
 
 void t.test('GET /paymentrequests/:id accepts any live token, including a fresh or already used one', async (t) => {
