@@ -90,6 +90,8 @@ function askToCancel() {
   post({ step: 'CLOSE_ATTEMPT' });
   setBusy(true);
   confirmation.hidden = false;
+  // Into the question, on its safe answer: the Cancel button that had focus is disabled now.
+  document.getElementById('back').focus();
   post({ step: 'CANCEL_CONFIRMATION' });
 }
 
@@ -101,6 +103,8 @@ function answerCancel(isConfirmed) {
   }
   post({ step: 'BACK' });
   setBusy(false);
+  // Back where the shopper was, not lost on the page with the panel hidden.
+  document.getElementById('cancel').focus();
 }
 
 async function open() {

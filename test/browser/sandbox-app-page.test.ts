@@ -1,3 +1,4 @@
+import type { Page } from 'playwright-core';
 import t from 'tap';
 import { launchBrowser, startService, withPage } from './harness.js';
 
@@ -39,6 +40,35 @@ t.test('the sandbox app page refuses a session that has no payment request', asy
     await page.waitForSelector('#error', { state: 'visible' });
     t.match(await page.textContent('#error'), /payment request/i, 'the error names what is missing');
     t.equal(await page.locator('#approve').count(), 0, 'nothing can be approved');
+    t.same([...pageErrors, ...cspViolations], [], 'no script errors or CSP violations');
+  });
+});
+
+t.test('the "are you sure?" panel of Cancel works from the keyboard: focus goes into it and back', async (t) => {
+  const browser = await launchBrowser(t);
+  const baseUrl = await startService(t);
+  const created = await fetch(`${baseUrl}/checkout`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ amount: '10.00', customer: { firstName: 'Jane', lastName: 'Doe', email: 'jane@example.com' } }),
+  });
+  const { launchUrl } = (await created.json()) as { launchUrl: string };
+  const focusedId = (page: Page) => page.evaluate<string>('document.activeElement?.id ?? ""');
+
+  await withPage(t, browser, 'sandbox-app-cancel-keyboard', async ({ page, pageErrors, cspViolations }) => {
+    await page.goto(launchUrl);
+    await page.focus('#cancel:enabled');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#cancel-confirmation', { state: 'visible' });
+    t.equal(await focusedId(page), 'back', 'focus moves into the question, on "No, go back"');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#cancel-confirmation', { state: 'hidden' });
+    t.equal(await focusedId(page), 'cancel', 'going back returns focus to Cancel');
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Shift+Tab');
+    t.equal(await focusedId(page), 'confirm-cancel', 'the other answer is one Shift+Tab away');
+    await page.keyboard.press('Enter');
+    await page.locator('#result[data-status="Cancelled"]').waitFor();
     t.same([...pageErrors, ...cspViolations], [], 'no script errors or CSP violations');
   });
 });
