@@ -80,6 +80,30 @@ t.test('CORS: configured origins are allowed, others get no CORS headers', async
   t.equal(refusedPreflight.headers['access-control-allow-origin'], undefined);
 });
 
+t.test('CORS: an OPTIONS request that is not a whole preflight is a 400 problem+json, like every error', async (t) => {
+  const { app, control } = await setUp(t, { CORS_ORIGINS: 'https://shop.example' });
+  const cases: [string, Record<string, string>, string[]][] = [
+    ['no Access-Control-Request-Method', { origin: 'https://shop.example' }, ['access-control-request-method']],
+    ['no Origin', { 'access-control-request-method': 'POST' }, ['origin']],
+    ['neither', {}, ['origin', 'access-control-request-method']],
+  ];
+  for (const [label, headers, missing] of cases) {
+    for (const url of ['/checkout', '/checkout/some-id', '/health']) {
+      const res = await app.inject({ method: 'OPTIONS', url, headers });
+      t.equal(res.statusCode, 400, `${label}: ${url}`);
+      t.match(res.headers['content-type'], /^application\/problem\+json/, `${label}: ${url}`);
+      t.match(res.json(), {
+        type: /validation-failed$/,
+        status: 400,
+        instance: url,
+        requestId: res.headers['x-request-id'],
+        errors: missing.map((path) => ({ path })),
+      });
+    }
+  }
+  t.equal(control.calls.length, 0);
+});
+
 t.test('CORS is closed to every origin by default', async (t) => {
   const { app } = await setUp(t);
   const res = await postCheckout(app, validCheckout(), { origin: 'https://shop.example' });

@@ -1,11 +1,30 @@
 import fastifyCors from '@fastify/cors';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { InputRefusedError } from '../../errors/app-errors.js';
 import { REQUEST_ID_HEADER } from '../../observability/logger.js';
+
+/** The request headers a CORS preflight must carry (@fastify/cors' strictPreflight). */
+const PREFLIGHT_HEADERS = ['origin', 'access-control-request-method'] as const;
 
 /** Browsers may call the API only from the configured origins (none by default). */
 export const corsPlugin = fp(
   async (app: FastifyInstance, options: { origins: readonly string[] }) => {
+    if (options.origins.length > 0) {
+      // @fastify/cors answers an OPTIONS request lacking either header with a text/plain 400 of its
+      // own; refused here first, so the answer is problem+json like every error.
+      app.addHook('onRequest', (request, _reply, done) => {
+        const missing = request.method === 'OPTIONS' ? PREFLIGHT_HEADERS.filter((name) => !request.headers[name]) : [];
+        done(
+          missing.length === 0
+            ? undefined
+            : new InputRefusedError(
+                `An OPTIONS request is a CORS preflight here and needs ${missing.map((name) => `an ${name} header`).join(' and ')}.`,
+                missing.map((path) => ({ path, message: 'is required in a CORS preflight request' })),
+              ),
+        );
+      });
+    }
     await app.register(fastifyCors, {
       origin: options.origins.length > 0 ? [...options.origins] : false,
       methods: ['GET', 'POST'],
