@@ -29,6 +29,9 @@ async function payInPopup(page: Page, choice: Choice): Promise<void> {
 
 const PAID = 'payment complete';
 
+/** The id of the page's focused element ('' for the body: focus was lost). */
+const focusedId = (page: Page) => page.evaluate<string>('document.activeElement?.id ?? ""');
+
 const outcome = (page: Page, word: string) =>
   page.locator('#outcome', { hasText: word }).waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
 
@@ -48,6 +51,7 @@ t.test('demo page', async (t) => {
       t.match(await page.getAttribute('#outcome', 'class'), /success/);
       t.match(await page.textContent('#status'), /Accepted|Processed|Settled/);
       t.ok(await page.isEnabled('#pay'), 'another payment can start');
+      t.equal(await focusedId(page), 'pay', 'focus is back on Pay once the popup is put away');
       t.ok(await page.isHidden('#error'));
       t.match(await page.textContent('#app-step'), /Flinks Pay app: \w+/, 'the app events reached the page');
       t.ok(paths.some((path) => /^\/checkout\/[^/]+\/events$/.test(path)), 'followed the event stream');
@@ -100,6 +104,33 @@ t.test('demo page', async (t) => {
       await decide(frame, '#approve');
       await outcome(page, PAID);
       t.ok(await page.isHidden(overlay), 'the app is put away once the payment is paid');
+      t.same([...pageErrors, ...cspViolations], [], 'no script errors or CSP violations');
+    }, blockPopups);
+  });
+
+  t.test('from the keyboard: leaving the overlay, then paying in it, focus comes back to Pay each time', async (t) => {
+    const blockPopups = (page: Page) => page.addInitScript({ content: 'window.open = () => null;' });
+    await withPage(t, browser, 'demo-overlay-keyboard', async ({ page, pageErrors, cspViolations }) => {
+      await page.goto(baseUrl);
+      await page.focus('#pay:enabled');
+      await page.keyboard.press('Enter');
+      const overlay = '[data-flinks-pay="overlay"]';
+      await page.waitForSelector(`${overlay} iframe`, { state: 'visible' });
+      await page.focus(`${overlay} button[aria-label="Close the payment"]`);
+      await page.keyboard.press('Enter');
+      await page.keyboard.press('Tab');
+      await page.keyboard.press('Enter');
+      await page.locator('#status', { hasText: 'Pay resumes it' }).waitFor();
+      t.ok(await page.isHidden(overlay), 'Leave put the overlay away');
+      t.equal(await focusedId(page), 'pay', 'focus returns to Pay after leaving');
+
+      await page.keyboard.press('Enter');
+      await page.waitForSelector(`${overlay} iframe`, { state: 'visible' });
+      const frame = await (await page.$(`${overlay} iframe`))?.contentFrame();
+      if (!frame) throw new Error('the iframe has no frame');
+      await decide(frame, '#approve');
+      await outcome(page, PAID);
+      t.equal(await focusedId(page), 'pay', 'focus returns to Pay once the payment is done');
       t.same([...pageErrors, ...cspViolations], [], 'no script errors or CSP violations');
     }, blockPopups);
   });

@@ -139,7 +139,12 @@ function onPay(event) {
         show('#error', error instanceof Error ? error.message : String(error));
       }
     })
-    .finally(() => (button.disabled = false));
+    .finally(() => {
+      button.disabled = false;
+      // Disabling the focused button dropped focus to the page (and the app's window or overlay took
+      // it meanwhile): give it back, so a keyboard user goes on from Pay instead of the top of the page.
+      if (document.activeElement === document.body || document.activeElement === null) button.focus();
+    });
 }
 
 $('#checkout').addEventListener('submit', onPay);
