@@ -96,6 +96,19 @@ t.test('a cursor this service never gave out is a 400 naming the cursor', async 
   t.equal((await opsCall(app, 'GET', '/ops/checkouts?status=Paid')).statusCode, 400, 'an unknown status');
 });
 
+t.test('an empty filter is no filter: GET /ops/checkouts?referenceId=&status=&cursor= lists every checkout', async (t) => {
+  const { app } = await setUpOps(t, 'memory');
+  await postCheckout(app, validCheckout({ referenceId: 'order-1' }));
+  await postCheckout(app, validCheckout({ referenceId: 'order-2' }));
+  const all = (await opsCall(app, 'GET', '/ops/checkouts')).json<Page>();
+  for (const query of ['referenceId=&status=&cursor=', 'referenceId=', 'status=', 'cursor=', 'referenceId=order-1&status=&cursor=']) {
+    const res = await opsCall(app, 'GET', `/ops/checkouts?${query}`);
+    t.equal(res.statusCode, 200, query);
+    const expected = query.startsWith('referenceId=order-1') ? all.items.filter((item) => item.referenceId === 'order-1') : all.items;
+    t.same(res.json<Page>(), { items: expected, next: null }, query);
+  }
+});
+
 t.test('an unknown query parameter (a typo of referenceId) is a 400 naming it, never every checkout', async (t) => {
   const { app } = await setUpOps(t, 'memory');
   await postCheckout(app, validCheckout({ referenceId: 'order-1001' }));
