@@ -135,6 +135,31 @@ t.test('demo page', async (t) => {
     }, blockPopups);
   });
 
+  t.test('a reload before the page learned of the approval, then Pay: the same order is not paid twice', async (t) => {
+    await withPage(t, browser, 'demo-reload-paid-once', async ({ page, pageErrors, cspViolations }) => {
+      let posts = 0;
+      page.on('request', (request) => {
+        if (request.method() === 'POST' && new URL(request.url()).pathname === '/checkout') posts++;
+      });
+      // The page does not hear of the outcome before the reload (a slow status, a shopper too quick).
+      const statusReads = /\/checkout\/[^/]+(\/events)?$/;
+      await page.route(statusReads, (route) => route.abort());
+      await page.goto(baseUrl);
+      const popupOpened = page.waitForEvent('popup');
+      await page.click('#pay');
+      const popup = await popupOpened;
+      await decide(popup, '#approve');
+      await popup.locator('#result[data-status="Accepted"]').waitFor();
+      await page.unroute(statusReads);
+
+      await page.reload();
+      await page.click('#pay:enabled');
+      await outcome(page, PAID);
+      t.equal(posts, 1, 'one POST /checkout: the reloaded page resumed the paid order');
+      t.same([...pageErrors, ...cspViolations], [], 'no script errors or CSP violations');
+    });
+  });
+
   t.test('a refused checkout shows the problem detail and opens nothing', async (t) => {
     await withPage(t, browser, 'demo-invalid-email', async ({ page, pageErrors, cspViolations }) => {
       await page.goto(baseUrl);

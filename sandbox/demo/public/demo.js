@@ -64,8 +64,26 @@ fetch('/demo/config')
   .catch(() => undefined)
   .finally(() => ($('#pay').disabled = false));
 
-// Your order id. A paid order gets a new one, so the next payment in this tab is a new payment.
-let orderId = `demo-${crypto.randomUUID()}`;
+// Your order id, which a real shop has on its server. This page keeps it for the tab, so a reload
+// is the same order: pay() then resumes its checkout, or resolves at once if it was paid, instead of
+// making a second payment. A paid order gets a new one, so the next payment in this tab is a new one.
+const ORDER_KEY = 'demo-order-id';
+function newOrderId() {
+  const id = `demo-${crypto.randomUUID()}`;
+  try {
+    window.sessionStorage.setItem(ORDER_KEY, id);
+  } catch {
+    // Storage off (a privacy mode): the order lasts as long as the page.
+  }
+  return id;
+}
+let orderId = (() => {
+  try {
+    return window.sessionStorage.getItem(ORDER_KEY);
+  } catch {
+    return null;
+  }
+})() ?? newOrderId();
 
 // Whether the demo's merchant backend receives the BFF's webhooks here (sandbox mode).
 const merchantBackend = fetch('/demo/merchant')
@@ -127,7 +145,7 @@ function onPay(event) {
     .then(({ status }) => {
       // Accepted (approved at the bank) already guarantees the funds: no need to wait for Settled.
       show('#outcome', `${status} — payment complete. Thank you for your order!`, 'outcome success');
-      orderId = `demo-${crypto.randomUUID()}`;
+      orderId = newOrderId();
     })
     .catch((error) => {
       if (error.paid === false && error.final) {
