@@ -140,6 +140,36 @@ t.test('the served declarations are one self-contained module a TypeScript proje
   t.same(problems, []);
 });
 
+t.test("docs/browser-client.md's tsconfig mapping types the import of the module's URL, copied as written", async (t) => {
+  const assets = await findClientAssets()?.load();
+  const docs = await readFile(new URL('docs/browser-client.md', repo), 'utf8');
+  const section = docs.slice(docs.indexOf('\n## Types'));
+  const snippet = /```json\n([\s\S]*?)\n```/.exec(section)?.[1] ?? '{}';
+  const documented = JSON.parse(snippet) as { compilerOptions?: { paths?: Record<string, string[]> } };
+  const [url = ''] = Object.keys(documented.compilerOptions?.paths ?? {});
+  t.match(url, /^https:\/\/bff\.example\.com\/client\/flinks-pay-checkout\.js$/, 'the snippet maps the URL of the import');
+  const dir = t.testdir({ types: {}, src: {} });
+  await writeFile(join(dir, 'types/flinks-pay-checkout.d.ts'), assets?.types.body ?? '');
+  const tsconfig = {
+    compilerOptions: { strict: true, noEmit: true, target: 'es2022', module: 'es2022', moduleResolution: 'bundler', lib: ['es2022', 'dom'], types: [], ...documented.compilerOptions },
+    include: ['src'],
+  };
+  await writeFile(join(dir, 'tsconfig.json'), JSON.stringify(tsconfig));
+  await writeFile(
+    join(dir, 'src/shop.ts'),
+    [
+      `import { pay, type PayOutcome } from '${url}';`,
+      "export const outcome: Promise<PayOutcome> = pay({ amount: '49.95', customer: { firstName: 'J', lastName: 'D', email: 'j@d.ca' } });",
+      '// @ts-expect-error the types are really used: an amount is a string or a number',
+      "pay({ amount: true, customer: { firstName: 'J', lastName: 'D', email: 'j@d.ca' } });",
+    ].join('\n'),
+  );
+  const config = ts.getParsedCommandLineOfConfigFile(join(dir, 'tsconfig.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined });
+  const program = ts.createProgram(config?.fileNames ?? [], config?.options ?? {});
+  const problems = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+  t.same(problems, []);
+});
+
 t.test('the script stays small: its gzipped size is within the budget docs/browser-client.md publishes', async (t) => {
   const assets = await findClientAssets(CLIENT_DIR)?.load();
   const gzipped = gzipSync(assets?.script.body ?? '', { level: 9 }).length;
