@@ -1,10 +1,10 @@
 import t from 'tap';
 import { postCheckout, setUp, validCheckout } from '../support/build.js';
 
-async function untilStatus(app: Parameters<typeof postCheckout>[0], wanted: number) {
+async function untilStatus(app: Parameters<typeof postCheckout>[0], wanted: number, headers: Record<string, string> = {}) {
   const deadline = Date.now() + 5000;
   for (;;) {
-    const res = await postCheckout(app, validCheckout());
+    const res = await postCheckout(app, validCheckout(), headers);
     if (res.statusCode === wanted || Date.now() > deadline) return res;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
@@ -77,11 +77,17 @@ t.test('calls beyond the upstream concurrency bound and its queue are refused wi
 });
 
 t.test('under memory pressure requests are shed with 503 problem+json, /health still answers', async (t) => {
-  const { app } = await setUp(t, { MAX_HEAP_USED_MB: '16' });
+  const { app } = await setUp(t, { MAX_HEAP_USED_MB: '16', CORS_ORIGINS: 'https://shop.example' });
   await app.ready();
-  const shed = await untilStatus(app, 503);
+  const shed = await untilStatus(app, 503, { origin: 'https://shop.example' });
   t.equal(shed.statusCode, 503);
   t.match(shed.headers['content-type'], /^application\/problem\+json/);
   t.match(shed.headers['retry-after'], /^\d+$/);
+  // Else the shop's script sees a network error instead of the 503 and its Retry-After.
+  t.equal(shed.headers['access-control-allow-origin'], 'https://shop.example', 'readable cross-origin');
+  t.match(shed.headers['access-control-expose-headers'], /retry-after/);
+  const read = await app.inject({ method: 'GET', url: '/checkout/abc', headers: { origin: 'https://shop.example' } });
+  t.equal(read.statusCode, 503);
+  t.equal(read.headers['access-control-allow-origin'], 'https://shop.example', 'a shed status read is readable cross-origin too');
   t.equal((await app.inject({ method: 'GET', url: '/health' })).statusCode, 200);
 });
