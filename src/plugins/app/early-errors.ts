@@ -154,7 +154,8 @@ function rawProblemAnswer(problem: EarlyProblem, instance: string, requestId: st
 
 function problemHeaders(body: string, requestId: string): Record<string, string | number> {
   return {
-    'content-type': PROBLEM_CONTENT_TYPE,
+    // As Fastify writes it on every other answer.
+    'content-type': `${PROBLEM_CONTENT_TYPE}; charset=utf-8`,
     'content-length': Buffer.byteLength(body),
     [REQUEST_ID_HEADER]: requestId,
     'cache-control': NO_STORE,

@@ -57,7 +57,7 @@ async function listening(t: Test, env: Record<string, string> = {}) {
 
 function assertProblem(t: Test, answer: RawAnswer, status: number, type: RegExp): void {
   t.equal(answer.status, status);
-  t.match(answer.headers['content-type'], /^application\/problem\+json/);
+  t.equal(answer.headers['content-type'], 'application/problem+json; charset=utf-8', 'as Fastify writes it on every other answer');
   t.match(answer.headers['x-request-id'], UUID, 'a fresh request id');
   t.equal(answer.headers.connection, 'close');
   t.equal(answer.headers['cache-control'], 'no-store');
