@@ -80,7 +80,8 @@ export const demoMerchantRoutes: FastifyPluginAsync<{ secret: string }> = (app, 
   app.get<{ Params: { requestId: string } }>('/demo/merchant/orders/:requestId', { schema: { hide: true } }, (request, reply) => {
     const order = orders.get(request.params.requestId);
     reply.header('cache-control', 'no-store');
-    return order ? reply.send(order) : reply.code(404).send({ error: 'no webhook received for this checkout yet' });
+    // No webhook yet is the normal state of a new order, not an error (a 404 is one in the browser's console).
+    return order ? reply.send(order) : reply.code(204).send();
   });
   return Promise.resolve();
 };

@@ -43,6 +43,10 @@ t.test('demo page', async (t) => {
     await withPage(t, browser, 'demo-approve-settled', async ({ page, pageErrors, cspViolations }) => {
       const paths: string[] = [];
       page.on('request', (request) => paths.push(new URL(request.url()).pathname));
+      const consoleErrors: string[] = [];
+      page.on('console', (message) => {
+        if (message.type() === 'error') consoleErrors.push(`${message.text()} (${message.location().url})`);
+      });
       await page.goto(baseUrl);
       t.equal(await page.inputValue('#amount'), '49.95', 'the cart has a default amount');
       await payInPopup(page, '#approve');
@@ -57,6 +61,7 @@ t.test('demo page', async (t) => {
       t.ok(paths.some((path) => /^\/checkout\/[^/]+\/events$/.test(path)), 'followed the event stream');
       t.notOk(paths.some((path) => /^\/checkout\/[^/]+$/.test(path)), 'no polling while the stream works');
       t.same([...pageErrors, ...cspViolations], [], 'no script errors or CSP violations');
+      t.same(consoleErrors, [], 'nothing red in the console: no favicon 404, no 404 while the merchant backend awaits its webhook');
     });
   });
 

@@ -31,7 +31,8 @@ function followMerchantBackend(requestId, onOrder) {
   async function check() {
     try {
       const response = await fetch(path);
-      if (response.ok) {
+      // 204 until the first webhook arrives.
+      if (response.status === 200) {
         const order = await response.json();
         onOrder(order);
         if (order.final) return;
