@@ -28,6 +28,16 @@ t.test('an unknown path answers 404 problem+json and counts against the 404 limi
   const limited = await app.inject({ method: 'GET', url: '/.env' });
   t.equal(limited.statusCode, 429);
   t.match(limited.headers['content-type'], /^application\/problem\+json/);
+  t.equal(limited.headers['cache-control'], 'no-store');
+});
+
+t.test('a method or path beside the checkout routes is a 404 with Cache-Control: no-store, like every checkout answer', async (t) => {
+  const { app } = await setUp(t);
+  for (const [method, url] of [['GET', '/checkout'], ['PUT', '/checkout'], ['POST', '/checkout/abc'], ['GET', '/checkout/abc/'], ['GET', '/nope']] as const) {
+    const res = await app.inject({ method, url });
+    t.equal(res.statusCode, 404, `${method} ${url}`);
+    t.equal(res.headers['cache-control'], 'no-store', `${method} ${url}: never kept by a cache`);
+  }
 });
 
 t.test('POST /checkout answers 429 problem+json with Retry-After past RATE_LIMIT_MAX', async (t) => {

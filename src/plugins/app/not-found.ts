@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { RateLimitedError } from '../../errors/app-errors.js';
-import { pathOf, problemAnswer } from './error-handler.js';
+import { NO_STORE, pathOf, problemAnswer } from './error-handler.js';
 
 /**
  * Counts only the requests that end in 404, so polling a real checkout is never throttled while
@@ -40,6 +40,8 @@ export const notFoundPlugin = fp(
     const guard = createNotFoundGuard(app, options);
     app.decorate('notFoundGuard', guard);
     app.setNotFoundHandler(async (request, reply) => {
+      // Like every checkout answer: a cache must not keep a 404 (or its 429) for a path beside them.
+      reply.header('cache-control', NO_STORE);
       const refused = await guard.countNotFound(request);
       if (refused) throw refused;
       return problemAnswer(request, reply, {
