@@ -30,3 +30,18 @@ t.test('Swagger UI at /docs renders, and "Try it out" on POST /checkout gets a 2
     t.same(cspViolations, [], 'no Content-Security-Policy violations');
   });
 });
+
+t.test('"Try it out" on the event stream waits for its end, and the operation says so', async (t) => {
+  const browser = await launchBrowser(t);
+  const baseUrl = await startService(t);
+  await withPage(t, browser, 'swagger-events', async ({ page, pageErrors, cspViolations }) => {
+    await page.goto(`${baseUrl}/docs`);
+    const operation = page.locator('.opblock-get', {
+      has: page.locator('.opblock-summary-path[data-path="/checkout/{requestId}/events"]'),
+    });
+    await operation.locator('.opblock-summary').click();
+    // A live checkout's stream stays open: Execute would show a spinner until its final status.
+    t.match(await operation.locator('.opblock-description-wrapper').textContent(), /Try it out.*nothing until the stream ends.*curl -N/s);
+    t.same([...pageErrors, ...cspViolations], [], 'no script errors or CSP violations');
+  });
+});
