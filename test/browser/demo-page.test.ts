@@ -165,6 +165,23 @@ t.test('demo page', async (t) => {
     });
   });
 
+  t.test('opened under another name of this machine than the app\'s, the overlay still shows the app', async (t) => {
+    // The service listens on 127.0.0.1, so launchUrl is http://127.0.0.1:…; the page is opened at localhost
+    // (and `npm start`, on 0.0.0.0, makes it localhost while its start-up log shows 127.0.0.1).
+    const pageUrl = baseUrl.replace('//127.0.0.1:', '//localhost:');
+    t.not(pageUrl, baseUrl);
+    const blockPopups = (page: Page) => page.addInitScript({ content: 'window.open = () => null;' });
+    await withPage(t, browser, 'demo-iframe-other-host', async ({ page, pageErrors, cspViolations }) => {
+      await page.goto(pageUrl);
+      await page.click('#pay:enabled');
+      const frame = await (await page.waitForSelector('[data-flinks-pay="overlay"] iframe')).contentFrame();
+      if (!frame) throw new Error('the iframe has no frame');
+      await decide(frame, '#approve');
+      await outcome(page, PAID);
+      t.same([...pageErrors, ...cspViolations], [], 'no script errors or CSP violations');
+    }, blockPopups);
+  });
+
   t.test('a refused checkout shows the problem detail and opens nothing', async (t) => {
     await withPage(t, browser, 'demo-invalid-email', async ({ page, pageErrors, cspViolations }) => {
       await page.goto(baseUrl);
