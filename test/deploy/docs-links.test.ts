@@ -1,10 +1,14 @@
+import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import t from 'tap';
+import { request } from 'undici';
+import { validCheckout } from '../support/build.js';
+import { BFF_LISTENING, startProcess } from '../support/process.js';
 import { readRepoFile, repoPath } from './helpers.js';
 
 /*
  * Pages and commands an operator needs are reachable from the README, and the commands the
- * deployment guide gives work as written.
+ * deployment guide and the log queries of the operations pages give work as written.
  */
 const readme = readRepoFile('README.md');
 const pages = readdirSync(repoPath('docs')).filter((name) => name.endsWith('.md'));
@@ -44,3 +48,45 @@ t.test('the simulator run from the image by docker run is started without the BF
   for (const line of runs) t.match(line, /docker run [^`]*--no-healthcheck/);
   t.end();
 });
+
+const jqMissing = spawnSync('jq', ['--version']).error !== undefined;
+
+t.test(
+  'the jq queries of the operations pages run cleanly over the logs a real process writes',
+  { skip: jqMissing && 'jq is not installed' },
+  async (t) => {
+    const filters = ['docs/operations.md', 'docs/operations-console.md'].flatMap((page) =>
+      [...readRepoFile(page).matchAll(/… \| jq -c '([^']+)'/g)].map((match) => match[1] ?? ''),
+    );
+    t.ok(filters.length >= 5, `the pages give ${String(filters.length)} queries`);
+    const server = await startProcess(
+      t,
+      'src/server.ts',
+      { HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', MAX_EVENT_LOOP_DELAY_MS: '10000' },
+      BFF_LISTENING,
+    );
+    const post = (amount: string) =>
+      request(`${server.url}/checkout`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(validCheckout({ amount })),
+      });
+    const created = await post('10.00');
+    const { requestId } = (await created.body.json()) as { requestId: string };
+    await (await request(`${server.url}/checkout/${requestId}`)).body.dump();
+    await (await post('13.13')).body.dump(); // the sandbox fails sessions/initiate: a failed call's lines too
+    server.child.kill('SIGTERM');
+    t.match(await server.exited, { code: 0 });
+    const logs = server.output();
+    t.match(logs, /checkout BFF listening/, 'the start-up line is among them');
+
+    for (const filter of filters) {
+      const run = spawnSync('jq', ['-c', filter], { input: logs, encoding: 'utf8' });
+      t.equal(run.stderr, '', `jq -c '${filter}' writes no error`);
+      t.equal(run.status, 0, `jq -c '${filter}' exits 0`);
+    }
+    const calls = filters.find((filter) => filter.includes('.upstream')) ?? '';
+    const steps = spawnSync('jq', ['-c', calls], { input: logs, encoding: 'utf8' }).stdout;
+    for (const step of ['authorize', 'initiate', 'paymentrequest', 'status']) t.match(steps, `["${step}",`, `the Flinks calls list ${step}`);
+  },
+);
