@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { RateLimitedError } from '../../errors/app-errors.js';
+import { clientKeyOf } from '../external/rate-limit.js';
 import { NO_STORE, pathOf, problemAnswer } from './error-handler.js';
 
 /**
@@ -11,7 +12,7 @@ function createNotFoundGuard(app: FastifyInstance, options: { max: number; windo
   const limiter = app.createRateLimit({
     max: options.max,
     timeWindow: options.windowMs,
-    keyGenerator: (request) => `not-found:${request.ip}`,
+    keyGenerator: (request) => `not-found:${clientKeyOf(request)}`,
   });
   return {
     async assertAllowed(request: FastifyRequest): Promise<void> {

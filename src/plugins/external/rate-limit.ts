@@ -1,5 +1,5 @@
-import fastifyRateLimit from '@fastify/rate-limit';
-import type { FastifyInstance } from 'fastify';
+import fastifyRateLimit, { normalizeIP } from '@fastify/rate-limit';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import fp from 'fastify-plugin';
 import { RateLimitedError } from '../../errors/app-errors.js';
@@ -10,6 +10,15 @@ export interface RateLimitOptions {
   /** Shared counters, so a limit holds across instances; in memory per instance without. */
   redis?: Redis;
   keyPrefix?: string;
+}
+
+/**
+ * The client a per-client limit counts, the key @fastify/rate-limit's own limits use: its address,
+ * an IPv4-mapped one as IPv4 and an IPv6 one by its /64. Any IPv6 host may pick addresses freely
+ * within its /64, so counting full addresses would give one client 2^64 budgets.
+ */
+export function clientKeyOf(request: FastifyRequest): string {
+  return normalizeIP(request.ip);
 }
 
 /**

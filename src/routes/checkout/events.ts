@@ -5,6 +5,7 @@ import type { StatusWatcher } from '../../checkout/status-watcher.js';
 import type { StreamLimits } from '../../checkout/stream-limits.js';
 import { CheckoutNotFoundError, NotAcceptableError } from '../../errors/app-errors.js';
 import { ProblemSchema } from '../../errors/problem.js';
+import { clientKeyOf } from '../../plugins/external/rate-limit.js';
 import { backgroundContextOf } from './context.js';
 import { answerNoStore } from './no-store.js';
 
@@ -73,7 +74,7 @@ export const checkoutEventsRoute: FastifyPluginAsyncZod<CheckoutEventsRouteOptio
     handler: async (request, reply) => {
       await app.notFoundGuard.assertAllowed(request);
       // Held until the connection closes, however the stream ends (final status, hang-up, error answer).
-      reply.raw.once('close', limits.acquire(request.ip));
+      reply.raw.once('close', limits.acquire(clientKeyOf(request)));
       reply.sse.keepAlive();
       // The client may hang up while the first status is read from Flinks, before `follow` returns:
       // its close must still end the subscription, or the listener (and this reply) would stay

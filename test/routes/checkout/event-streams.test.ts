@@ -21,8 +21,8 @@ async function bookkeeping(app: FastifyInstance) {
 }
 
 /** Opens a stream and resolves once its first status event has arrived; `hangUp` closes it as a tab would. */
-async function openStream(url: string, dispatcher?: Dispatcher) {
-  const res = await request(url, { headers: { accept: 'text/event-stream' }, ...(dispatcher ? { dispatcher } : {}) });
+async function openStream(url: string, dispatcher?: Dispatcher, headers: Record<string, string> = {}) {
+  const res = await request(url, { headers: { accept: 'text/event-stream', ...headers }, ...(dispatcher ? { dispatcher } : {}) });
   if (res.statusCode === 200) {
     // Not `for await … break`: leaving that loop would destroy the body, i.e. hang up.
     const chunks = res.body[Symbol.asyncIterator]();
@@ -99,6 +99,20 @@ t.test('one client may hold MAX_EVENT_STREAMS_PER_CLIENT streams; one more is 42
   t.equal(again.res.statusCode, 200, 'a closed stream gives its slot back');
   second.hangUp();
   again.hangUp();
+});
+
+t.test('an IPv6 client is one client across its /64: other addresses of its network share its stream slots', async (t) => {
+  // Behind a proxy, as in production: the client address comes from X-Forwarded-For.
+  const { app, url } = await listening(t, { MAX_EVENT_STREAMS_PER_CLIENT: '2', TRUST_PROXY: 'loopback' });
+  const requestId = await newCheckout(app);
+  const from = (address: string) => openStream(`${url}/checkout/${requestId}/events`, undefined, { 'x-forwarded-for': address });
+  const streams = [await from('2001:db8:1:2::1'), await from('2001:db8:1:2::2')];
+  t.same(streams.map((stream) => stream.res.statusCode), [200, 200]);
+  const sameNetwork = await from('2001:db8:1:2:aaaa:bbbb:cccc:dddd');
+  t.equal(sameNetwork.res.statusCode, 429, 'another address of the same /64 is the same client');
+  const otherNetwork = await from('2001:db8:1:3::1');
+  t.equal(otherNetwork.res.statusCode, 200, 'another /64 is another client');
+  for (const stream of [...streams, sameNetwork, otherNetwork]) stream.hangUp();
 });
 
 t.test('the instance holds at most MAX_EVENT_STREAMS streams; one more is 503 with Retry-After', async (t) => {

@@ -85,6 +85,15 @@ t.test('GET /checkout/{requestId} answers 429 once a client has collected too ma
   t.equal((await app.inject({ method: 'GET', url: '/checkout/unknown-5' })).statusCode, 429, 'while guesses stay refused');
 });
 
+t.test('GET /checkout/{requestId}: an IPv6 client spends one 404 budget across its /64', async (t) => {
+  const { app } = await setUp(t, { STATUS_NOT_FOUND_LIMIT: '3' });
+  // Any host picks addresses freely within its /64 (privacy addresses): one network, one client.
+  const guess = (remoteAddress: string, i: number) => app.inject({ method: 'GET', url: `/checkout/unknown-${i}`, remoteAddress });
+  for (let i = 0; i < 3; i++) t.equal((await guess(`2001:db8:1:2::${i + 1}`, i)).statusCode, 404);
+  t.equal((await guess('2001:db8:1:2:aaaa:bbbb:cccc:dddd', 4)).statusCode, 429, 'a fresh address of the same /64 is refused too');
+  t.equal((await guess('2001:db8:1:3::1', 5)).statusCode, 404, 'another /64 is another client');
+});
+
 t.test('GET /checkout/{requestId} never 404-limits a client that polls a real checkout', async (t) => {
   const { app } = await setUp(t, { STATUS_NOT_FOUND_LIMIT: '2' });
   const requestId = await createCheckout(app);
