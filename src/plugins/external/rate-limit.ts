@@ -18,7 +18,9 @@ export interface RateLimitOptions {
  * within its /64, so counting full addresses would give one client 2^64 budgets.
  */
 export function clientKeyOf(request: FastifyRequest): string {
-  return normalizeIP(request.ip);
+  // Node no longer knows the address of a client that hung up before it was first read.
+  const address = request.ip as string | undefined;
+  return address === undefined ? 'gone' : normalizeIP(address);
 }
 
 /**

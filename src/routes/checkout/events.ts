@@ -74,7 +74,11 @@ export const checkoutEventsRoute: FastifyPluginAsyncZod<CheckoutEventsRouteOptio
     handler: async (request, reply) => {
       await app.notFoundGuard.assertAllowed(request);
       // Held until the connection closes, however the stream ends (final status, hang-up, error answer).
-      reply.raw.once('close', limits.acquire(clientKeyOf(request)));
+      // A client that hung up while its budget was checked (a Redis round trip) has closed already:
+      // no 'close' is to come, so its slot is given back at once instead of being held for good.
+      const release = limits.acquire(clientKeyOf(request));
+      if (reply.raw.closed) release();
+      else reply.raw.once('close', release);
       reply.sse.keepAlive();
       // The client may hang up while the first status is read from Flinks, before `follow` returns:
       // its close must still end the subscription, or the listener (and this reply) would stay
