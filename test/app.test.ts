@@ -1,7 +1,8 @@
+import { connect } from 'node:net';
 import t from 'tap';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config/config.js';
-import { buildTestApp, postCheckout, setUp, startSandbox, validCheckout } from './support/build.js';
+import { buildTestApp, captureLogs, postCheckout, setUp, startSandbox, validCheckout } from './support/build.js';
 
 t.test('every response carries x-request-id, reusing a sane one from the caller', async (t) => {
   const { app, control } = await setUp(t);
@@ -62,6 +63,35 @@ t.test('POST /checkout answers 429 problem+json with Retry-After past RATE_LIMIT
     payload: JSON.stringify(validCheckout()),
   });
   t.equal(elsewhere.statusCode, 201, 'another client is not limited');
+});
+
+t.test('a client that resets its connection right after its request is no 500 and no error line', async (t) => {
+  const logs = captureLogs();
+  const { app } = await setUp(t, { LOG_LEVEL: 'warn' }, { logStream: logs.stream });
+  const requestId = (await postCheckout(app, validCheckout())).json<{ requestId: string }>().requestId;
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = app.server.address() as { port: number };
+  const sent = [
+    `GET /checkout/${requestId} HTTP/1.1\r\nHost: bff\r\n\r\n`,
+    'POST /checkout HTTP/1.1\r\nHost: bff\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}',
+  ];
+  // Node no longer knows the address of a connection reset before its request is handled.
+  for (let i = 0; i < 20; i++) {
+    await new Promise<void>((resolve) => {
+      const socket = connect(port, '127.0.0.1', () => {
+        socket.write(sent[i % sent.length] ?? '');
+        setImmediate(() => socket.resetAndDestroy());
+      });
+      socket.on('error', () => undefined);
+      socket.on('close', () => {
+        resolve();
+      });
+    });
+  }
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const metrics = (await app.inject({ url: '/metrics' })).body;
+  t.notOk(/status_code="500"/.test(metrics), 'no 500 is counted: the runbook reads one as a bug');
+  t.equal(logs.lines().filter((line) => line.includes('"level":50')).length, 0, 'no error line');
 });
 
 t.test('CORS: configured origins are allowed, others get no CORS headers', async (t) => {

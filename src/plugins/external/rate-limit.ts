@@ -13,9 +13,10 @@ export interface RateLimitOptions {
 }
 
 /**
- * The client a per-client limit counts, the key @fastify/rate-limit's own limits use: its address,
- * an IPv4-mapped one as IPv4 and an IPv6 one by its /64. Any IPv6 host may pick addresses freely
- * within its /64, so counting full addresses would give one client 2^64 budgets.
+ * The client every per-client limit counts (request rates, the 404 budget, open event streams): its
+ * address, an IPv4-mapped one as IPv4 and an IPv6 one by its /64, as @fastify/rate-limit's default
+ * does. Any IPv6 host may pick addresses freely within its /64, so counting full addresses would
+ * give one client 2^64 budgets.
  */
 export function clientKeyOf(request: FastifyRequest): string {
   // Node no longer knows the address of a client that hung up before it was first read.
@@ -33,6 +34,8 @@ export const rateLimitPlugin = fp(
       global: false,
       max: options.max,
       timeWindow: options.windowMs,
+      // Not the plugin's default key: it throws for a client that hung up before its address was read.
+      keyGenerator: clientKeyOf,
       errorResponseBuilder: (_request, context) => new RateLimitedError(Math.max(1, Math.ceil(context.ttl / 1000))),
       ...(options.redis ? { redis: options.redis, nameSpace: `${options.keyPrefix ?? ''}rate-limit:` } : {}),
       // A Redis outage must not take checkouts down with it: requests pass unlimited meanwhile.

@@ -1,6 +1,6 @@
-import { normalizeIP } from '@fastify/rate-limit';
 import type { FastifyPluginAsyncZod } from '@fastify/type-provider-zod';
 import { opsAuthPlugin } from '../../plugins/app/ops-auth.js';
+import { clientKeyOf } from '../../plugins/external/rate-limit.js';
 import { answerNoStore } from '../checkout/no-store.js';
 import { opsCheckoutRoute } from './checkout.js';
 import { opsListRoute } from './list.js';
@@ -21,9 +21,9 @@ export const opsRoutes: FastifyPluginAsyncZod<OpsRoutesOptions> = async (app, { 
   await app.register(opsAuthPlugin, { tokens });
   // One budget for every ops operation, not one per route (a route's config.rateLimit counts per
   // route, groupId included: 600 guesses of a token on each operation): a limiter of its own,
-  // keyed like the default (the client address, an IPv6 client by its /56). After the auth
+  // keyed like the others (the client address, an IPv6 client by its /64). After the auth
   // plugin's onRequest hook (a 404 while ops is off), before its token check (preParsing), so a
   // refused call spends the budget too.
-  app.addHook('onRequest', app.rateLimit({ max: rateLimitMax, keyGenerator: (request) => `ops:${normalizeIP(request.ip)}` }));
+  app.addHook('onRequest', app.rateLimit({ max: rateLimitMax, keyGenerator: (request) => `ops:${clientKeyOf(request)}` }));
   for (const route of [opsListRoute, opsCheckoutRoute, opsRefreshRoute, opsRedeliverRoute]) await app.register(route, routeOptions);
 };
