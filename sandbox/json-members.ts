@@ -1,8 +1,9 @@
 /*
  * Reads a JSON object body the way the ASP.NET Core server behind Flinks binds one: property names
  * match case-insensitively and a repeated property's last occurrence wins. Unknown properties are
- * listed, for the caller to refuse (Flinks documents a closed list of fields). It also keeps each property's raw text, because only the literal shows whether an amount
- * was written `250.00`, `250.001` or `2.5e2` (Node 20's JSON.parse gives no access to it).
+ * listed, for the caller to refuse (Flinks documents a closed list of fields). It also keeps each
+ * property's raw text, because only the literal shows whether an amount was written `250.00`,
+ * `250.001` or `2.5e2` (Node 20's JSON.parse gives no access to it).
  */
 
 export interface JsonFields<K extends string> {
