@@ -95,7 +95,9 @@ const CreatePaymentRequestSchema = z.object(
 // ---- parsing ------------------------------------------------------------------------------------
 
 function addError(errors: FieldErrors, key: string, message: string): void {
-  const messages = (errors[key] ??= []);
+  // An own list even for a field named like an Object.prototype member (constructor, __proto__).
+  if (!Object.hasOwn(errors, key)) Object.defineProperty(errors, key, { value: [], enumerable: true, writable: true, configurable: true });
+  const messages = errors[key] ?? [];
   if (!messages.includes(message)) messages.push(message);
 }
 

@@ -83,6 +83,10 @@ void t.test('POST /authorize reads form field names in any casing, tolerates Use
   const extra = await sandbox.call('POST', PATH, { headers: { authorization: basic(), ...FORM }, body: `${GRANT}&scope=y` });
   t.equal(extra.status, 400, 'an undocumented field');
   t.same((extra.json as { errors: object }).errors, { scope: ["The form field 'scope' is not a field of this request."] });
+  for (const name of ['constructor', '__proto__']) {
+    const builtIn = await sandbox.call('POST', PATH, { headers: { authorization: basic(), ...FORM }, body: `${GRANT}&${name}=y` });
+    t.equal(builtIn.status, 400, `a field named ${name} is refused like any other, not a 500`);
+  }
   const missing = await sandbox.call('POST', PATH, { headers: { authorization: basic(), ...FORM }, body: 'Username=sandbox' });
   t.match(missing.json, {
     type: 'https://tools.ietf.org/html/rfc9110#section-15.5.1',

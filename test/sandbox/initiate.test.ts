@@ -174,6 +174,16 @@ void t.test('an undocumented field is refused (400 naming it): v2 firstName/last
   t.equal((await sandbox.initiate(token, {})).status, 200, 'the token was not used up by the refusals');
 });
 
+void t.test('an undocumented field named like a JavaScript built-in (constructor, __proto__, toString) is a 400 naming it, never a 500', async (t) => {
+  const sandbox = await startSandbox(t);
+  const body = JSON.stringify(sessionBody());
+  for (const name of ['constructor', '__proto__', 'toString']) {
+    const res = await initiateRaw(sandbox, body.replace(/}$/, `,"${name}":1}`));
+    t.equal(res.status, 400, name);
+    t.equal(JSON.stringify((res.json as { errors: object }).errors), JSON.stringify({ [name]: [`The JSON property '${name}' is not a field of this request.`] }), name);
+  }
+});
+
 void t.test('property names match in any casing, the last occurrence winning', async (t) => {
   const sandbox = await startSandbox(t);
   const cased = await initiateRaw(
