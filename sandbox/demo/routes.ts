@@ -26,26 +26,13 @@ const FILES = [
   { url: `${DEMO_ASSET_PREFIX}/demo.css`, file: 'demo.css', type: 'text/css; charset=utf-8' },
 ] as const;
 
-/*
- * The embedded sandbox's app is at http://localhost:PORT (HOST a wildcard) or the listen address: not
- * this page's origin when the page is opened under another name of this machine (127.0.0.1, the
- * address the start-up log shows), and not https. The page's CSP lets its overlay frame it there.
- */
-const LOOPBACK_FRAMES = 'http://localhost:* http://127.0.0.1:*';
-
-function withLoopbackFrames(csp: unknown): string | undefined {
-  return typeof csp === 'string' ? csp.replace(/(^|;)\s*frame-src ([^;]*)/, `$1frame-src $2 ${LOOPBACK_FRAMES}`) : undefined;
-}
-
 export const demoRoutes: FastifyPluginAsync<DemoRoutesOptions> = async (app, { merchantWebhookSecret, ...options }) => {
   for (const { url, file, type } of FILES) {
     const body = await readFile(new URL(file, PUBLIC_DIR));
-    app.get(url, { schema: { hide: true }, config: { securityHeaders: 'document' } }, (_request, reply) => {
-      const csp = withLoopbackFrames(reply.getHeader('content-security-policy'));
-      if (csp !== undefined) reply.header('content-security-policy', csp);
+    app.get(url, { schema: { hide: true }, config: { securityHeaders: 'document' } }, (_request, reply) =>
       // no-cache: a browser never runs a stale script against an upgraded service.
-      return reply.type(type).header('cache-control', 'no-cache').send(body);
-    });
+      reply.type(type).header('cache-control', 'no-cache').send(body),
+    );
   }
   await app.register(demoIntentRoutes, options);
   if (merchantWebhookSecret !== undefined) await app.register(demoMerchantRoutes, { secret: merchantWebhookSecret });

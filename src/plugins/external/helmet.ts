@@ -20,7 +20,10 @@ const HELMET_OPTIONS: HelmetOptions = {
   contentSecurityPolicy: {
     directives: {
       defaultSrc: ["'self'"],
-      frameSrc: ["'self'", 'https:'],
+      // The demo page's overlay frames the embedded sandbox's app, which is at http://localhost:PORT
+      // (HOST a wildcard) or the listen address: not the page's origin when the page is opened under
+      // another name of this machine (127.0.0.1, the address the start-up log shows), and not https.
+      frameSrc: ["'self'", 'https:', 'http://localhost:*', 'http://127.0.0.1:*'],
       imgSrc: ["'self'", 'data:'],
       // Not helmet's default upgrade-insecure-requests: the demo page reached over plain http on
       // an address other than localhost would load its script and style over https and stay blank.
