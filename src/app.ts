@@ -25,7 +25,7 @@ import { underPressurePlugin } from './plugins/external/under-pressure.js';
 import { zodOnlySchemas } from './plugins/zod-compilers.js';
 import { createCheckoutFlow } from './checkout/create-checkout.js';
 import { createStatusReader } from './checkout/read-status.js';
-import { createCheckoutRecords } from './checkout/records.js';
+import { createCheckoutRecords, STORE_CATCH_UP_MS } from './checkout/records.js';
 import { createStatusCache } from './checkout/status-cache.js';
 import { createStatusWatcher } from './checkout/status-watcher.js';
 import { createStreamLimits } from './checkout/stream-limits.js';
@@ -178,7 +178,9 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   // status reads answer from; every status read reports to it; it reconciles, takes Flinks webhooks
   // and tells the merchant's backend. Sandbox mode wires the demo to itself.
   const outcomes = outcomeDeliveryFor(app, config, { now, userAgent: `flinks-pay-checkout-bff/${version}`, demo: demoWebhooks });
-  const records = createCheckoutRecords(outcomes.records, app.log);
+  const records = createCheckoutRecords(outcomes.records, app.log, {
+    isCatchingUp: () => app.shared.cameBackWithin(STORE_CATCH_UP_MS),
+  });
   // onClose runs once the server has drained, last-registered first: the checkouts still in flight
   // at SIGTERM record themselves and schedule their reconciliation, then the records kept during
   // a store outage are written, and only then do the queues close, before the store does.

@@ -49,11 +49,24 @@ export interface RecordKeeper {
   recordedOf(requestId: string): Promise<RecordedCheckout | undefined>;
 }
 
+/**
+ * How long after the store came back from an outage a checkout not found answers 503, not 404:
+ * every instance reconnects within about 2 s of Redis being back and then writes the records it
+ * kept (retried every second), so until then a checkout made elsewhere during the outage may be
+ * missing only for now.
+ */
+export const STORE_CATCH_UP_MS = 10_000;
+
 export interface CheckoutRecordsOptions {
   /** Records held in memory while the store is down, at most; one more fails its checkout. */
   maxBacklog?: number;
   /** Pause between two attempts to write the backlog. */
   retryMs?: number;
+  /**
+   * Whether the store came back from an outage moments ago (STORE_CATCH_UP_MS): a checkout it does
+   * not know yet may be one another instance still has to write, so it is unknown, not not found.
+   */
+  isCatchingUp?: () => boolean;
 }
 
 /**
@@ -88,11 +101,14 @@ export function createCheckoutRecords(keeper: RecordKeeper, log: FastifyBaseLogg
     async recordedOf(requestId) {
       const waiting = backlog.get(requestId);
       if (waiting) return { referenceId: waiting.referenceId };
+      let recorded: RecordedCheckout | undefined;
       try {
-        return await keeper.recordedOf(requestId);
+        recorded = await keeper.recordedOf(requestId);
       } catch (error) {
         throw new RecordsUnavailableError({ cause: error });
       }
+      if (recorded === undefined && options.isCatchingUp?.()) throw new RecordsUnavailableError();
+      return recorded;
     },
     async close() {
       const lost = await retries.flush();
