@@ -178,12 +178,14 @@ export function createIdempotencyStore(store: SharedStore, options: IdempotencyS
      * Remembers the response for retries into the same slot; false when the slot holds another
      * request's claim or answer (this claim's lease ran out and a retry answered it as cut off).
      * A slot the store lost (a Redis restart without persistence) takes the answer too: a retry
-     * must find it rather than run the checkout again.
+     * must find it rather than run the checkout again. A slot holding this very answer already is
+     * kept too: an earlier attempt that timed out here was carried out by the store (a stall).
      */
     async complete(claim: Claim, response: StoredResponse): Promise<boolean> {
       const name = storeKey(claim.slot);
       const done = JSON.stringify({ state: 'done', fingerprint: claim.fingerprint, response });
-      return (await store.replaceIfEqual(name, claim.held, done, options.retentionMs)) || store.setIfAbsent(name, done, options.retentionMs);
+      if (await store.replaceIfEqual(name, claim.held, done, options.retentionMs)) return true;
+      return (await store.setIfAbsent(name, done, options.retentionMs)) || (await store.get(name)) === done;
     },
 
     /** Forgets a claim whose request created nothing upstream, so the client may retry with the key. */
