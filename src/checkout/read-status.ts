@@ -1,10 +1,12 @@
-import { CheckoutNotFoundError } from '../errors/app-errors.js';
+import { CheckoutNotFoundError, UpstreamRejectedError } from '../errors/app-errors.js';
 import type { CallContext, FlinksPayClient } from '../upstream/flinks-pay/client.js';
 import { isFinalStatus } from '../upstream/flinks-pay/schemas.js';
 import type { CheckoutRecords } from './records.js';
 import type { CheckoutStatus } from './schemas.js';
 
 export type ReadStatus = (ctx: CallContext, requestId: string) => Promise<CheckoutStatus>;
+
+const NOT_KNOWN_AT_FLINKS = 'It does not know this payment request yet, although it made it for this checkout: read it again shortly.';
 
 /**
  * A checkout's current status from Flinks, with the merchant's referenceId as recorded here. Only
@@ -20,7 +22,10 @@ export function createStatusReader({ flinks, records }: { flinks: FlinksPayClien
     const { referenceId, final } = recorded;
     if (final) return { requestId, status: final.status, referenceId, final: true, ...(final.reason === undefined ? {} : { reason: final.reason }) };
     const payment = await flinks.getPaymentRequest(ctx, requestId);
-    if (!payment) throw new CheckoutNotFoundError(requestId);
+    // Flinks made this payment request for a checkout recorded here, so its 404 is Flinks' mistake
+    // (a replica that has not caught up), not an unknown checkout: a 502, which clients read again
+    // (the browser client takes a 404 as the end), as reconciliation does.
+    if (!payment) throw new UpstreamRejectedError('status', 404, { advice: NOT_KNOWN_AT_FLINKS });
     return {
       requestId,
       status: payment.status,

@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { CheckoutNotFoundError, OverloadedError, UpstreamUnavailableError } from '../errors/app-errors.js';
+import { OverloadedError, UpstreamRejectedError, UpstreamUnavailableError } from '../errors/app-errors.js';
 import type { CheckoutStatus } from '../checkout/schemas.js';
 import type { CallContext } from '../upstream/flinks-pay/client.js';
 import { again, done, type StepResult } from './job-queue.js';
@@ -90,7 +90,7 @@ export function createReconcileStep({ store, read, ensureDelivered, policy, metr
         return next(job.step, retryAfterMs);
       }
       // Flinks answers 404 for a request it created moments ago only by mistake; keep asking until too old.
-      const level = error instanceof CheckoutNotFoundError ? 'warn' : 'info';
+      const level = error instanceof UpstreamRejectedError && error.upstreamStatus === 404 ? 'warn' : 'info';
       ctx.log[level]({ err: error, checkout: job.requestId }, 'reconciliation read failed; trying again later');
       return next(job.step + 1);
     }

@@ -45,6 +45,24 @@ t.test('those 404s count against the per-client 404 budget', async (t) => {
   t.match(limited.headers['retry-after'], /^\d+$/);
 });
 
+t.test('a checkout created here that Flinks answers 404 for (a replica behind) is a 502 to read again, not a 404, and spends no 404 budget', async (t) => {
+  const sandbox = await startSandbox(t);
+  const app = await buildTestApp(t, sandbox, { ...fresh, STATUS_NOT_FOUND_LIMIT: '1' });
+  const { requestId } = (await postCheckout(app, validCheckout())).json<{ requestId: string }>();
+  sandbox.control.inject('status', { kind: 'status', status: 404 }, 3);
+  for (let i = 0; i < 2; i++) {
+    const res = await app.inject({ url: `/checkout/${requestId}` });
+    t.equal(res.statusCode, 502, 'the browser client takes a 404 as the end of the checkout, a 502 as a read to try again');
+    t.match(res.headers['content-type'], /^application\/problem\+json/);
+    t.match(res.json(), { status: 502, type: /upstream-error$/, detail: /does not know this payment request yet.*read it again shortly/ });
+  }
+  const events = await app.inject({ url: `/checkout/${requestId}/events`, headers: { accept: 'text/event-stream' } });
+  t.equal(events.statusCode, 502, 'the stream is not started, and not refused as unknown');
+  const known = await app.inject({ url: `/checkout/${requestId}` });
+  t.equal(known.statusCode, 200, 'once Flinks knows it, it is read; the budget of one 404 was never spent');
+  t.equal(sandbox.control.count('status'), 4);
+});
+
 t.test('while the record store (Redis) is down, reads of a real checkout answer 503 with Retry-After, never 404', async (t) => {
   const port = await freePort();
   const redis = await startRedis(t, port);

@@ -1,6 +1,7 @@
 import t from 'tap';
 import { request } from 'undici';
 import { listening, newCheckout, type RunningSandbox } from '../../support/build.js';
+import { until } from '../../support/net.js';
 
 interface StatusEvent {
   status: string;
@@ -116,6 +117,25 @@ t.test('closing the server ends open streams promptly', async (t) => {
   await app.close();
   await stream.ended;
   t.ok(Date.now() - started < 2000, 'close() did not wait for the stream');
+});
+
+t.test('a poll that Flinks answers 404 for (a replica behind) does not end the stream: the next status still arrives', async (t) => {
+  const { app, sandbox, url } = await listening(t);
+  const requestId = await newCheckout(app);
+  const stream = await openStream(`${url}/checkout/${requestId}/events`);
+  await stream.waitFor(() => stream.statuses().length === 1);
+  const before = statusCalls(sandbox);
+  sandbox.control.inject('status', { kind: 'status', status: 404 }, 2);
+  await until('both 404s were answered', () => statusCalls(sandbox) >= before + 2);
+  sandbox.control.setStatus(requestId, 'Processing');
+  const first = await Promise.race([
+    stream.ended.then(() => 'the stream ended'),
+    stream.waitFor(() => stream.statuses().length === 2).then(() => 'Processing arrived'),
+  ]);
+  t.equal(first, 'Processing arrived');
+  sandbox.control.setStatus(requestId, 'Settled');
+  await stream.ended;
+  t.same(stream.statuses().map((event) => event.status), ['Initiated', 'Processing', 'Settled']);
 });
 
 t.test('closing the server while a stream waits for its first status: the stream gets it, then ends', async (t) => {
