@@ -11,7 +11,7 @@
 import { digest, loadAttempt, newAttempt, saveAttempt, type Attempt } from './attempts.js';
 import { endsAttempt, isPaid, postCheckout, readStatus } from './http.js';
 import { CheckoutRefusedError, type CheckoutStatus, type PayMode, type PayOptions, type PayOutcome } from './types.js';
-import { showInOverlay, showInPopup, type AppView } from './views.js';
+import { showInOverlay, showInPopup, showPreparing, type AppView } from './views.js';
 import { watch } from './watch.js';
 
 export { CheckoutRefusedError, PaymentNotCompletedError } from './types.js';
@@ -110,6 +110,7 @@ export function pay(options: PayOptions): Promise<PayOutcome> {
   const mode = options.mode ?? 'popup';
   // Browsers allow a popup only while a click is handled, and POST /checkout outlasts it: open it blank now.
   const popup = mode === 'popup' ? window.open('', 'flinks-pay', 'popup,width=480,height=720') : null;
+  if (popup) showPreparing(popup);
   running = start(options, mode, popup).finally(() => {
     running = undefined;
   });

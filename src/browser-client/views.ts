@@ -10,6 +10,21 @@ export interface AppView {
   close(): void;
 }
 
+/**
+ * Says in the popup, opened blank during the click, what it waits for: the checkout is made before
+ * the app can load there, which takes a moment. Until then the popup shares this page's origin; a
+ * window of that name showing another site already cannot be written, and is left as it is.
+ */
+export function showPreparing(popup: Window): void {
+  try {
+    const page = popup.document;
+    page.title = 'Flinks Pay';
+    page.body.append(element('p', 'margin:40vh 16px 0;font:16px system-ui,sans-serif;color:#1d2330;text-align:center', 'Preparing your payment…'));
+  } catch {
+    // Another origin's page: the app replaces it all the same.
+  }
+}
+
 /** Shows the app in `popup` (opened blank during the click); `onClosed` when the shopper closes it. */
 export function showInPopup(popup: Window, launchUrl: string, onClosed: () => void): AppView {
   // Closed while the checkout was being made: the first tick reports it, as any close.

@@ -160,7 +160,10 @@ t.test('browser client', async (t) => {
       await page.goto(merchant.url);
       const popup = page.waitForEvent('popup');
       await page.click('#pay');
-      await (await popup).close();
+      const blank = await popup;
+      t.equal(await blank.textContent('body'), 'Preparing your payment…', 'the popup says what it waits for');
+      t.equal(await blank.title(), 'Flinks Pay');
+      await blank.close();
       release();
       const { kind, value } = await settled(page);
       t.equal(kind, 'rejected');
