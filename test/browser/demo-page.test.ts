@@ -77,6 +77,20 @@ t.test('demo page', async (t) => {
     }, breakStream);
   });
 
+  t.test('while status reads fail after the shopper approved, the page says the payment was submitted, then reaches the outcome', async (t) => {
+    const reads = /\/checkout\/[^/]+(\/events)?$/;
+    await withPage(t, browser, 'demo-submitted-waiting', async ({ page, pageErrors, cspViolations }) => {
+      await page.route(reads, (route) => route.abort());
+      await page.goto(baseUrl);
+      await payInPopup(page, '#approve');
+      await page.locator('#status', { hasText: 'submitted in the Flinks Pay window; waiting for Flinks Pay to confirm it' }).waitFor({ timeout: UI_TIMEOUT_MS });
+      t.notMatch(await page.textContent('#status'), /complete the payment/);
+      await page.unroute(reads);
+      await outcome(page, PAID);
+      t.same([...pageErrors, ...cspViolations], [], 'no script errors or CSP violations');
+    });
+  });
+
   t.test('declining ends in Declined', async (t) => {
     await withPage(t, browser, 'demo-decline-declined', async ({ page, pageErrors, cspViolations }) => {
       await page.goto(baseUrl);

@@ -127,6 +127,7 @@ function onPay(event) {
   button.disabled = true;
   ['#outcome', '#error', '#app-step'].forEach((selector) => show(selector, ''));
   show('#status', 'Starting the checkout…');
+  let lastStatus = 'Initiated';
   const { amount, customer } = readOrder();
   // Called during the click, before any await: pay() opens the popup right away.
   pay({
@@ -140,8 +141,15 @@ function onPay(event) {
         followMerchantBackend(requestId, showMerchantOrder);
       }
     },
-    onStatus: ({ status }) => show('#status', `Status: ${status}`),
-    onEvent: ({ step }) => show('#app-step', `Flinks Pay app: ${step}`),
+    onStatus: ({ status }) => {
+      lastStatus = status;
+      show('#status', `Status: ${status}`);
+    },
+    onEvent: ({ step }) => {
+      show('#app-step', `Flinks Pay app: ${step}`);
+      // The shopper is done in the app; until Flinks Pay confirms it, "complete the payment" would be wrong.
+      if (step === 'SUCCESS' && lastStatus === 'Initiated') show('#status', 'Status: Initiated — submitted in the Flinks Pay window; waiting for Flinks Pay to confirm it.');
+    },
   })
     .then(({ status }) => {
       // Accepted (approved at the bank) already guarantees the funds: no need to wait for Settled.
