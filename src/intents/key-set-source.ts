@@ -4,6 +4,14 @@ import { fetchKeySet } from './fetch-key-set.js';
 /** As jose's default: a set older than this is downloaded again before it is used. */
 export const KEY_SET_MAX_AGE_MS = 10 * 60 * 1000;
 
+/**
+ * After a failed download, intents that need the set answer 503 at once for this long (their
+ * Retry-After), or the cooldown when it is shorter; then the next one tries again. A blip of the
+ * endpoint so costs seconds of refused checkouts, not the whole cooldown, and a failing endpoint is
+ * still asked at most once per this time.
+ */
+export const RETRY_AFTER_FAILURE_MS = 5000;
+
 export interface KeySetSourceOptions {
   url: string;
   timeoutMs: number;
@@ -37,6 +45,7 @@ export function createKeySetSource(options: KeySetSourceOptions): KeySetSource {
 
   const isFresh = () => Date.now() - loadedAt < KEY_SET_MAX_AGE_MS;
   const isCoolingDown = () => Date.now() - attemptedAt < options.cooldownMs;
+  const isBackingOff = () => Date.now() - attemptedAt < Math.min(options.cooldownMs, RETRY_AFTER_FAILURE_MS);
 
   /** One download at a time; concurrent callers share it. */
   function download(): Promise<void> {
@@ -56,11 +65,11 @@ export function createKeySetSource(options: KeySetSourceOptions): KeySetSource {
     return pending;
   }
 
-  /** The cached set while fresh; otherwise a download, unless one failed within the cooldown (then its error, at once). */
+  /** The cached set while fresh; otherwise a download, unless one failed moments ago (then its error, at once). */
   async function usableSet(): Promise<JWTVerifyGetKey> {
     if (local === undefined || !isFresh()) {
-      if (pending === undefined && lastFailure !== undefined && isCoolingDown()) {
-        throw new Error('the last download of the key set failed; not retried within the cooldown', { cause: lastFailure });
+      if (pending === undefined && lastFailure !== undefined && isBackingOff()) {
+        throw new Error('the last download of the key set failed moments ago; not retried yet', { cause: lastFailure });
       }
       await (pending ?? download());
     }

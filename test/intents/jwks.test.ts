@@ -230,6 +230,28 @@ t.test('the key set comes back: intents verify again without a restart, once the
   t.equal((await postIntent(app, await key.sign(claims()))).statusCode, 201);
 });
 
+t.test('with a long cooldown, a failed download is tried again after the 503\'s Retry-After (5 s), not the whole cooldown', async (t) => {
+  const key = await signer('ES256', 'k');
+  const jwks = await startJwksServer(t, [key.jwk]);
+  jwks.state.behaviour = 'status-500';
+  const { app } = await setUp(t, jwksEnv(jwks.url, { CHECKOUT_JWKS_COOLDOWN_MS: '60000' }));
+  const clock = FakeTimers.install({ toFake: ['Date'], now: Date.now() });
+  t.teardown(() => {
+    clock.uninstall();
+  });
+  const failed = await postIntent(app, await key.sign(claims()));
+  t.equal(failed.statusCode, 503);
+  t.equal(failed.headers['retry-after'], '5');
+  const fetches = jwks.state.fetches;
+  jwks.state.behaviour = 'serve';
+  clock.tick(4_000);
+  t.equal((await postIntent(app, await key.sign(claims()))).statusCode, 503, 'not within those 5 s');
+  t.equal(jwks.state.fetches, fetches, 'the endpoint was not asked');
+  clock.tick(1_000);
+  t.equal((await postIntent(app, await key.sign(claims()))).statusCode, 201, 'asked again 5 s after the failure');
+  t.equal(jwks.state.fetches, fetches + 1);
+});
+
 t.test('an RSA key under 2048 bits in the set is the set\'s fault: 503, not 500', async (t) => {
   const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });
   const jwk = { ...(await exportJWK(publicKey)), kid: 'weak', alg: 'RS256' };
