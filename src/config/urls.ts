@@ -92,8 +92,27 @@ export const MerchantWebhookUrlSchema = urlSchema({
   credentialsProblem: 'expected a URL without user:password@ (never sent; the webhook-signature header authenticates each delivery)',
 });
 
-// ioredis takes the password from the URL (redis://:password@host), so credentials stay allowed.
-export const RedisUrlSchema = urlSchema({ protocols: ['redis:', 'rediss:'], expected: 'expected a redis:// or rediss:// URL with a host' });
+/** Whether `text` is valid percent-encoding (decodeURIComponent does not throw on it). */
+function isPercentEncoded(text: string): boolean {
+  try {
+    decodeURIComponent(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// ioredis takes the password from the URL (redis://:password@host), so credentials stay allowed. It
+// decodes them with decodeURIComponent, which throws on a stray % (a stack trace at start instead of
+// this line): such a password must be written percent-encoded (% as %25).
+export const RedisUrlSchema = urlSchema({
+  protocols: ['redis:', 'rediss:'],
+  expected: 'expected a redis:// or rediss:// URL with a host',
+  check: (url) =>
+    isPercentEncoded(url.username) && isPercentEncoded(url.password)
+      ? undefined
+      : 'expected the user name and password percent-encoded (write % as %25)',
+});
 
 const ORIGIN: UrlRules = {
   ...HTTP,

@@ -42,6 +42,16 @@ t.test('REDIS_URL needs a host; its password stays allowed', (t) => {
   t.end();
 });
 
+t.test('a REDIS_URL password or user that is not percent-encoded (a bare %) is one line, not the stack trace of ioredis decoding it', (t) => {
+  for (const url of ['redis://:pw-5%zz@127.0.0.1:6379', 'redis://:pw-6%E0%A4%A@127.0.0.1:6379', 'redis://pw-7%@127.0.0.1:6379']) {
+    const message = configError(t, { REDIS_URL: url });
+    t.match(message, /^Invalid configuration: REDIS_URL: expected the user name and password percent-encoded \(write % as %25\)$/, url);
+    t.notMatch(message, /pw-\d/, 'the value is not echoed');
+  }
+  t.equal(loadConfig({ REDIS_URL: 'redis://:100%25-sure@127.0.0.1:6379' }).redis?.url, 'redis://:100%25-sure@127.0.0.1:6379', 'an encoded % is fine');
+  t.end();
+});
+
 t.test('a FLINKS_BASE_URL ending in /api/v1 or /api/v2 is refused: the client appends /api/v1/...', (t) => {
   for (const url of ['https://api.flinks.test/api/v1', 'https://api.flinks.test/api/v1/', 'https://api.flinks.test/x/API/V2//']) {
     t.match(configError(t, remoteEnv({ FLINKS_BASE_URL: url })), /^Invalid configuration: FLINKS_BASE_URL: expected the base without \/api\/v1/, url);
