@@ -28,6 +28,16 @@ const SECRET_KEYS = [
   'cookie',
   'password',
   'username',
+  // Names are matched exactly (a Set lookup, no lowercasing per member): headers as other code
+  // writes them, and the Username/Password form fields of authorize (FLINKS_AUTHORIZE_STYLE).
+  'Authorization',
+  'proxy-authorization',
+  'Proxy-Authorization',
+  'Cookie',
+  'set-cookie',
+  'Set-Cookie',
+  'Password',
+  'Username',
   'access_token',
   'accessToken',
   'token',
@@ -37,6 +47,8 @@ const SECRET_KEYS = [
   'middleName',
   'email',
   'customerEmail',
+  // Flinks v1's one-string name of the account holder (sessions/initiate).
+  'customerName',
   'body',
   'intent',
   // Webhook secrets (FLINKS_WEBHOOK_SECRET, MERCHANT_WEBHOOK_SECRET) wherever a config object is logged.

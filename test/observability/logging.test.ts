@@ -104,6 +104,25 @@ t.test('a credential a client puts in the query string is censored on the access
   ]));
 });
 
+t.test('members named like credentials in other spellings (header case, form fields) and Flinks\' customerName are censored', async (t) => {
+  const sandbox = await startSandbox(t);
+  const logs = captureLogs();
+  const app = await buildTestApp(t, sandbox, { LOG_LEVEL: 'info' }, { logStream: logs.stream });
+  const secrets = ['basic-secret-1', 'proxy-secret-2', 'cookie-secret-3', 'set-cookie-secret-4', 'form-user-5', 'form-password-6', 'Jeanne Odile Tremblay-Zyx'];
+  app.log.info(
+    {
+      Authorization: secrets[0],
+      headers: { 'Proxy-Authorization': secrets[1], Cookie: secrets[2], 'Set-Cookie': [secrets[3]], 'proxy-authorization': secrets[1] },
+      form: { Username: secrets[4], Password: secrets[5] },
+      session: { customerName: secrets[6], amount: 10 },
+    },
+    'probe',
+  );
+  const line = logs.lines().find((text) => text.includes('"msg":"probe"')) ?? '';
+  t.match(line, /"amount":10/, 'the line is there, with what is not secret');
+  t.same(secrets.filter((secret) => line.includes(secret)), [], 'no secret in it');
+});
+
 t.test('a Redis password never reaches the logs, not even when Redis refuses it', async (t) => {
   const port = await freePort();
   await startRedis(t, port, ['--requirepass', 'the-right-one']);
