@@ -221,11 +221,14 @@ export class InvalidIntentError extends AppError {
   }
 }
 
+/** When an intent refused for want of keys may come back: the key set is downloaded again by then (intents/key-set-source.ts). */
+export const INTENT_KEYS_RETRY_AFTER_SECONDS = 5;
+
 /** The key set of CHECKOUT_JWKS_URL cannot be fetched, so no intent can be checked: our outage, not the client's. */
 export class IntentKeysUnavailableError extends AppError {
   readonly status = 503;
   readonly code = 'intent-keys-unavailable';
-  override readonly headers = { 'retry-after': '5' };
+  override readonly headers = { 'retry-after': String(INTENT_KEYS_RETRY_AFTER_SECONDS) };
   constructor(options?: ErrorOptions) {
     super('The keys that verify checkout intents cannot be fetched right now; retry shortly with the same intent.', options);
   }

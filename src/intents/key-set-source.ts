@@ -1,16 +1,17 @@
 import { createLocalJWKSet, errors, type JWTVerifyGetKey } from 'jose';
+import { INTENT_KEYS_RETRY_AFTER_SECONDS } from '../errors/app-errors.js';
 import { fetchKeySet } from './fetch-key-set.js';
 
 /** As jose's default: a set older than this is downloaded again before it is used. */
 export const KEY_SET_MAX_AGE_MS = 10 * 60 * 1000;
 
 /**
- * After a failed download, intents that need the set answer 503 at once for this long (their
- * Retry-After), or the cooldown when it is shorter; then the next one tries again. A blip of the
+ * After a failed download, intents that need the set answer 503 at once for as long as their
+ * Retry-After says, or the cooldown when it is shorter; then the next one tries again. A blip of the
  * endpoint so costs seconds of refused checkouts, not the whole cooldown, and a failing endpoint is
  * still asked at most once per this time.
  */
-export const RETRY_AFTER_FAILURE_MS = 5000;
+const RETRY_AFTER_FAILURE_MS = INTENT_KEYS_RETRY_AFTER_SECONDS * 1000;
 
 export interface KeySetSourceOptions {
   url: string;
