@@ -1,6 +1,6 @@
 import type { CpuResult, PeerRun } from './cpu-bound.js';
 import type { Peer } from './peers.js';
-import { mb, ratioRange, statsOf, type Kind, type Target } from './report.js';
+import { atLeast, mb, ratioRange, statsOf, type Kind, type Target } from './report.js';
 
 /** The CPU-bound scenario as a table and the targets of issue 15 it decides. */
 
@@ -65,11 +65,6 @@ export function cpuTable(result: CpuResult, latencies: readonly number[], connec
     }
   }
   return lines.join('\n');
-}
-
-function atLeast(name: string, value: number, min: number, measured: string): Target {
-  const isMet = value >= min;
-  return { name, measured, isMet, margin: `${Math.abs((value / min - 1) * 100).toFixed(0)} % ${isMet ? 'above' : 'below'} the target` };
 }
 
 export function cpuTargets(result: CpuResult, latencies: readonly number[]): Target[] {

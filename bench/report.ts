@@ -86,6 +86,12 @@ export interface Target {
   margin: string;
 }
 
+/** A target met when `value` is at least `min`, with its margin in per cent. */
+export function atLeast(name: string, value: number, min: number, measured: string): Target {
+  const isMet = value >= min;
+  return { name, measured, isMet, margin: `${Math.abs((value / min - 1) * 100).toFixed(0)} % ${isMet ? 'above' : 'below'} the target` };
+}
+
 export function targetLines(targets: readonly Target[]): string {
   return targets
     .map((t) => `${t.isMet ? 'PASS' : 'MISS'}  ${t.name}: ${t.measured} (${t.margin})`)

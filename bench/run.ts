@@ -76,8 +76,10 @@ async function main(): Promise<void> {
   if (parts.has('stack')) {
     log('\nThe stack: the minimal BFF on node:http and on Fastify with zod, and the service');
     const before = load();
-    const section = await runStack(entries, { ...cpuSettings, latencies: numbers(env.BENCH_STACK_LATENCIES ?? '0') }, log);
-    sections.push(`${section}\n\n(load average ${before} → ${load()})`);
+    const redisUrl = env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+    const stack = await runStack(entries, { ...cpuSettings, latencies: numbers(env.BENCH_STACK_LATENCIES ?? '0'), redisUrl }, log);
+    sections.push(`${stack.section}\n\n(load average ${before} → ${load()})`);
+    targets.push(...stack.targets);
   }
   if (parts.has('latency')) {
     log(`\nLatency-bound: ${latencySettings.latencyMs} ms per call, the service against the calls themselves`);
