@@ -2,7 +2,7 @@ import type { CpuResult, PeerRun } from './cpu-bound.js';
 import type { Peer } from './peers.js';
 import { atLeast, mb, ratioRange, statsOf, type Kind, type Target } from './report.js';
 
-/** The CPU-bound scenario as a table and the targets of issue 15 it decides. */
+/** The CPU-bound scenario as a table and the performance targets it decides (docs/performance.md). */
 
 const NAMES: Record<Peer, string> = {
   minimal: 'minimal BFF (floor)',

@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import type { BuiltEntries } from './build.js';
 import { autocannonLoad, closedLoop } from './drivers.js';
 import { createFloorClient } from './floor.js';
 import { measure } from './measure.js';
 import { checkoutTarget, createCheckouts, metricsText, serviceEnv, statusTarget } from './peers.js';
 import { setFakeLatency, startBff, startFakeFlinks, type Child } from './processes.js';
+import { redisIfReachable, removeKeysAndDisconnect } from './redis.js';
 import type { Row } from './report.js';
 import { timingsBetween, totalsOf } from './service-timings.js';
 
@@ -12,6 +14,8 @@ import { timingsBetween, totalsOf } from './service-timings.js';
  * connections, and the floor is the Flinks calls themselves, made straight from the driver with
  * undici (no server in front): three calls per checkout, one per status read. What the BFF adds
  * shows as its p50 next to the floor's; with prefetch a checkout needs two calls instead of three.
+ * When a Redis answers at `redisUrl`, checkouts are also timed on the service with REDIS_URL set, as
+ * deployed: its round trips to Redis come on top of the calls.
  */
 
 export interface LatencySettings {
@@ -22,12 +26,16 @@ export interface LatencySettings {
   warmupS: number;
   prefetchWarmupS: number;
   nodeArgs: readonly string[];
+  /** Where the service's Redis twin finds Redis; the twin is left out when none answers there. */
+  redisUrl: string;
 }
 
 export async function runLatencyBound(entries: BuiltEntries, settings: LatencySettings, log: (line: string) => void) {
   const maxConnections = Math.max(...settings.connections);
   const children: Child[] = [];
   const rows: Row[] = [];
+  const redis = await redisIfReachable(settings.redisUrl);
+  const prefix = `bench-latency-${randomUUID().slice(0, 8)}:`;
   try {
     const fake = await startFakeFlinks(settings.latencyMs);
     children.push(fake);
@@ -37,6 +45,10 @@ export async function runLatencyBound(entries: BuiltEntries, settings: LatencySe
     // Prefetch off, and the manifests' 2 s status cache.
     const directBff = await startBff(entries.service, serviceEnv(fake.url, 'direct', { TOKEN_PREFETCH: 'false' }), options);
     children.push(directBff);
+    const redisBff = redis
+      ? await startBff(entries.service, serviceEnv(fake.url, 'prefetch', { STATUS_CACHE_MS: '0', REDIS_URL: settings.redisUrl, REDIS_KEY_PREFIX: prefix }), options)
+      : undefined;
+    if (redisBff) children.push(redisBff);
     const pids = children.map((child) => child.process.pid);
     const statusIds = new Map([
       [prefetchBff, await createCheckouts(prefetchBff, 200)],
@@ -51,6 +63,7 @@ export async function runLatencyBound(entries: BuiltEntries, settings: LatencySe
       await autocannonLoad(checkoutTarget(bff))(10, 2);
       await autocannonLoad(statusTarget(bff, requestIds))(10, 1);
     }
+    if (redisBff) await autocannonLoad(checkoutTarget(redisBff))(10, 2);
     const warmFloor = createFloorClient(fake.url, 10);
     await closedLoop(() => warmFloor.checkout())(10, 2);
     await warmFloor.close();
@@ -60,7 +73,7 @@ export async function runLatencyBound(entries: BuiltEntries, settings: LatencySe
       log(`  ${scenario}, ${row.connections} connections`);
       if (bff) {
         const target = row.kind === 'checkout' ? checkoutTarget(bff) : statusTarget(bff, statusIds.get(bff) ?? []);
-        const warmupS = row.who === 'BFF prefetch' ? settings.prefetchWarmupS : settings.warmupS;
+        const warmupS = row.who.startsWith('BFF prefetch') ? settings.prefetchWarmupS : settings.warmupS;
         const run = { connections: row.connections, warmupS, durationS: settings.durationS };
         if (row.kind !== 'checkout') {
           rows.push({ ...row, scenario, ...(await measure(autocannonLoad(target), run, pids, bff)) });
@@ -89,6 +102,7 @@ export async function runLatencyBound(entries: BuiltEntries, settings: LatencySe
         const at = { latencyMs, connections };
         await run({ ...at, kind: 'checkout', who: 'floor' });
         await run({ ...at, kind: 'checkout', who: 'BFF prefetch' }, prefetchBff);
+        if (redisBff) await run({ ...at, kind: 'checkout', who: 'BFF prefetch, Redis' }, redisBff);
         await run({ ...at, kind: 'checkout', who: 'BFF no prefetch' }, directBff);
       }
       for (const connections of connectionCounts) {
@@ -101,5 +115,6 @@ export async function runLatencyBound(entries: BuiltEntries, settings: LatencySe
     return { rows };
   } finally {
     await Promise.all(children.map((child) => child.stop()));
+    if (redis) await removeKeysAndDisconnect(redis, prefix);
   }
 }

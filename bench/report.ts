@@ -5,7 +5,7 @@ export type Kind = 'checkout' | 'status';
 
 export interface Row {
   kind: Kind;
-  who: 'floor' | 'BFF prefetch' | 'BFF no prefetch' | 'BFF uncached' | 'BFF cached 2 s';
+  who: 'floor' | 'BFF prefetch' | 'BFF prefetch, Redis' | 'BFF no prefetch' | 'BFF uncached' | 'BFF cached 2 s';
   /** Per-call latency of the fake Flinks. */
   latencyMs: number;
   connections: number;

@@ -44,6 +44,9 @@ const cpuSettings = {
   nodeArgs,
 };
 
+/** The Redis that the service's Redis twins (stack, latency, compare) use; rss and outcomes read REDIS_URL alike. */
+const redisUrl = env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
 const latencySettings = {
   latencyMs: Number(env.FAKE_LATENCY_MS ?? 10),
   connections: numbers(env.BENCH_CONNECTIONS ?? '10'),
@@ -52,6 +55,7 @@ const latencySettings = {
   warmupS: Number(env.BENCH_WARMUP_S ?? 2),
   prefetchWarmupS: Number(env.BENCH_PREFETCH_WARMUP_S ?? 3),
   nodeArgs,
+  redisUrl,
 };
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
@@ -76,7 +80,6 @@ async function main(): Promise<void> {
   if (parts.has('stack')) {
     log('\nThe stack: the minimal BFF on node:http and on Fastify with zod, and the service');
     const before = load();
-    const redisUrl = env.REDIS_URL ?? 'redis://127.0.0.1:6379';
     const stack = await runStack(entries, { ...cpuSettings, latencies: numbers(env.BENCH_STACK_LATENCIES ?? '0'), redisUrl }, log);
     sections.push(`${stack.section}\n\n(load average ${before} → ${load()})`);
     targets.push(...stack.targets);
@@ -107,8 +110,8 @@ async function main(): Promise<void> {
     const ref = env.BENCH_COMPARE_REF;
     if (ref === undefined || ref === '') throw new Error('BENCH_PARTS=compare needs BENCH_COMPARE_REF (a commit, tag or HEAD~1)');
     log(`\nCompare: this tree against ${ref}`);
-    const redisUrl = env.BENCH_COMPARE_REDIS === '1' ? (env.REDIS_URL ?? 'redis://127.0.0.1:6379') : undefined;
-    const settings = { ref, connections: cpuSettings.connections, durationS, rounds: Number(env.BENCH_ROUNDS ?? 4), warmupS: cpuSettings.warmupS, nodeArgs, ...(redisUrl ? { redisUrl } : {}) };
+    const compareRedis = env.BENCH_COMPARE_REDIS === '1' ? { redisUrl } : {};
+    const settings = { ref, connections: cpuSettings.connections, durationS, rounds: Number(env.BENCH_ROUNDS ?? 4), warmupS: cpuSettings.warmupS, nodeArgs, ...compareRedis };
     sections.push(await runCompare(entries.service, settings, log));
   }
 

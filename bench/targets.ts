@@ -1,11 +1,17 @@
 import { floorOf, statsOf, type Row, type Target } from './report.js';
 import type { CheckoutTimings } from './service-timings.js';
 
-/** The latency-bound target of issue 15, from the rows of the latency-bound scenario. */
+/** The latency-bound target (docs/performance.md), from the rows of the latency-bound scenario (and for the Redis twin, when it ran). */
 export function latencyTargets(rows: readonly Row[], latencyMs: number): Target[] {
-  const name = `checkout p50 <= 2.2 x ${latencyMs} ms per call (prefetch, 10 connections)`;
-  const row = rows.find((r) => r.kind === 'checkout' && r.who === 'BFF prefetch' && r.latencyMs === latencyMs && r.connections === 10);
-  if (!row) return [{ name, measured: 'not measured with these settings', isMet: false, margin: 'n/a' }];
+  const inMemory = latencyTarget(rows, latencyMs, 'BFF prefetch', 'prefetch, 10 connections');
+  const withRedis = rows.some((r) => r.who === 'BFF prefetch, Redis');
+  return withRedis ? [inMemory, latencyTarget(rows, latencyMs, 'BFF prefetch, Redis', 'prefetch, 10 connections, with Redis as deployed')] : [inMemory];
+}
+
+function latencyTarget(rows: readonly Row[], latencyMs: number, who: Row['who'], settings: string): Target {
+  const name = `checkout p50 <= 2.2 x ${latencyMs} ms per call (${settings})`;
+  const row = rows.find((r) => r.kind === 'checkout' && r.who === who && r.latencyMs === latencyMs && r.connections === 10);
+  if (!row) return { name, measured: 'not measured with these settings', isMet: false, margin: 'n/a' };
   const { p50 } = statsOf(row.sample);
   const limit = 2.2 * latencyMs;
   // One status read of the floor is one upstream call: what a call really takes on this machine,
@@ -20,7 +26,7 @@ export function latencyTargets(rows: readonly Row[], latencyMs: number): Target[
     row.timings ? timingsText(row.timings) : '',
   ].filter(Boolean);
   const gap = p50 - limit;
-  return [{ name, measured: measured.join('; '), isMet: gap <= 0, margin: gap <= 0 ? `${(-gap).toFixed(2)} ms to spare` : `${gap.toFixed(2)} ms over` }];
+  return { name, measured: measured.join('; '), isMet: gap <= 0, margin: gap <= 0 ? `${(-gap).toFixed(2)} ms to spare` : `${gap.toFixed(2)} ms over` };
 }
 
 /** How the service itself timed those checkouts: where the gap between the target and two calls comes from. */
