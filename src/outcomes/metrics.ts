@@ -14,7 +14,7 @@ export function createOutcomeMetrics(registry: Registry) {
     }),
     reconcileSteps: new Counter({
       name: 'reconcile_steps_total',
-      help: 'Reconciliation steps: read (asked Flinks), skipped (read moments ago), failed, final, expired, forgotten.',
+      help: 'Reconciliation steps: read (asked Flinks), skipped (read moments ago), failed, final, expired, unrecorded (no record yet), forgotten.',
       labelNames: ['outcome'] as const,
       registers: [registry],
     }),

@@ -2,7 +2,6 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { ObservationSource } from '../checkout/status-cache.js';
-import type { CheckoutRecord, RecordKeeper } from '../checkout/records.js';
 import type { CheckoutStatus } from '../checkout/schemas.js';
 import type { StatusWatcher } from '../checkout/status-watcher.js';
 import { AppError } from '../errors/app-errors.js';
@@ -19,7 +18,7 @@ import { createMemoryQueue } from './memory-queue.js';
 import { createMerchantSender } from './merchant-sender.js';
 import { createOutcomeMetrics } from './metrics.js';
 import { DEFAULT_LIMITS, type Observation, type OutcomeStore } from './outcome-store.js';
-import { createReconcileStep, reconcileJobId, type ReconcileJob, type ReconcilePolicy } from './reconciler.js';
+import { createReconcileStep, createRecordKeeper, type ReconcileJob, type ReconcilePolicy } from './reconciler.js';
 import { createRedisOutcomeStore } from './redis-outcome-store.js';
 import { createOutcomeRedis } from './redis-connections.js';
 import type { OutcomeRecord } from './schemas.js';
@@ -158,16 +157,9 @@ export function createOutcomeDelivery(options: OutcomeDeliveryOptions) {
 
     /**
      * The record of every checkout created here, which status reads also answer from: starting one
-     * starts its reconciliation. Both steps are idempotent, so a record kept during a store outage
-     * (checkout/records.ts) is simply started again.
+     * starts its reconciliation.
      */
-    records: {
-      start: async (requestId: string, { referenceId, createdAt }: CheckoutRecord): Promise<void> => {
-        await store.create({ requestId, referenceId, at: createdAt });
-        await reconcileQueue.add(reconcileJobId(requestId), { requestId, createdAt, step: 0 }, options.reconcile.firstDelayMs);
-      },
-      recordedOf: (requestId: string) => store.recordedOf(requestId),
-    } satisfies RecordKeeper,
+    records: createRecordKeeper(store, reconcileQueue, options.reconcile.firstDelayMs),
 
     /**
      * Notes a status read from Flinks: a change goes into the record, to live streams and to the

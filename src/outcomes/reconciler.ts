@@ -1,8 +1,9 @@
 import type { FastifyBaseLogger } from 'fastify';
+import type { RecordKeeper } from '../checkout/records.js';
 import { OverloadedError, UpstreamRejectedError, UpstreamUnavailableError } from '../errors/app-errors.js';
 import type { CheckoutStatus } from '../checkout/schemas.js';
 import type { CallContext } from '../upstream/flinks-pay/client.js';
-import { again, done, type StepResult } from './job-queue.js';
+import { again, done, type JobQueue, type StepResult } from './job-queue.js';
 import type { OutcomeMetrics } from './metrics.js';
 import type { OutcomeStore } from './outcome-store.js';
 import type { OutcomeRecord } from './schemas.js';
@@ -26,6 +27,32 @@ export interface ReconcileJob {
 }
 
 export const reconcileJobId = (requestId: string) => `rec_${requestId}`;
+
+/**
+ * How long a reconciliation job waits for its checkout's record. The two are written at the same
+ * time (createRecordKeeper), so a job may run before its record has landed, or while an instance
+ * keeps the record in its backlog during a store outage; a job still without a record after this
+ * takes its checkout as forgotten (expired, evicted, or never recorded: its instance died first).
+ */
+export const RECORD_WAIT_MS = 10 * 60 * 1000;
+
+/**
+ * Starts the record of every checkout created here and its reconciliation: the record and the job
+ * are written at once rather than one after the other, one store round trip instead of two before
+ * the checkout is answered. Both writes are idempotent, so a record kept during a store outage
+ * (checkout/records.ts) is simply started again.
+ */
+export function createRecordKeeper(store: OutcomeStore, queue: JobQueue<ReconcileJob>, firstDelayMs: number): RecordKeeper {
+  return {
+    async start(requestId, { referenceId, createdAt }) {
+      await Promise.all([
+        store.create({ requestId, referenceId, at: createdAt }),
+        queue.add(reconcileJobId(requestId), { requestId, createdAt, step: 0 }, firstDelayMs),
+      ]);
+    },
+    recordedOf: (requestId) => store.recordedOf(requestId),
+  };
+}
 
 /** The pause after `step` steps: first, 2×first, 4×first … up to the maximum. */
 export function reconcileDelay(policy: ReconcilePolicy, step: number): number {
@@ -53,6 +80,10 @@ export function createReconcileStep({ store, read, ensureDelivered, policy, metr
     const ctx: CallContext = { log: log.child({ requestId: `reconcile-${job.requestId}` }), requestId: `reconcile-${job.requestId}` };
     const record = await store.get(job.requestId);
     if (!record) {
+      if (now() - job.createdAt < RECORD_WAIT_MS) {
+        metrics.reconcileSteps.inc({ outcome: 'unrecorded' });
+        return again(policy.firstDelayMs, job);
+      }
       metrics.reconcileSteps.inc({ outcome: 'forgotten' });
       return done;
     }

@@ -10,7 +10,9 @@ import { createMemoryOutcomeStore } from '../../src/outcomes/memory-outcome-stor
 import { createMemoryQueue } from '../../src/outcomes/memory-queue.js';
 import type { MerchantSender } from '../../src/outcomes/merchant-sender.js';
 import { createOutcomeMetrics } from '../../src/outcomes/metrics.js';
-import { createReconcileStep, reconcileJobId, type ReconcileJob } from '../../src/outcomes/reconciler.js';
+import type { JobQueue } from '../../src/outcomes/job-queue.js';
+import type { OutcomeStore } from '../../src/outcomes/outcome-store.js';
+import { createReconcileStep, createRecordKeeper, reconcileJobId, RECORD_WAIT_MS, type ReconcileJob } from '../../src/outcomes/reconciler.js';
 import type { OutcomeRecord } from '../../src/outcomes/schemas.js';
 import type { PaymentStatus } from '../../src/upstream/flinks-pay/schemas.js';
 
@@ -52,12 +54,10 @@ function setUp(t: Test) {
 type Setting = ReturnType<typeof setUp>;
 type Read = Parameters<typeof createReconcileStep>[0]['read'];
 
-/** Records a checkout and schedules its reconciliation in the in-process queue, as a checkout does. */
-async function reconcileOne(
-  { clock, store, metrics }: Setting,
-  requestId: string,
-  steps: { read: Read; ensureDelivered?: (record: OutcomeRecord) => Promise<void>; maxPerSecond?: number },
-) {
+type Steps = { read: Read; ensureDelivered?: (record: OutcomeRecord) => Promise<void>; maxPerSecond?: number };
+
+/** The in-process reconciliation queue with the production policy, running. */
+function reconcileQueue({ clock, store, metrics }: Setting, steps: Steps) {
   const queue = createMemoryQueue<ReconcileJob>({ name: 'reconcile', concurrency: 4, maxPerSecond: steps.maxPerSecond, maxJobs: 100, log });
   queue.start(
     createReconcileStep({
@@ -70,9 +70,32 @@ async function reconcileOne(
       now: () => clock.now,
     }),
   );
-  await store.create({ requestId, referenceId: `order-of-${requestId}`, at: clock.now });
-  await queue.add(reconcileJobId(requestId), { requestId, createdAt: clock.now, step: 0 }, production.reconcile.firstDelayMs);
   return queue;
+}
+
+/** Records a checkout and schedules its reconciliation in the in-process queue, as a checkout does. */
+async function reconcileOne(setting: Setting, requestId: string, steps: Steps) {
+  const queue = reconcileQueue(setting, steps);
+  await createRecordKeeper(setting.store, queue, production.reconcile.firstDelayMs).start(requestId, {
+    referenceId: `order-of-${requestId}`,
+    createdAt: setting.clock.now,
+  });
+  return queue;
+}
+
+/** A Processing status read, noted on the record as a read from Flinks would be. */
+function processingRead({ clock, store }: Setting, reads: number[], start: number): Read {
+  return async (_ctx, requestId) => {
+    reads.push(clock.now - start);
+    await store.observe(requestId, { status: 'Processing', final: false, source: 'reconcile', at: clock.now });
+    return { requestId, status: 'Processing', referenceId: `order-of-${requestId}`, final: false };
+  };
+}
+
+/** How many reconciliation steps ended with `outcome`. */
+async function stepsEnded({ metrics }: Setting, outcome: string): Promise<number> {
+  const { values } = await metrics.reconcileSteps.get();
+  return values.find((value) => value.labels.outcome === outcome)?.value ?? 0;
 }
 
 t.test('reconciliation backs off from 30 s to every 30 min, never reads more often than every 30 s, and stops after 168 h', async (t) => {
@@ -99,6 +122,69 @@ t.test('reconciliation backs off from 30 s to every 30 min, never reads more oft
   t.ok((reads.at(-1) ?? 0) < 168 * HOUR, 'no read once the checkout is older than 168 h');
   t.ok((reads.at(-1) ?? 0) > 167 * HOUR, 'reads go on until then');
   t.ok(reads.length < 350, `a week of reconciliation is ${reads.length} reads`);
+  await queue.close();
+});
+
+t.test('a checkout\'s record and its reconciliation job are written at once, not one after the other', async (t) => {
+  const setting = setUp(t);
+  const events: string[] = [];
+  let recordWritten: () => void = () => undefined;
+  const store = {
+    ...setting.store,
+    create: () => {
+      events.push('record sent');
+      return new Promise<void>((resolve) => {
+        recordWritten = () => {
+          events.push('record written');
+          resolve();
+        };
+      });
+    },
+  } satisfies OutcomeStore;
+  const queue = {
+    add: (jobId: string) => {
+      events.push(`job ${jobId} sent`);
+      return Promise.resolve();
+    },
+  } as unknown as JobQueue<ReconcileJob>;
+  const started = createRecordKeeper(store, queue, production.reconcile.firstDelayMs).start('req-0', { referenceId: 'order-0', createdAt: setting.clock.now });
+  await Promise.resolve();
+  t.same(events, ['record sent', 'job rec_req-0 sent'], 'the job is sent while the record is still on its way');
+  recordWritten();
+  await started;
+  t.same(events.at(-1), 'record written', 'starting ends once both are written');
+});
+
+t.test('a job that runs before its record has landed waits for it, then reconciles as usual', async (t) => {
+  const setting = setUp(t);
+  const { clock, store } = setting;
+  const reads: number[] = [];
+  const start = clock.now;
+  const queue = reconcileQueue(setting, { read: processingRead(setting, reads, start) });
+  await queue.add(reconcileJobId('req-late'), { requestId: 'req-late', createdAt: start, step: 0 }, production.reconcile.firstDelayMs);
+  await clock.tickAsync(45 * SECOND);
+  t.same(reads, [], 'no read while there is no record');
+  t.equal(await stepsEnded(setting, 'unrecorded'), 1, 'the step at 30 s found no record and will look again');
+  await store.create({ requestId: 'req-late', referenceId: 'order-of-req-late', at: start });
+  await clock.tickAsync(2 * MINUTE);
+  t.same(reads.slice(0, 2), [60 * SECOND, 120 * SECOND], 'read one pause later, then backing off as usual');
+  t.equal(await stepsEnded(setting, 'forgotten'), 0);
+  await queue.close();
+});
+
+t.test('a job whose record never lands is taken as forgotten after RECORD_WAIT_MS, without reading Flinks', async (t) => {
+  const setting = setUp(t);
+  const { clock } = setting;
+  const reads: number[] = [];
+  const queue = reconcileQueue(setting, { read: processingRead(setting, reads, clock.now) });
+  await queue.add(reconcileJobId('req-never'), { requestId: 'req-never', createdAt: clock.now, step: 0 }, production.reconcile.firstDelayMs);
+  await clock.tickAsync(RECORD_WAIT_MS + 5 * MINUTE);
+  t.same(reads, [], 'Flinks is never asked about a checkout without a record');
+  const waited = await stepsEnded(setting, 'unrecorded');
+  t.equal(waited, RECORD_WAIT_MS / production.reconcile.firstDelayMs - 1, 'it looked for the record once per first pause until then');
+  t.equal(await stepsEnded(setting, 'forgotten'), 1, 'and then gave up');
+  await clock.tickAsync(HOUR);
+  t.equal(await stepsEnded(setting, 'unrecorded'), waited, 'nothing more after that');
   await queue.close();
 });
 
