@@ -79,8 +79,8 @@ function ratioCell(turns: Turns, over: StackPeer, under: StackPeer, kind: Kind, 
 
 const scenarioOf = (kind: Kind, latencyMs: number) => `${kind === 'checkout' ? 'POST /checkout' : 'GET status (uncached)'}, ${latencyMs} ms`;
 
-function report(turns: Turns, settings: StackSettings, peers: readonly StackPeer[], redis: RedisPeer | undefined): string {
-  const withRedis = peers.includes('redis');
+/** `withRedis`: whether the Redis twin took its turns. */
+function report(turns: Turns, settings: StackSettings, peers: readonly StackPeer[], withRedis: boolean): string {
   const cell = (peer: StackPeer, kind: Kind, latencyMs: number) => {
     const list = turns[`${peer}:${kind}:${latencyMs}`] ?? [];
     const cpu = mean(list.flatMap((t) => (t.cpuMsPerRequest === undefined ? [] : [t.cpuMsPerRequest])));
@@ -107,8 +107,8 @@ function report(turns: Turns, settings: StackSettings, peers: readonly StackPeer
   }
   lines.push(
     '',
-    redis
-      ? `"service with Redis": the same service with REDIS_URL=${redis.url}, as deployed (idempotency keys, records, rate limits and the reconcile queue in Redis, on the same machine).`
+    withRedis
+      ? `"service with Redis": the same service with REDIS_URL=${settings.redisUrl}, as deployed (idempotency keys, records, rate limits and the reconcile queue in Redis, on the same machine).`
       : `"service with Redis" left out: no Redis answered at ${settings.redisUrl}.`,
   );
   return lines.join('\n');
@@ -165,6 +165,6 @@ export async function runStack(entries: BuiltEntries, settings: StackSettings, l
     await fake.stop();
     if (connection) await removeKeysAndDisconnect(connection, prefix);
   }
-  const redis = connection && { url: settings.redisUrl, prefix };
-  return { section: report(turns, settings, PEERS, redis), targets: redis ? redisTargets(turns, settings) : [] };
+  const withRedis = connection !== undefined;
+  return { section: report(turns, settings, PEERS, withRedis), targets: withRedis ? redisTargets(turns, settings) : [] };
 }
