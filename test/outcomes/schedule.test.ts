@@ -3,7 +3,6 @@ import type { FastifyBaseLogger } from 'fastify';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import t, { type Test } from 'tap';
-import type { CheckoutStatus } from '../../src/checkout/schemas.js';
 import { loadConfig } from '../../src/config/config.js';
 import { createDeliveryStep, deliveryJobOf, type DeliveryJob } from '../../src/outcomes/deliveries.js';
 import { createMemoryOutcomeStore } from '../../src/outcomes/memory-outcome-store.js';
@@ -100,17 +99,10 @@ async function stepsEnded({ metrics }: Setting, outcome: string): Promise<number
 
 t.test('reconciliation backs off from 30 s to every 30 min, never reads more often than every 30 s, and stops after 168 h', async (t) => {
   const setting = setUp(t);
-  const { clock, store } = setting;
+  const { clock } = setting;
   const reads: number[] = [];
   const start = clock.now;
-  const queue = await reconcileOne(setting, 'req-1', {
-    maxPerSecond: 10,
-    read: (_ctx, requestId) => {
-      reads.push(clock.now - start);
-      const status: CheckoutStatus = { requestId, status: 'Processing', referenceId: 'order-1', final: false };
-      return store.observe(requestId, { status: 'Processing', final: false, source: 'reconcile', at: clock.now }).then(() => status);
-    },
-  });
+  const queue = await reconcileOne(setting, 'req-1', { maxPerSecond: 10, read: processingRead(setting, reads, start) });
 
   await clock.tickAsync(200 * HOUR);
 
