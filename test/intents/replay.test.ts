@@ -3,6 +3,8 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 import t from 'tap';
 import { buildTestApp, postCheckout, setUp, startSandbox } from '../support/build.js';
+import { sharedRedisEnv } from '../support/redis.js';
+import type { Teardownable } from '../support/sandbox.js';
 import { claims, customer, hs256, postIntent, SIGNED_ENV, withIntent } from './support.js';
 
 /*
@@ -10,18 +12,16 @@ import { claims, customer, hs256, postIntent, SIGNED_ENV, withIntent } from './s
  * same intent twice is one payment request, in memory and on Redis, on one instance or several.
  */
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const redisEnv = () => ({ REDIS_URL, REDIS_KEY_PREFIX: `test-${randomUUID()}:` });
-const STORES: [string, () => Record<string, string>][] = [
+const STORES: [string, (t: Teardownable) => Record<string, string>][] = [
   ['memory', () => ({})],
-  ['redis', redisEnv],
+  ['redis', sharedRedisEnv],
 ];
 
 for (const [storeName, storeEnv] of STORES) {
-  const env = () => ({ ...SIGNED_ENV, ...storeEnv() });
+  const env = (t: Teardownable) => ({ ...SIGNED_ENV, ...storeEnv(t) });
 
   t.test(`[${storeName}] the same intent twice: one payment request, the first answer replayed byte for byte`, async (t) => {
-    const { app, control } = await setUp(t, env());
+    const { app, control } = await setUp(t, env(t));
     const intent = hs256(claims());
     const first = await postIntent(app, intent);
     t.equal(first.statusCode, 201);
@@ -35,7 +35,7 @@ for (const [storeName, storeEnv] of STORES) {
   });
 
   t.test(`[${storeName}] an Idempotency-Key beside an intent changes nothing: the jti is the key`, async (t) => {
-    const { app, control } = await setUp(t, env());
+    const { app, control } = await setUp(t, env(t));
     const intent = hs256(claims());
     const first = await postIntent(app, intent, { 'idempotency-key': randomUUID() });
     const again = await postIntent(app, intent, { 'idempotency-key': randomUUID() });
@@ -49,7 +49,7 @@ for (const [storeName, storeEnv] of STORES) {
   });
 
   t.test(`[${storeName}] another intent with a used jti, or the same intent with other details, is 422`, async (t) => {
-    const { app, control } = await setUp(t, env());
+    const { app, control } = await setUp(t, env(t));
     const jti = randomUUID();
     t.equal((await postIntent(app, hs256(claims({ jti, amount: '100.00' })))).statusCode, 201);
     control.reset();
@@ -66,7 +66,7 @@ for (const [storeName, storeEnv] of STORES) {
   });
 
   t.test(`[${storeName}] a double click: the same intent twice at once is one payment request`, async (t) => {
-    const { app, control } = await setUp(t, { ...env(), UPSTREAM_TIMEOUT_MS: '2000' });
+    const { app, control } = await setUp(t, { ...env(t), UPSTREAM_TIMEOUT_MS: '2000' });
     control.inject('paymentrequest', { kind: 'delay', ms: 300 });
     const intent = hs256(claims());
     const first = postIntent(app, intent);
@@ -82,7 +82,7 @@ for (const [storeName, storeEnv] of STORES) {
   });
 
   t.test(`[${storeName}] an intent whose checkout failed at authorize replays that failure: a new checkout needs a new intent`, async (t) => {
-    const { app, control } = await setUp(t, env());
+    const { app, control } = await setUp(t, env(t));
     const intent = hs256(claims());
     control.inject('authorize', { kind: 'status', status: 500 });
     const failed = await postIntent(app, intent);
@@ -95,7 +95,7 @@ for (const [storeName, storeEnv] of STORES) {
   });
 
   t.test(`[${storeName}] a failure once Flinks may have created a payment is kept for the intent`, async (t) => {
-    const { app, control } = await setUp(t, env());
+    const { app, control } = await setUp(t, env(t));
     const intent = hs256(claims());
     control.inject('paymentrequest', { kind: 'status', status: 500 });
     const failed = await postIntent(app, intent);
@@ -110,7 +110,7 @@ for (const [storeName, storeEnv] of STORES) {
 
 t.test('two instances sharing Redis: one intent, whichever instance gets it, is one payment request', async (t) => {
   const sandbox = await startSandbox(t);
-  const env = { ...SIGNED_ENV, ...redisEnv(), UPSTREAM_TIMEOUT_MS: '2000' };
+  const env = { ...SIGNED_ENV, ...sharedRedisEnv(t), UPSTREAM_TIMEOUT_MS: '2000' };
   const [a, b] = await Promise.all([buildTestApp(t, sandbox, env), buildTestApp(t, sandbox, env)]);
   const intent = hs256(claims());
   const first = await postIntent(a, intent);

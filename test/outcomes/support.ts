@@ -1,31 +1,13 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { Webhook } from 'standardwebhooks';
+import { REDIS_URL } from '../support/redis.js';
 import type { Teardownable } from '../support/sandbox.js';
 
-export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-/** A key prefix of its own, so tests sharing one Redis never see each other's keys or queues. */
-export function freshPrefix(): string {
-  return `test-outcomes-${randomUUID().slice(0, 8)}:`;
-}
-
-/** Deletes every key under `prefix` when the test ends. */
-export function cleanRedisOnTeardown(t: Teardownable, prefix: string): void {
-  t.teardown(async () => {
-    const redis = new Redis(REDIS_URL);
-    try {
-      const keys = await redis.keys(`${prefix}*`);
-      if (keys.length > 0) await redis.del(...keys);
-    } finally {
-      redis.disconnect();
-    }
-  });
-}
+export { cleanRedisOnTeardown, freshPrefix, REDIS_URL } from '../support/redis.js';
 
 export function newWebhookSecret(): string {
   return `whsec_${randomBytes(32).toString('base64')}`;

@@ -1,10 +1,9 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import t from 'tap';
 import { request } from 'undici';
 import { startSandbox, validCheckout } from '../support/build.js';
 import { BFF_LISTENING, bffProcessEnv, startProcess } from '../support/process.js';
-
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+import { sharedRedisEnv } from '../support/redis.js';
 
 function postCheckout(url: string, key: string) {
   return request(`${url}/checkout`, {
@@ -25,8 +24,7 @@ t.test('a checkout cut off by a forced exit: the retry of its Idempotency-Key he
   const sandbox = await startSandbox(t);
   sandbox.control.inject('paymentrequest', { kind: 'delay', ms: 4000 });
   const env = bffProcessEnv(sandbox.url, {
-    REDIS_URL,
-    REDIS_KEY_PREFIX: `test-${randomUUID()}:`,
+    ...sharedRedisEnv(t),
     UPSTREAM_TIMEOUT_MS: '5000',
     SHUTDOWN_TIMEOUT_MS: '1000',
   });

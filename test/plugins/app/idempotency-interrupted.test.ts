@@ -4,9 +4,7 @@ import { Redis } from 'ioredis';
 import t from 'tap';
 import { postCheckout, setUp, validCheckout } from '../../support/build.js';
 import { freePort, until } from '../../support/net.js';
-import { startRedis } from '../../support/redis.js';
-
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+import { sharedRedisEnv, startRedis } from '../../support/redis.js';
 
 /*
  * A checkout whose request stops before it answers may or may not have made its payment request at
@@ -21,7 +19,7 @@ const newKey = () => randomBytes(24).toString('base64url');
 const UPSTREAM_TIMEOUT_MS = '2000';
 
 t.test('a forced exit ends the claims of checkouts still running: a retry hears at once they were cut off, and nothing runs twice', async (t) => {
-  const { app, control } = await setUp(t, { REDIS_URL, REDIS_KEY_PREFIX: `test-${randomUUID()}:`, UPSTREAM_TIMEOUT_MS });
+  const { app, control } = await setUp(t, { ...sharedRedisEnv(t), UPSTREAM_TIMEOUT_MS });
   const done = newKey();
   t.equal((await postCheckout(app, validCheckout(), { 'idempotency-key': done })).statusCode, 201);
 
@@ -51,7 +49,7 @@ t.test('a forced exit ends the claims of checkouts still running: a retry hears 
 
 t.test('a claim whose request outlives its lease is answered as cut off, never run again', async (t) => {
   let clock = Date.now();
-  const { app, control } = await setUp(t, { REDIS_URL, REDIS_KEY_PREFIX: `test-${randomUUID()}:`, UPSTREAM_TIMEOUT_MS }, { now: () => clock });
+  const { app, control } = await setUp(t, { ...sharedRedisEnv(t), UPSTREAM_TIMEOUT_MS }, { now: () => clock });
   const key = newKey();
   control.inject('paymentrequest', { kind: 'delay', ms: 800 });
   const slow = postCheckout(app, validCheckout(), { 'idempotency-key': key });

@@ -5,9 +5,7 @@ import { request } from 'undici';
 import { startSandbox, validCheckout, type RunningSandbox } from '../../support/build.js';
 import { freePort, until } from '../../support/net.js';
 import { BFF_LISTENING, bffProcessEnv, startProcess } from '../../support/process.js';
-import { startRedis } from '../../support/redis.js';
-
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+import { sharedRedisEnv, startRedis } from '../../support/redis.js';
 
 function bffEnv(sandbox: RunningSandbox, env: Record<string, string>) {
   return bffProcessEnv(sandbox.url, { UPSTREAM_TIMEOUT_MS: '3000', ...env });
@@ -29,7 +27,7 @@ async function get(url: string) {
 
 t.test('two BFF processes sharing Redis: one key sent to both at once makes one payment request', async (t) => {
   const sandbox = await startSandbox(t);
-  const env = bffEnv(sandbox, { REDIS_URL, REDIS_KEY_PREFIX: `test-${randomUUID()}:`, RATE_LIMIT_MAX: '1000' });
+  const env = bffEnv(sandbox, { ...sharedRedisEnv(t), RATE_LIMIT_MAX: '1000' });
   const [a, b] = await Promise.all([startProcess(t, 'src/server.ts', env, BFF_LISTENING), startProcess(t, 'src/server.ts', env, BFF_LISTENING)]);
   for (let round = 0; round < 10; round++) {
     sandbox.control.inject('paymentrequest', { kind: 'delay', ms: 50 });
@@ -53,7 +51,7 @@ t.test('two BFF processes sharing Redis: one key sent to both at once makes one 
 
 t.test('two BFF processes sharing Redis share one rate limit', async (t) => {
   const sandbox = await startSandbox(t);
-  const env = bffEnv(sandbox, { REDIS_URL, REDIS_KEY_PREFIX: `test-${randomUUID()}:`, RATE_LIMIT_MAX: '4' });
+  const env = bffEnv(sandbox, { ...sharedRedisEnv(t), RATE_LIMIT_MAX: '4' });
   const [a, b] = await Promise.all([startProcess(t, 'src/server.ts', env, BFF_LISTENING), startProcess(t, 'src/server.ts', env, BFF_LISTENING)]);
   const results = [];
   for (const url of [a.url, b.url, a.url, b.url, a.url, b.url]) results.push((await post(url)).status);

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import t from 'tap';
 import { postCheckout, setUp, validCheckout } from '../../support/build.js';
+import { sharedRedisEnv } from '../../support/redis.js';
 
-/** Each suite runs in memory and, when Redis answers at REDIS_URL (CI always), against Redis. */
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** Each suite runs in memory and against the Redis at REDIS_URL (its keys removed at the end). */
 const STORES: [string, Record<string, string>][] = [
   ['memory', {}],
-  ['redis', { REDIS_URL, REDIS_KEY_PREFIX: `test-${randomUUID()}:` }],
+  ['redis', sharedRedisEnv(t)],
 ];
 
 for (const [storeName, storeEnv] of STORES) {
