@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import t, { type Test } from 'tap';
 import { createMemoryStore } from '../../src/store/memory-store.js';
 import { createRedisStore } from '../../src/store/redis-store.js';
 import type { SharedStore } from '../../src/store/shared-store.js';
+import { cleanRedisOnTeardown, freshPrefix, REDIS_URL } from '../support/redis.js';
 
 /*
  * What idempotency needs of both stores: setEachIfAbsent (several setIfAbsent in one round trip: a
@@ -12,15 +12,15 @@ import type { SharedStore } from '../../src/store/shared-store.js';
  * a claim stores its answer or gives it back.
  */
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-
 const stores: [string, (t: Test) => SharedStore][] = [
   ['memory', () => createMemoryStore({ maxEntries: 100 })],
   [
     'redis',
     (t) => {
+      const prefix = freshPrefix();
+      cleanRedisOnTeardown(t, prefix);
       const redis = new Redis(REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 1 });
-      const store = createRedisStore(redis, `test-${randomUUID()}:`);
+      const store = createRedisStore(redis, prefix);
       t.teardown(() => store.close());
       return store;
     },
