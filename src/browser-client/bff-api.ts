@@ -1279,7 +1279,7 @@ export interface components {
             updatedAt: string;
             /**
              * Format: date-time
-             * @description When the status was last read from Flinks, changed or not.
+             * @description When the status was last read from Flinks, changed or not, to within 10 s: an unchanged status read again that soon is not written again, except by a refresh.
              */
             observedAt: string;
             /** @description Each status seen, oldest first (the last 20). */

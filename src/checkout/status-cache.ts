@@ -19,8 +19,11 @@ export interface StatusCacheOptions {
   onObserved?: (status: CheckoutStatus, source: ObservationSource) => Promise<void>;
 }
 
-/** What caused a status read: a client (status read or event-stream poll), reconciliation, a Flinks webhook. */
-export type ObservationSource = 'read' | 'reconcile' | 'webhook';
+/**
+ * What caused a status read: a client (status read or event-stream poll), reconciliation, a Flinks
+ * webhook, an operator's refresh (recorded as a read, but always noted: outcome-delivery.ts).
+ */
+export type ObservationSource = 'read' | 'reconcile' | 'webhook' | 'operator';
 
 /**
  * Status reads that scale with watchers, not with Flinks: concurrent reads of one checkout share

@@ -80,7 +80,7 @@ export function createOpsConsole({ store, readFresh, redeliver }: OpsConsoleDeps
     /** Reads the status from Flinks now (only for checkouts created here) and answers the record. */
     async refresh(ctx: CallContext, requestId: string) {
       await recordOf(requestId);
-      await readFresh(ctx, requestId, 'read');
+      await readFresh(ctx, requestId, 'operator');
       return detail(requestId);
     },
 

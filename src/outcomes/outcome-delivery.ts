@@ -18,6 +18,7 @@ import { createMemoryQueue } from './memory-queue.js';
 import { createMerchantSender } from './merchant-sender.js';
 import { createOutcomeMetrics } from './metrics.js';
 import { DEFAULT_LIMITS, type Observation, type OutcomeStore } from './outcome-store.js';
+import { createRecentObservations } from './recent-observations.js';
 import { createReconcileStep, createRecordKeeper, type ReconcileJob, type ReconcilePolicy } from './reconciler.js';
 import { createRedisOutcomeStore } from './redis-outcome-store.js';
 import { createOutcomeRedis } from './redis-connections.js';
@@ -34,6 +35,12 @@ export class NothingToRedeliverError extends AppError {
     );
   }
 }
+
+/**
+ * Checkouts whose last noted status this instance keeps (recent-observations.ts): those being read
+ * repeatedly right now; one pushed out is simply noted on its next read.
+ */
+const RECENT_OBSERVATIONS = 10_000;
 
 /** Status reads answer only checkouts with a record, so no record is forgotten sooner. */
 const MIN_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
@@ -120,6 +127,13 @@ export function createOutcomeDelivery(options: OutcomeDeliveryOptions) {
   const flinksHints = createFlinksHints({ store, read: (ctx, requestId) => readFor(ctx, requestId, 'webhook'), metrics, now });
   let read: ReadForOutcome | undefined;
   const observationRetries = createStoreRetries({ what: 'status changes', log });
+  // A third of the window in which reconciliation takes a checkout as observed and skips its read,
+  // so a checkout polled without pause keeps an observedAt fresh enough for it.
+  const recentObservations = createRecentObservations({
+    refreshMs: Math.floor(options.reconcile.freshForMs / 3),
+    maxEntries: RECENT_OBSERVATIONS,
+    now,
+  });
 
   async function enqueueDelivery(record: OutcomeRecord): Promise<void> {
     if (!deliveryQueue) return;
@@ -167,18 +181,22 @@ export function createOutcomeDelivery(options: OutcomeDeliveryOptions) {
      * the store takes it, and the record's status is then queued for the merchant whether or not
      * this was the change: the store may have made the change but failed to say so (a command that
      * timed out here, not in Redis), or the change was made and its event not queued. Queuing an
-     * event already queued or sent is a no-op (its webhook-id is its job id).
+     * event already queued or sent is a no-op (its webhook-id is its job id). A status this
+     * instance noted moments ago is not noted again (recent-observations.ts), unless an operator
+     * asked for the read: the refresh answers the record, whose observedAt then says it happened.
      */
-    observe: async (status: CheckoutStatus, source: ObservationSource): Promise<void> => {
+    observe: async (status: CheckoutStatus, cause: ObservationSource): Promise<void> => {
+      if (cause !== 'operator' && recentObservations.has(status.requestId, status.status)) return;
       const observation = {
         status: status.status,
         final: status.final,
         ...(status.reason === undefined ? {} : { reason: status.reason }),
-        source,
+        source: cause === 'operator' ? 'read' : cause,
         at: now(),
       };
       try {
         await note(status, observation, false);
+        recentObservations.add(status.requestId, status.status);
       } catch (error) {
         log.error({ err: error, checkout: status.requestId, status: status.status }, 'could not record a status change; noted again once the store takes it');
         if (!observationRetries.add(status.requestId, () => note(status, observation, true))) {
