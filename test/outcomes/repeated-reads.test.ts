@@ -1,7 +1,7 @@
 import t from 'tap';
 import { buildTestApp, postCheckout, startSandbox, validCheckout } from '../support/build.js';
 import { opsCall, TOKENS } from '../routes/ops/support.js';
-import { cleanRedisOnTeardown, freshPrefix, REDIS_URL } from './support.js';
+import { sharedRedisEnv } from '../support/redis.js';
 
 /*
  * A client polling a checkout whose status has not moved no longer writes its record on every
@@ -11,10 +11,8 @@ import { cleanRedisOnTeardown, freshPrefix, REDIS_URL } from './support.js';
  */
 t.test('repeated reads of an unchanged status write its record at most once per refresh window (Redis)', async (t) => {
   const sandbox = await startSandbox(t);
-  const prefix = freshPrefix();
-  cleanRedisOnTeardown(t, prefix);
   let clock = Date.parse('2026-03-01T10:00:00.000Z');
-  const app = await buildTestApp(t, sandbox, { REDIS_URL, REDIS_KEY_PREFIX: prefix, STATUS_CACHE_MS: '0', OPS_TOKENS: TOKENS.join(',') }, { now: () => clock });
+  const app = await buildTestApp(t, sandbox, { ...sharedRedisEnv(t), STATUS_CACHE_MS: '0', OPS_TOKENS: TOKENS.join(',') }, { now: () => clock });
   await app.ready();
   const { requestId } = (await postCheckout(app, validCheckout())).json<{ requestId: string }>();
   const read = async (expected: string) => {
