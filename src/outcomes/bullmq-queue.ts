@@ -16,8 +16,12 @@ export interface BullQueueOptions {
   concurrency: number;
   /** Steps started per period across every instance: the queue's budget. */
   limiter?: RateLimiterOptions;
-  /** How long an ended job is kept, so adding the same id again is a no-op (and it can be rerun). */
-  keepEndedMs: number;
+  /**
+   * How long a job that ended is kept, so adding the same id again is a no-op (and it can be rerun):
+   * one that completed, and one that failed (given up).
+   */
+  keepCompletedMs: number;
+  keepFailedMs: number;
   log: FastifyBaseLogger;
   /** Pause before a step that threw runs again (default 5 s, as in the in-memory queue). */
   stepErrorRetryMs?: number;
@@ -45,13 +49,12 @@ async function runNow(job: Job): Promise<RerunOutcome> {
  */
 export function createBullQueue<D>(options: BullQueueOptions): JobQueue<D> {
   const stepErrorRetryMs = options.stepErrorRetryMs ?? 5000;
-  const keepEnded = { age: Math.ceil(options.keepEndedMs / 1000) };
   const queue = new Queue<D, unknown, string, D, unknown, string>(options.name, {
     connection: options.producer,
     prefix: options.prefix,
     defaultJobOptions: {
-      removeOnComplete: keepEnded,
-      removeOnFail: keepEnded,
+      removeOnComplete: { age: Math.ceil(options.keepCompletedMs / 1000) },
+      removeOnFail: { age: Math.ceil(options.keepFailedMs / 1000) },
       // Only for the queue's own commands failing around a step (a step that throws is put back, not
       // failed): steps schedule their own retries.
       attempts: 8,

@@ -22,7 +22,7 @@ import { createRecentObservations } from './recent-observations.js';
 import { createReconcileStep, createRecordKeeper, type ReconcileJob, type ReconcilePolicy } from './reconciler.js';
 import { createRedisOutcomeStore } from './redis-outcome-store.js';
 import { createOutcomeRedis } from './redis-connections.js';
-import type { OutcomeRecord } from './schemas.js';
+import { webhookIdOf, type OutcomeRecord } from './schemas.js';
 
 /** Redelivery asked for before any status event of the checkout was sent: there is nothing to send again. */
 export class NothingToRedeliverError extends AppError {
@@ -41,6 +41,14 @@ export class NothingToRedeliverError extends AppError {
  * repeatedly right now; one pushed out is simply noted on its next read.
  */
 const RECENT_OBSERVATIONS = 10_000;
+
+/**
+ * How long a job that ended well stays in Redis (one that failed stays its queue's keepFailedMs). A
+ * delivered merchant webhook's job is about 1.4 KB, a checkout's whole record 1.9 KB: kept for days,
+ * the jobs would be most of the Redis memory a checkout holds. After the hour, the record's list of
+ * delivery attempts (kept as long as the record) is what says an event was sent (ensureQueued).
+ */
+const KEEP_COMPLETED_JOBS_MS = 60 * 60 * 1000;
 
 /** Status reads answer only checkouts with a record, so no record is forgotten sooner. */
 const MIN_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
@@ -83,7 +91,7 @@ export function createOutcomeDelivery(options: OutcomeDeliveryOptions) {
     ? createRedisOutcomeStore(options.redis.shared, options.redis.keyPrefix, limits)
     : createMemoryOutcomeStore({ ...limits, maxEntries: options.memoryMaxEntries, now });
 
-  function queueOf<D>(name: string, settings: { concurrency: number; maxPerSecond?: number; keepEndedMs: number }): JobQueue<D> {
+  function queueOf<D>(name: string, settings: { concurrency: number; maxPerSecond?: number; keepFailedMs: number }): JobQueue<D> {
     if (options.redis && connections) {
       return createBullQueue<D>({
         name,
@@ -92,7 +100,8 @@ export function createOutcomeDelivery(options: OutcomeDeliveryOptions) {
         prefix: `${options.redis.keyPrefix}bull`,
         concurrency: settings.concurrency,
         ...(settings.maxPerSecond === undefined ? {} : { limiter: limiterFor(settings.maxPerSecond) }),
-        keepEndedMs: settings.keepEndedMs,
+        keepCompletedMs: KEEP_COMPLETED_JOBS_MS,
+        keepFailedMs: settings.keepFailedMs,
         log,
       });
     }
@@ -102,10 +111,10 @@ export function createOutcomeDelivery(options: OutcomeDeliveryOptions) {
   const reconcileQueue = queueOf<ReconcileJob>('reconcile', {
     concurrency: options.reconcile.concurrency,
     maxPerSecond: options.reconcile.maxPerSecond,
-    keepEndedMs: 24 * 60 * 60 * 1000,
+    keepFailedMs: 24 * 60 * 60 * 1000,
   });
   const deliveryQueue = options.merchant
-    ? queueOf<DeliveryJob>('merchant-webhooks', { concurrency: options.delivery.concurrency, keepEndedMs: options.delivery.maxAgeMs })
+    ? queueOf<DeliveryJob>('merchant-webhooks', { concurrency: options.delivery.concurrency, keepFailedMs: options.delivery.maxAgeMs })
     : undefined;
   const sender = options.merchant
     ? createMerchantSender({
@@ -135,10 +144,28 @@ export function createOutcomeDelivery(options: OutcomeDeliveryOptions) {
     now,
   });
 
+  /** Queues the event of a change just recorded: the store says a change only once, so it was never queued. */
   async function enqueueDelivery(record: OutcomeRecord): Promise<void> {
     if (!deliveryQueue) return;
     const { jobId, job } = deliveryJobOf(record, options.delivery, now());
     await deliveryQueue.add(jobId, job, 0);
+  }
+
+  /** Whether the record lists an attempt to deliver the event of its current status. */
+  async function wasAttempted(record: OutcomeRecord): Promise<boolean> {
+    const webhookId = webhookIdOf(record.requestId, record.status);
+    return (await store.deliveries(record.requestId)).some((attempt) => attempt.webhookId === webhookId);
+  }
+
+  /**
+   * Makes sure the event of a record's current status is queued, when it may have been already:
+   * reconciliation finding a final status, a catch-up after the store failed. A job with its id
+   * makes the add a no-op while it waits, runs or is kept; a delivered one is kept only an hour
+   * (KEEP_COMPLETED_JOBS_MS), so an event with an attempt in the record's list is not queued again.
+   */
+  async function ensureQueued(record: OutcomeRecord): Promise<void> {
+    if (!deliveryQueue || (await wasAttempted(record))) return;
+    await enqueueDelivery(record);
   }
 
   /**
@@ -157,7 +184,7 @@ export function createOutcomeDelivery(options: OutcomeDeliveryOptions) {
     if (!catchingUp) return;
     const record = await store.get(status.requestId);
     // Initiated is where every record starts: no change, no event.
-    if (record && record.status !== 'Initiated') await enqueueDelivery(record);
+    if (record && record.status !== 'Initiated') await ensureQueued(record);
   }
 
   async function readFor(ctx: CallContext, requestId: string, source: ObservationSource): Promise<CheckoutStatus> {
@@ -180,8 +207,8 @@ export function createOutcomeDelivery(options: OutcomeDeliveryOptions) {
      * merchant. When the store fails it, it is noted again (every second, in this instance) until
      * the store takes it, and the record's status is then queued for the merchant whether or not
      * this was the change: the store may have made the change but failed to say so (a command that
-     * timed out here, not in Redis), or the change was made and its event not queued. Queuing an
-     * event already queued or sent is a no-op (its webhook-id is its job id). A status this
+     * timed out here, not in Redis), or the change was made and its event not queued. An event
+     * already queued or attempted is not queued again (ensureQueued). A status this
      * instance noted moments ago is not noted again (recent-observations.ts), unless an operator
      * asked for the read: the refresh answers the record, whose observedAt then says it happened.
      */
@@ -233,7 +260,9 @@ export function createOutcomeDelivery(options: OutcomeDeliveryOptions) {
       // change was seen, so no event was ever queued, and "again" would send one the merchant never had.
       if (record.status === 'Initiated') throw new NothingToRedeliverError();
       const { jobId, job } = deliveryJobOf(record, options.delivery, now());
-      return { webhookId: jobId, outcome: await deliveryQueue.rerun(jobId, job) };
+      const outcome = await deliveryQueue.rerun(jobId, job);
+      // A delivered event's job is gone after KEEP_COMPLETED_JOBS_MS; adding it again still sends it again.
+      return { webhookId: jobId, outcome: outcome === 'added' && (await wasAttempted(record)) ? 'rerun' : outcome };
     },
 
     /** The event-stream watcher, fed by changes observed anywhere. */
@@ -246,7 +275,7 @@ export function createOutcomeDelivery(options: OutcomeDeliveryOptions) {
         createReconcileStep({
           store,
           read: (ctx, requestId) => readFor(ctx, requestId, 'reconcile'),
-          ensureDelivered: enqueueDelivery,
+          ensureDelivered: ensureQueued,
           policy: options.reconcile,
           metrics,
           log,

@@ -63,7 +63,7 @@ export interface ReconcilerDeps {
   store: OutcomeStore;
   /** The shared status read (single flight, status cache, outcome hook) with source `reconcile`. */
   read: (ctx: CallContext, requestId: string) => Promise<CheckoutStatus>;
-  /** Makes sure the final status's merchant event is queued (a no-op when it is already). */
+  /** Makes sure the final status's merchant event is queued (nothing when it is queued or was attempted already). */
   ensureDelivered: (record: OutcomeRecord) => Promise<void>;
   policy: ReconcilePolicy;
   metrics: OutcomeMetrics;

@@ -27,7 +27,8 @@ t.test('a step that throws is put back and runs again, however often: the job ne
     },
     prefix: `${prefix}bull`,
     concurrency: 1,
-    keepEndedMs: 60_000,
+    keepCompletedMs: 60_000,
+    keepFailedMs: 60_000,
     log: pino(logs.stream),
     stepErrorRetryMs: 10,
   });

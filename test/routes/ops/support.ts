@@ -14,6 +14,8 @@ export interface OpsSetUp {
   sandbox: RunningSandbox;
   logs: () => string[];
   merchant?: Awaited<ReturnType<typeof startMerchant>>;
+  /** The Redis key prefix, in the redis mode. */
+  prefix?: string;
 }
 
 /** A BFF with OPS_TOKENS in front of a sandbox, records in memory or Redis, logs captured at info. */
@@ -40,7 +42,7 @@ export async function setUpOps(t: Test, mode: Mode, options: { merchant?: boolea
     { logStream: logs.stream },
   );
   await app.ready();
-  return { app, sandbox, logs: logs.lines, ...(merchant ? { merchant } : {}) };
+  return { app, sandbox, logs: logs.lines, ...(merchant ? { merchant } : {}), ...(mode === 'redis' ? { prefix } : {}) };
 }
 
 /** An ops call with `token` as bearer (null: no Authorization header). */
