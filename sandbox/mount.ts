@@ -22,6 +22,8 @@ const embeddedSandboxPlugin: FastifyPluginAsync<SandboxPluginOptions> = async (a
 };
 
 export interface EmbeddedSandbox {
+  /** Where it is mounted: every path under it is the simulator's. */
+  prefix: string;
   /** The simulator's onboarding credentials (public: the sandbox guards nothing of value). */
   credentials: { username: string; password: string };
   /** The API base as the BFF calls it over its own server; valid once that server listens. */
@@ -44,6 +46,7 @@ function browserHost(address: string): string {
 
 export function embeddedSandbox(app: FastifyInstance, port: number, host = 'localhost'): EmbeddedSandbox {
   return {
+    prefix: SANDBOX_PREFIX,
     credentials: SANDBOX_CREDENTIALS,
     baseUrl: () => `${selfUrl(app.server)}${SANDBOX_PREFIX}`,
     appUrlFor: () => {

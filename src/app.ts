@@ -135,7 +135,13 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(helmetPlugin);
   await app.register(corsPlugin, { origins: config.corsOrigins });
   // After CORS: a shop's script can read a 503 (and its Retry-After) only when it carries CORS headers.
-  await app.register(underPressurePlugin, { ...config.loadShedding, exemptPaths: ['/health', '/metrics'] });
+  // The embedded sandbox stands for Flinks, which does not turn calls away because this service is
+  // busy: shedding them would fail checkouts already admitted, as Flinks errors, and open circuits.
+  await app.register(underPressurePlugin, {
+    ...config.loadShedding,
+    exemptPaths: ['/health', '/metrics'],
+    exemptPrefixes: sandbox ? [`${sandbox.prefix}/`] : [],
+  });
   await app.register(storePlugin, { redis: config.redis, memoryMaxEntries: config.memoryStoreMaxEntries });
   await app.register(rateLimitPlugin, { ...config.rateLimit, redis: app.shared.redis, keyPrefix: app.shared.keyPrefix });
   await app.register(notFoundPlugin, { max: config.statusNotFoundLimit, windowMs: config.rateLimit.windowMs });

@@ -15,6 +15,8 @@ export interface LoadSheddingOptions {
   oldSpaceCapMb?: number;
   /** Paths always served, so orchestrators can still tell a busy instance from a dead one. */
   exemptPaths: readonly string[];
+  /** Paths under these are always served too (the embedded sandbox, which stands for Flinks). */
+  exemptPrefixes?: readonly string[];
 }
 
 /**
@@ -24,6 +26,7 @@ export interface LoadSheddingOptions {
 export const underPressurePlugin = fp(
   async (app: FastifyInstance, options: LoadSheddingOptions) => {
     const exempt = new Set(options.exemptPaths);
+    const exemptPrefixes = options.exemptPrefixes ?? [];
     const maxHeapUsedBytes = maxHeapUsedBytesOf(options.maxHeapUsedBytes, options.oldSpaceCapMb);
     app.log.debug({ maxHeapUsedMb: Math.round(maxHeapUsedBytes / 2 ** 20) }, 'load shedding');
     await app.register(underPressure, {
@@ -34,7 +37,7 @@ export const underPressurePlugin = fp(
       // threshold to V8's limit between two samples (the default is one a second).
       sampleInterval: 250,
       pressureHandler: (request, reply, type, value) => {
-        if (exempt.has(request.url)) return;
+        if (exempt.has(request.url) || exemptPrefixes.some((prefix) => request.url.startsWith(prefix))) return;
         // A loop blocked for a whole sample (module loading at start, say) leaves the delay
         // histogram empty, which under-pressure reports as an infinite delay: one stall, not a
         // lagging loop, so it must not turn the next requests away.
