@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import t, { type Test } from 'tap';
 import { postCheckout, validCheckout } from '../support/build.js';
 import { opsCall, setUpOps } from '../routes/ops/support.js';
-import { eventually, openQueue } from './support.js';
+import { eventually, openQueue, stepsEnded } from './support.js';
 
 /*
  * A delivered merchant webhook's job stays in Redis an hour, not MERCHANT_WEBHOOK_MAX_AGE_HOURS:
@@ -12,20 +12,13 @@ import { eventually, openQueue } from './support.js';
 
 const HOUR_S = 60 * 60;
 
-/** How many reconciliation steps ended with `outcome`, from /metrics. */
-async function reconcileSteps(app: FastifyInstance, outcome: string): Promise<number> {
-  const metrics = (await app.inject({ url: '/metrics' })).body;
-  const line = new RegExp(`^reconcile_steps_total\\{outcome="${outcome}"\\} (\\d+)$`, 'm').exec(metrics);
-  return Number(line?.[1] ?? 0);
-}
-
 /** Runs a checkout's next reconciliation step now (the tests set its first delay to an hour). */
 async function reconcileNow(t: Test, app: FastifyInstance, prefix: string, requestId: string): Promise<void> {
-  const before = await reconcileSteps(app, 'final');
+  const before = await stepsEnded(app.outcomes, 'final');
   const job = await openQueue(t, 'reconcile', prefix).getJob(`rec_${requestId}`);
   if (!job) throw new Error('no reconcile job');
   await job.promote();
-  await eventually(() => reconcileSteps(app, 'final'), (steps) => steps === before + 1, 'the reconciliation step that finds the final status');
+  await eventually(() => stepsEnded(app.outcomes, 'final'), (steps) => steps === before + 1, 'the reconciliation step that finds the final status');
 }
 
 async function setUp(t: Test) {

@@ -14,6 +14,7 @@ import type { OutcomeStore } from '../../src/outcomes/outcome-store.js';
 import { createReconcileStep, createRecordKeeper, reconcileJobId, RECORD_WAIT_MS, type ReconcileJob } from '../../src/outcomes/reconciler.js';
 import type { OutcomeRecord } from '../../src/outcomes/schemas.js';
 import type { PaymentStatus } from '../../src/upstream/flinks-pay/schemas.js';
+import { stepsEnded } from './support.js';
 
 /*
  * Time is the subject here: the in-process scheduler runs on a fake clock through a week of
@@ -89,12 +90,6 @@ function processingRead({ clock, store }: Setting, reads: number[], start: numbe
     await store.observe(requestId, { status: 'Processing', final: false, source: 'reconcile', at: clock.now });
     return { requestId, status: 'Processing', referenceId: `order-of-${requestId}`, final: false };
   };
-}
-
-/** How many reconciliation steps ended with `outcome`. */
-async function stepsEnded({ metrics }: Setting, outcome: string): Promise<number> {
-  const { values } = await metrics.reconcileSteps.get();
-  return values.find((value) => value.labels.outcome === outcome)?.value ?? 0;
 }
 
 t.test('reconciliation backs off from 30 s to every 30 min, never reads more often than every 30 s, and stops after 168 h', async (t) => {

@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { Queue } from 'bullmq';
 import { Webhook } from 'standardwebhooks';
+import type { OutcomeMetrics } from '../../src/outcomes/metrics.js';
 import { REDIS_URL } from '../support/redis.js';
 import type { Teardownable } from '../support/sandbox.js';
 
@@ -103,6 +104,12 @@ export async function eventually<T>(read: () => Promise<T>, done: (value: T) => 
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(value)}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+}
+
+/** How many reconciliation steps ended with `outcome` (`reconcile_steps_total`). */
+export async function stepsEnded({ metrics }: { metrics: OutcomeMetrics }, outcome: string): Promise<number> {
+  const { values } = await metrics.reconcileSteps.get();
+  return values.find((value) => value.labels.outcome === outcome)?.value ?? 0;
 }
 
 /** A BullMQ handle on one of the service's queues (to inspect jobs), closed when the test ends. */
