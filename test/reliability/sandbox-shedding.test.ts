@@ -15,11 +15,14 @@ t.test('under pressure the service refuses new checkouts, and the embedded sandb
   t.teardown(() => app.close());
   await app.ready();
 
-  const checkout = await eventually(
-    () => app.inject({ method: 'POST', url: '/checkout', payload: validCheckout() }),
+  // Polled with a status read of no checkout (a 404 without a Flinks call), until the first sample.
+  await eventually(
+    () => app.inject({ url: '/checkout/00000000-0000-4000-8000-000000000000' }),
     (res) => res.statusCode === 503,
     'load shedding to begin',
   );
+  const checkout = await app.inject({ method: 'POST', url: '/checkout', payload: validCheckout() });
+  t.equal(checkout.statusCode, 503);
   t.match(checkout.json(), { type: 'urn:problem-type:flinks-pay-bff:overloaded' });
 
   const authorize = await app.inject({ method: 'POST', url: '/sandbox/api/v1/authorize', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'grant_type=client_credentials' });
