@@ -16,9 +16,10 @@ import { runCommand, runModuleSource } from '../support/process.js';
  */
 
 const repo = new URL('../../', import.meta.url);
+/** The sources, compiled once (in a child process) for every test of this file that reads them. */
+const sources = findClientAssets();
 
 t.test('the build step writes the bytes that the sources compile to, and the compiled service reads them', async (t) => {
-  const sources = findClientAssets();
   t.equal(sources?.origin, 'sources', 'under tsx, the sources');
   const out = t.testdir({});
   const build = await runCommand(process.execPath, ['--import', 'tsx', new URL('src/client-assets/build.ts', repo).pathname, out]);
@@ -106,7 +107,7 @@ t.test('without build output or sources, the service starts and /client/* is 404
 });
 
 t.test('the served declarations are one self-contained module a TypeScript project can use', async (t) => {
-  const assets = await findClientAssets()?.load();
+  const assets = await sources?.load();
   const dir = t.testdir({});
   await writeFile(join(dir, 'flinks-pay-checkout.d.ts'), assets?.types.body ?? '');
   await writeFile(
@@ -141,7 +142,7 @@ t.test('the served declarations are one self-contained module a TypeScript proje
 });
 
 t.test("docs/browser-client.md's tsconfig mapping types the import of the module's URL, copied as written", async (t) => {
-  const assets = await findClientAssets()?.load();
+  const assets = await sources?.load();
   const docs = await readFile(new URL('docs/browser-client.md', repo), 'utf8');
   const section = docs.slice(docs.indexOf('\n## Types'));
   const snippet = /```json\n([\s\S]*?)\n```/.exec(section)?.[1] ?? '{}';
@@ -171,7 +172,7 @@ t.test("docs/browser-client.md's tsconfig mapping types the import of the module
 });
 
 t.test('the script stays small: its gzipped size is within the budget docs/browser-client.md publishes', async (t) => {
-  const assets = await findClientAssets(CLIENT_DIR)?.load();
+  const assets = await sources?.load();
   const gzipped = gzipSync(assets?.script.body ?? '', { level: 9 }).length;
   const docs = await readFile(new URL('docs/browser-client.md', repo), 'utf8');
   const budget = Number(/gzipped\s+size\s+budget:\s+(\d+)\s+bytes/.exec(docs)?.[1]);
