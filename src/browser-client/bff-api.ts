@@ -1256,7 +1256,7 @@ export interface components {
             attempt: number;
             /** Format: date-time */
             at: string;
-            /** @description The merchant's HTTP status ("200", "503"), or "timeout", "connection failed". */
+            /** @description The merchant's HTTP status ("200", "503"), or "timeout", "connection failed", "cut off (the instance stopped)". */
             answer: string;
             durationMs: number;
             /** @enum {string} */

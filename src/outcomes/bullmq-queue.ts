@@ -2,7 +2,7 @@ import { DelayedError, Queue, UnrecoverableError, Worker, type Job, type RateLim
 import type { FastifyBaseLogger } from 'fastify';
 import type { Redis } from 'ioredis';
 import { again, type JobQueue, type RerunOutcome, type StepProcessor, type StepResult } from './job-queue.js';
-import { REDIS_CLOSE_TIMEOUT_MS, settlesWithin } from './redis-connections.js';
+import { CLOSE_TIMEOUT_MS, settlesWithin } from './closing.js';
 
 export interface BullQueueOptions {
   name: string;
@@ -145,7 +145,7 @@ export function createBullQueue<D>(options: BullQueueOptions): JobQueue<D> {
         // BullMQ closes only the connections it made itself.
         await workerRedis?.quit().catch(() => workerRedis?.disconnect());
       })();
-      if (await settlesWithin(graceful, REDIS_CLOSE_TIMEOUT_MS)) return;
+      if (await settlesWithin(graceful, CLOSE_TIMEOUT_MS)) return;
       // Redis is away and BullMQ would wait for it (its disconnect too): drop the connections, unawaited.
       for (const closing of [worker?.close(true), queue.close()]) closing?.catch(() => undefined);
       workerRedis?.disconnect();

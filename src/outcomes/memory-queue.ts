@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { LRUCache } from 'lru-cache';
 import type { JobQueue, StepProcessor } from './job-queue.js';
+import { CLOSE_TIMEOUT_MS, settlesWithin } from './closing.js';
 
 export interface MemoryQueueOptions {
   name: string;
@@ -34,7 +35,8 @@ export function createMemoryQueue<D>(options: MemoryQueueOptions): JobQueue<D> {
   const ready: string[] = [];
   const starts: number[] = [];
   let processor: StepProcessor<D> | undefined;
-  let running = 0;
+  /** The steps running now, so that closing can wait for them as BullMQ's worker does. */
+  const running = new Set<Promise<void>>();
   let budgetTimer: NodeJS.Timeout | undefined;
   let closed = false;
   let gaveWaySinceNotice = 0;
@@ -103,7 +105,7 @@ export function createMemoryQueue<D>(options: MemoryQueueOptions): JobQueue<D> {
   }
 
   function pump(): void {
-    while (processor && !closed && running < options.concurrency && ready.length > 0) {
+    while (processor && !closed && running.size < options.concurrency && ready.length > 0) {
       const wait = budgetWait();
       if (wait > 0) {
         if (!budgetTimer) {
@@ -119,12 +121,16 @@ export function createMemoryQueue<D>(options: MemoryQueueOptions): JobQueue<D> {
       const job = pending.get(jobId);
       if (!job || job.running) continue;
       starts.push(now());
-      void run(processor, jobId, job);
+      const step = run(processor, jobId, job);
+      running.add(step);
+      void step.finally(() => {
+        running.delete(step);
+        pump();
+      });
     }
   }
 
   async function run(step: StepProcessor<D>, jobId: string, job: PendingJob<D>): Promise<void> {
-    running += 1;
     job.running = true;
     try {
       const result = await step(job.data, jobId);
@@ -142,9 +148,6 @@ export function createMemoryQueue<D>(options: MemoryQueueOptions): JobQueue<D> {
       options.log.error({ err: error, queue: options.name, jobId }, 'job step threw; retrying in 5 s');
       job.running = false;
       if (!closed) enqueue(jobId, job, 5000);
-    } finally {
-      running -= 1;
-      pump();
     }
   }
 
@@ -171,11 +174,12 @@ export function createMemoryQueue<D>(options: MemoryQueueOptions): JobQueue<D> {
       processor = step;
       pump();
     },
-    close() {
+    async close() {
       closed = true;
       clearTimeout(budgetTimer);
       for (const job of pending.values()) clearTimeout(job.timer);
-      return Promise.resolve();
+      // Bounded like BullMQ's graceful close: a step waiting on a hanging call does not hold shutdown.
+      await settlesWithin(Promise.allSettled(running), CLOSE_TIMEOUT_MS);
     },
   };
 }

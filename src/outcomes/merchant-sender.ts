@@ -34,6 +34,9 @@ export interface MerchantSenderOptions {
 /** Merchants' error bodies are never read past this. */
 const MAX_ANSWER_BYTES = 64 * 1024;
 
+/** The answer of an attempt that close() ended while it waited: no fault of the merchant's. */
+export const CUT_OFF = 'cut off (the instance stopped)';
+
 function describeFailure(error: unknown): string {
   const code = (error as { code?: unknown }).code;
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return 'timeout';
@@ -54,6 +57,7 @@ export function createMerchantSender(options: MerchantSenderOptions) {
   const loadSigners = (): Promise<Webhook[]> =>
     (signers ??= import('standardwebhooks').then((library) => options.secrets.map((secret) => new library.Webhook(secret))));
   const now = options.now ?? Date.now;
+  let closed = false;
   const dispatcher =
     options.dispatcher ??
     new Agent({ connections: options.connections, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs, keepAliveTimeout: 4000 });
@@ -87,10 +91,12 @@ export function createMerchantSender(options: MerchantSenderOptions) {
         const delivered = response.statusCode >= 200 && response.statusCode < 300;
         return { delivered, answer: String(response.statusCode), durationMs: elapsed() };
       } catch (error) {
-        return { delivered: false, answer: describeFailure(error), durationMs: elapsed() };
+        return { delivered: false, answer: closed ? CUT_OFF : describeFailure(error), durationMs: elapsed() };
       }
     },
+    /** Ends the requests still waiting for their answer. */
     async close(): Promise<void> {
+      closed = true;
       if (!options.dispatcher) await dispatcher.destroy();
     },
   };

@@ -8,6 +8,7 @@ import { AppError } from '../errors/app-errors.js';
 import { createStoreRetries } from '../store/store-retries.js';
 import type { CallContext } from '../upstream/flinks-pay/client.js';
 import { createBullQueue, limiterFor } from './bullmq-queue.js';
+import { CLOSE_TIMEOUT_MS, settlesWithin } from './closing.js';
 import { createDeliveryStep, deliveryJobOf, type DeliveryJob, type DeliveryPolicy } from './deliveries.js';
 import { createFlinksHints } from './flinks-hints.js';
 import { createFlinksSignatureVerifier } from './flinks-signature.js';
@@ -49,6 +50,12 @@ const RECENT_OBSERVATIONS = 10_000;
  * delivery attempts (kept as long as the record) is what says an event was sent (ensureQueued).
  */
 const KEEP_COMPLETED_JOBS_MS = 60 * 60 * 1000;
+
+/**
+ * On close, how long merchant requests in flight may still finish. Half the queues' close bound, so
+ * that a step cut off after it still records its attempt and is put back for a retry.
+ */
+const SENDER_CLOSE_GRACE_MS = CLOSE_TIMEOUT_MS / 2;
 
 /** Status reads answer only checkouts with a record, so no record is forgotten sooner. */
 const MIN_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
@@ -289,9 +296,13 @@ export function createOutcomeDelivery(options: OutcomeDeliveryOptions) {
       flinksHints.close();
       const left = await observationRetries.flush();
       if (left > 0) log.error({ left }, 'status changes could not be noted before shutdown; reconciliation will catch them up');
-      // In-flight merchant requests end now; their jobs are retried (same webhook-id) by whoever runs next.
+      // The queues take no more steps, and the steps running get a moment: a merchant request cut
+      // off after the merchant took it would be sent again. Past the grace, requests still waiting
+      // end, and their jobs are retried (same webhook-id) by whoever runs next.
+      const queuesClosed = Promise.all([reconcileQueue.close(), deliveryQueue?.close()]);
+      await settlesWithin(queuesClosed, SENDER_CLOSE_GRACE_MS);
       await sender?.close();
-      await Promise.all([reconcileQueue.close(), deliveryQueue?.close()]);
+      await queuesClosed;
       await live.close();
       await connections?.close();
     },

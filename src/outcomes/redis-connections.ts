@@ -1,24 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { Redis, type RedisOptions } from 'ioredis';
-
-/** Closing waits for Redis at most this long; while Redis is away a graceful close would wait forever. */
-export const REDIS_CLOSE_TIMEOUT_MS = 2000;
-
-/** Whether `work` settled within `ms` (the timer never holds the process open). */
-export async function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => {
-    timer = setTimeout(() => {
-      resolve(false);
-    }, ms);
-    timer.unref();
-  });
-  try {
-    return await Promise.race([work.then(() => true, () => true), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+import { CLOSE_TIMEOUT_MS, settlesWithin } from './closing.js';
 
 /**
  * The Redis connections of outcome delivery, beside the shared store's: BullMQ needs a producer
@@ -56,7 +38,7 @@ export function createOutcomeRedis(url: string, log: FastifyBaseLogger) {
           }),
         ),
       );
-      if (!(await settlesWithin(graceful, REDIS_CLOSE_TIMEOUT_MS))) for (const redis of made) redis.disconnect();
+      if (!(await settlesWithin(graceful, CLOSE_TIMEOUT_MS))) for (const redis of made) redis.disconnect();
     },
   };
 }

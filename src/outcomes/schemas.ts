@@ -24,7 +24,7 @@ export const DeliveryAttemptSchema = z.object({
   status: PaymentStatusSchema,
   attempt: z.int().min(1),
   at: z.iso.datetime(),
-  /** The merchant's HTTP status ("200", "503"), or what went wrong ("timeout", "connection failed"). */
+  /** The merchant's HTTP status ("200", "503"), or what went wrong ("timeout", "connection failed", "cut off (the instance stopped)"). */
   answer: z.string(),
   durationMs: z.number().min(0),
   outcome: z.enum(['delivered', 'retrying', 'failed']),

@@ -20,8 +20,8 @@ export interface ReceivedWebhook {
   event: { type: string; timestamp: string; data: { requestId: string; status: string; referenceId: string; final: boolean; reason?: string } };
 }
 
-/** What the merchant answers a delivery: a status code, or nothing at all (the request hangs). */
-export type MerchantAnswer = number | 'hang';
+/** What the merchant answers a delivery: a status code, the same after a while, or nothing at all (the request hangs). */
+export type MerchantAnswer = number | { status: number; afterMs: number } | 'hang';
 
 /**
  * A merchant backend on a free port: verifies every webhook with the `standardwebhooks` package
@@ -52,11 +52,20 @@ export async function startMerchant(t: Teardownable, secret: string, answer: (bo
       const webhook = { headers, body, event };
       attempts.push(webhook);
       const outcome = answer(event, attempts.length);
+      const respond = (status: number) => {
+        if (status >= 200 && status < 300) received.push(webhook);
+        response.writeHead(status).end();
+      };
       if (outcome === 'hang') {
         hanging.add(response);
+      } else if (typeof outcome === 'number') {
+        respond(outcome);
       } else {
-        if (outcome >= 200 && outcome < 300) received.push(webhook);
-        response.writeHead(outcome).end();
+        hanging.add(response);
+        setTimeout(() => {
+          hanging.delete(response);
+          respond(outcome.status);
+        }, outcome.afterMs);
       }
       notify?.();
     });

@@ -76,7 +76,7 @@ const OpsDeliveryAttemptSchema = z
     status: PaymentStatusSchema,
     attempt: z.int().min(1),
     at: iso,
-    answer: z.string().describe('The merchant\'s HTTP status ("200", "503"), or "timeout", "connection failed".'),
+    answer: z.string().describe('The merchant\'s HTTP status ("200", "503"), or "timeout", "connection failed", "cut off (the instance stopped)".'),
     durationMs: z.number().min(0),
     outcome: z.enum(['delivered', 'retrying', 'failed']),
   })
