@@ -22,7 +22,7 @@ export interface JobQueue<D> {
   rerun(jobId: string, data: D): Promise<RerunOutcome>;
   /** Starts running steps; before this, jobs only wait. */
   start(processor: StepProcessor<D>): void;
-  /** Takes no more steps and waits, for about 2 s at most, for the steps running to end. */
+  /** Takes no more steps and waits, CLOSE_TIMEOUT_MS (closing.ts) at most, for the steps running to end. */
   close(): Promise<void>;
 }
 
