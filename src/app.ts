@@ -5,7 +5,7 @@ import type { Dispatcher } from 'undici';
 import type { EmbeddedSandbox } from '../sandbox/mount.js';
 import type { SandboxPluginOptions } from '../sandbox/sandbox-plugin.js';
 import { drainPlugin } from './plugins/app/drain.js';
-import { answerRequestsNodeRefuses, handleClientError, handleFrameworkError } from './plugins/app/early-errors.js';
+import { answerRequestsNodeRefuses, frameworkErrorHandler, handleClientError } from './plugins/app/early-errors.js';
 import { errorHandlerPlugin } from './plugins/app/error-handler.js';
 import { flinksPayPlugin, readinessOfFlinks } from './plugins/app/flinks-pay.js';
 import { idempotencyPlugin } from './plugins/app/idempotency.js';
@@ -16,8 +16,8 @@ import { notFoundPlugin } from './plugins/app/not-found.js';
 import { requestIdPlugin } from './plugins/app/request-id.js';
 import { hostHeaderPlugin } from './plugins/app/host-header.js';
 import { storePlugin } from './plugins/app/store.js';
-import { corsPlugin } from './plugins/external/cors.js';
-import { helmetPlugin } from './plugins/external/helmet.js';
+import { corsPlugin, crossOriginAnswerHeaders } from './plugins/external/cors.js';
+import { API_HEADERS, helmetPlugin } from './plugins/external/helmet.js';
 import { rateLimitPlugin } from './plugins/external/rate-limit.js';
 import { ssePlugin } from './plugins/external/sse.js';
 import { swaggerPlugin } from './plugins/external/swagger.js';
@@ -84,10 +84,14 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     logController: new AccessLogController((request) => PROBE_PATHS.has(request.url)),
     bodyLimit: config.bodyLimitBytes,
     // Longer than any valid id, so an over-long one up to this length gets a 400 naming the field;
-    // beyond it the router refuses the path, also as a 400 (handleFrameworkError).
+    // beyond it the router refuses the path, also as a 400 (frameworkErrorHandler).
     routerOptions: { maxParamLength: 256 },
-    // Errors raised before routing (bad percent-encoding, malformed HTTP) become problem+json too.
-    frameworkErrors: handleFrameworkError,
+    // Errors raised before routing (bad percent-encoding, malformed HTTP) become problem+json too;
+    // the router's refusals carry the security and CORS headers the hooks below would have set.
+    frameworkErrors: frameworkErrorHandler((request) => ({
+      ...API_HEADERS,
+      ...crossOriginAnswerHeaders(config.corsOrigins, request.headers.origin),
+    })),
     clientErrorHandler: handleClientError,
     // Headers and body must arrive within REQUEST_TIMEOUT_MS, else 408 and the socket closes. Node
     // looks for late requests every connectionsCheckingInterval (30 s by default, which would let a

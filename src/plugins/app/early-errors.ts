@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -29,27 +29,34 @@ const ROUTER_ERRORS: Readonly<Record<string, { detail: string; errors: FieldErro
   },
 };
 
-/** Fastify's `frameworkErrors`: the router refused the path, and a request object exists. */
-export function handleFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
-  const refused = ROUTER_ERRORS[error.code];
-  // None of the app's hooks ran for this request: the headers they would set come from here, and
-  // its access line and request metric too.
-  reply.header(REQUEST_ID_HEADER, request.id).header('cache-control', NO_STORE);
-  reply.raw.once('finish', () => {
-    logRequestCompleted(request, reply);
-    // The metrics port's own server has no request metrics.
-    if (request.server.hasDecorator('metrics')) observeAnswer(request.server.metrics, request, reply);
-  });
-  if (refused !== undefined) {
-    sendProblem(request, reply, { code: 'validation-failed', status: 400, ...refused });
-    return;
-  }
-  request.log.error({ err: error }, 'router error');
-  sendProblem(request, reply, {
-    code: 'internal-error',
-    status: 500,
-    detail: 'An unexpected error occurred. Quote the requestId if you contact support.',
-  });
+/** The headers the app's hooks would have set on an answer to `request` (security, CORS). */
+export type HookHeaders = (request: FastifyRequest) => OutgoingHttpHeaders;
+
+/**
+ * Fastify's `frameworkErrors`: the router refused the path, and a request object exists. None of
+ * the app's hooks run for such a request: the headers they would set come from `hookHeaders`, and
+ * its access line and request metric from here too.
+ */
+export function frameworkErrorHandler(hookHeaders: HookHeaders = () => ({})) {
+  return (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void => {
+    const refused = ROUTER_ERRORS[error.code];
+    reply.headers(hookHeaders(request)).header(REQUEST_ID_HEADER, request.id).header('cache-control', NO_STORE);
+    reply.raw.once('finish', () => {
+      logRequestCompleted(request, reply);
+      // The metrics port's own server has no request metrics.
+      if (request.server.hasDecorator('metrics')) observeAnswer(request.server.metrics, request, reply);
+    });
+    if (refused !== undefined) {
+      sendProblem(request, reply, { code: 'validation-failed', status: 400, ...refused });
+      return;
+    }
+    request.log.error({ err: error }, 'router error');
+    sendProblem(request, reply, {
+      code: 'internal-error',
+      status: 500,
+      detail: 'An unexpected error occurred. Quote the requestId if you contact support.',
+    });
+  };
 }
 
 /** A problem answered outside Fastify's reply (the parser's, or a request Node answers itself). */

@@ -4,7 +4,7 @@ import fp from 'fastify-plugin';
 import type { Registry } from 'prom-client';
 import { requestIdFor } from '../../observability/logger.js';
 import { zodOnlySchemas } from '../zod-compilers.js';
-import { handleClientError, handleFrameworkError } from './early-errors.js';
+import { frameworkErrorHandler, handleClientError } from './early-errors.js';
 import { errorHandlerPlugin, pathOf, problemAnswer } from './error-handler.js';
 import { hostHeaderPlugin } from './host-header.js';
 import { requestIdPlugin } from './request-id.js';
@@ -42,7 +42,7 @@ export const metricsListenerPlugin = fp(
       // Answers and errors are shaped as on the main port: a request id on each, problem+json.
       genReqId: requestIdFor,
       requestIdHeader: false,
-      frameworkErrors: handleFrameworkError,
+      frameworkErrors: frameworkErrorHandler(),
       clientErrorHandler: handleClientError,
       http: { requireHostHeader: false },
     });

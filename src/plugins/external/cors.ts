@@ -1,3 +1,4 @@
+import type { OutgoingHttpHeaders } from 'node:http';
 import fastifyCors from '@fastify/cors';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
@@ -6,6 +7,23 @@ import { REQUEST_ID_HEADER } from '../../observability/logger.js';
 
 /** The request headers a CORS preflight must carry (@fastify/cors' strictPreflight). */
 const PREFLIGHT_HEADERS = ['origin', 'access-control-request-method'] as const;
+
+/** What a cross-origin script may read of an answer: Idempotent-Replayed tells a retry it got the first answer. */
+const EXPOSED_HEADERS = ['location', REQUEST_ID_HEADER, 'retry-after', 'idempotent-replayed'];
+
+/**
+ * The CORS headers @fastify/cors puts on an answer (not a preflight) to a request from `origin`,
+ * for the answers no hook of the app sees: the router's refusals of a path (early-errors.ts). A
+ * page of an allowed origin can then read why its request was refused.
+ */
+export function crossOriginAnswerHeaders(origins: readonly string[], origin: string | undefined): OutgoingHttpHeaders {
+  if (origins.length === 0) return {};
+  return {
+    vary: 'Origin',
+    ...(origin !== undefined && origins.includes(origin) && { 'access-control-allow-origin': origin }),
+    'access-control-expose-headers': EXPOSED_HEADERS.join(', '),
+  };
+}
 
 /** Browsers may call the API only from the configured origins (none by default). */
 export const corsPlugin = fp(
@@ -34,8 +52,7 @@ export const corsPlugin = fp(
       origin: options.origins.length > 0 ? [...options.origins] : false,
       methods: ['GET', 'POST'],
       allowedHeaders: ['content-type', 'idempotency-key', REQUEST_ID_HEADER],
-      // What a cross-origin script may read of an answer: Idempotent-Replayed tells a retry it got the first answer.
-      exposedHeaders: ['location', REQUEST_ID_HEADER, 'retry-after', 'idempotent-replayed'],
+      exposedHeaders: EXPOSED_HEADERS,
       maxAge: 600,
     });
   },

@@ -42,7 +42,7 @@ const HELMET_OPTIONS: HelmetOptions = {
  * of helmet's headers only mean something to a page a browser renders, and each header is written
  * and parsed on every answer (`npm run bench`: node's cost per header, and the load generator's).
  */
-const API_HEADERS: OutgoingHttpHeaders = {
+export const API_HEADERS: OutgoingHttpHeaders = {
   'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
   'cross-origin-resource-policy': 'same-origin',
   'strict-transport-security': 'max-age=31536000; includeSubDomains',

@@ -102,6 +102,36 @@ t.test('a badly percent-encoded path is a 400 problem+json with x-request-id', a
   }
 });
 
+/** An answer's headers, less those that differ from one answer to the next or only a routed request gets (its rate limit). */
+function sharedHeaders(headers: Record<string, unknown>): Record<string, unknown> {
+  const perAnswer = new Set(['x-request-id', 'date', 'content-length', 'connection', 'keep-alive']);
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => !perAnswer.has(name) && !name.startsWith('x-ratelimit-')));
+}
+
+t.test('a path the router refuses carries the security and CORS headers of any other 400, so a page of an allowed origin can read it', async (t) => {
+  for (const env of [{ CORS_ORIGINS: 'https://shop.example' }, {}]) {
+    const { app } = await setUp(t, env);
+    for (const origin of ['https://shop.example', 'https://elsewhere.example', undefined]) {
+      const headers = origin === undefined ? {} : { origin };
+      // A 400 the route itself answers (its parameter's validation), after every hook has run.
+      const routed = await app.inject({ url: '/checkout/a_b', headers });
+      t.equal(routed.statusCode, 400);
+      for (const url of ['/checkout/%zz', `/checkout/${'a'.repeat(300)}/events`]) {
+        const refused = await app.inject({ url, headers });
+        const label = `${url.slice(0, 14)}, CORS_ORIGINS ${env.CORS_ORIGINS ?? 'unset'}, origin ${origin ?? 'none'}`;
+        t.equal(refused.statusCode, 400, label);
+        t.same(sharedHeaders(refused.headers), sharedHeaders(routed.headers), label);
+        t.equal(
+          refused.headers['access-control-allow-origin'],
+          env.CORS_ORIGINS !== undefined && origin === env.CORS_ORIGINS ? origin : undefined,
+          `${label}: readable by the allowed origin only`,
+        );
+        t.equal(refused.headers['x-content-type-options'], 'nosniff', label);
+      }
+    }
+  }
+});
+
 t.test('malformed HTTP (duplicate Content-Length, CR in a header value, bad request line) gets problem+json and a closed connection', async (t) => {
   const { port } = await listening(t);
   const requests = {
