@@ -67,7 +67,8 @@ export const flinksWebhookRoute: FastifyPluginAsyncZod<FlinksWebhookRouteOptions
     schema: {
       summary: 'Receive a Flinks Pay webhook',
       description:
-        'On only when FLINKS_WEBHOOK_SECRET is set (404 otherwise). A wrong or missing signature is a 401 and nothing ' +
+        'On when FLINKS_WEBHOOK_SECRET is set, and in sandbox mode, where the simulator signs its events with a ' +
+        'secret of the process (404 otherwise). A wrong or missing signature is a 401 and nothing ' +
         'else happens; a valid event is answered 202 at once and triggers one status read of the payment request it ' +
         'names, if it was created here (others are logged and dropped). Replaying an event only causes another read.',
       tags: ['webhooks'],
