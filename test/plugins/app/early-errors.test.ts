@@ -109,7 +109,8 @@ function sharedHeaders(headers: Record<string, unknown>): Record<string, unknown
 }
 
 t.test('a path the router refuses carries the security and CORS headers of any other 400, so a page of an allowed origin can read it', async (t) => {
-  for (const env of [{ CORS_ORIGINS: 'https://shop.example' }, {}]) {
+  const settings: Record<string, string>[] = [{ CORS_ORIGINS: 'https://shop.example' }, {}];
+  for (const env of settings) {
     const { app } = await setUp(t, env);
     for (const origin of ['https://shop.example', 'https://elsewhere.example', undefined]) {
       const headers = origin === undefined ? {} : { origin };
