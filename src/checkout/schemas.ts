@@ -85,6 +85,10 @@ const IntentTokenSchema = z
       'checkout with the same `jti` replays the first one.',
   );
 
+function isObjectBody(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 /** Exactly one way to state the amount: in the body, or signed inside an intent that also carries the referenceId. */
 function checkAmountSource(body: { amount?: unknown; intent?: unknown; referenceId?: unknown }, ctx: z.RefinementCtx): void {
   if (body.intent === undefined) {
@@ -105,7 +109,8 @@ export const CheckoutRequestSchema = z
     customer: CustomerSchema,
     referenceId: ReferenceIdSchema.optional(),
   })
-  .superRefine(checkAmountSource)
+  // Also when a field is invalid, so that one answer names every problem (a missing amount among them).
+  .superRefine(checkAmountSource, { when: (payload) => isObjectBody(payload.value) })
   .meta({
     id: 'CheckoutRequest',
     description:

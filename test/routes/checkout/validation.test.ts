@@ -57,6 +57,12 @@ t.test('POST /checkout lists every invalid field at once', async (t) => {
   const res = await postCheckout(app, { amount: 'ten', customer: { firstName: '', lastName: 'Doe', email: 'x' }, extra: 1 });
   const paths = res.json<ProblemBody>().errors?.map((e) => e.path).sort();
   t.same(paths, ['amount', 'customer.email', 'customer.firstName', 'extra']);
+  // A missing amount is judged after the fields themselves, and still named beside their errors.
+  const missing = await postCheckout(app, { customer: 'Jane', extra: 1 });
+  t.same(missing.json<ProblemBody>().errors?.map((e) => e.path).sort(), ['amount', 'customer', 'extra']);
+  t.match(missing.json<ProblemBody>(), { detail: 'The body has 3 invalid fields: customer, extra, amount.' });
+  const array = await postCheckout(app, [validCheckout()]);
+  t.same(array.json<ProblemBody>().errors?.map((e) => e.path), ['body'], 'a body that is not an object is only that');
 });
 
 t.test('POST /checkout answers 400 for malformed or empty JSON', async (t) => {
