@@ -87,6 +87,23 @@ export function scanJson(text: string, literalNames: readonly string[] = []): Js
   return { literals };
 }
 
+/** Whether `text` is JSON, which Fastify's parser refused anyway: it holds a prototype-poisoning member. */
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function forbiddenMember(): InputRefusedError {
+  return new InputRefusedError(
+    'The body holds a member named __proto__, or a constructor with a prototype member; neither is accepted.',
+    [{ path: 'body', message: 'holds a __proto__ or constructor.prototype member' }],
+  );
+}
+
 /**
  * The JSON body parser of this service: Fastify's own (same body limit, same errors, prototype
  * poisoning refused), plus two rules. A member name repeated in one object is refused, since
@@ -101,7 +118,7 @@ export const jsonBodyPlugin = fp(
       // Fastify's own parser answers synchronously, through `done`.
       void parseJson(request, text, (error, value: unknown) => {
         if (error) {
-          done(error, undefined);
+          done(isJson(text) ? forbiddenMember() : error, undefined);
           return;
         }
         const literalNames = request.routeOptions.config.numberLiterals ?? [];

@@ -76,6 +76,19 @@ t.test('POST /checkout answers 400 for malformed or empty JSON', async (t) => {
   t.equal(control.calls.length, 0);
 });
 
+t.test('POST /checkout refuses prototype-poisoning members as such, not as invalid JSON', async (t) => {
+  const { app, control } = await setUp(t);
+  for (const payload of ['{"__proto__":{"admin":true},"amount":"1.00"}', '{"customer":{"constructor":{"prototype":{"x":1}}}}']) {
+    const res = await postCheckout(app, payload);
+    t.equal(res.statusCode, 400, payload);
+    t.match(res.json<ProblemBody>(), {
+      detail: /member named __proto__, or a constructor with a prototype member/,
+      errors: [{ path: 'body', message: 'holds a __proto__ or constructor.prototype member' }],
+    });
+  }
+  t.equal(control.calls.length, 0);
+});
+
 t.test('POST /checkout answers 413 for a body over 16 KiB', async (t) => {
   const { app, control } = await setUp(t);
   const res = await postCheckout(app, validCheckout({ referenceId: 'x'.repeat(17 * 1024) }));
