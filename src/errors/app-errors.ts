@@ -192,6 +192,15 @@ export class NotAcceptableError extends AppError {
   }
 }
 
+/** A JSON body declared in a charset other than UTF-8, the only one JSON exchanged between systems may use (RFC 8259). */
+export class UnsupportedCharsetError extends AppError {
+  readonly status = 415;
+  readonly code = 'unsupported-media-type';
+  constructor(charset: string) {
+    super(`The body is declared as charset=${charset}; send JSON as UTF-8 (charset=utf-8, or no charset).`);
+  }
+}
+
 /** A well-formed body refused by a rule its schema cannot know (e.g. whether signing is configured). */
 export class InputRefusedError extends AppError {
   readonly status = 400;

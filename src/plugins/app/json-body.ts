@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { InputRefusedError } from '../../errors/app-errors.js';
+import { InputRefusedError, UnsupportedCharsetError } from '../../errors/app-errors.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -97,6 +97,31 @@ function isJson(text: string): boolean {
   }
 }
 
+/**
+ * Decodes a body as UTF-8, refusing bytes that are not: a lenient decoder would turn them into
+ * U+FFFD, and a shopper's name sent to Flinks that way can no longer match the account holder's.
+ * A byte order mark is kept, so JSON.parse refuses it as before.
+ */
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** The charset parameter of a Content-Type, lower-cased and unquoted, when there is one. */
+function charsetOf(contentType: string | undefined): string | undefined {
+  const value = /;\s*charset\s*=\s*("?)([^";\s]*)\1/i.exec(contentType ?? '')?.[2];
+  return value?.toLowerCase();
+}
+
+function decodedBody(body: Buffer, contentType: string | undefined): string | Error {
+  const charset = charsetOf(contentType);
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') return new UnsupportedCharsetError(charset);
+  try {
+    return utf8.decode(body);
+  } catch {
+    return new InputRefusedError('The body is not valid UTF-8; send JSON encoded as UTF-8.', [
+      { path: 'body', message: 'is not valid UTF-8' },
+    ]);
+  }
+}
+
 function forbiddenMember(): InputRefusedError {
   return new InputRefusedError(
     'The body holds a member named __proto__, or a constructor with a prototype member; neither is accepted.',
@@ -114,7 +139,12 @@ export const jsonBodyPlugin = fp(
   (app: FastifyInstance) => {
     const parseJson = app.getDefaultJsonParser('error', 'error');
     app.removeContentTypeParser('application/json');
-    app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, text: string, done) => {
+    app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body: Buffer, done) => {
+      const text = decodedBody(body, request.headers['content-type']);
+      if (text instanceof Error) {
+        done(text, undefined);
+        return;
+      }
       // Fastify's own parser answers synchronously, through `done`.
       void parseJson(request, text, (error, value: unknown) => {
         if (error) {

@@ -89,6 +89,28 @@ t.test('POST /checkout refuses prototype-poisoning members as such, not as inval
   t.equal(control.calls.length, 0);
 });
 
+t.test('POST /checkout reads JSON as UTF-8 only: other bytes are a 400, another charset a 415, never a mangled name sent to Flinks', async (t) => {
+  const { app, control } = await setUp(t);
+  const latin1 = Buffer.from(JSON.stringify(validCheckout({ customer: { ...customer, firstName: 'René' } })), 'latin1');
+  const notUtf8 = await app.inject({ method: 'POST', url: '/checkout', headers: { 'content-type': 'application/json' }, payload: latin1 });
+  t.equal(notUtf8.statusCode, 400);
+  t.match(notUtf8.json<ProblemBody>(), { detail: /not valid UTF-8/, errors: [{ path: 'body', message: 'is not valid UTF-8' }] });
+  for (const charset of ['latin1', '"ISO-8859-1"', 'utf-16']) {
+    const res = await app.inject({ method: 'POST', url: '/checkout', headers: { 'content-type': `application/json; charset=${charset}` }, payload: latin1 });
+    t.equal(res.statusCode, 415, charset);
+    t.match(res.headers['content-type'], /^application\/problem\+json/);
+    t.match(res.json<ProblemBody>(), { detail: /send JSON as UTF-8/ }, charset);
+  }
+  t.equal(control.calls.length, 0, 'nothing reached Flinks');
+  const utf8 = Buffer.from(JSON.stringify(validCheckout({ customer: { ...customer, firstName: 'René' } })), 'utf8');
+  for (const contentType of ['application/json', 'application/json; charset=utf-8', 'application/json;charset="UTF-8"']) {
+    const res = await app.inject({ method: 'POST', url: '/checkout', headers: { 'content-type': contentType }, payload: utf8 });
+    t.equal(res.statusCode, 201, contentType);
+  }
+  const initiate = control.calls.find((call) => call.step === 'initiate');
+  t.match(JSON.parse(initiate?.rawBody ?? '{}'), { customerName: 'René Doe' }, 'the name reaches Flinks as written');
+});
+
 t.test('POST /checkout answers 413 for a body over 16 KiB', async (t) => {
   const { app, control } = await setUp(t);
   const res = await postCheckout(app, validCheckout({ referenceId: 'x'.repeat(17 * 1024) }));
