@@ -112,7 +112,8 @@ function charsetOf(contentType: string | undefined): string | undefined {
 
 function decodedBody(body: Buffer, contentType: string | undefined): string | Error {
   const charset = charsetOf(contentType);
-  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') return new UnsupportedCharsetError(charset);
+  // Named in the answer, cut short: it is the client's own text.
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') return new UnsupportedCharsetError(charset.slice(0, 40));
   try {
     return utf8.decode(body);
   } catch {
@@ -131,9 +132,10 @@ function forbiddenMember(): InputRefusedError {
 
 /**
  * The JSON body parser of this service: Fastify's own (same body limit, same errors, prototype
- * poisoning refused), plus two rules. A member name repeated in one object is refused, since
- * parsers disagree on which value wins. And the top-level members a route lists in its config
- * `numberLiterals` keep the number as written, so an amount is judged by its literal.
+ * poisoning refused, and said so), plus three rules. The body must be UTF-8. A member name
+ * repeated in one object is refused, since parsers disagree on which value wins. And the top-level
+ * members a route lists in its config `numberLiterals` keep the number as written, so an amount is
+ * judged by its literal.
  */
 export const jsonBodyPlugin = fp(
   (app: FastifyInstance) => {
