@@ -141,9 +141,11 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   // After CORS: a shop's script can read a 503 (and its Retry-After) only when it carries CORS headers.
   // The embedded sandbox stands for Flinks, which does not turn calls away because this service is
   // busy: shedding them would fail checkouts already admitted, as Flinks errors, and open circuits.
+  // The probes and metrics stay answered: /ready speaks of Flinks and Redis, not of load, since a
+  // spike that made every instance shed would otherwise take them all out of the load balancer.
   await app.register(underPressurePlugin, {
     ...config.loadShedding,
-    exemptPaths: ['/health', '/metrics'],
+    exemptPaths: ['/health', '/ready', '/metrics'],
     exemptPrefixes: sandbox ? [`${sandbox.prefix}/`] : [],
   });
   await app.register(storePlugin, { redis: config.redis, memoryMaxEntries: config.memoryStoreMaxEntries });

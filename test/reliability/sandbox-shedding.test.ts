@@ -13,7 +13,8 @@ t.test('under pressure the service refuses new checkouts, and the embedded sandb
   // The heap in use after start is above 16 MB, so the heap check sheds from its first sample on.
   const app = await buildApp(loadConfig({ LOG_LEVEL: 'silent', MAX_HEAP_USED_MB: '16' }));
   t.teardown(() => app.close());
-  await app.ready();
+  // Listening, so that /ready can reach the embedded sandbox over HTTP, as it does in production.
+  await app.listen({ port: 0, host: '127.0.0.1' });
 
   // Polled with a status read of no checkout (a 404 without a Flinks call), until the first sample.
   await eventually(
@@ -31,4 +32,10 @@ t.test('under pressure the service refuses new checkouts, and the embedded sandb
   t.equal(appPage.statusCode, 404, 'the simulated Flinks Pay app answers itself (here: no such session)');
   t.match(appPage.headers['content-type'], /^text\/html/);
   t.equal((await app.inject({ method: 'POST', url: '/checkout', payload: validCheckout() })).statusCode, 503, 'still shedding');
+
+  // The probes answer about the instance and its dependencies, not about load: were /ready shed,
+  // a spike that made every instance shed would take them all out of the load balancer at once.
+  for (const url of ['/health', '/ready', '/metrics']) {
+    t.equal((await app.inject({ url })).statusCode, 200, `${url} is answered while shedding`);
+  }
 });
