@@ -131,13 +131,14 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
 
   // Cross-cutting plugins: ours, then third-party ones with their options.
   await app.register(requestIdPlugin);
-  await app.register(hostHeaderPlugin);
   await app.register(metricsPlugin);
   await app.register(drainPlugin);
   await app.register(errorHandlerPlugin);
   await app.register(jsonBodyPlugin);
   await app.register(helmetPlugin);
   await app.register(corsPlugin, { origins: config.corsOrigins });
+  // After the security and CORS headers are set: its 400 is an answer like any other.
+  await app.register(hostHeaderPlugin);
   // After CORS: a shop's script can read a 503 (and its Retry-After) only when it carries CORS headers.
   // The embedded sandbox stands for Flinks, which does not turn calls away because this service is
   // busy: shedding them would fail checkouts already admitted, as Flinks errors, and open circuits.

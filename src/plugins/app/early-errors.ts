@@ -7,6 +7,7 @@ import type { ProblemCode } from '../../errors/app-errors.js';
 import { buildProblem, PROBLEM_CONTENT_TYPE, type FieldError } from '../../errors/problem.js';
 import { logRequestCompleted } from '../../observability/access-log.js';
 import { REQUEST_ID_HEADER, saneRequestId } from '../../observability/logger.js';
+import { API_HEADERS } from '../external/helmet.js';
 import { NO_STORE, sendProblem } from './error-handler.js';
 import { observeAnswer } from './metrics.js';
 
@@ -15,7 +16,8 @@ import { observeAnswer } from './metrics.js';
  * the router's (a path parameter too long or badly percent-encoded) and the HTTP parser's
  * (malformed request, headers too large, the request not arriving within REQUEST_TIMEOUT_MS), and
  * the two requests Node answers itself (an unknown Expect, CONNECT). They are shaped like every
- * other error, problem+json with an x-request-id.
+ * other error, problem+json with an x-request-id and the API's security headers; only CORS headers
+ * are missing where the request's Origin was never read.
  */
 
 const ROUTER_ERRORS: Readonly<Record<string, { detail: string; errors: FieldError[] }>> = {
@@ -154,18 +156,19 @@ function rawProblemAnswer(problem: EarlyProblem, instance: string, requestId: st
   const body = JSON.stringify(buildProblem({ ...problem, instance, requestId }));
   const head = [
     `HTTP/1.1 ${problem.status} ${STATUS_CODES[problem.status] ?? 'Error'}`,
-    ...Object.entries(problemHeaders(body, requestId)).map(([name, value]) => `${name}: ${value}`),
+    ...Object.entries(problemHeaders(body, requestId)).map(([name, value]) => `${name}: ${String(value)}`),
   ];
   return `${head.join('\r\n')}\r\n\r\n${body}`;
 }
 
-function problemHeaders(body: string, requestId: string): Record<string, string | number> {
+function problemHeaders(body: string, requestId: string): OutgoingHttpHeaders {
   return {
     // As Fastify writes it on every other answer.
     'content-type': `${PROBLEM_CONTENT_TYPE}; charset=utf-8`,
     'content-length': Buffer.byteLength(body),
     [REQUEST_ID_HEADER]: requestId,
     'cache-control': NO_STORE,
+    ...API_HEADERS,
     connection: 'close',
   };
 }

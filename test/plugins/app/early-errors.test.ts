@@ -55,12 +55,24 @@ async function listening(t: Test, env: Record<string, string> = {}) {
   return { app, port: address.port };
 }
 
+/** The API's security headers, which every answer carries, those written on the raw socket too. */
+function assertSecurityHeaders(t: Test, headers: Record<string, string | string[] | undefined>): void {
+  t.match(headers, {
+    'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+    'x-content-type-options': 'nosniff',
+    'x-frame-options': 'DENY',
+    'strict-transport-security': /^max-age=/,
+    'cross-origin-resource-policy': 'same-origin',
+  });
+}
+
 function assertProblem(t: Test, answer: RawAnswer, status: number, type: RegExp): void {
   t.equal(answer.status, status);
   t.equal(answer.headers['content-type'], 'application/problem+json; charset=utf-8', 'as Fastify writes it on every other answer');
   t.match(answer.headers['x-request-id'], UUID, 'a fresh request id');
   t.equal(answer.headers.connection, 'close');
   t.equal(answer.headers['cache-control'], 'no-store');
+  assertSecurityHeaders(t, answer.headers);
   const problem = JSON.parse(answer.body) as Record<string, unknown>;
   t.match(problem, { type, status, title: String, detail: String, instance: String });
   t.equal(problem.requestId, answer.headers['x-request-id'], 'the body names the same request id');
@@ -249,6 +261,7 @@ t.test('an Expect header other than 100-continue is a 417 problem+json, CONNECT 
   t.match(expectation.headers['content-type'], /^application\/problem\+json/);
   t.equal(expectation.headers['x-request-id'], 'caller-7', "the caller's sane request id");
   t.equal(expectation.headers['cache-control'], 'no-store');
+  assertSecurityHeaders(t, expectation.headers);
   t.match(JSON.parse(expectation.body), { type: /expectation-failed$/, status: 417, instance: '/health', requestId: 'caller-7', detail: /100-continue/ });
 
   const connect = await rawRequest(port, 'CONNECT flinks.example:443 HTTP/1.1\r\nHost: flinks.example:443\r\n\r\n');
