@@ -109,6 +109,7 @@ t.test('CORS: configured origins are allowed, others get no CORS headers', async
   t.equal(allowed.headers['access-control-allow-origin'], 'https://m.shop.example');
   t.match(allowed.headers['access-control-expose-headers'], /location/);
   t.match(allowed.headers['access-control-expose-headers'], /idempotent-replayed/, 'a cross-origin client can tell a replay');
+  t.match(allowed.headers['access-control-expose-headers'], /x-ratelimit-remaining/, 'and pace itself before a 429');
 
   const refused = await postCheckout(app, validCheckout(), { origin: 'https://evil.example' });
   t.equal(refused.headers['access-control-allow-origin'], undefined);

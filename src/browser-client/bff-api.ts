@@ -127,6 +127,9 @@ export interface paths {
                         "Cache-Control": components["headers"]["NoStore"];
                         Location: components["headers"]["CheckoutLocation"];
                         "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -138,6 +141,9 @@ export interface paths {
                     headers: {
                         "x-request-id": components["headers"]["RequestId"];
                         "Cache-Control": components["headers"]["NoStore"];
+                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -150,6 +156,9 @@ export interface paths {
                         "x-request-id": components["headers"]["RequestId"];
                         "Cache-Control": components["headers"]["NoStore"];
                         "WWW-Authenticate": components["headers"]["IntentChallenge"];
+                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -162,6 +171,9 @@ export interface paths {
                         "x-request-id": components["headers"]["RequestId"];
                         "Retry-After": components["headers"]["RetryAfter"];
                         "Cache-Control": components["headers"]["NoStore"];
+                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -173,6 +185,9 @@ export interface paths {
                     headers: {
                         "x-request-id": components["headers"]["RequestId"];
                         "Cache-Control": components["headers"]["NoStore"];
+                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -184,6 +199,9 @@ export interface paths {
                     headers: {
                         "x-request-id": components["headers"]["RequestId"];
                         "Cache-Control": components["headers"]["NoStore"];
+                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -195,6 +213,9 @@ export interface paths {
                     headers: {
                         "x-request-id": components["headers"]["RequestId"];
                         "Cache-Control": components["headers"]["NoStore"];
+                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -207,6 +228,9 @@ export interface paths {
                         "x-request-id": components["headers"]["RequestId"];
                         "Retry-After": components["headers"]["RetryAfter"];
                         "Cache-Control": components["headers"]["NoStore"];
+                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -218,6 +242,9 @@ export interface paths {
                     headers: {
                         "x-request-id": components["headers"]["RequestId"];
                         "Cache-Control": components["headers"]["NoStore"];
+                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -230,6 +257,9 @@ export interface paths {
                         "x-request-id": components["headers"]["RequestId"];
                         "Cache-Control": components["headers"]["NoStore"];
                         "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -242,6 +272,9 @@ export interface paths {
                         "x-request-id": components["headers"]["RequestId"];
                         "Retry-After": components["headers"]["RetryAfter"];
                         "Cache-Control": components["headers"]["NoStore"];
+                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -254,6 +287,9 @@ export interface paths {
                         "x-request-id": components["headers"]["RequestId"];
                         "Cache-Control": components["headers"]["NoStore"];
                         "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -296,6 +332,9 @@ export interface paths {
                     headers: {
                         "x-request-id": components["headers"]["RequestId"];
                         "Cache-Control": components["headers"]["NoStore"];
+                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -307,6 +346,9 @@ export interface paths {
                     headers: {
                         "x-request-id": components["headers"]["RequestId"];
                         "Cache-Control": components["headers"]["NoStore"];
+                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -318,6 +360,9 @@ export interface paths {
                     headers: {
                         "x-request-id": components["headers"]["RequestId"];
                         "Cache-Control": components["headers"]["NoStore"];
+                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -330,6 +375,9 @@ export interface paths {
                         "x-request-id": components["headers"]["RequestId"];
                         "Retry-After": components["headers"]["RetryAfter"];
                         "Cache-Control": components["headers"]["NoStore"];
+                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -341,6 +389,9 @@ export interface paths {
                     headers: {
                         "x-request-id": components["headers"]["RequestId"];
                         "Cache-Control": components["headers"]["NoStore"];
+                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -352,6 +403,9 @@ export interface paths {
                     headers: {
                         "x-request-id": components["headers"]["RequestId"];
                         "Cache-Control": components["headers"]["NoStore"];
+                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -364,6 +418,9 @@ export interface paths {
                         "x-request-id": components["headers"]["RequestId"];
                         "Retry-After": components["headers"]["RetryAfter"];
                         "Cache-Control": components["headers"]["NoStore"];
+                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -375,6 +432,9 @@ export interface paths {
                     headers: {
                         "x-request-id": components["headers"]["RequestId"];
                         "Cache-Control": components["headers"]["NoStore"];
+                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -547,6 +607,9 @@ export interface paths {
                 202: {
                     headers: {
                         "x-request-id": components["headers"]["RequestId"];
+                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -557,6 +620,9 @@ export interface paths {
                 401: {
                     headers: {
                         "x-request-id": components["headers"]["RequestId"];
+                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -567,6 +633,9 @@ export interface paths {
                 404: {
                     headers: {
                         "x-request-id": components["headers"]["RequestId"];
+                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -577,6 +646,9 @@ export interface paths {
                 413: {
                     headers: {
                         "x-request-id": components["headers"]["RequestId"];
+                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -588,6 +660,9 @@ export interface paths {
                     headers: {
                         "x-request-id": components["headers"]["RequestId"];
                         "Retry-After": components["headers"]["RetryAfter"];
+                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -598,6 +673,9 @@ export interface paths {
                 500: {
                     headers: {
                         "x-request-id": components["headers"]["RequestId"];
+                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -644,6 +722,9 @@ export interface paths {
                     headers: {
                         "x-request-id": components["headers"]["RequestId"];
                         "Cache-Control": components["headers"]["NoStore"];
+                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -655,6 +736,9 @@ export interface paths {
                     headers: {
                         "x-request-id": components["headers"]["RequestId"];
                         "Cache-Control": components["headers"]["NoStore"];
+                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -667,6 +751,9 @@ export interface paths {
                         "x-request-id": components["headers"]["RequestId"];
                         "Cache-Control": components["headers"]["NoStore"];
                         "WWW-Authenticate": components["headers"]["OpsChallenge"];
+                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -678,6 +765,9 @@ export interface paths {
                     headers: {
                         "x-request-id": components["headers"]["RequestId"];
                         "Cache-Control": components["headers"]["NoStore"];
+                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -690,6 +780,9 @@ export interface paths {
                         "x-request-id": components["headers"]["RequestId"];
                         "Retry-After": components["headers"]["RetryAfter"];
                         "Cache-Control": components["headers"]["NoStore"];
+                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -701,6 +794,9 @@ export interface paths {
                     headers: {
                         "x-request-id": components["headers"]["RequestId"];
                         "Cache-Control": components["headers"]["NoStore"];
+                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -713,6 +809,9 @@ export interface paths {
                         "x-request-id": components["headers"]["RequestId"];
                         "Retry-After": components["headers"]["RetryAfter"];
                         "Cache-Control": components["headers"]["NoStore"];
+                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -757,6 +856,9 @@ export interface paths {
                     headers: {
                         "x-request-id": components["headers"]["RequestId"];
                         "Cache-Control": components["headers"]["NoStore"];
+                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -768,6 +870,9 @@ export interface paths {
                     headers: {
                         "x-request-id": components["headers"]["RequestId"];
                         "Cache-Control": components["headers"]["NoStore"];
+                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -780,6 +885,9 @@ export interface paths {
                         "x-request-id": components["headers"]["RequestId"];
                         "Cache-Control": components["headers"]["NoStore"];
                         "WWW-Authenticate": components["headers"]["OpsChallenge"];
+                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -791,6 +899,9 @@ export interface paths {
                     headers: {
                         "x-request-id": components["headers"]["RequestId"];
                         "Cache-Control": components["headers"]["NoStore"];
+                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -803,6 +914,9 @@ export interface paths {
                         "x-request-id": components["headers"]["RequestId"];
                         "Retry-After": components["headers"]["RetryAfter"];
                         "Cache-Control": components["headers"]["NoStore"];
+                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -814,6 +928,9 @@ export interface paths {
                     headers: {
                         "x-request-id": components["headers"]["RequestId"];
                         "Cache-Control": components["headers"]["NoStore"];
+                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -826,6 +943,9 @@ export interface paths {
                         "x-request-id": components["headers"]["RequestId"];
                         "Retry-After": components["headers"]["RetryAfter"];
                         "Cache-Control": components["headers"]["NoStore"];
+                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -872,6 +992,9 @@ export interface paths {
                     headers: {
                         "x-request-id": components["headers"]["RequestId"];
                         "Cache-Control": components["headers"]["NoStore"];
+                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -883,6 +1006,9 @@ export interface paths {
                     headers: {
                         "x-request-id": components["headers"]["RequestId"];
                         "Cache-Control": components["headers"]["NoStore"];
+                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -895,6 +1021,9 @@ export interface paths {
                         "x-request-id": components["headers"]["RequestId"];
                         "Cache-Control": components["headers"]["NoStore"];
                         "WWW-Authenticate": components["headers"]["OpsChallenge"];
+                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -906,6 +1035,9 @@ export interface paths {
                     headers: {
                         "x-request-id": components["headers"]["RequestId"];
                         "Cache-Control": components["headers"]["NoStore"];
+                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -917,6 +1049,9 @@ export interface paths {
                     headers: {
                         "x-request-id": components["headers"]["RequestId"];
                         "Cache-Control": components["headers"]["NoStore"];
+                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -929,6 +1064,9 @@ export interface paths {
                         "x-request-id": components["headers"]["RequestId"];
                         "Retry-After": components["headers"]["RetryAfter"];
                         "Cache-Control": components["headers"]["NoStore"];
+                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -940,6 +1078,9 @@ export interface paths {
                     headers: {
                         "x-request-id": components["headers"]["RequestId"];
                         "Cache-Control": components["headers"]["NoStore"];
+                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -951,6 +1092,9 @@ export interface paths {
                     headers: {
                         "x-request-id": components["headers"]["RequestId"];
                         "Cache-Control": components["headers"]["NoStore"];
+                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -963,6 +1107,9 @@ export interface paths {
                         "x-request-id": components["headers"]["RequestId"];
                         "Retry-After": components["headers"]["RetryAfter"];
                         "Cache-Control": components["headers"]["NoStore"];
+                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -974,6 +1121,9 @@ export interface paths {
                     headers: {
                         "x-request-id": components["headers"]["RequestId"];
                         "Cache-Control": components["headers"]["NoStore"];
+                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1018,6 +1168,9 @@ export interface paths {
                     headers: {
                         "x-request-id": components["headers"]["RequestId"];
                         "Cache-Control": components["headers"]["NoStore"];
+                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1029,6 +1182,9 @@ export interface paths {
                     headers: {
                         "x-request-id": components["headers"]["RequestId"];
                         "Cache-Control": components["headers"]["NoStore"];
+                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1041,6 +1197,9 @@ export interface paths {
                         "x-request-id": components["headers"]["RequestId"];
                         "Cache-Control": components["headers"]["NoStore"];
                         "WWW-Authenticate": components["headers"]["OpsChallenge"];
+                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1052,6 +1211,9 @@ export interface paths {
                     headers: {
                         "x-request-id": components["headers"]["RequestId"];
                         "Cache-Control": components["headers"]["NoStore"];
+                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1063,6 +1225,9 @@ export interface paths {
                     headers: {
                         "x-request-id": components["headers"]["RequestId"];
                         "Cache-Control": components["headers"]["NoStore"];
+                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1074,6 +1239,9 @@ export interface paths {
                     headers: {
                         "x-request-id": components["headers"]["RequestId"];
                         "Cache-Control": components["headers"]["NoStore"];
+                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1086,6 +1254,9 @@ export interface paths {
                         "x-request-id": components["headers"]["RequestId"];
                         "Retry-After": components["headers"]["RetryAfter"];
                         "Cache-Control": components["headers"]["NoStore"];
+                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1097,6 +1268,9 @@ export interface paths {
                     headers: {
                         "x-request-id": components["headers"]["RequestId"];
                         "Cache-Control": components["headers"]["NoStore"];
+                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1107,8 +1281,11 @@ export interface paths {
                 503: {
                     headers: {
                         "x-request-id": components["headers"]["RequestId"];
-                        "Retry-After": components["headers"]["RetryAfter"];
+                        "Retry-After": components["headers"]["RetryAfterUnlessOff"];
                         "Cache-Control": components["headers"]["NoStore"];
+                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1314,6 +1491,8 @@ export interface components {
         RequestId: string;
         /** @description Seconds to wait before trying again (a 409: the first request with this key is still running). */
         RetryAfter: number;
+        /** @description Seconds to wait before trying again; absent on `merchant-webhooks-off`, which lasts until merchant webhooks are configured. */
+        RetryAfterUnlessOff: number;
         /** @description A launch URL or a payment status is never kept by a browser, proxy or CDN. */
         NoStore: "no-store";
         /** @description The status of the new checkout: `/checkout/{requestId}`. */
@@ -1324,6 +1503,12 @@ export interface components {
         IntentChallenge: string;
         /** @description The bearer challenge: `Bearer realm="ops"`, with `error="invalid_token"` when a token was sent. */
         OpsChallenge: string;
+        /** @description Requests this client may make in one window on this operation (RATE_LIMIT_MAX for POST /checkout). */
+        RateLimitLimit: number;
+        /** @description Requests left to this client in the current window. */
+        RateLimitRemaining: number;
+        /** @description Seconds until the current window ends and the count starts again. */
+        RateLimitReset: number;
     };
     pathItems: never;
 }

@@ -8,8 +8,19 @@ import { REQUEST_ID_HEADER } from '../../observability/logger.js';
 /** The request headers a CORS preflight must carry (@fastify/cors' strictPreflight). */
 const PREFLIGHT_HEADERS = ['origin', 'access-control-request-method'] as const;
 
-/** What a cross-origin script may read of an answer: Idempotent-Replayed tells a retry it got the first answer. */
-const EXPOSED_HEADERS = ['location', REQUEST_ID_HEADER, 'retry-after', 'idempotent-replayed'];
+/**
+ * What a cross-origin script may read of an answer: Idempotent-Replayed tells a retry it got the
+ * first answer, the rate-limit counts let a page pace itself before it meets a 429.
+ */
+const EXPOSED_HEADERS = [
+  'location',
+  REQUEST_ID_HEADER,
+  'retry-after',
+  'idempotent-replayed',
+  'x-ratelimit-limit',
+  'x-ratelimit-remaining',
+  'x-ratelimit-reset',
+];
 
 /**
  * The CORS headers @fastify/cors puts on an answer (not a preflight) to a request from `origin`,

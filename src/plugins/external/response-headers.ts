@@ -37,6 +37,10 @@ const under =
   (...prefixes: string[]): Carries =>
   (answer) =>
     prefixes.some((prefix) => answer.path === prefix || answer.path.startsWith(`${prefix}/`));
+const operation =
+  (method: string, path: string): Carries =>
+  (answer) =>
+    answer.method === method && answer.path === path;
 const createCheckout =
   (...codes: string[]): Carries =>
   (answer) =>
@@ -49,6 +53,18 @@ const anyOf =
   (...tests: Carries[]): Carries =>
   (answer) =>
     tests.some((test) => test(answer));
+const none =
+  (...tests: Carries[]): Carries =>
+  (answer) =>
+    !tests.some((test) => test(answer));
+
+const retryable = anyOf(withStatus('429', '503'), createCheckout('409'));
+/** The operations behind a per-client limit (a route's config.rateLimit, or the ops budget). */
+const rateLimited = anyOf(operation('post', '/checkout'), operation('get', '/checkout/{requestId}'), operation('post', '/webhooks/flinks'), under('/ops'));
+/** Sent by @fastify/rate-limit on the answers of a request it counted (not one refused before it, such as a shed 503). */
+const rateLimitHeader = (description: string): HeaderObject => ({ description, required: false, schema: { type: 'integer', minimum: 0 } });
+/** Its 503 is also merchant-webhooks-off: a setting, not a moment, so it names no time to retry. */
+const redeliveryUnavailable = allOf(operation('post', '/ops/checkouts/{requestId}/redeliver'), withStatus('503'));
 
 export const RESPONSE_HEADERS: readonly HeaderRow[] = [
   {
@@ -65,13 +81,25 @@ export const RESPONSE_HEADERS: readonly HeaderRow[] = [
     },
   },
   {
-    // errors/app-errors.ts: RateLimitedError, every 503 error and IdempotencyInFlightError; routes/health.ts for /ready.
+    // errors/app-errors.ts: RateLimitedError, every 503 error but MerchantWebhooksOffError, and IdempotencyInFlightError; routes/health.ts for /ready.
     name: 'Retry-After',
     id: 'RetryAfter',
-    carriedBy: anyOf(withStatus('429', '503'), createCheckout('409')),
+    carriedBy: allOf(retryable, none(redeliveryUnavailable)),
     header: {
       description: 'Seconds to wait before trying again (a 409: the first request with this key is still running).',
       required: true,
+      schema: { type: 'integer', minimum: 1 },
+    },
+  },
+  {
+    // ops-console.ts: MerchantWebhooksOffError sends none; the store's and load shedding's 503s do.
+    name: 'Retry-After',
+    id: 'RetryAfterUnlessOff',
+    carriedBy: redeliveryUnavailable,
+    header: {
+      description:
+        'Seconds to wait before trying again; absent on `merchant-webhooks-off`, which lasts until merchant webhooks are configured.',
+      required: false,
       schema: { type: 'integer', minimum: 1 },
     },
   },
@@ -122,6 +150,25 @@ export const RESPONSE_HEADERS: readonly HeaderRow[] = [
       required: true,
       schema: { type: 'string' },
     },
+  },
+  {
+    // plugins/external/rate-limit.ts (@fastify/rate-limit), for the routes that opt in.
+    name: 'X-RateLimit-Limit',
+    id: 'RateLimitLimit',
+    carriedBy: rateLimited,
+    header: rateLimitHeader('Requests this client may make in one window on this operation (RATE_LIMIT_MAX for POST /checkout).'),
+  },
+  {
+    name: 'X-RateLimit-Remaining',
+    id: 'RateLimitRemaining',
+    carriedBy: rateLimited,
+    header: rateLimitHeader('Requests left to this client in the current window.'),
+  },
+  {
+    name: 'X-RateLimit-Reset',
+    id: 'RateLimitReset',
+    carriedBy: rateLimited,
+    header: rateLimitHeader('Seconds until the current window ends and the count starts again.'),
   },
 ];
 

@@ -119,6 +119,7 @@ t.test('POST …/redeliver is a 503 problem while merchant webhooks are off', as
   t.equal(res.statusCode, 503);
   t.match(res.headers['content-type'], /application\/problem\+json/);
   t.match(res.json(), { type: 'urn:problem-type:flinks-pay-bff:merchant-webhooks-off', detail: /MERCHANT_WEBHOOK_URL/ });
+  t.notOk(res.headers['retry-after'], 'no time to retry: it lasts until merchant webhooks are configured');
   t.notMatch(res.json(), { type: /not-ready$/ }, 'not-ready is GET /ready\'s alone');
 });
 
