@@ -6,6 +6,7 @@ import {
   asArray,
   asObject,
   composeEnvFiles,
+  composeEnvironment,
   containerEnv,
   loadYamlDocument,
   mergeComposeService,
@@ -122,6 +123,16 @@ t.test('docker-compose.flinks.yml swaps the sandbox for real Flinks, credentials
 
   t.strictSame(Object.keys(asObject(merged.depends_on)), ['redis'], 'the BFF no longer waits for the sandbox');
   t.strictSame(asObject(asObject(asObject(flinks.toJS()).services).sandbox).profiles, ['sandbox'], 'which is not started');
+  t.end();
+});
+
+t.test('the variables .env.flinks cannot change are the ones deployment.md and the override name', (t) => {
+  const kept = Object.keys(composeEnvironment(mergeComposeService(base, flinks, 'bff').environment)).sort();
+  const docs = /`\.env\.flinks` may also set[\s\S]*?stay as `docker-compose\.yml` sets them/.exec(readRepoFile('docs/deployment.md'))?.[0] ?? '';
+  const docsNames = [...docs.matchAll(/`([A-Z][A-Z_]+)`/g)].map((match) => match[1]).filter((name) => !['CORS_ORIGINS', 'FLINKS_INSTANCE', 'RATE_LIMIT_MAX'].includes(name ?? ''));
+  t.strictSame([...docsNames].sort(), kept, 'deployment.md');
+  const comment = /except\n# the wiring[\s\S]*?\n(?!#)/.exec(readRepoFile('docker-compose.flinks.yml'))?.[0] ?? '';
+  t.strictSame([...comment.matchAll(/\b([A-Z][A-Z_]{2,})\b/g)].map((match) => match[1]).sort(), kept, 'the override\'s comment');
   t.end();
 });
 
