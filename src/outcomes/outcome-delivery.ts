@@ -5,7 +5,6 @@ import type { ObservationSource } from '../checkout/status-cache.js';
 import type { CheckoutStatus } from '../checkout/schemas.js';
 import type { StatusWatcher } from '../checkout/status-watcher.js';
 import { AppError } from '../errors/app-errors.js';
-import { createStoreRetries } from '../store/store-retries.js';
 import type { CallContext } from '../upstream/flinks-pay/client.js';
 import { createBullQueue, limiterFor } from './bullmq-queue.js';
 import { CLOSE_TIMEOUT_MS, settlesWithin } from './closing.js';
@@ -22,6 +21,7 @@ import { DEFAULT_LIMITS, type Observation, type OutcomeStore } from './outcome-s
 import { createRecentObservations } from './recent-observations.js';
 import { createReconcileStep, createRecordKeeper, type ReconcileJob, type ReconcilePolicy } from './reconciler.js';
 import { createRedisOutcomeStore } from './redis-outcome-store.js';
+import { createUnnotedObservations } from './unnoted-observations.js';
 import { createOutcomeRedis } from './redis-connections.js';
 import { webhookIdOf, type OutcomeRecord } from './schemas.js';
 
@@ -142,7 +142,6 @@ export function createOutcomeDelivery(options: OutcomeDeliveryOptions) {
   const verifySignature = options.flinksWebhookSecret === undefined ? undefined : createFlinksSignatureVerifier(options.flinksWebhookSecret);
   const flinksHints = createFlinksHints({ store, read: (ctx, requestId) => readFor(ctx, requestId, 'webhook'), metrics, now });
   let read: ReadForOutcome | undefined;
-  const observationRetries = createStoreRetries({ what: 'status changes', log });
   // A third of the window in which reconciliation takes a checkout as observed and skips its read,
   // so a checkout polled without pause keeps an observedAt fresh enough for it.
   const recentObservations = createRecentObservations({
@@ -179,19 +178,30 @@ export function createOutcomeDelivery(options: OutcomeDeliveryOptions) {
    * Records an observation: a change goes to live streams and to the merchant. `catchingUp` (a
    * second attempt after the store failed the first): the record's status is queued even when
    * nothing changes now, since the first attempt may have made the change without queuing it.
+   * False when the store holds no record of the checkout (not written yet, or forgotten).
    */
-  async function note(status: CheckoutStatus, observation: Observation, catchingUp: boolean): Promise<void> {
+  async function note(status: CheckoutStatus, observation: Observation, catchingUp: boolean): Promise<boolean> {
     const result = await store.observe(status.requestId, observation);
-    if (result?.changed) {
+    if (result === undefined) return false;
+    if (result.changed) {
       metrics.statusChanges.inc({ source: observation.source });
       live.publish({ ...status, referenceId: result.record.referenceId });
       await enqueueDelivery(result.record);
-      return;
+      return true;
     }
-    if (!catchingUp) return;
+    if (!catchingUp) return true;
     const record = await store.get(status.requestId);
     // Initiated is where every record starts: no change, no event.
     if (record && record.status !== 'Initiated') await ensureQueued(record);
+    return true;
+  }
+
+  const unnoted = createUnnotedObservations({ log, note, now });
+
+  function keepUnnoted(status: CheckoutStatus, observation: Observation): void {
+    if (!unnoted.keep(status, observation)) {
+      log.error({ checkout: status.requestId }, 'too many status changes wait for the store; reconciliation will catch this one up');
+    }
   }
 
   async function readFor(ctx: CallContext, requestId: string, source: ObservationSource): Promise<CheckoutStatus> {
@@ -212,7 +222,8 @@ export function createOutcomeDelivery(options: OutcomeDeliveryOptions) {
     /**
      * Notes a status read from Flinks: a change goes into the record, to live streams and to the
      * merchant. When the store fails it, it is noted again (every second, in this instance) until
-     * the store takes it, and the record's status is then queued for the merchant whether or not
+     * the store takes it, in the order seen after any other observation of the checkout still
+     * waiting (unnoted-observations.ts), and the record's status is then queued for the merchant whether or not
      * this was the change: the store may have made the change but failed to say so (a command that
      * timed out here, not in Redis), or the change was made and its event not queued. An event
      * already queued or attempted is not queued again (ensureQueued). A status this
@@ -228,14 +239,17 @@ export function createOutcomeDelivery(options: OutcomeDeliveryOptions) {
         source: cause === 'operator' ? 'read' : cause,
         at: now(),
       };
+      // Behind the observations of this checkout the store has not taken yet, in the order seen.
+      if (unnoted.has(status.requestId)) {
+        keepUnnoted(status, observation);
+        return;
+      }
       try {
         await note(status, observation, false);
         recentObservations.add(status.requestId, status.status);
       } catch (error) {
         log.error({ err: error, checkout: status.requestId, status: status.status }, 'could not record a status change; noted again once the store takes it');
-        if (!observationRetries.add(status.requestId, () => note(status, observation, true))) {
-          log.error({ checkout: status.requestId }, 'too many status changes wait for the store; reconciliation will catch this one up');
-        }
+        keepUnnoted(status, observation);
       }
     },
 
@@ -294,7 +308,7 @@ export function createOutcomeDelivery(options: OutcomeDeliveryOptions) {
 
     close: async (): Promise<void> => {
       flinksHints.close();
-      const left = await observationRetries.flush();
+      const left = await unnoted.flush();
       if (left > 0) log.error({ left }, 'status changes could not be noted before shutdown; reconciliation will catch them up');
       // The queues take no more steps, and the steps running get a moment: a merchant request cut
       // off after the merchant took it would be sent again. Past the grace, requests still waiting

@@ -13,8 +13,10 @@ export interface StoreRetriesOptions {
 /**
  * Store writes that must happen even when the store fails them once (a checkout's record, an
  * idempotent checkout's answer, a status change): each waits here, by name, the newest write per
- * name winning, and all are tried again every `retryMs` until the store takes them. In memory, so
- * bounded, and gone if the process dies first: each caller says what covers that case.
+ * name winning, and all are tried again every `retryMs` until the store takes them. A write that
+ * resolves to `false` cannot be made yet (it needs another write first): it waits for the next
+ * attempt while the writes after it go on. In memory, so bounded, and gone if the process dies
+ * first: each caller says what covers that case.
  */
 export function createStoreRetries(options: StoreRetriesOptions) {
   const retryMs = options.retryMs ?? 1000;
@@ -36,11 +38,11 @@ export function createStoreRetries(options: StoreRetriesOptions) {
   async function writePass(): Promise<void> {
     try {
       for (const [name, write] of pending) {
-        await write();
+        if ((await write()) === false) continue;
         // A newer write under this name, added while this one ran, still waits.
         if (pending.get(name) === write) pending.delete(name);
       }
-      options.log.info(`${options.what} kept during a store outage are written`);
+      if (pending.size === 0) options.log.info(`${options.what} kept during a store outage are written`);
     } catch {
       // Still failing: the next attempt follows.
     }

@@ -1,9 +1,7 @@
-import { once } from 'node:events';
-import { createConnection, createServer, type Server, type Socket } from 'node:net';
-import t, { type Test } from 'tap';
+import t from 'tap';
 import { request } from 'undici';
 import { buildTestApp, postCheckout, startSandbox, validCheckout } from '../support/build.js';
-import { freePort, until } from '../support/net.js';
+import { freePort, tcpRelay, until } from '../support/net.js';
 import { startRedis, stopRedis } from '../support/redis.js';
 
 /*
@@ -14,40 +12,10 @@ import { startRedis, stopRedis } from '../support/redis.js';
  * so that window stays open for as long as the test needs.
  */
 
-/** A TCP relay from a free port to `target`, which the test can shut (every connection cut) and open again. */
-async function relay(t: Test, target: number) {
-  const port = await freePort();
-  let server: Server | undefined;
-  const sockets = new Set<Socket>();
-  const track = (socket: Socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  };
-  const open = async () => {
-    server = createServer((inbound) => {
-      const outbound = createConnection({ port: target, host: '127.0.0.1' });
-      track(inbound);
-      track(outbound);
-      inbound.pipe(outbound).pipe(inbound);
-      inbound.on('error', () => outbound.destroy());
-      outbound.on('error', () => inbound.destroy());
-    }).listen(port, '127.0.0.1');
-    await once(server, 'listening');
-  };
-  const shut = async () => {
-    for (const socket of sockets) socket.destroy();
-    if (server) await new Promise((resolve) => server?.close(resolve));
-    server = undefined;
-  };
-  t.teardown(shut);
-  await open();
-  return { port, open, shut };
-}
-
 t.test('after a Redis outage, a checkout another instance made meanwhile answers 503 until its record is written, never 404', async (t) => {
   const redisPort = await freePort();
   const redis = await startRedis(t, redisPort);
-  const toRedis = await relay(t, redisPort);
+  const toRedis = await tcpRelay(t, redisPort);
   const sandbox = await startSandbox(t);
   const env = { STATUS_CACHE_MS: '0', REDIS_KEY_PREFIX: 'records-after-outage:' };
   const a = await buildTestApp(t, sandbox, { ...env, REDIS_URL: `redis://127.0.0.1:${toRedis.port}` });

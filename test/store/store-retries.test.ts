@@ -58,3 +58,16 @@ t.test('at most maxPending writes wait; a new name beyond that is refused, a wai
   t.equal(retries.size, 2);
   t.end();
 });
+
+t.test('a write that cannot be made yet (resolves to false) waits for the next attempt, and the writes after it go on', async (t) => {
+  const retries = createStoreRetries({ what: 'status changes', log: quiet, retryMs: 60_000 });
+  let ready = false;
+  const written: string[] = [];
+  retries.add('needs-a-record', () => Promise.resolve(ready ? written.push('late') > 0 : false));
+  retries.add('other', () => Promise.resolve(void written.push('other')));
+  t.equal(await retries.flush(), 1, 'one still waits');
+  t.same(written, ['other'], 'the one behind it was written');
+  ready = true;
+  t.equal(await retries.flush(), 0);
+  t.same(written, ['other', 'late']);
+});

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import type { Server as HttpServer } from 'node:http';
-import { createServer, type AddressInfo } from 'node:net';
+import { createConnection, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { Test } from 'tap';
 
 /** A port nothing listens on right now (for a server a test starts itself). */
@@ -35,4 +35,34 @@ export async function listenOnLoopback(t: Test, server: HttpServer): Promise<num
     server.close();
   });
   return (server.address() as AddressInfo).port;
+}
+
+/** A TCP relay from a free port to `target`, which the test can shut (every connection cut) and open again. */
+export async function tcpRelay(t: Test, target: number) {
+  const port = await freePort();
+  let server: Server | undefined;
+  const sockets = new Set<Socket>();
+  const track = (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  };
+  const open = async () => {
+    server = createServer((inbound) => {
+      const outbound = createConnection({ port: target, host: '127.0.0.1' });
+      track(inbound);
+      track(outbound);
+      inbound.pipe(outbound).pipe(inbound);
+      inbound.on('error', () => outbound.destroy());
+      outbound.on('error', () => inbound.destroy());
+    }).listen(port, '127.0.0.1');
+    await once(server, 'listening');
+  };
+  const shut = async () => {
+    for (const socket of sockets) socket.destroy();
+    if (server) await new Promise((resolve) => server?.close(resolve));
+    server = undefined;
+  };
+  t.teardown(shut);
+  await open();
+  return { port, open, shut };
 }
