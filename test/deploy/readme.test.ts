@@ -1,5 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import t from 'tap';
+import { EnvSchema } from '../../src/config/env-schema.js';
 import { asArray, asObject, loadManifests, loadYamlDocument, readRepoFile, repoPath, SCHEMA_VARS } from './helpers.js';
 
 /*
@@ -33,6 +34,15 @@ function configurationTableVars(): string[] {
     }
   }
   return names;
+}
+
+/** The range cell of the configuration table's row naming `name`, split like the first cell ("a / b"). */
+function configurationRange(name: string): string | undefined {
+  const row = configurationPage.split('\n').find((line) => line.startsWith('| ') && (line.split('|')[1] ?? '').includes(`\`${name}\``));
+  if (row === undefined) return undefined;
+  const cells = row.split('|');
+  const names = [...(cells[1] ?? '').matchAll(/`([A-Z][A-Z0-9_]*)`/g)].map((match) => match[1]);
+  return (cells[3] ?? '').split(' / ')[names.indexOf(name)]?.trim();
 }
 
 /** [status, problem type suffix] of every 5xx the service's own code can answer with. */
@@ -69,6 +79,16 @@ t.test('the configuration table lists exactly the variables of the config schema
     [],
     'in the table of docs/configuration.md but not in EnvSchema',
   );
+  t.end();
+});
+
+t.test('the configuration table gives the range of every number setting as the config schema checks it', (t) => {
+  for (const name of SCHEMA_VARS) {
+    const parsed = EnvSchema.safeParse({ [name]: 'not a number' });
+    const message = parsed.success ? '' : parsed.error.issues.find((issue) => issue.path[0] === name)?.message ?? '';
+    const bounds = /whole number from (\d+) to (\d+)/.exec(message);
+    if (bounds) t.equal(configurationRange(name), `${bounds[1]}–${bounds[2]}`, name);
+  }
   t.end();
 });
 
