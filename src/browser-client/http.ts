@@ -16,6 +16,15 @@ export const isPaid = (status: CheckoutStatus): boolean => PAID.has(status.statu
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * Retry-After in seconds: delay-seconds, or an HTTP date (RFC 9110 allows either; proxies and CDNs
+ * send dates), counted from now and never below 0. NaN when it is neither.
+ */
+function retryAfterS(header: string): number {
+  const seconds = Number(header);
+  return Number.isNaN(seconds) ? Math.max(0, (Date.parse(header) - Date.now()) / 1000) : seconds;
+}
+
 /** The problem in a refused answer; a proxy's HTML error page becomes one too. */
 async function refusal(response: Response, path: string): Promise<CheckoutRefusedError> {
   const answer: unknown = await response.json().catch(() => undefined);
@@ -58,7 +67,7 @@ export async function postCheckout(base: string, body: object, key: string): Pro
       continue;
     }
     if (response.status === 201) return (await response.json()) as CheckoutCreated;
-    const retryAfter = Number(response.headers.get('retry-after') ?? '1');
+    const retryAfter = retryAfterS(response.headers.get('retry-after') ?? '1');
     if (!RETRY_POST.has(response.status) || tries >= POST_TRIES || !(retryAfter <= MAX_RETRY_AFTER_S)) {
       throw await refusal(response, '/checkout');
     }

@@ -379,4 +379,40 @@ t.test('browser client', async (t) => {
       t.same(pageErrors, []);
     });
   });
+
+  t.test('a 503 whose Retry-After is an HTTP date is waited out, then sent again with the same key', async (t) => {
+    await withPage(t, browser, 'client-retry-after-date', async ({ page, pageErrors }) => {
+      await page.goto(merchant.url);
+      const posts: { key: string; at: number }[] = [];
+      // A CDN in front of the service sheds load, with a date as RFC 9110 allows (readable: CORS exposes it).
+      await page.route(`${service.url}/checkout`, async (route) => {
+        posts.push({ key: (await route.request().headerValue('idempotency-key')) ?? '', at: Date.now() });
+        if (posts.length > 1) return route.continue();
+        return route.fulfill({
+          status: 503,
+          contentType: 'application/problem+json',
+          headers: {
+            'retry-after': new Date(Date.now() + 3000).toUTCString(),
+            'access-control-allow-origin': merchant.origin,
+            'access-control-expose-headers': 'retry-after',
+          },
+          body: JSON.stringify({ type: 'about:blank', title: 'Service Unavailable', status: 503, detail: 'Busy, come back later.' }),
+        });
+      });
+      const before = service.control.count(PAYMENT_REQUESTS);
+      const popup = page.waitForEvent('popup');
+      await page.click('#pay');
+      const app = await popup;
+      await app.waitForURL(/\/sandbox\/app\//);
+      t.equal(posts.length, 2, 'POST /checkout was sent again');
+      t.equal(posts[0]?.key, posts[1]?.key, 'with the same Idempotency-Key');
+      const waited = (posts[1]?.at ?? 0) - (posts[0]?.at ?? 0);
+      // The date has whole seconds: 2 to 3 s after the first answer.
+      t.ok(waited >= 1500, `waited until the date (${waited} ms)`);
+      await decide(app, '#approve');
+      t.equal((await settled(page)).kind, 'paid');
+      t.equal(service.control.count(PAYMENT_REQUESTS) - before, 1, 'one payment request reached Flinks');
+      t.same(pageErrors, []);
+    });
+  });
 });
