@@ -20,9 +20,13 @@ import {
 import { StoreUnavailableError, type SharedStore } from '../../store/shared-store.js';
 import { createStoreRetries, type StoreRetries } from '../../store/store-retries.js';
 import { hooksOf } from '../route-hooks.js';
+import { PROBLEM_CONTENT_TYPE } from '../../errors/problem.js';
+import { problemAnswer } from './error-handler.js';
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
 const REPLAYED_HEADER = 'idempotent-replayed';
+/** The store writes an answer it failed again every second; a retry this much later finds it once the store is back. */
+const UNKEPT_RETRY_AFTER_SECONDS = '2';
 
 /** What the key came from: the Idempotency-Key header, or the jti of a signed intent (`intent:<jti>`). */
 export type IdempotencySource = 'header' | 'intent';
@@ -64,16 +68,21 @@ function createCheckoutIdempotency(store: IdempotencyStore, retries: StoreRetrie
   /** Claims of this process whose request has not answered yet (ended at once on a forced exit). */
   const inFlight = new Set<Claim>();
 
-  /** A store write that must happen: tried now, and again later while the store fails it. */
-  async function mustWrite(claim: Claim, write: () => Promise<unknown>, request: FastifyRequest): Promise<void> {
+  /**
+   * A store write that must happen: tried now, and again later while the store fails it. Resolves
+   * to whether the first attempt made it.
+   */
+  async function mustWrite(claim: Claim, write: () => Promise<unknown>, request: FastifyRequest): Promise<boolean> {
     try {
       await write();
+      return true;
     } catch (error) {
       if (!retries.add(retryNameOf(claim), write)) {
         request.log.error({ err: error }, 'could not record the outcome of an idempotent checkout; too many store writes are waiting');
-        return;
+        return false;
       }
       request.log.error({ err: error }, 'could not record the outcome of an idempotent checkout; written once the store takes it');
+      return false;
     }
   }
 
@@ -120,16 +129,21 @@ function createCheckoutIdempotency(store: IdempotencyStore, retries: StoreRetrie
       if (held) held.keepFailure = isKeptFailure(error);
     },
 
-    /** onSend hook: stores the answer (before it leaves, so a quick retry already sees it) or releases the key. */
-    async onSend(request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<void> {
+    /**
+     * onSend hook: stores the answer (before it leaves, so a quick retry already sees it) or releases
+     * the key; resolves to the payload to send. A new checkout whose answer is not in the store is
+     * not handed out (a 503 instead): were this instance to die before the store takes it, retries
+     * of the key would be told the checkout was cut off and none handed out, and start a second one.
+     */
+    async onSend(request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> {
       const held = claims.get(request);
-      if (!held) return;
+      if (!held) return payload;
       claims.delete(request);
       const { claim } = held;
       inFlight.delete(claim);
       if (!((reply.statusCode === 201 || held.keepFailure) && typeof payload === 'string')) {
         await mustWrite(claim, () => store.release(claim), request);
-        return;
+        return payload;
       }
       const location = reply.getHeader('location');
       const response: StoredResponse = {
@@ -138,15 +152,24 @@ function createCheckoutIdempotency(store: IdempotencyStore, retries: StoreRetrie
         ...(typeof location === 'string' ? { location } : {}),
         body: payload,
       };
-      await mustWrite(
+      let kept = false;
+      const written = await mustWrite(
         claim,
         async () => {
-          if (!(await store.complete(claim, response))) {
-            request.log.warn('the answer of an idempotent checkout was not kept: its claim had run out and was answered as interrupted');
-          }
+          kept = await store.complete(claim, response);
+          if (!kept) request.log.warn('the answer of an idempotent checkout was not kept: its claim had run out and was answered as interrupted');
         },
         request,
       );
+      if (reply.statusCode !== 201 || (written && kept)) return payload;
+      const problem = problemAnswer(request, reply, {
+        code: 'idempotency-unavailable',
+        status: 503,
+        detail: 'The checkout could not be kept for retries, so it is not handed out: send the same request again shortly to receive the answer kept for it.',
+      });
+      // The payload is a string from here on, so the charset Fastify adds when it serialises is written here.
+      reply.removeHeader('location').header('retry-after', UNKEPT_RETRY_AFTER_SECONDS).header('content-type', `${PROBLEM_CONTENT_TYPE}; charset=utf-8`);
+      return JSON.stringify(problem);
     },
 
     /**
@@ -241,8 +264,7 @@ export const idempotencyPlugin = fp(
       route.onSend = [
         ...hooksOf(route.onSend),
         async (request, reply, payload) => {
-          await idempotency.onSend(request, reply, payload);
-          return payload;
+          return idempotency.onSend(request, reply, payload);
         },
       ];
     });
