@@ -136,13 +136,14 @@ for (const [storeName, storeEnv] of STORES) {
   });
 
   t.test(`[${storeName}] after a refusal that kept nothing, the same client may send the key with another body`, async (t) => {
-    const { app, control } = await setUp(t, { ...storeEnv, CIRCUIT_FAILURE_THRESHOLD: '1', CIRCUIT_HALF_OPEN_MS: '100' });
+    // Open for a second: on a busy machine the keyed request must still find the circuit open.
+    const { app, control } = await setUp(t, { ...storeEnv, CIRCUIT_FAILURE_THRESHOLD: '1', CIRCUIT_HALF_OPEN_MS: '1000' });
     const k = key();
     // One failed checkout without a key opens the circuit: the keyed one is refused before any call.
     control.inject('authorize', { kind: 'status', status: 500 });
     t.equal((await postCheckout(app, validCheckout())).statusCode, 502);
     t.equal((await postCheckout(app, validCheckout({ amount: '10.00' }), withKey(k))).statusCode, 503, 'circuit open');
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await new Promise((resolve) => setTimeout(resolve, 1050));
     t.equal((await postCheckout(app, validCheckout({ amount: '11.00' }), withKey(k))).statusCode, 201);
     t.equal((await postCheckout(app, validCheckout({ amount: '12.00' }), withKey(k))).statusCode, 422, 'but not once it made a checkout');
   });
