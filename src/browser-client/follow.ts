@@ -2,21 +2,29 @@ import { readStatus } from './http.js';
 import { CheckoutRefusedError, type AppEvent, type CheckoutStatus } from './types.js';
 
 const POLL_MS = 2000;
+/**
+ * The service sends the current status as soon as a stream opens; a stream silent this long is held
+ * back by a proxy that buffers it (its events would all come at its end, after a final status), so
+ * it gives way to polling. Well under the service's 15 s heartbeat; a first read from Flinks slower
+ * than this costs polling, not the outcome.
+ */
+const STREAM_SILENCE_MS = 5000;
 /** Status reads that may answer otherwise next time; a 400 or a 404 never will. */
 const TRANSIENT = new Set([408, 429, 500, 502, 503, 504]);
 
 export interface Follower {
-  /** Reads the status now (once; polling goes on only while the stream is down). */
+  /**
+   * Reads the status now (once; polling goes on only while the stream is down), e.g. when the app
+   * hints at a change: a stream a proxy holds back would not tell.
+   */
   check(): Promise<void>;
-  /** Reads the status now if polling: the app hinted at a change. The stream reports changes itself. */
-  hurry(): void;
   stop(): void;
 }
 
 /**
  * Calls `onStatus` with the checkout's status on every change, from the event stream, or by polling
- * once the stream fails (a proxy that buffers, a dropped network): reads that fail are tried
- * again, and at once when the browser is back online. `onFatal` gets a 400 or a 404.
+ * once the stream fails or stays silent (a proxy that buffers, a dropped network): reads that fail
+ * are tried again, and at once when the browser is back online. `onFatal` gets a 400 or a 404.
  */
 export function follow(
   base: string,
@@ -56,31 +64,36 @@ export function follow(
       reading = undefined;
     }));
   const hurry = (): void => {
-    if (!stream && isLive()) void check();
+    if (isLive()) void check();
   };
+  // From now on, polling.
+  const poll = (): void => {
+    clearTimeout(silence);
+    stream?.close();
+    stream = undefined;
+    hurry();
+  };
+  const silence = stream && setTimeout(poll, STREAM_SILENCE_MS);
 
   stream?.addEventListener('status', (event) => {
+    clearTimeout(silence);
     const status = JSON.parse((event as MessageEvent<string>).data) as CheckoutStatus;
     // The service ends the stream after a final status; closing first keeps EventSource from reconnecting.
     if (status.final) stream?.close();
     onStatus(status);
   });
-  // Before a final status only (a 404 answer lands here too): from now on, polling.
-  stream?.addEventListener('error', () => {
-    stream?.close();
-    stream = undefined;
-    hurry();
-  });
+  // Before a final status only (a 404 answer lands here too).
+  stream?.addEventListener('error', poll);
   window.addEventListener('online', hurry);
   // Without a stream (no EventSource), polling starts now.
-  hurry();
+  if (!stream) hurry();
   return {
     check,
-    hurry,
     stop: () => {
       isStopped = true;
       stream?.close();
       clearTimeout(timer);
+      clearTimeout(silence);
       window.removeEventListener('online', hurry);
     },
   };

@@ -62,7 +62,7 @@ export function watch({ base, attempt, onStatus, onEvent, open }: Watch): Promis
     const appOrigin = attempt.launchUrl ? new URL(attempt.launchUrl, location.href).origin : '';
     stopListening = listenToApp(appOrigin, () => view?.window ?? null, (event) => {
       if (event.step === 'SUCCESS') sawSuccess = true;
-      if (event.step === 'SUCCESS' || event.step === 'CLOSE') follower.hurry();
+      if (event.step === 'SUCCESS' || event.step === 'CLOSE') void follower.check();
       onEvent?.(event);
     });
   });

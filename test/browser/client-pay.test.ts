@@ -1,5 +1,6 @@
 import type { Page, Request } from 'playwright-core';
 import t from 'tap';
+import { startBufferingProxy } from './buffering-proxy.js';
 import { launchBrowser, withPage } from './harness.js';
 import { decide, listed, settled, startMerchant, startServiceFor } from './merchant.js';
 import { claims, hs256, SIGNED_ENV } from '../intents/support.js';
@@ -15,6 +16,13 @@ const PAYMENT_REQUESTS = 'paymentrequest';
 const focused = (page: Page, property: 'tagName' | 'textContent' | 'id') => page.evaluate<string | null>(`document.activeElement?.${property} ?? null`);
 
 const isCheckoutPost = (request: Request) => request.method() === 'POST' && new URL(request.url()).pathname === '/checkout';
+const isStatusRead = (request: Request) => /^\/checkout\/[^/]+$/.test(new URL(request.url()).pathname);
+
+/** The requestId of the checkout the page's next POST /checkout makes. */
+const nextRequestId = (page: Page): Promise<string> =>
+  page
+    .waitForResponse((response) => isCheckoutPost(response.request()) && response.status() === 201)
+    .then(async (response) => ((await response.json()) as { requestId: string }).requestId);
 
 t.test('browser client', async (t) => {
   const browser = await launchBrowser(t);
@@ -42,7 +50,8 @@ t.test('browser client', async (t) => {
       // SUCCESS may come after the status that settles the payment (which then stops listening).
       t.ok(events.includes('APP_MOUNTED') && events.includes('INSTITUTION_SELECTED'), `app events reached onEvent: ${events.join(', ')}`);
       t.ok(paths.some((path) => /^GET \/checkout\/[^/]+\/events$/.test(path)), 'followed the event stream');
-      t.notOk(paths.some((path) => /^GET \/checkout\/[^/]+$/.test(path)), 'no polling while the stream works');
+      const reads = paths.filter((path) => /^GET \/checkout\/[^/]+$/.test(path)).length;
+      t.ok(reads <= 1, `no polling while the stream works: at most the one read the app's SUCCESS asks for (${reads})`);
       t.equal(service.control.count(PAYMENT_REQUESTS), 1);
       t.same([...pageErrors, ...cspViolations], [], 'no script errors or CSP violations under the strict CSP');
     });
@@ -413,6 +422,50 @@ t.test('browser client', async (t) => {
       t.equal((await settled(page)).kind, 'paid');
       t.equal(service.control.count(PAYMENT_REQUESTS) - before, 1, 'one payment request reached Flinks');
       t.same(pageErrors, []);
+    });
+  });
+
+  t.test('behind a proxy that buffers the event stream', async (t) => {
+    const shop = await startMerchant(t);
+    // Accepted at the approval, Settled two 6 s steps later: when the buffered stream would end.
+    const slow = await startServiceFor(t, shop, { SANDBOX_STEP_MS: '6000' });
+    shop.useService(await startBufferingProxy(t, slow.url));
+
+    t.test("an approval resolves paid at once, not at settlement (the app's SUCCESS asks for a read)", async (t) => {
+      await withPage(t, browser, 'client-buffered-approve', async ({ page, pageErrors, cspViolations }) => {
+        await page.goto(shop.url);
+        const popup = page.waitForEvent('popup');
+        await page.click('#pay');
+        await decide(await popup, '#approve');
+        const approvedAt = Date.now();
+        const { kind, value } = await settled(page);
+        const waited = Date.now() - approvedAt;
+        t.equal(kind, 'paid');
+        t.equal(value.status, 'Accepted');
+        t.ok(waited < 6000, `settled ${waited} ms after the approval, before even Processed`);
+        t.same([...pageErrors, ...cspViolations], []);
+      });
+    });
+
+    t.test('a stream that stays silent gives way to polling within seconds', async (t) => {
+      await withPage(t, browser, 'client-buffered-silent', async ({ page, pageErrors, cspViolations }) => {
+        const statusReads: string[] = [];
+        page.on('request', (request) => {
+          if (isStatusRead(request)) statusReads.push(request.url());
+        });
+        await page.goto(shop.url);
+        const requestId = nextRequestId(page);
+        const popup = page.waitForEvent('popup');
+        await page.click('#pay');
+        await (await popup).waitForSelector('#approve:enabled');
+        // Approved at the bank with no word from the app (no SUCCESS): only a status read can tell.
+        t.ok(slow.control.setStatus(await requestId, 'Accepted'));
+        const { kind, value } = await settled(page);
+        t.equal(kind, 'paid');
+        t.equal(value.status, 'Accepted');
+        t.ok(statusReads.length > 0, 'by polling GET /checkout/{id}');
+        t.same([...pageErrors, ...cspViolations], []);
+      });
     });
   });
 });
