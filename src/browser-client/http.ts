@@ -14,7 +14,7 @@ const PAID: ReadonlySet<string> = new Set(['Accepted', 'Processed', 'Settled']);
 /** Accepted, Processed or Settled: approved at the bank, funds guaranteed; settlement need not be awaited. */
 export const isPaid = (status: CheckoutStatus): boolean => PAID.has(status.status);
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Retry-After in seconds: delay-seconds, or an HTTP date (RFC 9110 allows either; proxies and CDNs

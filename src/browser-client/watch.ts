@@ -1,8 +1,16 @@
 import { saveAttempt, type Attempt } from './attempts.js';
 import { follow, listenToApp } from './follow.js';
-import { isPaid } from './http.js';
+import { isPaid, sleep } from './http.js';
 import { PaymentNotCompletedError, type AppEvent, type CheckoutStatus, type PayOutcome } from './types.js';
 import type { AppView } from './views.js';
+
+/**
+ * A read right after the shopper decided (the app closed, or said SUCCESS or CLOSE) that settles
+ * nothing is made again this much later: the service answers repeated reads from a cache for 2 s
+ * (STATUS_CACHE_MS, by default), so the first may predate the decision. Only after the second does
+ * a close count as leaving.
+ */
+const SECOND_READ_MS = 2500;
 
 export interface Watch {
   base: string;
@@ -51,10 +59,13 @@ export function watch({ base, attempt, onStatus, onEvent, open }: Watch): Promis
       },
       finish,
     );
-    // The shopper closed the app: one more read decides, unless the app said SUCCESS (its status is on the way).
+    const readTwice = (): Promise<void> =>
+      follower.check().then(() => (isDone ? undefined : sleep(SECOND_READ_MS).then(() => follower.check())));
+    // The shopper closed the app: those two reads decide, unless the app said SUCCESS (its status is
+    // on the way). A final status meanwhile settles it as usual.
     const closed = (): void => {
       view = undefined;
-      void follower.check().then(() => {
+      void readTwice().then(() => {
         if (!sawSuccess) finish(new PaymentNotCompletedError({ ...last, final: false }));
       });
     };
@@ -62,7 +73,7 @@ export function watch({ base, attempt, onStatus, onEvent, open }: Watch): Promis
     const appOrigin = attempt.launchUrl ? new URL(attempt.launchUrl, location.href).origin : '';
     stopListening = listenToApp(appOrigin, () => view?.window ?? null, (event) => {
       if (event.step === 'SUCCESS') sawSuccess = true;
-      if (event.step === 'SUCCESS' || event.step === 'CLOSE') void follower.check();
+      if (event.step === 'SUCCESS' || event.step === 'CLOSE') void readTwice();
       onEvent?.(event);
     });
   });

@@ -158,6 +158,31 @@ t.test('browser client', async (t) => {
     });
   });
 
+  t.test('declining, then closing the popup at once, rejects with Declined rather than as a close', async (t) => {
+    const shop = await startMerchant(t);
+    // The stream polls Flinks seldom here (30 s in production): the reads after the close decide.
+    const seldom = await startServiceFor(t, shop, { STATUS_POLL_INTERVAL_MS: '10000' });
+    await withPage(t, browser, 'client-decline-close', async ({ page, pageErrors, cspViolations }) => {
+      await page.goto(shop.url);
+      const requestId = nextRequestId(page);
+      const popup = page.waitForEvent('popup');
+      await page.click('#pay');
+      const app = await popup;
+      await app.waitForSelector('#decline:enabled');
+      // Read a moment before the decision (by the shop's backend, say): for 2 s the service's status
+      // cache answers Processing, the first read after the close included.
+      const cached = await fetch(`${seldom.url}/checkout/${await requestId}`).then((response) => response.json() as Promise<{ status: string }>);
+      t.equal(cached.status, 'Processing');
+      await decide(app, '#decline');
+      await app.waitForSelector('#result[data-status="Declined"]');
+      await app.close();
+      const { kind, value } = await settled(page);
+      t.equal(kind, 'rejected');
+      t.match(value, { name: 'PaymentNotCompletedError', status: 'Declined', final: true, paid: false });
+      t.same([...pageErrors, ...cspViolations], []);
+    });
+  });
+
   t.test('closing the popup while the checkout is still being made rejects as a close, without an overlay', async (t) => {
     await withPage(t, browser, 'client-popup-closed-early', async ({ page, pageErrors, cspViolations }) => {
       let release = (): void => undefined;
