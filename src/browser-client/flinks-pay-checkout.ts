@@ -90,7 +90,8 @@ async function start(options: PayOptions, mode: PayMode, popup: Window | null): 
     });
     location.assign(attempt.launchUrl);
     await restored;
-    return watch({ base, attempt, onStatus });
+    // Back, maybe before deciding: settled like a closed popup, so that Pay again can resume the checkout.
+    return watch({ base, attempt, onStatus, hasLeft: true });
   }
   // The overlay stands in for a blocked popup only: a popup the shopper closed already is a close.
   const open = (closed: () => void): AppView =>

@@ -44,7 +44,8 @@ export interface PayOutcome extends CheckoutStatus {
 
 /**
  * The rejection of a payment that did not go through: `final` with Declined, Cancelled, Expired or
- * Failed; not `final` when the shopper closed the Flinks window first (`pay` again resumes it).
+ * Failed; not `final` when the shopper closed the Flinks window first, or came Back from it in
+ * redirect mode (`pay` again resumes it).
  */
 export class PaymentNotCompletedError extends Error {
   declare readonly requestId: string;

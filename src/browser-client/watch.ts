@@ -19,6 +19,8 @@ export interface Watch {
   onEvent?: ((event: AppEvent) => void) | undefined;
   /** Shows the app, if any; it calls `closed` when the shopper closes it. */
   open?: (closed: () => void) => AppView;
+  /** The shopper has left the app already (came Back from it in redirect mode): as if it were closed now. */
+  hasLeft?: boolean;
 }
 
 /**
@@ -26,7 +28,7 @@ export interface Watch {
  * order resolves at once if paid for again) or ended unpaid (forgotten, so a retry is a new
  * payment). Then puts the app away.
  */
-export function watch({ base, attempt, onStatus, onEvent, open }: Watch): Promise<PayOutcome> {
+export function watch({ base, attempt, onStatus, onEvent, open, hasLeft }: Watch): Promise<PayOutcome> {
   return new Promise((resolve, reject) => {
     let last: CheckoutStatus = { requestId: attempt.requestId, status: 'Initiated', referenceId: null, final: false };
     let sawSuccess = false;
@@ -70,6 +72,7 @@ export function watch({ base, attempt, onStatus, onEvent, open }: Watch): Promis
       });
     };
     view = open?.(closed);
+    if (hasLeft) closed();
     const appOrigin = attempt.launchUrl ? new URL(attempt.launchUrl, location.href).origin : '';
     stopListening = listenToApp(appOrigin, () => view?.window ?? null, (event) => {
       if (event.step === 'SUCCESS') sawSuccess = true;

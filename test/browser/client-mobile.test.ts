@@ -65,6 +65,38 @@ t.test('phone', async (t) => {
     t.same(errors, []);
   });
 
+  t.test('redirect mode: back before deciding rejects as not final, and paying again resumes that checkout', async (t) => {
+    const { page } = await phone(t, browser, 'client-phone-back-undecided');
+    const posts: string[] = [];
+    page.on('request', (request) => {
+      if (request.method() === 'POST' && new URL(request.url()).pathname === '/checkout') posts.push(request.url());
+    });
+    await page.goto(`${merchant.url}?mode=redirect`);
+    await page.evaluate('window.pageBeforeRedirect = true');
+    await page.tap('#pay');
+    await page.waitForURL(/\/sandbox\/app\/\?sessionId=/);
+    const launchUrl = page.url();
+    await page.locator('#approve:enabled').waitFor();
+    // Back to the shop without a decision: the restored page hears of it as a closed popup would.
+    await page.goBack({ waitUntil: 'commit' });
+    const left = await settled(page);
+    t.ok(await page.evaluate<boolean>("'pageBeforeRedirect' in window"), 'the very page that called pay(), restored');
+    t.equal(left.kind, 'rejected');
+    t.match(left.value, { name: 'PaymentNotCompletedError', final: false, paid: false, requestId: String });
+
+    await page.evaluate("document.querySelector('#result').removeAttribute('data-kind')");
+    await page.tap('#pay');
+    await page.waitForURL(/\/sandbox\/app\//);
+    t.equal(page.url(), launchUrl, 'Pay again goes back to the same checkout');
+    await decide(page, '#approve');
+    await page.locator('#result[data-status]').waitFor();
+    await page.goBack({ waitUntil: 'commit' });
+    const paid = await settled(page);
+    t.equal(paid.kind, 'paid');
+    t.equal(paid.value.requestId, left.value.requestId);
+    t.equal(posts.length, 1, 'one POST /checkout');
+  });
+
   t.test('redirect mode: a declined payment rejects on return', async (t) => {
     const { page } = await phone(t, browser, 'client-phone-declined');
     await page.goto(`${merchant.url}?mode=redirect`);
