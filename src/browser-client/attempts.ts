@@ -3,6 +3,7 @@
  * (the same Idempotency-Key, the same checkout) instead of paying twice. It holds no personal
  * data: the order is known by a digest.
  */
+import type { CheckoutStatus } from './types.js';
 
 export interface Attempt {
   /** Digest of the service URL and the checkout body. */
@@ -16,6 +17,8 @@ export interface Attempt {
   launchUrl?: string;
   /** Set while the shopper is away in redirect mode (see `resume`). */
   redirect?: boolean;
+  /** The paid status, once paid: paying for the order again resolves with it, and opens nothing. */
+  paid?: CheckoutStatus;
 }
 
 const STORE_KEY = 'flinks-pay-checkout';

@@ -24,9 +24,20 @@ function baseOf(endpoint: string | undefined): string {
   return (endpoint ?? new URL(import.meta.url).origin).replace(/\/+$/, '');
 }
 
+/** The POST /checkout body of an order (`intent` is the string, a function's already called). */
+const orderOf = ({ amount, referenceId, customer }: PayOptions, intent: string | undefined): Record<string, unknown> => ({
+  amount,
+  referenceId,
+  intent,
+  customer,
+});
+/** The order as the stored attempt knows it: no name or e-mail, a digest. */
+const fingerprintOf = (base: string, body: Record<string, unknown>): string => digest(JSON.stringify([base, body]));
+
 /** The status of this tab's earlier attempt at the same order, when it may still pay (or has paid). */
 async function resumable(base: string, stored: Attempt | undefined, fingerprint: string): Promise<CheckoutStatus | undefined> {
   if (stored?.fingerprint !== fingerprint || !stored.requestId) return undefined;
+  if (stored.paid) return stored.paid;
   try {
     const status = await readStatus(base, stored.requestId);
     return isPaid(status) || !status.final ? status : undefined;
@@ -39,7 +50,7 @@ async function resumable(base: string, stored: Attempt | undefined, fingerprint:
 
 /** Resumes this tab's attempt at the same order when it may still pay, else starts one with a fresh key. */
 async function begin(base: string, body: Record<string, unknown>): Promise<{ attempt: Started; status?: CheckoutStatus }> {
-  const fingerprint = digest(JSON.stringify([base, body]));
+  const fingerprint = fingerprintOf(base, body);
   const stored = loadAttempt();
   const status = await resumable(base, stored, fingerprint);
   if (status && stored?.requestId && stored.launchUrl) {
@@ -64,11 +75,11 @@ async function begin(base: string, body: Record<string, unknown>): Promise<{ att
 
 async function start(options: PayOptions, mode: PayMode, popup: Window | null): Promise<PayOutcome> {
   const base = baseOf(options.endpoint);
-  const { customer, amount, referenceId, onStatus, onEvent } = options;
+  const { onStatus, onEvent } = options;
   let begun: Awaited<ReturnType<typeof begin>>;
   try {
     const intent = typeof options.intent === 'function' ? await options.intent() : options.intent;
-    begun = await begin(base, { amount, referenceId, intent, customer });
+    begun = await begin(base, orderOf(options, intent));
   } catch (error) {
     popup?.close();
     throw error;
@@ -77,6 +88,7 @@ async function start(options: PayOptions, mode: PayMode, popup: Window | null): 
   options.onCheckout?.({ requestId: attempt.requestId, launchUrl: attempt.launchUrl });
   if (status && isPaid(status)) {
     popup?.close();
+    saveAttempt({ ...attempt, paid: status });
     onStatus?.(status);
     return { ...status, paid: true };
   }
@@ -102,6 +114,19 @@ async function start(options: PayOptions, mode: PayMode, popup: Window | null): 
 let running: Promise<PayOutcome> | undefined;
 
 /**
+ * Whether this tab paid for the order already, known before anything opens; not when the intent is
+ * still to be fetched (the popup then opens for the click, and closes).
+ */
+function isPaidHere(options: PayOptions): boolean {
+  const stored = loadAttempt();
+  return (
+    typeof options.intent !== 'function' &&
+    stored?.paid !== undefined &&
+    stored.fingerprint === fingerprintOf(baseOf(options.endpoint), orderOf(options, options.intent))
+  );
+}
+
+/**
  * Takes the shopper through a Flinks Pay checkout. Call it from a click: it opens the popup then
  * and there. A second call while one runs (a double click) gets the same promise; the same order
  * paid again in this tab (a reload, a retry) resumes the first checkout instead of paying twice.
@@ -109,8 +134,9 @@ let running: Promise<PayOutcome> | undefined;
 export function pay(options: PayOptions): Promise<PayOutcome> {
   if (running) return running;
   const mode = options.mode ?? 'popup';
-  // Browsers allow a popup only while a click is handled, and POST /checkout outlasts it: open it blank now.
-  const popup = mode === 'popup' ? window.open('', 'flinks-pay', 'popup,width=480,height=720') : null;
+  // Browsers allow a popup only while a click is handled, and POST /checkout outlasts it: open it blank
+  // now, unless the order is paid already (nothing is to open, not even for a moment).
+  const popup = mode === 'popup' && !isPaidHere(options) ? window.open('', 'flinks-pay', 'popup,width=480,height=720') : null;
   if (popup) showPreparing(popup);
   running = start(options, mode, popup).finally(() => {
     running = undefined;

@@ -52,7 +52,7 @@ export function watch({ base, attempt, onStatus, onEvent, open, hasLeft }: Watch
         last = status;
         onStatus?.(status);
         if (isPaid(status)) {
-          saveAttempt({ ...attempt, redirect: false });
+          saveAttempt({ ...attempt, redirect: false, paid: status });
           finish({ ...status, paid: true });
         } else if (status.final) {
           saveAttempt(undefined);

@@ -346,6 +346,31 @@ t.test('browser client', async (t) => {
     });
   });
 
+  t.test('paying again for an order paid in this tab resolves with that payment and opens no window', async (t) => {
+    await withPage(t, browser, 'client-paid-again', async ({ page, pageErrors }) => {
+      await page.goto(merchant.url);
+      const popup = page.waitForEvent('popup');
+      await page.click('#pay');
+      const app = await popup;
+      await decide(app, '#approve');
+      const first = await settled(page);
+      t.equal(first.kind, 'paid');
+      if (!app.isClosed()) await app.waitForEvent('close');
+      const before = service.control.count(PAYMENT_REQUESTS);
+      // Counted in the page: a window opened and closed at once may never be seen from outside.
+      await page.evaluate('(() => { const open = window.open; window.opened = 0; window.open = (...args) => (window.opened++, open.apply(window, args)); })()');
+      await page.evaluate("document.querySelector('#result').removeAttribute('data-kind')");
+      await page.click('#pay');
+      const again = await settled(page);
+      t.equal(again.kind, 'paid');
+      t.equal(again.value.requestId, first.value.requestId, 'that payment');
+      t.equal(await page.evaluate<number>('window.opened'), 0, 'no window opened, not even for a moment');
+      t.equal(page.context().pages().length, 1);
+      t.equal(service.control.count(PAYMENT_REQUESTS), before, 'no payment request upstream');
+      t.same(pageErrors, []);
+    });
+  });
+
   t.test('leaving the overlay rejects as not final; paying again resumes that checkout', async (t) => {
     await withPage(t, browser, 'client-leave-resume', async ({ page }) => {
       await page.goto(`${merchant.url}?mode=iframe`);
