@@ -70,19 +70,22 @@ function createCheckoutIdempotency(store: IdempotencyStore, retries: StoreRetrie
 
   /**
    * A store write that must happen: tried now, and again later while the store fails it. Resolves
-   * to whether the first attempt made it.
+   * to what the first attempt resolved to, or undefined when it failed.
    */
-  async function mustWrite(claim: Claim, write: () => Promise<unknown>, request: FastifyRequest): Promise<boolean> {
+  async function mustWrite<T>(claim: Claim, write: () => Promise<T>, request: FastifyRequest): Promise<T | undefined> {
     try {
-      await write();
-      return true;
+      return await write();
     } catch (error) {
-      if (!retries.add(retryNameOf(claim), write)) {
+      // Whatever a later attempt resolves to, it is done (a false would tell the retries "not yet").
+      const again = async (): Promise<void> => {
+        await write();
+      };
+      if (!retries.add(retryNameOf(claim), again)) {
         request.log.error({ err: error }, 'could not record the outcome of an idempotent checkout; too many store writes are waiting');
-        return false;
+        return undefined;
       }
       request.log.error({ err: error }, 'could not record the outcome of an idempotent checkout; written once the store takes it');
-      return false;
+      return undefined;
     }
   }
 
@@ -152,16 +155,16 @@ function createCheckoutIdempotency(store: IdempotencyStore, retries: StoreRetrie
         ...(typeof location === 'string' ? { location } : {}),
         body: payload,
       };
-      let kept = false;
-      const written = await mustWrite(
+      const kept = await mustWrite(
         claim,
         async () => {
-          kept = await store.complete(claim, response);
-          if (!kept) request.log.warn('the answer of an idempotent checkout was not kept: its claim had run out and was answered as interrupted');
+          const done = await store.complete(claim, response);
+          if (!done) request.log.warn('the answer of an idempotent checkout was not kept: its claim had run out and was answered as interrupted');
+          return done;
         },
         request,
       );
-      if (reply.statusCode !== 201 || (written && kept)) return payload;
+      if (reply.statusCode !== 201 || kept === true) return payload;
       const problem = problemAnswer(request, reply, {
         code: 'idempotency-unavailable',
         status: 503,
