@@ -222,13 +222,13 @@ export function createOutcomeDelivery(options: OutcomeDeliveryOptions) {
     /**
      * Notes a status read from Flinks: a change goes into the record, to live streams and to the
      * merchant. When the store fails it, it is noted again (every second, in this instance) until
-     * the store takes it, in the order seen after any other observation of the checkout still
-     * waiting (unnoted-observations.ts), and the record's status is then queued for the merchant whether or not
+     * the store takes it, after the checkout's earlier observations still waiting, in the order seen
+     * (unnoted-observations.ts). The record's status is then queued for the merchant whether or not
      * this was the change: the store may have made the change but failed to say so (a command that
      * timed out here, not in Redis), or the change was made and its event not queued. An event
-     * already queued or attempted is not queued again (ensureQueued). A status this
-     * instance noted moments ago is not noted again (recent-observations.ts), unless an operator
-     * asked for the read: the refresh answers the record, whose observedAt then says it happened.
+     * already queued or attempted is not queued again (ensureQueued). A status this instance noted
+     * moments ago is not noted again (recent-observations.ts), unless an operator asked for the
+     * read: the refresh answers the record, whose observedAt then says it happened.
      */
     observe: async (status: CheckoutStatus, cause: ObservationSource): Promise<void> => {
       if (cause !== 'operator' && recentObservations.has(status.requestId, status.status)) return;
