@@ -55,10 +55,14 @@ export function createUnnotedObservations({ log, note, now }: UnnotedObservation
 
     /** Keeps an observation for later, after those of its checkout; false when too many checkouts wait already. */
     keep(status: CheckoutStatus, observation: Observation): boolean {
-      const list = waiting.get(status.requestId) ?? [];
+      // A checkout with observations waiting has its write waiting too (or running: it reads the list as it goes).
+      const list = waiting.get(status.requestId);
+      if (list) {
+        if (!list.some((kept) => kept.status.status === status.status)) list.push({ status, observation });
+        return true;
+      }
       if (!retries.add(status.requestId, () => noteInOrder(status.requestId))) return false;
-      if (!list.some((kept) => kept.status.status === status.status)) list.push({ status, observation });
-      waiting.set(status.requestId, list);
+      waiting.set(status.requestId, [{ status, observation }]);
       return true;
     },
 
