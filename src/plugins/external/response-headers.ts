@@ -41,10 +41,6 @@ const operation =
   (method: string, path: string): Carries =>
   (answer) =>
     answer.method === method && answer.path === path;
-const createCheckout =
-  (...codes: string[]): Carries =>
-  (answer) =>
-    answer.method === 'post' && answer.path === '/checkout' && codes.includes(answer.status);
 const allOf =
   (...tests: Carries[]): Carries =>
   (answer) =>
@@ -53,6 +49,7 @@ const anyOf =
   (...tests: Carries[]): Carries =>
   (answer) =>
     tests.some((test) => test(answer));
+const createCheckout = (...codes: string[]): Carries => allOf(operation('post', '/checkout'), withStatus(...codes));
 const none =
   (...tests: Carries[]): Carries =>
   (answer) =>
