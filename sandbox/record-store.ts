@@ -23,7 +23,10 @@ export function createRecordStore<V extends object>({ max, ttlMs, now }: RecordS
   // lru-cache reads a start time of 0 as "no expiry", so its clock counts from 1 at creation.
   const origin = now();
   return new LRUCache<string, V>({
-    max,
+    // A size of 1 per record caps the count like `max`, without allocating room for `max` records
+    // up front (lru-cache's README, "Storage Bounds Safety"): every test starts a simulator.
+    maxSize: max,
+    sizeCalculation: () => 1,
     // lru-cache drops a record once its age is over ttl; expires_in = 299 means unusable at 299 s.
     ttl: ttlMs - 1,
     // Read the clock on every check, never a cached value: a test moves it between two calls.

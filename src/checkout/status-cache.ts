@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import { upToEntries } from '../store/lru-bounds.js';
 import { createSingleFlight } from './single-flight.js';
 import type { CallContext } from '../upstream/flinks-pay/client.js';
 import type { ReadStatus } from './read-status.js';
@@ -31,7 +32,7 @@ export type ObservationSource = 'read' | 'reconcile' | 'webhook' | 'operator';
  */
 export function createStatusCache(read: ReadStatus, options: StatusCacheOptions) {
   const cache = new LRUCache<string, CheckoutStatus>({
-    max: options.maxEntries,
+    ...upToEntries(options.maxEntries),
     // An injected clock is read on every lookup (no cached reading between timer ticks).
     ...(options.now ? { perf: { now: options.now }, ttlResolution: 0 } : {}),
   });

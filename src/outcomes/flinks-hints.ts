@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import { upToEntries } from '../store/lru-bounds.js';
 import type { CheckoutStatus } from '../checkout/schemas.js';
 import type { CallContext } from '../upstream/flinks-pay/client.js';
 import { namesInEvent } from './flinks-events.js';
@@ -89,7 +90,7 @@ export function createFlinksHints(deps: {
 
 /** Spaces reads of one checkout `gapMs` apart: now, or once at the end of the gap (never more than one waiting). */
 function createReadSpacing(gapMs: number, now: () => number) {
-  const lastRead = new LRUCache<string, number>({ max: 10_000 });
+  const lastRead = new LRUCache<string, number>(upToEntries(10_000));
   const waiting = new Map<string, NodeJS.Timeout>();
   return {
     /** 'now' (and noted), a delay in ms for a read at the end of the gap, or 'later-already' when one waits. */

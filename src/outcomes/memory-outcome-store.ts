@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import { upToEntries } from '../store/lru-bounds.js';
 import type { DeliveryAttempt, HistoryEntry, OutcomeRecord } from './schemas.js';
 import { statusRank } from './schemas.js';
 import { isoOf, recordedCheckoutOf, type OutcomeStore, type OutcomeStoreLimits } from './outcome-store.js';
@@ -28,7 +29,7 @@ export function createMemoryOutcomeStore(limits: OutcomeStoreLimits & { maxEntri
   // with the same referenceId).
   const byReference = new Map<string, Set<string>>();
   const entries = new LRUCache<string, Entry>({
-    max: limits.maxEntries,
+    ...upToEntries(limits.maxEntries),
     perf: { now },
     ttlResolution: 0,
     dispose: (entry, requestId) => {

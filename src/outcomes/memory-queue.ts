@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { LRUCache } from 'lru-cache';
+import { upToEntries } from '../store/lru-bounds.js';
 import type { JobQueue, StepProcessor } from './job-queue.js';
 import { CLOSE_TIMEOUT_MS, settlesWithin } from './closing.js';
 
@@ -31,7 +32,7 @@ const FULL_NOTICE_EVERY_MS = 60_000;
 export function createMemoryQueue<D>(options: MemoryQueueOptions): JobQueue<D> {
   const now = options.now ?? Date.now;
   const pending = new Map<string, PendingJob<D>>();
-  const ended = new LRUCache<string, true>({ max: options.maxJobs });
+  const ended = new LRUCache<string, true>(upToEntries(options.maxJobs));
   const ready: string[] = [];
   const starts: number[] = [];
   let processor: StepProcessor<D> | undefined;

@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import { upToEntries } from '../store/lru-bounds.js';
 
 export interface RecentObservationsOptions {
   /** How long a status noted here answers for repeated reads of it; 0: every read is noted. */
@@ -15,7 +16,7 @@ export interface RecentObservationsOptions {
  */
 export function createRecentObservations({ refreshMs, maxEntries, now }: RecentObservationsOptions) {
   // lru-cache reads a ttl of 0 as "never expires": no window, nothing kept.
-  const noted = refreshMs > 0 ? new LRUCache<string, string>({ max: maxEntries, ttl: refreshMs, ttlResolution: 0, perf: { now } }) : undefined;
+  const noted = refreshMs > 0 ? new LRUCache<string, string>({ ...upToEntries(maxEntries), ttl: refreshMs, ttlResolution: 0, perf: { now } }) : undefined;
   return {
     /** Whether this very status of the checkout was noted here at most `refreshMs` ago. */
     has: (requestId: string, status: string): boolean => noted?.get(requestId) === status,

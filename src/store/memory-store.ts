@@ -1,9 +1,10 @@
 import { LRUCache } from 'lru-cache';
+import { upToEntries } from './lru-bounds.js';
 import type { SharedStore } from './shared-store.js';
 
 /** Single-instance store, bounded in entries; every entry expires. */
 export function createMemoryStore(options: { maxEntries: number }): SharedStore {
-  const cache = new LRUCache<string, string>({ max: options.maxEntries, ttlAutopurge: false });
+  const cache = new LRUCache<string, string>({ ...upToEntries(options.maxEntries), ttlAutopurge: false });
   const storeIfAbsent = (key: string, value: string, ttlMs: number): boolean => {
     if (cache.has(key)) return false;
     cache.set(key, value, { ttl: ttlMs });
