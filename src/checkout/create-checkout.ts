@@ -30,7 +30,7 @@ const START_OVER = 'Start the checkout again with a new Idempotency-Key if one w
 
 function withCheckoutAdvice(error: unknown): unknown {
   if (error instanceof UpstreamRejectedError) {
-    return new UpstreamRejectedError(error.step, error.upstreamStatus, { cause: error.cause, advice: START_OVER });
+    return new UpstreamRejectedError(error.step, error.upstreamStatus, { cause: error.cause, advice: START_OVER, aboutThisCall: error.aboutThisCall });
   }
   if (error instanceof UpstreamTimeoutError) return new UpstreamTimeoutError(error.step, { cause: error.cause, advice: START_OVER });
   return error;

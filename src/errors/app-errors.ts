@@ -67,18 +67,25 @@ const STEP_NAMES: Readonly<Record<UpstreamStep, string>> = {
 export interface UpstreamErrorOptions extends ErrorOptions {
   /** What the client should do next, ending the detail; "Retry later." unless the caller knows better. */
   advice?: string;
+  /**
+   * Flinks answered in JSON that this service does not read (e.g. a status outside the nine it
+   * documents): an answer about this call, no sign that Flinks is unwell.
+   */
+  aboutThisCall?: boolean;
 }
 
 /** Flinks answered, but with an error status or a body that does not fit its contract. */
 export class UpstreamRejectedError extends AppError {
   readonly status = 502;
   readonly code = 'upstream-error';
+  readonly aboutThisCall: boolean;
   constructor(
     readonly step: UpstreamStep,
     readonly upstreamStatus: number | undefined,
     options?: UpstreamErrorOptions,
   ) {
     super(`Flinks Pay returned an unusable answer to the ${STEP_NAMES[step]} call. ${options?.advice ?? 'Retry later.'}`, options);
+    this.aboutThisCall = options?.aboutThisCall === true;
   }
 }
 

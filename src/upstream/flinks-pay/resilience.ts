@@ -26,10 +26,14 @@ export interface ResilienceOptions {
   maxQueue: number;
 }
 
-/** Failures that say Flinks is unwell. A 4xx is an answer about this call, not about Flinks. */
+/**
+ * Failures that say Flinks is unwell. A 4xx, or JSON in a shape the client does not read, is an
+ * answer about this call, not about Flinks: one payment request in a status nobody documented
+ * would otherwise pause the status reads of every checkout.
+ */
 function isUpstreamFault(error: unknown): boolean {
   if (error instanceof UpstreamTimeoutError) return true;
-  if (!(error instanceof UpstreamRejectedError)) return false;
+  if (!(error instanceof UpstreamRejectedError) || error.aboutThisCall) return false;
   const status = error.upstreamStatus;
   return status === undefined || status < 400 || status >= 500;
 }

@@ -251,9 +251,9 @@ function parseBody<T>(exchange: Exchange<T>, text: string, statusCode: number): 
   }
   const parsed = exchange.schema.safeParse(json);
   if (!parsed.success) {
-    throw new UpstreamRejectedError(exchange.step, statusCode, { cause: parsed.error });
+    throw new UpstreamRejectedError(exchange.step, statusCode, { cause: parsed.error, aboutThisCall: true });
   }
   const refusal = exchange.refuse?.(parsed.data);
-  if (refusal !== undefined) throw new UpstreamRejectedError(exchange.step, statusCode, { cause: new Error(refusal) });
+  if (refusal !== undefined) throw new UpstreamRejectedError(exchange.step, statusCode, { cause: new Error(refusal), aboutThisCall: true });
   return parsed.data;
 }
