@@ -49,7 +49,7 @@ async function inBatches(count: number, run: (index: number) => Promise<void>): 
 }
 
 async function reconcileBench(redis: Redis | undefined, url: string, prefix: string, settings: OutcomeBenchSettings) {
-  const outcomes: OutcomeDelivery = delivery(redis, url, prefix, settings);
+  const outcomes: OutcomeDelivery = await delivery(redis, url, prefix, settings);
   const readsAt: number[] = [];
   let inFlight = 0;
   let maxInFlight = 0;
@@ -89,7 +89,7 @@ async function deliveryBench(redis: Redis | undefined, url: string, prefix: stri
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  const outcomes = delivery(redis, url, prefix, settings, `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks`);
+  const outcomes = await delivery(redis, url, prefix, settings, `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks`);
   outcomes.start(() => Promise.reject(new Error('no reads in this part')));
   await inBatches(settings.deliveries, (index) => outcomes.records.start(`bench-d-${index}`, { referenceId: `order-d-${index}`, createdAt: Date.now() }));
   const started = performance.now();

@@ -40,7 +40,7 @@ if (!merchantWebhook) fail('MERCHANT_WEBHOOK_URL and MERCHANT_WEBHOOK_SECRET are
 const log = pino({ level: 'warn' }, pino.destination(2)) as unknown as FastifyBaseLogger;
 const shared = createRedisConnection(config.redis.url, log);
 await shared.connect();
-const outcomes = createOutcomeDelivery({
+const outcomes = await createOutcomeDelivery({
   reconcile: config.outcomes.reconcile,
   delivery: config.outcomes.delivery,
   merchant: merchantWebhook,

@@ -190,7 +190,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   // Outcome delivery (docs/outcomes.md): it keeps the record of every checkout created here, which
   // status reads answer from; every status read reports to it; it reconciles, takes Flinks webhooks
   // and tells the merchant's backend. Sandbox mode wires the demo to itself.
-  const outcomes = outcomeDeliveryFor(app, config, { now, userAgent: `flinks-pay-checkout-bff/${version}`, demo: demoWebhooks });
+  const outcomes = await outcomeDeliveryFor(app, config, { now, userAgent: `flinks-pay-checkout-bff/${version}`, demo: demoWebhooks });
   const records = createCheckoutRecords(outcomes.records, app.log, {
     isCatchingUp: () => app.shared.cameBackWithin(STORE_CATCH_UP_MS),
   });

@@ -6,7 +6,6 @@ import type { CheckoutStatus } from '../checkout/schemas.js';
 import type { StatusWatcher } from '../checkout/status-watcher.js';
 import { AppError } from '../errors/app-errors.js';
 import type { CallContext } from '../upstream/flinks-pay/client.js';
-import { createBullQueue, limiterFor } from './bullmq-queue.js';
 import { CLOSE_TIMEOUT_MS, settlesWithin } from './closing.js';
 import { createDeliveryStep, deliveryJobOf, type DeliveryJob, type DeliveryPolicy } from './deliveries.js';
 import { createFlinksHints } from './flinks-hints.js';
@@ -20,9 +19,7 @@ import { createOutcomeMetrics } from './metrics.js';
 import { DEFAULT_LIMITS, type Observation, type OutcomeStore } from './outcome-store.js';
 import { createRecentObservations } from './recent-observations.js';
 import { createReconcileStep, createRecordKeeper, type ReconcileJob, type ReconcilePolicy } from './reconciler.js';
-import { createRedisOutcomeStore } from './redis-outcome-store.js';
 import { createUnnotedObservations } from './unnoted-observations.js';
-import { createOutcomeRedis } from './redis-connections.js';
 import { webhookIdOf, type OutcomeRecord } from './schemas.js';
 
 /** Redelivery asked for before any status event of the checkout was sent: there is nothing to send again. */
@@ -83,7 +80,7 @@ export interface OutcomeDeliveryOptions {
  * final, Flinks webhooks as hints to read sooner, and each status change sent to the merchant as a
  * signed webhook, at least once. See docs/outcomes.md.
  */
-export function createOutcomeDelivery(options: OutcomeDeliveryOptions) {
+export async function createOutcomeDelivery(options: OutcomeDeliveryOptions) {
   const { log } = options;
   const now = options.now ?? Date.now;
   const metrics = createOutcomeMetrics(options.registry);
@@ -93,25 +90,13 @@ export function createOutcomeDelivery(options: OutcomeDeliveryOptions) {
     retentionMs: Math.max(options.reconcile.maxAgeMs, MIN_RETENTION_MS),
     minRetentionAfterWriteMs: options.delivery.maxAgeMs,
   };
-  const connections = options.redis ? createOutcomeRedis(options.redis.url, log) : undefined;
-  const store: OutcomeStore = options.redis
-    ? createRedisOutcomeStore(options.redis.shared, options.redis.keyPrefix, limits)
-    : createMemoryOutcomeStore({ ...limits, maxEntries: options.memoryMaxEntries, now });
+  // Loaded only with Redis: a single instance never loads BullMQ and ioredis (a third of a second at
+  // start, and their code in memory).
+  const onRedis = options.redis ? (await import('./redis-backend.js')).createRedisBackend(options.redis, limits, log) : undefined;
+  const store: OutcomeStore = onRedis?.store ?? createMemoryOutcomeStore({ ...limits, maxEntries: options.memoryMaxEntries, now });
 
   function queueOf<D>(name: string, settings: { concurrency: number; maxPerSecond?: number; keepFailedMs: number }): JobQueue<D> {
-    if (options.redis && connections) {
-      return createBullQueue<D>({
-        name,
-        producer: connections.producer,
-        workerConnection: connections.worker,
-        prefix: `${options.redis.keyPrefix}bull`,
-        concurrency: settings.concurrency,
-        ...(settings.maxPerSecond === undefined ? {} : { limiter: limiterFor(settings.maxPerSecond) }),
-        keepCompletedMs: KEEP_COMPLETED_JOBS_MS,
-        keepFailedMs: settings.keepFailedMs,
-        log,
-      });
-    }
+    if (onRedis) return onRedis.queue<D>(name, { ...settings, keepCompletedMs: KEEP_COMPLETED_JOBS_MS });
     return createMemoryQueue<D>({ name, concurrency: settings.concurrency, maxPerSecond: settings.maxPerSecond, maxJobs: options.memoryMaxEntries, log, now });
   }
 
@@ -135,9 +120,7 @@ export function createOutcomeDelivery(options: OutcomeDeliveryOptions) {
     : undefined;
   const live = createLiveUpdates({
     log,
-    ...(options.redis && connections
-      ? { redis: { publisher: options.redis.shared, subscriber: connections.subscriber, channel: `${options.redis.keyPrefix}status-changes` } }
-      : {}),
+    ...(onRedis ? { redis: onRedis.liveUpdates } : {}),
   });
   const verifySignature = options.flinksWebhookSecret === undefined ? undefined : createFlinksSignatureVerifier(options.flinksWebhookSecret);
   const flinksHints = createFlinksHints({ store, read: (ctx, requestId) => readFor(ctx, requestId, 'webhook'), metrics, now });
@@ -318,9 +301,9 @@ export function createOutcomeDelivery(options: OutcomeDeliveryOptions) {
       await sender?.close();
       await queuesClosed;
       await live.close();
-      await connections?.close();
+      await onRedis?.close();
     },
   };
 }
 
-export type OutcomeDelivery = ReturnType<typeof createOutcomeDelivery>;
+export type OutcomeDelivery = Awaited<ReturnType<typeof createOutcomeDelivery>>;

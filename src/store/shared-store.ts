@@ -1,3 +1,4 @@
+import type { Redis } from 'ioredis';
 /**
  * The little key-value surface idempotency records need (checkouts are recorded by outcome delivery).
  * In Redis when REDIS_URL is set (so every instance sees the same state), in memory otherwise.
@@ -32,4 +33,19 @@ export interface StoreEntry {
 /** The store cannot answer (Redis down or too slow); callers decide whether that is fatal. */
 export class StoreUnavailableError extends Error {
   override name = 'StoreUnavailableError';
+}
+
+/** The shared store and, with Redis, its connection, as the app uses them. */
+export interface SharedState {
+  store: SharedStore;
+  /** Present when REDIS_URL is set; the rate limiter keeps its counters there too. */
+  redis?: Redis;
+  keyPrefix?: string;
+  /**
+   * Whether the store came back from an outage (as this instance saw it) less than `ms` ago: other
+   * instances may still be writing what they kept in memory meanwhile (checkout/records.ts).
+   */
+  cameBackWithin: (ms: number) => boolean;
+  connect: () => Promise<void>;
+  close: () => Promise<void>;
 }
