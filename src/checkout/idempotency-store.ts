@@ -69,7 +69,8 @@ export function fingerprintOf(body: unknown): string {
  * The slot a header key's answer is kept under: the key *and* the body. Whoever learns or guesses a
  * key but sends another body lands in a slot of their own, so they can neither read the checkout
  * made with that key nor block it. (A signed intent's slot is its `intent:<jti>` key alone: the
- * merchant signed the jti for one checkout, and the same jti with another body is a reuse.)
+ * merchant signed the jti for one checkout, and the same jti for another amount, referenceId or
+ * customer is a reuse.)
  */
 export function bodyBoundSlot(key: string, fingerprint: string): string {
   return `key+body:${fingerprint}:${key}`;

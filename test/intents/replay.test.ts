@@ -48,6 +48,20 @@ for (const [storeName, storeEnv] of STORES) {
     t.equal(control.count('paymentrequest'), 3);
   });
 
+  t.test(`[${storeName}] the same checkout signed again (a later exp, another iat) replays the first answer`, async (t) => {
+    const { app, control } = await setUp(t, env(t));
+    const jti = randomUUID();
+    const first = await postIntent(app, hs256(claims({ jti, amount: '100.00', referenceId: 'order-77' })));
+    t.equal(first.statusCode, 201);
+    control.reset();
+    const resigned = hs256(claims({ jti, amount: '100.00', referenceId: 'order-77', exp: Math.floor(Date.now() / 1000) + 660 }));
+    const again = await postIntent(app, resigned);
+    t.equal(again.statusCode, 201);
+    t.equal(again.body, first.body, 'the first checkout, not a second one');
+    t.equal(again.headers['idempotent-replayed'], 'true');
+    t.equal(control.calls.length, 0, 'nothing reaches Flinks');
+  });
+
   t.test(`[${storeName}] another intent with a used jti, or the same intent with other details, is 422`, async (t) => {
     const { app, control } = await setUp(t, env(t));
     const jti = randomUUID();
@@ -56,7 +70,7 @@ for (const [storeName, storeEnv] of STORES) {
     const reminted = await postIntent(app, hs256(claims({ jti, amount: '0.01' })));
     t.equal(reminted.statusCode, 422);
     t.match(reminted.headers['content-type'], /^application\/problem\+json/);
-    t.match(reminted.json(), { status: 422, type: /idempotency-mismatch$/, detail: /intent \(its jti\) was already used/ });
+    t.match(reminted.json(), { status: 422, type: /idempotency-mismatch$/, detail: /jti was already used for a checkout with another amount, referenceId or customer/ });
     const sameIntent = hs256(claims({ jti: randomUUID() }));
     t.equal((await postIntent(app, sameIntent)).statusCode, 201);
     control.reset();

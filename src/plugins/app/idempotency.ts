@@ -32,7 +32,8 @@ const UNKEPT_RETRY_AFTER_SECONDS = '2';
 export type IdempotencySource = 'header' | 'intent';
 
 const INTENT_IN_FLIGHT = 'A checkout with this intent is still being processed; retry in a moment to get its result.';
-const INTENT_REUSED = 'This intent (its jti) was already used for a different checkout; each checkout needs a new intent.';
+const INTENT_REUSED =
+  'This intent\'s jti was already used for a checkout with another amount, referenceId or customer; each checkout needs a new intent.';
 const INTENT_INTERRUPTED =
   'The checkout first sent with this intent was cut off before it answered (the instance running it stopped), so ' +
   'whether Flinks Pay made its payment request is unknown; none was handed out. Start the checkout again with a new intent.';
@@ -105,9 +106,9 @@ function createCheckoutIdempotency(store: IdempotencyStore, retries: StoreRetrie
 
   return {
     /** Claims the key, or sends the stored response and returns true when this is a replay. */
-    async begin(request: FastifyRequest, reply: FastifyReply, key: string, source: IdempotencySource = 'header'): Promise<boolean> {
+    async begin(request: FastifyRequest, reply: FastifyReply, { key, source, subject = request.body }: IdempotencyKeyed): Promise<boolean> {
       const isIntent = source === 'intent';
-      const fingerprint = fingerprintOf(request.body);
+      const fingerprint = fingerprintOf(subject);
       // A header key reaches only the answer made for the same body; the 422 of a reused key is
       // judged per client address, so someone else's use of the key never blocks this one.
       const slot = isIntent ? key : bodyBoundSlot(key, fingerprint);
@@ -202,9 +203,20 @@ function sendStored(reply: FastifyReply, stored: StoredResponse): void {
   void reply.send(stored.body);
 }
 
+export interface IdempotencyKeyed {
+  key: string;
+  source: IdempotencySource;
+  /**
+   * What makes a later request the same one as the first (its answer replayed, not a 422); the body
+   * when absent. A signed intent's checkout is its verified amount, referenceId and customer, not
+   * the token's bytes: the same intent signed again (a later `exp`) is the same checkout.
+   */
+  subject?: unknown;
+}
+
 export interface IdempotencyRouteConfig {
   /** The key a request is idempotent under and where it came from; undefined: this request is not keyed. */
-  keyOf: (request: FastifyRequest) => { key: string; source: IdempotencySource } | undefined;
+  keyOf: (request: FastifyRequest) => IdempotencyKeyed | undefined;
 }
 
 declare module 'fastify' {
@@ -254,7 +266,7 @@ export const idempotencyPlugin = fp(
         ...hooksOf(route.preHandler),
         async (request, reply) => {
           const keyed = config.keyOf(request);
-          if (keyed && (await idempotency.begin(request, reply, keyed.key, keyed.source))) return reply;
+          if (keyed && (await idempotency.begin(request, reply, keyed))) return reply;
         },
       ];
       route.onError = [

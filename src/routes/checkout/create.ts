@@ -32,10 +32,11 @@ export const createCheckoutRoute: FastifyPluginAsyncZod<CreateCheckoutRouteOptio
       // Judged as written: 12.3400000000000001 is refused, not rounded to 12.34 by JSON.parse.
       numberLiterals: ['amount'],
       idempotency: {
-        // An intent's jti is its checkout's key: however often it is sent, to whichever instance, one payment.
+        // An intent's jti is its checkout's key: however often it is sent (or signed again for the same
+        // checkout), to whichever instance, one payment.
         keyOf: (request) => {
-          const { intentId } = resolvedOf(request);
-          if (intentId !== undefined) return { key: `intent:${intentId}`, source: 'intent' };
+          const { intentId, input } = resolvedOf(request);
+          if (intentId !== undefined) return { key: `intent:${intentId}`, source: 'intent', subject: input };
           const header = request.headers[IDEMPOTENCY_HEADER];
           return typeof header === 'string' ? { key: header, source: 'header' } : undefined;
         },
