@@ -105,13 +105,27 @@ function isPercentEncoded(text: string): boolean {
 // ioredis takes the password from the URL (redis://:password@host), so credentials stay allowed. It
 // decodes them with decodeURIComponent, which throws on a stray % (a stack trace at start instead of
 // this line): such a password must be written percent-encoded (% as %25).
+//
+// ioredis selects the database the path (or ?db=) names when it connects, and a number Redis does not
+// have fails that select while the connection goes on in database 0: a name that is not a number
+// stopped start-up with a stack trace, one out of range left the queues failing behind a ready
+// instance. Redis has databases 0-15 unless configured otherwise.
+const REDIS_DATABASE = /^(?:[0-9]|1[0-5])$/;
+
+function redisUrlProblem(url: URL): string | undefined {
+  if (!(isPercentEncoded(url.username) && isPercentEncoded(url.password))) return 'expected the user name and password percent-encoded (write % as %25)';
+  const path = url.pathname.replace(/^\//, '');
+  const database = url.searchParams.get('db');
+  if ((path !== '' && !REDIS_DATABASE.test(path)) || (database !== null && !REDIS_DATABASE.test(database))) {
+    return 'expected a database number from 0 to 15 after the host, if any (redis://host:6379/0)';
+  }
+  return undefined;
+}
+
 export const RedisUrlSchema = urlSchema({
   protocols: ['redis:', 'rediss:'],
   expected: 'expected a redis:// or rediss:// URL with a host',
-  check: (url) =>
-    isPercentEncoded(url.username) && isPercentEncoded(url.password)
-      ? undefined
-      : 'expected the user name and password percent-encoded (write % as %25)',
+  check: redisUrlProblem,
 });
 
 const ORIGIN: UrlRules = {

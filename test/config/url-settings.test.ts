@@ -52,6 +52,18 @@ t.test('a REDIS_URL password or user that is not percent-encoded (a bare %) is o
   t.end();
 });
 
+t.test('a REDIS_URL database that is not 0-15 is one line: not a stack trace from SELECT, nor queues failing behind a ready instance', (t) => {
+  for (const url of ['redis://:pw-8@127.0.0.1:6379/abc', 'redis://127.0.0.1:6379/99', 'redis://127.0.0.1:6379/1/2', 'redis://127.0.0.1:6379?db=abc', 'redis://127.0.0.1:6379/0?db=16']) {
+    const message = configError(t, { REDIS_URL: url });
+    t.match(message, /^Invalid configuration: REDIS_URL: expected a database number from 0 to 15 after the host, if any \(redis:\/\/host:6379\/0\)$/, url);
+    t.notMatch(message, /pw-8/, 'the value is not echoed');
+  }
+  for (const url of ['redis://127.0.0.1:6379', 'redis://127.0.0.1:6379/', 'redis://127.0.0.1:6379/15', 'rediss://:pw@127.0.0.1:6380/0?db=3']) {
+    t.equal(loadConfig({ REDIS_URL: url }).redis?.url, url);
+  }
+  t.end();
+});
+
 t.test('a FLINKS_BASE_URL ending in /api/v1 or /api/v2 is refused: the client appends /api/v1/...', (t) => {
   for (const url of ['https://api.flinks.test/api/v1', 'https://api.flinks.test/api/v1/', 'https://api.flinks.test/x/API/V2//']) {
     t.match(configError(t, remoteEnv({ FLINKS_BASE_URL: url })), /^Invalid configuration: FLINKS_BASE_URL: expected the base without \/api\/v1/, url);
