@@ -82,7 +82,7 @@ export function createCheckoutFlow({
     const { sessionId, requestId } = await callFlinks({ ...ctx, notAfter }, input, referenceId).catch((error: unknown) => {
       throw withCheckoutAdvice(error);
     });
-    await records.remember(requestId, { referenceId, createdAt: now() });
+    await records.remember(requestId, { referenceId, createdAt: now() }, ctx.log);
 
     // 4. The shopper opens the Flinks Pay app with the sessionId (status reads use the requestId).
     return { requestId, launchUrl: launchUrlFor(appUrl, sessionId) };

@@ -28,7 +28,7 @@ export interface CheckoutRecords {
    * Remembers a checkout just created. When the store cannot take it, the record is kept here and
    * written again until it can (beyond the backlog's size only by the checkouts already running).
    */
-  remember(requestId: string, record: CheckoutRecord): Promise<void>;
+  remember(requestId: string, record: CheckoutRecord, requestLog?: FastifyBaseLogger): Promise<void>;
   /**
    * What is recorded of a checkout created here, undefined when this service never created it.
    * Throws RecordsUnavailableError when the store cannot answer: unknown is not the same as not found.
@@ -84,7 +84,7 @@ export function createCheckoutRecords(keeper: RecordKeeper, log: FastifyBaseLogg
     assertRoom() {
       if (retries.size >= maxBacklog) throw new RecordsUnavailableError({ detail: 'New checkouts cannot be recorded right now; retry shortly.' });
     },
-    async remember(requestId, record) {
+    async remember(requestId, record, requestLog = log) {
       try {
         await keeper.start(requestId, record);
         return;
@@ -94,7 +94,7 @@ export function createCheckoutRecords(keeper: RecordKeeper, log: FastifyBaseLogg
           backlog.delete(requestId);
         };
         retries.add(requestId, write);
-        log.error({ err: error, checkout: requestId }, 'could not record a checkout; kept in memory and written once the store is back');
+        requestLog.error({ err: error, checkout: requestId }, 'could not record a checkout; kept in memory and written once the store is back');
         backlog.set(requestId, record);
       }
     },

@@ -15,9 +15,10 @@ export interface StatusCacheOptions {
   now?: () => number;
   /**
    * Told of every status read from Flinks and what caused it, before the read answers (outcome
-   * delivery: records, live streams, merchant webhooks). It must not throw.
+   * delivery: records, live streams, merchant webhooks), with the logger of the request that read
+   * it. It must not throw.
    */
-  onObserved?: (status: CheckoutStatus, source: ObservationSource) => Promise<void>;
+  onObserved?: (status: CheckoutStatus, source: ObservationSource, requestLog: CallContext['log']) => Promise<void>;
 }
 
 /**
@@ -43,7 +44,7 @@ export function createStatusCache(read: ReadStatus, options: StatusCacheOptions)
       const status = await read(ctx, requestId);
       const ttl = status.final ? options.finalTtlMs : options.ttlMs;
       if (ttl > 0) cache.set(requestId, status, { ttl });
-      await options.onObserved?.(status, source);
+      await options.onObserved?.(status, source, ctx.log);
       return status;
     });
   }

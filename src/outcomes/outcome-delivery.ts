@@ -213,7 +213,7 @@ export async function createOutcomeDelivery(options: OutcomeDeliveryOptions) {
      * moments ago is not noted again (recent-observations.ts), unless an operator asked for the
      * read: the refresh answers the record, whose observedAt then says it happened.
      */
-    observe: async (status: CheckoutStatus, cause: ObservationSource): Promise<void> => {
+    observe: async (status: CheckoutStatus, cause: ObservationSource, requestLog: FastifyBaseLogger = log): Promise<void> => {
       if (cause !== 'operator' && recentObservations.has(status.requestId, status.status)) return;
       const observation = {
         status: status.status,
@@ -231,7 +231,7 @@ export async function createOutcomeDelivery(options: OutcomeDeliveryOptions) {
         await note(status, observation, false);
         recentObservations.add(status.requestId, status.status);
       } catch (error) {
-        log.error({ err: error, checkout: status.requestId, status: status.status }, 'could not record a status change; noted again once the store takes it');
+        requestLog.error({ err: error, checkout: status.requestId, status: status.status }, 'could not record a status change; noted again once the store takes it');
         keepUnnoted(status, observation);
       }
     },

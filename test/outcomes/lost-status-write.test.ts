@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import t from 'tap';
-import { buildTestApp, postCheckout, startSandbox, validCheckout } from '../support/build.js';
+import { buildTestApp, captureLogs, postCheckout, startSandbox, validCheckout } from '../support/build.js';
 import { freePort, until } from '../support/net.js';
 import { startRedis } from '../support/redis.js';
 import { freshPrefix, newWebhookSecret, startMerchant } from './support.js';
@@ -17,13 +17,20 @@ t.test('a status change whose write timed out here but was made in Redis still r
   const sandbox = await startSandbox(t);
   const secret = newWebhookSecret();
   const merchant = await startMerchant(t, secret);
-  const app = await buildTestApp(t, sandbox, {
-    REDIS_URL: `redis://127.0.0.1:${port}`,
-    REDIS_KEY_PREFIX: freshPrefix(),
-    MERCHANT_WEBHOOK_URL: merchant.url,
-    MERCHANT_WEBHOOK_SECRET: secret,
-    STATUS_CACHE_MS: '0',
-  });
+  const logs = captureLogs();
+  const app = await buildTestApp(
+    t,
+    sandbox,
+    {
+      REDIS_URL: `redis://127.0.0.1:${port}`,
+      REDIS_KEY_PREFIX: freshPrefix(),
+      MERCHANT_WEBHOOK_URL: merchant.url,
+      MERCHANT_WEBHOOK_SECRET: secret,
+      STATUS_CACHE_MS: '0',
+      LOG_LEVEL: 'error',
+    },
+    { logStream: logs.stream },
+  );
   await app.ready();
   await until('Redis is connected', async () => (await app.inject({ url: '/ready' })).statusCode === 200);
   const { requestId } = (await postCheckout(app, validCheckout())).json<{ requestId: string }>();
@@ -34,12 +41,17 @@ t.test('a status change whose write timed out here but was made in Redis still r
   // Redis pauses writes while Flinks answers the read: the status change's write waits longer than
   // the service's command timeout (1 s), and Redis makes it afterwards.
   sandbox.control.inject('status', { kind: 'delay', ms: 300 });
-  const reading = app.inject({ url: `/checkout/${requestId}` });
+  const reading = app.inject({ url: `/checkout/${requestId}`, headers: { 'x-request-id': 'read-during-pause' } });
   await sandbox.control.waitForCall('status');
   await admin.call('CLIENT', 'PAUSE', '1600', 'WRITE');
   const read = await reading;
   t.equal(read.statusCode, 200, read.body);
   t.match(read.json(), { status: 'Accepted' });
+  const failedWrite = logs
+    .lines()
+    .map((line) => JSON.parse(line) as { msg?: string; requestId?: string })
+    .find((entry) => entry.msg?.startsWith('could not record a status change') === true);
+  t.equal(failedWrite?.requestId, 'read-during-pause', 'the error line carries the id of the request that read the status');
 
   await merchant.waitFor(() => merchant.received.length === 1, 'the Accepted event', 8000);
   t.match(merchant.received[0]?.event.data, { requestId, status: 'Accepted', final: false });
