@@ -21,9 +21,18 @@ export async function fetchKeySet(url: string, timeoutMs: number): Promise<KeySe
     await response.body?.cancel();
     throw new Error(`the key set endpoint answered HTTP ${response.status}`);
   }
-  const parsed = KeySetSchema.safeParse(JSON.parse(await readCapped(response, MAX_KEY_SET_BYTES)));
+  const parsed = KeySetSchema.safeParse(parseJson(await readCapped(response, MAX_KEY_SET_BYTES)));
   if (!parsed.success) throw new Error('the key set endpoint did not answer a JSON Web Key Set');
   return parsed.data;
+}
+
+/** The JSON the text holds, or undefined: JSON.parse's message quotes the text, which is not logged. */
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The body as text, read chunk by chunk and abandoned as soon as it passes `maxBytes`. */
