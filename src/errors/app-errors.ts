@@ -74,7 +74,14 @@ export interface UpstreamErrorOptions extends ErrorOptions {
   aboutThisCall?: boolean;
 }
 
-/** Flinks answered, but with an error status or a body that does not fit its contract. */
+/** What went wrong, for the detail: no answer at all (refused, reset) is not an unusable answer. */
+function rejectionOf(step: UpstreamStep, upstreamStatus: number | undefined, options: UpstreamErrorOptions | undefined): string {
+  return upstreamStatus === undefined && options?.aboutThisCall !== true
+    ? `Flinks Pay could not be reached, or dropped the connection, during the ${STEP_NAMES[step]} call.`
+    : `Flinks Pay returned an unusable answer to the ${STEP_NAMES[step]} call.`;
+}
+
+/** Flinks answered with an error status or a body that does not fit its contract, or did not answer at all. */
 export class UpstreamRejectedError extends AppError {
   readonly status = 502;
   readonly code = 'upstream-error';
@@ -84,7 +91,7 @@ export class UpstreamRejectedError extends AppError {
     readonly upstreamStatus: number | undefined,
     options?: UpstreamErrorOptions,
   ) {
-    super(`Flinks Pay returned an unusable answer to the ${STEP_NAMES[step]} call. ${options?.advice ?? 'Retry later.'}`, options);
+    super(`${rejectionOf(step, upstreamStatus, options)} ${options?.advice ?? 'Retry later.'}`, options);
     this.aboutThisCall = options?.aboutThisCall === true;
   }
 }

@@ -227,6 +227,7 @@ t.test('a connection reset becomes an UpstreamRejectedError without an upstream 
   t.equal(error.step, 'authorize');
   t.equal(error.upstreamStatus, undefined);
   t.equal(error.status, 502);
+  t.match(error.message, /^Flinks Pay could not be reached, or dropped the connection, during the authorization call\./, 'not "an unusable answer": none came');
   t.notMatch(error.message, /socket hang up/, 'the transport message stays in the cause');
   agent.assertNoPendingInterceptors();
 });
