@@ -112,6 +112,9 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   }).withTypeProvider<ZodTypeProvider>();
   app.decorateRequest('upstreamCalls', null);
   answerRequestsNodeRefuses(app);
+  if (config.flinks.mode === 'sandbox' && config.flinks.credentialsIgnored === true) {
+    app.log.warn('FLINKS_USERNAME / FLINKS_PASSWORD are set but FLINKS_BASE_URL is not: checkouts go to the built-in sandbox, not to Flinks');
+  }
   if (config.trustProxy === true) {
     app.log.warn(
       'TRUST_PROXY=true believes X-Forwarded-For from any sender, so a client can choose its own address (and rate-limit key); ' +

@@ -234,3 +234,17 @@ t.test('GET /ready names refused credentials as such, without showing them', asy
   t.equal((await app.inject({ method: 'GET', url: '/ready' })).statusCode, 503);
   t.equal(sandbox.control.count('authorize'), 1, 'a refused probe is not repeated on every probe');
 });
+
+t.test('Flinks credentials without FLINKS_BASE_URL: the app says at start that checkouts go to the built-in sandbox', async (t) => {
+  const logs = captureLogs();
+  const app = await buildApp(loadConfig({ LOG_LEVEL: 'warn', FLINKS_USERNAME: 'merchant-9', FLINKS_PASSWORD: 'pw-ignored-9' }), { logStream: logs.stream });
+  t.teardown(() => app.close());
+  const warning = logs.lines().find((line) => line.includes('FLINKS_BASE_URL is not'));
+  t.match(warning, /"level":40.*FLINKS_USERNAME \/ FLINKS_PASSWORD are set but FLINKS_BASE_URL is not: checkouts go to the built-in sandbox/);
+  t.notMatch(logs.lines().join('\n'), /merchant-9|pw-ignored-9/, 'the values are not logged');
+
+  const quiet = captureLogs();
+  const plain = await buildApp(loadConfig({ LOG_LEVEL: 'warn' }), { logStream: quiet.stream });
+  t.teardown(() => plain.close());
+  t.notMatch(quiet.lines().join('\n'), /FLINKS_BASE_URL is not/, 'no warning without them');
+});

@@ -48,7 +48,12 @@ function toConfig(env: Env) {
         instance: env.FLINKS_INSTANCE,
         authorizeStyle: env.FLINKS_AUTHORIZE_STYLE,
       }
-    : { mode: 'sandbox', appUrl: env.FLINKS_APP_URL, instance: env.FLINKS_INSTANCE };
+    : {
+        mode: 'sandbox',
+        appUrl: env.FLINKS_APP_URL,
+        instance: env.FLINKS_INSTANCE,
+        ...(env.FLINKS_USERNAME !== undefined || env.FLINKS_PASSWORD !== undefined ? { credentialsIgnored: true as const } : {}),
+      };
   const maxHeapUsedBytes = env.MAX_HEAP_USED_MB === undefined ? undefined : env.MAX_HEAP_USED_MB * 1024 * 1024;
   const capMb = oldSpaceCapMb(env.NODE_OPTIONS);
   return {

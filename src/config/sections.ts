@@ -15,7 +15,13 @@ export type FlinksConfig =
       instance?: string;
       authorizeStyle: 'basic' | 'basic+form';
     }
-  | { mode: 'sandbox'; appUrl?: string; instance?: string };
+  | {
+      mode: 'sandbox';
+      appUrl?: string;
+      instance?: string;
+      /** FLINKS_USERNAME or FLINKS_PASSWORD was set without FLINKS_BASE_URL: nothing uses them (said at start). */
+      credentialsIgnored?: true;
+    };
 
 /** Where the keys that verify signed checkout intents come from; absent: unsigned amounts are accepted. */
 export type IntentKeysConfig =
