@@ -82,7 +82,8 @@ const IntentTokenSchema = z
     "A checkout intent signed by the merchant's backend: a compact JWS (HS256 with the shared secret, or a key of the " +
       'configured key set) whose claims `amount`, `referenceId`, `exp` (at most 15 min ahead) and `jti` fix the ' +
       'checkout. Send it instead of `amount` and `referenceId`. Required when the service verifies intents; a second ' +
-      'checkout with the same `jti` replays the first one.',
+      'checkout with the same `jti` replays the first one (also signed again with a later `exp`); the same `jti` ' +
+      'for another amount, referenceId or customer is a 422.',
   );
 
 function isObjectBody(value: unknown): value is Record<string, unknown> {
