@@ -75,8 +75,8 @@ export interface UpstreamErrorOptions extends ErrorOptions {
 }
 
 /** What went wrong, for the detail: no answer at all (refused, reset) is not an unusable answer. */
-function rejectionOf(step: UpstreamStep, upstreamStatus: number | undefined, options: UpstreamErrorOptions | undefined): string {
-  return upstreamStatus === undefined && options?.aboutThisCall !== true
+function rejectionOf(step: UpstreamStep, upstreamStatus: number | undefined): string {
+  return upstreamStatus === undefined
     ? `Flinks Pay could not be reached, or dropped the connection, during the ${STEP_NAMES[step]} call.`
     : `Flinks Pay returned an unusable answer to the ${STEP_NAMES[step]} call.`;
 }
@@ -91,7 +91,7 @@ export class UpstreamRejectedError extends AppError {
     readonly upstreamStatus: number | undefined,
     options?: UpstreamErrorOptions,
   ) {
-    super(`${rejectionOf(step, upstreamStatus, options)} ${options?.advice ?? 'Retry later.'}`, options);
+    super(`${rejectionOf(step, upstreamStatus)} ${options?.advice ?? 'Retry later.'}`, options);
     this.aboutThisCall = options?.aboutThisCall === true;
   }
 }

@@ -19,6 +19,7 @@ import { createOutcomeMetrics } from './metrics.js';
 import { DEFAULT_LIMITS, type Observation, type OutcomeStore } from './outcome-store.js';
 import { createRecentObservations } from './recent-observations.js';
 import { createReconcileStep, createRecordKeeper, type ReconcileJob, type ReconcilePolicy } from './reconciler.js';
+import type { QueueSettings } from './redis-backend.js';
 import { createUnnotedObservations } from './unnoted-observations.js';
 import { webhookIdOf, type OutcomeRecord } from './schemas.js';
 
@@ -95,7 +96,7 @@ export async function createOutcomeDelivery(options: OutcomeDeliveryOptions) {
   const onRedis = options.redis ? (await import('./redis-backend.js')).createRedisBackend(options.redis, limits, log) : undefined;
   const store: OutcomeStore = onRedis?.store ?? createMemoryOutcomeStore({ ...limits, maxEntries: options.memoryMaxEntries, now });
 
-  function queueOf<D>(name: string, settings: { concurrency: number; maxPerSecond?: number; keepFailedMs: number }): JobQueue<D> {
+  function queueOf<D>(name: string, settings: Omit<QueueSettings, 'keepCompletedMs'>): JobQueue<D> {
     if (onRedis) return onRedis.queue<D>(name, { ...settings, keepCompletedMs: KEEP_COMPLETED_JOBS_MS });
     return createMemoryQueue<D>({ name, concurrency: settings.concurrency, maxPerSecond: settings.maxPerSecond, maxJobs: options.memoryMaxEntries, log, now });
   }
