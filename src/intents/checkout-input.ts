@@ -1,3 +1,4 @@
+import type { FastifyBaseLogger } from 'fastify';
 import { InputRefusedError } from '../errors/app-errors.js';
 import type { CheckoutRequest } from '../checkout/schemas.js';
 import type { CheckoutInput } from '../checkout/create-checkout.js';
@@ -9,7 +10,8 @@ export interface ResolvedCheckout {
   intentId?: string;
 }
 
-export type CheckoutInputResolver = (body: CheckoutRequest) => Promise<ResolvedCheckout>;
+/** `log`: the request's logger, for what verifying its intent found wrong outside the request. */
+export type CheckoutInputResolver = (body: CheckoutRequest, log: FastifyBaseLogger) => Promise<ResolvedCheckout>;
 
 /**
  * Where the amount of a checkout comes from. With a verifier (signing configured) only from a valid
@@ -17,7 +19,7 @@ export type CheckoutInputResolver = (body: CheckoutRequest) => Promise<ResolvedC
  * intent would be trusted by nobody, and silently ignoring it would hide a missing configuration.
  */
 export function createCheckoutInputResolver(verifier: IntentVerifier | undefined): CheckoutInputResolver {
-  return async ({ amount, intent, referenceId, customer }) => {
+  return async ({ amount, intent, referenceId, customer }, log) => {
     if (verifier === undefined) {
       if (intent !== undefined) {
         throw new InputRefusedError('This service does not verify signed intents; send amount (and referenceId) instead.', [
@@ -35,7 +37,9 @@ export function createCheckoutInputResolver(verifier: IntentVerifier | undefined
         [{ path: 'intent', message: 'is required: amounts must come signed' }],
       );
     }
-    const claims = await verifier.verify(intent);
+    const claims = await verifier.verify(intent, (error) => {
+      log.warn({ err: error }, 'the intent key set could not be downloaded for an unknown kid; the cached set is used, tried again after CHECKOUT_JWKS_COOLDOWN_MS');
+    });
     return { input: { amount: claims.amount, referenceId: claims.referenceId, customer }, intentId: claims.jti };
   };
 }

@@ -18,15 +18,18 @@ export interface KeySetSourceOptions {
   timeoutMs: number;
   /** Least time between two download attempts that a failure or an unknown kid may cause. */
   cooldownMs: number;
-  /**
-   * A download for an unknown kid failed while the cached set is still used (the token gets its
-   * 401): the operator hears of the failing endpoint now, not only once the set goes stale.
-   */
-  onRefetchFailure?: (error: unknown) => void;
 }
 
+/**
+ * A download for an unknown kid failed while the cached set is still used (the token gets its
+ * 401): the operator hears of the failing endpoint now, not only once the set goes stale, and in
+ * the log of the request that caused the download.
+ */
+export type RefetchFailureReport = (error: unknown) => void;
+
 export interface KeySetSource {
-  getKey: JWTVerifyGetKey;
+  /** jose's key lookup for one token; `onRefetchFailure` hears of a failed download for its unknown kid. */
+  keyFor(onRefetchFailure?: RefetchFailureReport): JWTVerifyGetKey;
   /** Downloads the set now (start-up warm-up); like any attempt, it starts the cooldown. */
   reload(): Promise<void>;
 }
@@ -78,7 +81,11 @@ export function createKeySetSource(options: KeySetSourceOptions): KeySetSource {
     return local;
   }
 
-  const getKey: JWTVerifyGetKey = async (header, token) => {
+  async function getKey(
+    header: Parameters<JWTVerifyGetKey>[0],
+    token: Parameters<JWTVerifyGetKey>[1],
+    onRefetchFailure: RefetchFailureReport | undefined,
+  ) {
     const set = await usableSet();
     try {
       return await set(header, token);
@@ -89,12 +96,15 @@ export function createKeySetSource(options: KeySetSourceOptions): KeySetSource {
         await (pending ?? download());
       } catch (refetchError) {
         // The set we hold is fresh and lacks this kid: the token's fault (401), not an outage.
-        options.onRefetchFailure?.(refetchError);
+        onRefetchFailure?.(refetchError);
         throw error;
       }
       return (local ?? set)(header, token);
     }
-  };
+  }
 
-  return { getKey, reload: download };
+  return {
+    keyFor: (onRefetchFailure) => (header, token) => getKey(header, token, onRefetchFailure),
+    reload: download,
+  };
 }

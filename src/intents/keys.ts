@@ -2,7 +2,7 @@ import { errors, type JWTVerifyGetKey } from 'jose';
 import type { IntentKeysConfig } from '../config/config.js';
 import { IntentKeysUnavailableError } from '../errors/app-errors.js';
 import { secretKey } from '../config/secret.js';
-import { createKeySetSource } from './key-set-source.js';
+import { createKeySetSource, type RefetchFailureReport } from './key-set-source.js';
 
 /*
  * Algorithms are pinned per key source, so the token's own `alg` header never chooses how it is
@@ -15,15 +15,16 @@ const JWKS_ALGORITHMS: readonly string[] = ['RS256', 'PS256', 'ES256', 'ES384', 
 
 export interface IntentKeys {
   algorithms: readonly string[];
-  key: Uint8Array | JWTVerifyGetKey;
+  /** The key, or jose's lookup in the key set, for one token; `onRefetchFailure` as the key set source's. */
+  keyFor(onRefetchFailure?: RefetchFailureReport): Uint8Array | JWTVerifyGetKey;
   /** Fetches the key set ahead of the first intent (no-op for a secret); never rejects. */
   warmUp(onError: (error: unknown) => void): Promise<void>;
 }
 
-/** `onRefetchFailure`: a download of the key set for an unknown kid failed (at most once per cooldown). */
-export function createIntentKeys(config: IntentKeysConfig, onRefetchFailure?: (error: unknown) => void): IntentKeys {
+export function createIntentKeys(config: IntentKeysConfig): IntentKeys {
   if (config.mode === 'secret') {
-    return { algorithms: SECRET_ALGORITHMS, key: secretKey(config.secret), warmUp: () => Promise.resolve() };
+    const key = secretKey(config.secret);
+    return { algorithms: SECRET_ALGORITHMS, keyFor: () => key, warmUp: () => Promise.resolve() };
   }
   // The set is cached (10 min) and downloaded at most once per cooldown, whether the last
   // download succeeded or failed (a new kid, rotation); each download is bounded by the timeout.
@@ -31,21 +32,23 @@ export function createIntentKeys(config: IntentKeysConfig, onRefetchFailure?: (e
     url: config.url,
     timeoutMs: config.timeoutMs,
     cooldownMs: config.cooldownMs,
-    ...(onRefetchFailure ? { onRefetchFailure } : {}),
   });
-  const key: JWTVerifyGetKey = async (header, token) => {
-    try {
-      return assertStrongKey(await remote.getKey(header, token));
-    } catch (error) {
-      // The set was read and has no (single) key for this token: the token's fault, a 401.
-      if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) throw error;
-      // The set could not be fetched or read: ours, a 503, whatever the token holds.
-      throw new IntentKeysUnavailableError({ cause: error });
-    }
+  const keyFor = (onRefetchFailure?: RefetchFailureReport): JWTVerifyGetKey => {
+    const lookUp = remote.keyFor(onRefetchFailure);
+    return async (header, token) => {
+      try {
+        return assertStrongKey(await lookUp(header, token));
+      } catch (error) {
+        // The set was read and has no (single) key for this token: the token's fault, a 401.
+        if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) throw error;
+        // The set could not be fetched or read: ours, a 503, whatever the token holds.
+        throw new IntentKeysUnavailableError({ cause: error });
+      }
+    };
   };
   return {
     algorithms: JWKS_ALGORITHMS,
-    key,
+    keyFor,
     warmUp: (onError) => remote.reload().catch(onError),
   };
 }

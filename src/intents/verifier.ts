@@ -4,19 +4,24 @@ import {
   errors,
   jwtVerify,
   type JWTPayload,
+  type JWTVerifyGetKey,
   type JWTVerifyOptions,
   type ProtectedHeaderParameters,
 } from 'jose';
 import { IntentKeysUnavailableError, InvalidIntentError } from '../errors/app-errors.js';
 import { checkClaims, CLOCK_SKEW_S, type IntentClaims } from './claims.js';
 import { weakKeyBits, type IntentKeys } from './keys.js';
+import type { RefetchFailureReport } from './key-set-source.js';
 
 /** Three non-empty base64url parts: an unsigned token (`alg: none`, empty signature) never gets further. */
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 export interface IntentVerifier {
-  /** The intent's claims once its signature, algorithm and time window hold; InvalidIntentError (401) otherwise. */
-  verify(token: string): Promise<IntentClaims>;
+  /**
+   * The intent's claims once its signature, algorithm and time window hold; InvalidIntentError (401)
+   * otherwise. `onRefetchFailure` hears of a failed key set download that this token's unknown kid caused.
+   */
+  verify(token: string, onRefetchFailure?: RefetchFailureReport): Promise<IntentClaims>;
 }
 
 /**
@@ -27,7 +32,7 @@ export interface IntentVerifier {
  */
 export function createIntentVerifier(keys: IntentKeys, now: () => number): IntentVerifier {
   return {
-    async verify(token) {
+    async verify(token, onRefetchFailure) {
       precheck(token, keys.algorithms, now());
       const options: JWTVerifyOptions = {
         algorithms: [...keys.algorithms],
@@ -37,7 +42,7 @@ export function createIntentVerifier(keys: IntentKeys, now: () => number): Inten
       };
       let payload: JWTPayload;
       try {
-        payload = await verifyWithAnyCandidate(token, keys, options);
+        payload = await verifyWithAnyCandidate(token, keys.keyFor(onRefetchFailure), options);
       } catch (error) {
         throw toIntentError(error);
       }
@@ -65,9 +70,13 @@ function precheck(token: string, algorithms: readonly string[], nowMs: number): 
 }
 
 /** A key set without kids may offer several candidates: the intent is valid if one of them verifies it. */
-async function verifyWithAnyCandidate(token: string, keys: IntentKeys, options: JWTVerifyOptions): Promise<JWTPayload> {
+async function verifyWithAnyCandidate(
+  token: string,
+  key: Uint8Array | JWTVerifyGetKey,
+  options: JWTVerifyOptions,
+): Promise<JWTPayload> {
   try {
-    return (await jwtVerify(token, keys.key, options)).payload;
+    return (await jwtVerify(token, key, options)).payload;
   } catch (error) {
     if (!(error instanceof errors.JWKSMultipleMatchingKeys)) throw error;
     // A weak key beside strong ones must not block intents signed by the strong ones: skip it.

@@ -19,9 +19,7 @@ export async function intentVerificationFor(
 ): Promise<IntentVerification | undefined> {
   if (config === undefined) return undefined;
   const [{ createIntentKeys }, { createIntentVerifier }] = await Promise.all([import('./keys.js'), import('./verifier.js')]);
-  const keys = createIntentKeys(config, (error) => {
-    log.warn({ err: error }, 'the intent key set could not be downloaded for an unknown kid; the cached set is used, tried again after CHECKOUT_JWKS_COOLDOWN_MS');
-  });
+  const keys = createIntentKeys(config);
   return {
     verifier: createIntentVerifier(keys, now),
     warmUp: () => {

@@ -319,6 +319,7 @@ t.test('while the key set endpoint fails, unknown kids download it at most once 
   t.equal(jwks.state.fetches, before + 1, 'one download for 20 unknown kids, although it failed');
   const warnings = logs.lines().filter((line) => line.includes('could not be downloaded for an unknown kid'));
   t.equal(warnings.length, 1, 'the failing endpoint is logged once, at once');
+  t.match(JSON.parse(warnings[0] ?? '{}'), { requestId: /^[0-9a-f-]{36}$/, level: 40 }, 'in the log of the request whose kid caused the download');
   t.equal((await postIntent(app, await key.sign(claims()))).statusCode, 201, 'the cached key still verifies');
   clock.tick(COOLDOWN_MS);
   for (let i = 0; i < 5; i++) t.equal((await postIntent(app, forgedUnknownKid())).statusCode, 401);

@@ -68,7 +68,7 @@ export const createCheckoutRoute: FastifyPluginAsyncZod<CreateCheckoutRouteOptio
       },
     },
     preHandler: async (request) => {
-      resolved.set(request, await options.resolveInput(request.body));
+      resolved.set(request, await options.resolveInput(request.body, request.log));
     },
     handler: async (request, reply) => {
       const { input } = resolvedOf(request);
