@@ -3,6 +3,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Redis } from 'ioredis';
 import { again, type JobQueue, type RerunOutcome, type StepProcessor, type StepResult } from './job-queue.js';
 import { CLOSE_TIMEOUT_MS, settlesWithin } from './closing.js';
+import { repeatedWarning } from '../observability/repeated-warning.js';
 
 export interface BullQueueOptions {
   name: string;
@@ -25,6 +26,20 @@ export interface BullQueueOptions {
   log: FastifyBaseLogger;
   /** Pause before a step that threw runs again (default 5 s, as in the in-memory queue). */
   stepErrorRetryMs?: number;
+}
+
+/**
+ * A worker whose timers can be stopped on their own. While Redis is unreachable, BullMQ's close()
+ * waits for the blocking connection to end, which a reconnecting client never does
+ * (taskforcesh/bullmq#4656), and a forced close() after it is a no-op: the lock renewal timer then
+ * runs forever, and the stalled-job check once more, keeping a closed app's process alive.
+ */
+class StoppableWorker<D> extends Worker<D> {
+  stopTimers(): void {
+    // Pausing without waiting for the running jobs only stops the stalled-job check.
+    this.pause(true).catch(() => undefined);
+    this.lockManager.close().catch(() => undefined);
+  }
 }
 
 /** How often a rerun reads a job's state and acts on it before a refusal is an error. */
@@ -61,10 +76,13 @@ export function createBullQueue<D>(options: BullQueueOptions): JobQueue<D> {
       backoff: { type: 'exponential', delay: 1000 },
     },
   });
+  // While Redis is away both report every reconnection attempt that fails, several a second.
+  const queueError = repeatedWarning(options.log, 'job queue error');
+  const workerError = repeatedWarning(options.log, 'job worker error');
   queue.on('error', (error) => {
-    options.log.warn({ err: error, queue: options.name }, 'job queue error');
+    queueError({ err: error, queue: options.name });
   });
-  let worker: Worker<D> | undefined;
+  let worker: StoppableWorker<D> | undefined;
   let workerRedis: Redis | undefined;
   let isClosed = false;
   let startWorker: (() => void) | undefined;
@@ -96,7 +114,7 @@ export function createBullQueue<D>(options: BullQueueOptions): JobQueue<D> {
       // connections that neither work nor close until it comes back.
       startWorker = () => {
         if (isClosed || worker) return;
-        worker = new Worker<D>(
+        worker = new StoppableWorker<D>(
           options.name,
           async (job, token) => {
             let result: StepResult<D>;
@@ -125,7 +143,7 @@ export function createBullQueue<D>(options: BullQueueOptions): JobQueue<D> {
           },
         );
         worker.on('error', (error) => {
-          options.log.warn({ err: error, queue: options.name }, 'job worker error');
+          workerError({ err: error, queue: options.name });
         });
         worker.on('failed', (job, error) => {
           // A step's own "failed" (a webhook given up after its retries) is logged by the step.
@@ -146,8 +164,10 @@ export function createBullQueue<D>(options: BullQueueOptions): JobQueue<D> {
         await workerRedis?.quit().catch(() => workerRedis?.disconnect());
       })();
       if (await settlesWithin(graceful, CLOSE_TIMEOUT_MS)) return;
-      // Redis is away and BullMQ would wait for it (its disconnect too): drop the connections, unawaited.
-      for (const closing of [worker?.close(true), queue.close()]) closing?.catch(() => undefined);
+      // Redis is away and BullMQ would wait for it (its disconnect too): drop the connections and
+      // the worker's timer, leaving the close in progress unawaited.
+      worker?.stopTimers();
+      queue.close().catch(() => undefined);
       workerRedis?.disconnect();
     },
   };

@@ -1,9 +1,14 @@
+import { createHook } from 'node:async_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import t from 'tap';
 import { createBullQueue } from '../../src/outcomes/bullmq-queue.js';
+import { CLOSE_TIMEOUT_MS } from '../../src/outcomes/closing.js';
 import { done } from '../../src/outcomes/job-queue.js';
 import { captureLogs } from '../support/build.js';
+import { freePort, until } from '../support/net.js';
+import { startRedis, stopRedis } from '../support/redis.js';
 import { cleanRedisOnTeardown, eventually, freshPrefix, openQueue, REDIS_URL } from './support.js';
 
 /*
@@ -52,4 +57,68 @@ t.test('a step that throws is put back and runs again, however often: the job ne
   const thrown = logs.lines().filter((line) => line.includes('job step threw'));
   t.equal(thrown.length, 12, 'each throw is logged');
   t.match(JSON.parse(thrown[0] ?? '{}'), { level: 50, queue: 'reconcile', jobId: 'rec_1', retryInMs: 10 });
+});
+
+/** Timers that BullMQ or ioredis start from now on, and whether each still holds the process open. */
+function trackLibraryTimers() {
+  const timers = new Map<number, { hasRef: () => boolean }>();
+  const hook = createHook({
+    init(id, type, _trigger, resource) {
+      if (type !== 'Timeout' || !/node_modules\/(bullmq|ioredis)\//.test(new Error().stack ?? '')) return;
+      timers.set(id, resource as { hasRef: () => boolean });
+    },
+    destroy(id) {
+      timers.delete(id);
+    },
+  }).enable();
+  return {
+    holdingTheProcess: () => [...timers.values()].filter((timer) => timer.hasRef()).length,
+    stop: () => hook.disable(),
+  };
+}
+
+t.test('while Redis is down the queue and its worker warn once, and closing them then leaves no timer running', async (t) => {
+  const port = await freePort();
+  const redis = await startRedis(t, port);
+  const url = `redis://127.0.0.1:${port}`;
+  const logs = captureLogs();
+  const retryStrategy = (attempt: number) => Math.min(attempt * 200, 2000);
+  const producer = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, retryStrategy });
+  producer.on('error', () => undefined);
+  const timers = trackLibraryTimers();
+  t.teardown(() => {
+    timers.stop();
+    producer.disconnect();
+  });
+  const queue = createBullQueue<{ n: number }>({
+    name: 'reconcile',
+    producer,
+    workerConnection: () => new Redis(url, { maxRetriesPerRequest: null, retryStrategy }).on('error', () => undefined),
+    prefix: 'outage-test:bull',
+    concurrency: 1,
+    keepCompletedMs: 60_000,
+    keepFailedMs: 60_000,
+    log: pino(logs.stream),
+  });
+  let ran = 0;
+  queue.start(() => {
+    ran += 1;
+    return Promise.resolve(done);
+  });
+  await queue.add('rec_1', { n: 1 }, 0);
+  await until('the worker runs a job', () => ran === 1);
+
+  await stopRedis(redis);
+  const warnings = (message: string) => logs.lines().filter((line) => line.includes(`"msg":"${message}"`));
+  await until('the queue and its worker warn', () => warnings('job queue error').length > 0 && warnings('job worker error').length > 0);
+  // Each connection tries again every 0.2–2 s, and the queue and its worker reported every failure.
+  await sleep(3000);
+  t.equal(warnings('job queue error').length, 1, 'one line for the queue');
+  t.equal(warnings('job worker error').length, 1, 'one line for the worker');
+
+  await queue.close();
+  producer.disconnect();
+  // Whatever BullMQ and ioredis leave behind must end by itself within a close's bound.
+  await sleep(CLOSE_TIMEOUT_MS + 500);
+  t.equal(timers.holdingTheProcess(), 0, 'no BullMQ or ioredis timer holds the process open');
 });
