@@ -78,11 +78,12 @@ function requestFields(request: FastifyRequest) {
 }
 
 /**
- * Query parameters whose value may be a credential. No route reads one from the query, but a
- * client that puts its token there (`?access_token=`, the way some APIs take it) must not see it
- * written to the logs in clear.
+ * Query parameters whose value a log line may show: the ones a route reads (the operations
+ * console's filters and cursor), none of them a secret. No route takes a credential from the query,
+ * but a client may put its token there (`?access_token=`, `?pw=`, `?t=`, the way some APIs take it):
+ * whatever the name, the value of any other parameter is censored.
  */
-const SECRET_QUERY_NAME = /token|secret|pass|pwd|key|sig|auth|bearer|session|code|credential|jwt|intent/i;
+const SHOWN_QUERY_NAMES: ReadonlySet<string> = new Set(['referenceId', 'status', 'cursor']);
 
 function decodedName(name: string): string {
   try {
@@ -95,12 +96,12 @@ function decodedName(name: string): string {
 /** A query's `name=value` pairs, each after the start or a separator (`&`, or the older `;`). */
 const QUERY_PAIR = /(^|[&;])([^&;=]*)=([^&;]*)/g;
 
-/** `url` with the value of every query parameter named like a credential censored. */
+/** `url` with the value of every query parameter but the shown ones censored. */
 function censorQuery(url: string): string {
   const start = url.indexOf('?');
   if (start === -1) return url;
   const query = url.slice(start + 1).replace(QUERY_PAIR, (pair, separator: string, name: string) =>
-    SECRET_QUERY_NAME.test(decodedName(name)) ? `${separator}${name}=${CENSOR}` : pair,
+    SHOWN_QUERY_NAMES.has(decodedName(name)) ? pair : `${separator}${name}=${CENSOR}`,
   );
   return `${url.slice(0, start + 1)}${query}`;
 }
