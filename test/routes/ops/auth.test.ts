@@ -100,7 +100,7 @@ t.test('a call that reaches an ops operation gets an audit line, refused or not;
   t.same(
     accessLines.map((line) => [line.req?.url, line.res?.statusCode]),
     [
-      ['/ops/checkouts?reference=order-1001', 400],
+      ['/ops/checkouts?reference=[redacted]', 400],
       ['/ops/checkouts/%ZZ/redeliver', 400],
       ['/ops/nothing-here', 404],
     ],
