@@ -1,7 +1,7 @@
 /*
- * The payment attempt of this tab, kept in sessionStorage so that a reload or a retry resumes it
- * (the same Idempotency-Key, the same checkout) instead of paying twice. It holds no personal
- * data: the order is known by a digest.
+ * The payment attempts of this tab, one per order, kept in sessionStorage so that a reload or a
+ * retry resumes an order's checkout (the same Idempotency-Key, the same checkout) instead of paying
+ * twice. They hold no personal data: an order is known by a digest.
  */
 import type { CheckoutStatus } from './types.js';
 
@@ -24,24 +24,47 @@ export interface Attempt {
 const STORE_KEY = 'flinks-pay-checkout';
 /** The service keeps Idempotency-Keys 24 h; an attempt is resumed for a little less. */
 const MAX_AGE_MS = 23 * 3600_000;
+/** Orders a tab keeps an attempt for, the most recent first: a shopper may leave one order for another and come back. */
+const MAX_ATTEMPTS = 20;
 
-export function loadAttempt(): Attempt | undefined {
+function loadAll(): Attempt[] {
   try {
-    const attempt = JSON.parse(sessionStorage.getItem(STORE_KEY) ?? 'null') as Attempt | null;
-    return attempt && Date.now() - attempt.at < MAX_AGE_MS ? attempt : undefined;
+    const stored: unknown = JSON.parse(sessionStorage.getItem(STORE_KEY) ?? '[]');
+    // A tab may hold one attempt as a bare object, as this module stored it before it kept several.
+    const attempts = (Array.isArray(stored) ? stored : stored ? [stored] : []) as Attempt[];
+    return attempts.filter((attempt) => Date.now() - attempt.at < MAX_AGE_MS);
   } catch {
-    return undefined;
+    return [];
   }
 }
 
-/** Stores `attempt`, or forgets the stored one. */
-export function saveAttempt(attempt: Attempt | undefined): void {
+function storeAll(attempts: Attempt[]): void {
   try {
-    if (attempt) sessionStorage.setItem(STORE_KEY, JSON.stringify(attempt));
+    if (attempts.length > 0) sessionStorage.setItem(STORE_KEY, JSON.stringify(attempts.slice(0, MAX_ATTEMPTS)));
     else sessionStorage.removeItem(STORE_KEY);
   } catch {
     // Storage off (a privacy mode): the attempt lives as long as the page; still one payment per click.
   }
+}
+
+/** This tab's attempt at the order with this fingerprint. */
+export function loadAttempt(fingerprint: string): Attempt | undefined {
+  return loadAll().find((attempt) => attempt.fingerprint === fingerprint);
+}
+
+/** The attempt the shopper last left this tab for in redirect mode. */
+export function redirectedAttempt(): Attempt | undefined {
+  return loadAll().find((attempt) => attempt.redirect === true);
+}
+
+/** Stores `attempt` as its order's, the most recent. */
+export function saveAttempt(attempt: Attempt): void {
+  storeAll([attempt, ...loadAll().filter((kept) => kept.fingerprint !== attempt.fingerprint)]);
+}
+
+/** Forgets the attempt at the order with this fingerprint: paying for it again is a new payment. */
+export function forgetAttempt(fingerprint: string): void {
+  storeAll(loadAll().filter((kept) => kept.fingerprint !== fingerprint));
 }
 
 export function newAttempt(fingerprint: string, base: string): Attempt {

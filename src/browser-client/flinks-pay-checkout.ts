@@ -8,7 +8,7 @@
  * Only a status read from the service settles a payment: the app's events are hints (any window
  * can post a message), and the popup or frame may close at any moment.
  */
-import { digest, loadAttempt, newAttempt, saveAttempt, type Attempt } from './attempts.js';
+import { digest, forgetAttempt, loadAttempt, newAttempt, redirectedAttempt, saveAttempt, type Attempt } from './attempts.js';
 import { endsAttempt, isPaid, postCheckout, readStatus } from './http.js';
 import { CheckoutRefusedError, type CheckoutStatus, type PayMode, type PayOptions, type PayOutcome } from './types.js';
 import { showInOverlay, showInPopup, showPreparing, type AppView } from './views.js';
@@ -18,6 +18,21 @@ export { CheckoutRefusedError, PaymentNotCompletedError } from './types.js';
 export type { AppEvent, CheckoutCreated, CheckoutStatus, Customer, PaymentStatus, PayMode, PayOptions, PayOutcome, Problem } from './types.js';
 
 type Started = Attempt & { requestId: string; launchUrl: string };
+
+/**
+ * A callback of the merchant's that throws must not stop the payment halfway (an app left open, a
+ * paid status not kept): its error is reported as an uncaught one would be, and the payment goes on.
+ */
+function guarded<A>(callback: ((arg: A) => void) | undefined): ((arg: A) => void) | undefined {
+  if (!callback) return undefined;
+  return (arg) => {
+    try {
+      callback(arg);
+    } catch (error) {
+      reportError(error);
+    }
+  };
+}
 
 /** The service's URL: `endpoint`, or the origin this module was served from. */
 function baseOf(endpoint: string | undefined): string {
@@ -35,8 +50,8 @@ const orderOf = ({ amount, referenceId, customer }: PayOptions, intent: string |
 const fingerprintOf = (base: string, body: Record<string, unknown>): string => digest(JSON.stringify([base, body]));
 
 /** The status of this tab's earlier attempt at the same order, when it may still pay (or has paid). */
-async function resumable(base: string, stored: Attempt | undefined, fingerprint: string): Promise<CheckoutStatus | undefined> {
-  if (stored?.fingerprint !== fingerprint || !stored.requestId) return undefined;
+async function resumable(base: string, stored: Attempt | undefined): Promise<CheckoutStatus | undefined> {
+  if (!stored?.requestId) return undefined;
   if (stored.paid) return stored.paid;
   try {
     const status = await readStatus(base, stored.requestId);
@@ -51,13 +66,13 @@ async function resumable(base: string, stored: Attempt | undefined, fingerprint:
 /** Resumes this tab's attempt at the same order when it may still pay, else starts one with a fresh key. */
 async function begin(base: string, body: Record<string, unknown>): Promise<{ attempt: Started; status?: CheckoutStatus }> {
   const fingerprint = fingerprintOf(base, body);
-  const stored = loadAttempt();
-  const status = await resumable(base, stored, fingerprint);
+  const stored = loadAttempt(fingerprint);
+  const status = await resumable(base, stored);
   if (status && stored?.requestId && stored.launchUrl) {
     return { attempt: { ...stored, requestId: stored.requestId, launchUrl: stored.launchUrl }, status };
   }
   // The same order whose answer never arrived (a reload mid-POST): the same key, so the service replays it.
-  const attempt = stored?.fingerprint === fingerprint && !stored.requestId ? stored : newAttempt(fingerprint, base);
+  const attempt = stored && !stored.requestId ? stored : newAttempt(fingerprint, base);
   saveAttempt(attempt);
   let created;
   try {
@@ -65,7 +80,7 @@ async function begin(base: string, body: Record<string, unknown>): Promise<{ att
   } catch (error) {
     // Refused for good (a 502 is kept for its key): paying again is a new attempt with a new key.
     // A lost answer or a busy service keeps the attempt, so paying again replays the first checkout.
-    if (error instanceof CheckoutRefusedError && endsAttempt(error.status)) saveAttempt(undefined);
+    if (error instanceof CheckoutRefusedError && endsAttempt(error.status)) forgetAttempt(fingerprint);
     throw error;
   }
   const started = { ...attempt, ...created };
@@ -75,7 +90,9 @@ async function begin(base: string, body: Record<string, unknown>): Promise<{ att
 
 async function start(options: PayOptions, mode: PayMode, popup: Window | null): Promise<PayOutcome> {
   const base = baseOf(options.endpoint);
-  const { onStatus, onEvent } = options;
+  const onStatus = guarded(options.onStatus);
+  const onEvent = guarded(options.onEvent);
+  const onCheckout = guarded(options.onCheckout);
   let begun: Awaited<ReturnType<typeof begin>>;
   try {
     const intent = typeof options.intent === 'function' ? await options.intent() : options.intent;
@@ -85,7 +102,7 @@ async function start(options: PayOptions, mode: PayMode, popup: Window | null): 
     throw error;
   }
   const { attempt, status } = begun;
-  options.onCheckout?.({ requestId: attempt.requestId, launchUrl: attempt.launchUrl });
+  onCheckout?.({ requestId: attempt.requestId, launchUrl: attempt.launchUrl });
   if (status && isPaid(status)) {
     popup?.close();
     saveAttempt({ ...attempt, paid: status });
@@ -118,11 +135,9 @@ let running: Promise<PayOutcome> | undefined;
  * still to be fetched (the popup then opens for the click, and closes).
  */
 function isPaidHere(options: PayOptions): boolean {
-  const stored = loadAttempt();
   return (
     typeof options.intent !== 'function' &&
-    stored?.paid !== undefined &&
-    stored.fingerprint === fingerprintOf(baseOf(options.endpoint), orderOf(options, options.intent))
+    loadAttempt(fingerprintOf(baseOf(options.endpoint), orderOf(options, options.intent)))?.paid !== undefined
   );
 }
 
@@ -149,7 +164,8 @@ export function pay(options: PayOptions): Promise<PayOutcome> {
  * its outcome like `pay`. Resolves `null` when this tab has no redirected payment under way.
  */
 export function resume(options: Pick<PayOptions, 'onStatus'> = {}): Promise<PayOutcome | null> {
-  const attempt = loadAttempt();
-  if (!attempt?.redirect || attempt.requestId === undefined) return Promise.resolve(null);
-  return watch({ base: attempt.base, attempt: { ...attempt, requestId: attempt.requestId }, onStatus: options.onStatus });
+  const attempt = redirectedAttempt();
+  if (attempt?.requestId === undefined) return Promise.resolve(null);
+  // The shopper is back on a page of the shop, so has left the app: as after Back to a restored page.
+  return watch({ base: attempt.base, attempt: { ...attempt, requestId: attempt.requestId }, onStatus: guarded(options.onStatus), hasLeft: true });
 }

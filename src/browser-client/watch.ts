@@ -1,4 +1,4 @@
-import { saveAttempt, type Attempt } from './attempts.js';
+import { forgetAttempt, saveAttempt, type Attempt } from './attempts.js';
 import { follow, listenToApp } from './follow.js';
 import { isPaid, sleep } from './http.js';
 import { PaymentNotCompletedError, type AppEvent, type CheckoutStatus, type PayOutcome } from './types.js';
@@ -55,14 +55,18 @@ export function watch({ base, attempt, onStatus, onEvent, open, hasLeft }: Watch
           saveAttempt({ ...attempt, redirect: false, paid: status });
           finish({ ...status, paid: true });
         } else if (status.final) {
-          saveAttempt(undefined);
+          forgetAttempt(attempt.fingerprint);
           finish(new PaymentNotCompletedError(status));
         }
       },
       finish,
     );
+    // Each step looks again whether the payment settled meanwhile: no read after it is over.
     const readTwice = (): Promise<void> =>
-      follower.check().then(() => (isDone ? undefined : sleep(SECOND_READ_MS).then(() => follower.check())));
+      follower
+        .check()
+        .then(() => (isDone ? undefined : sleep(SECOND_READ_MS)))
+        .then(() => (isDone ? undefined : follower.check()));
     // The shopper closed the app: those two reads decide, unless the app said SUCCESS (its status is
     // on the way). A final status meanwhile settles it as usual.
     const closed = (): void => {

@@ -97,6 +97,19 @@ t.test('phone', async (t) => {
     t.equal(posts.length, 1, 'one POST /checkout');
   });
 
+  t.test('redirect mode: a page of the shop loaded anew before a decision: resume() rejects as not final', async (t) => {
+    const { page } = await phone(t, browser, 'client-phone-link-undecided');
+    await page.goto(`${merchant.url}?mode=redirect`);
+    await page.tap('#pay');
+    await page.waitForURL(/\/sandbox\/app\//);
+    await page.locator('#approve:enabled').waitFor();
+    // A link of the shop (not Back): a new page, whose resume() follows the checkout left undecided.
+    await page.goto(`${merchant.url}?mode=redirect`);
+    const { kind, value } = await settled(page);
+    t.equal(kind, 'rejected');
+    t.match(value, { name: 'PaymentNotCompletedError', final: false, paid: false, requestId: String });
+  });
+
   t.test('redirect mode: a declined payment rejects on return', async (t) => {
     const { page } = await phone(t, browser, 'client-phone-declined');
     await page.goto(`${merchant.url}?mode=redirect`);

@@ -371,26 +371,49 @@ t.test('browser client', async (t) => {
     });
   });
 
-  t.test('leaving the overlay rejects as not final; paying again resumes that checkout', async (t) => {
+  t.test('leaving the overlay rejects as not final; paying again resumes that checkout, also after another order meanwhile', async (t) => {
     await withPage(t, browser, 'client-leave-resume', async ({ page }) => {
-      await page.goto(`${merchant.url}?mode=iframe`);
+      const leave = async (url: string) => {
+        await page.goto(url);
+        await page.click('#pay');
+        await page.getByRole('dialog').waitFor();
+        await page.getByRole('button', { name: 'Close the payment' }).click();
+        await page.getByRole('button', { name: 'Leave' }).click();
+        return settled(page);
+      };
       const before = service.control.count(PAYMENT_REQUESTS);
-      await page.click('#pay');
-      await page.getByRole('dialog').waitFor();
-      await page.getByRole('button', { name: 'Close the payment' }).click();
-      await page.getByRole('button', { name: 'Leave' }).click();
-      const left = await settled(page);
+      const left = await leave(`${merchant.url}?mode=iframe`);
       t.equal(left.kind, 'rejected');
       t.match(left.value, { name: 'PaymentNotCompletedError', final: false, paid: false });
-      await page.evaluate("document.querySelector('#result').removeAttribute('data-kind')");
+      // Another order, left too: the tab keeps an attempt per order.
+      const other = await leave(`${merchant.url}?mode=iframe&amount=20.00`);
+      t.equal(other.kind, 'rejected');
+      t.not(other.value.requestId, left.value.requestId, 'another order, another checkout');
+
+      await page.goto(`${merchant.url}?mode=iframe`);
       await page.click('#pay');
       const frame = await page.locator('iframe[title="Flinks Pay"]').elementHandle().then((handle) => handle.contentFrame());
       if (!frame) throw new Error('no frame');
       await decide(frame, '#approve');
       const paid = await settled(page);
       t.equal(paid.kind, 'paid');
-      t.equal(paid.value.requestId, left.value.requestId, 'the same checkout');
-      t.equal(service.control.count(PAYMENT_REQUESTS) - before, 1, 'one payment request reached Flinks');
+      t.equal(paid.value.requestId, left.value.requestId, 'the first order resumed its own checkout');
+      t.equal(service.control.count(PAYMENT_REQUESTS) - before, 2, 'one payment request per order reached Flinks');
+    });
+  });
+
+  t.test("a shop callback that throws neither stops the payment nor leaves the app open", async (t) => {
+    await withPage(t, browser, 'client-throwing-callbacks', async ({ page, pageErrors }) => {
+      await page.goto(`${merchant.url}?throwing`);
+      const popup = page.waitForEvent('popup');
+      await page.click('#pay');
+      const app = await popup;
+      await decide(app, '#approve');
+      const { kind } = await settled(page);
+      t.equal(kind, 'paid', 'paid, although onCheckout and every onStatus threw');
+      if (!app.isClosed()) await app.waitForEvent('close');
+      t.pass('the popup is put away');
+      t.ok(pageErrors.some((error) => error.includes('a bug in the shop: onCheckout')), 'the error is reported as uncaught');
     });
   });
 

@@ -17,7 +17,10 @@ import { CHROMIUM_PATH, UI_TIMEOUT_MS } from './harness.js';
  */
 
 export interface Merchant {
-  /** The shop's page; `?mode=`, `?lastName=`, `?amount=` or `?intent=` choose the order. */
+  /**
+   * The shop's page; `?mode=`, `?lastName=`, `?amount=` or `?intent=` choose the order, and
+   * `?throwing` makes its onCheckout and onStatus callbacks throw (a bug in the shop's code).
+   */
   url: string;
   origin: string;
   /** The CSP the page is served with. */
@@ -56,12 +59,14 @@ function show(kind, value) {
 }
 const settle = (promise) => promise.then((outcome) => outcome && show('paid', outcome), (error) => show('rejected', error));
 const intent = params.get('intent');
+const shopBug = (where) => { if (params.has('throwing')) throw new Error('a bug in the shop: ' + where); };
 $('#pay').addEventListener('click', () => settle(pay({
   ...(intent ? { intent } : { amount: params.get('amount') ?? '49.95' }),
   customer: { firstName: 'Jane', lastName: params.get('lastName') ?? 'Doe', email: 'jane@example.com' },
   mode: params.get('mode') ?? undefined,
   onEvent: (event) => note('#events')(event.step),
-  onStatus: (status) => note('#statuses')(status.status),
+  onStatus: (status) => (note('#statuses')(status.status), shopBug('onStatus')),
+  onCheckout: () => shopBug('onCheckout'),
 })));
 settle(resume({ onStatus: (status) => note('#statuses')(status.status) }));
 `;
