@@ -42,6 +42,15 @@ const BEARER = /^Bearer[ \t]+([\x21-\x7e]+)[ \t]*$/i;
  * RFC 6750 §3.1: a challenge on every 401, with error="invalid_token" only when a bearer token was
  * sent; a request without one (no or an empty header, "Bearer" alone, another scheme) gets none.
  */
+/**
+ * A filter of the query as the audit line shows it: the string a valid call sends (64 characters at
+ * most). Anyone may send anything, a call without a token too: an overlong or repeated parameter
+ * is left out rather than written at warn level as sent.
+ */
+function filterValue(value: unknown): string | undefined {
+  return typeof value === 'string' && value.length <= 64 ? value : undefined;
+}
+
 function refuse(request: FastifyRequest, reply: FastifyReply, sentOne: boolean): void {
   reply.header('www-authenticate', sentOne ? 'Bearer realm="ops", error="invalid_token"' : 'Bearer realm="ops"');
   sendProblem(request, reply, {
@@ -87,15 +96,17 @@ export const opsAuthPlugin = fp(
     app.addHook('onResponse', async (request, reply) => {
       if (!enabled) return;
       const params = request.params as { requestId?: string } | undefined;
-      const query = request.query as { referenceId?: string; status?: string } | undefined;
+      const query = request.query as { referenceId?: unknown; status?: unknown } | undefined;
+      const referenceId = filterValue(query?.referenceId);
+      const status = filterValue(query?.status);
       const line = {
         audit: 'ops',
         // The index only; `token` itself is a redacted log key.
         opsToken: request.opsToken ?? null,
         action: `${request.method} ${request.routeOptions.url ?? pathOf(request)}`,
         ...(params?.requestId === undefined ? {} : { checkout: params.requestId }),
-        ...(query?.referenceId === undefined ? {} : { referenceId: query.referenceId }),
-        ...(query?.status === undefined ? {} : { status: query.status }),
+        ...(referenceId === undefined ? {} : { referenceId }),
+        ...(status === undefined ? {} : { status }),
         statusCode: reply.statusCode,
       };
       if (request.opsToken === undefined) request.log.warn(line, 'ops call refused');

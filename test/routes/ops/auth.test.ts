@@ -86,6 +86,18 @@ t.test('each of two tokens is accepted; the audit line names it by index, never 
   t.notOk(everything.includes('not-a-token-not-a-token'), 'nor a wrong one');
 });
 
+t.test('a refused call cannot write what it likes into the audit line: an overlong or repeated filter is left out', async (t) => {
+  const { app, logs } = await setUpOps(t, 'memory');
+  const long = 'z'.repeat(3000);
+  t.equal((await opsCall(app, 'GET', `/ops/checkouts?referenceId=${long}&status=Initiated&status=Settled`, 'wrong-token-wrong-token')).statusCode, 401);
+  t.equal((await opsCall(app, 'GET', '/ops/checkouts?referenceId=order-7&status=Initiated', 'wrong-token-wrong-token')).statusCode, 401);
+  const audit = auditLines(logs);
+  t.equal(audit.length, 2);
+  t.notOk('referenceId' in (audit[0] ?? {}) || 'status' in (audit[0] ?? {}), 'neither filter as sent');
+  t.notOk(audit.some((line) => JSON.stringify(line).includes(long)), 'the overlong value is in no audit line');
+  t.match(audit[1], { opsToken: null, referenceId: 'order-7', status: 'Initiated', msg: 'ops call refused' }, 'plausible filters are shown');
+});
+
 t.test('a call that reaches an ops operation gets an audit line, refused or not; one the router refuses gets the access line only', async (t) => {
   const { app, logs } = await setUpOps(t, 'memory');
   t.equal((await opsCall(app, 'GET', '/ops/checkouts?reference=order-1001')).statusCode, 400, 'a bad parameter');
