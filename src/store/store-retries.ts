@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 
 export interface StoreRetriesOptions {
-  /** What is written, for the log: "checkout records", "idempotency answers". */
+  /** What is written, for the log: "checkout records", "idempotency writes". */
   what: string;
   log: FastifyBaseLogger;
   /** Pause between two attempts to write what is waiting. */

@@ -249,7 +249,8 @@ export interface IdempotencyPluginOptions {
  */
 export const idempotencyPlugin = fp(
   (app: FastifyInstance, options: IdempotencyPluginOptions) => {
-    const retries = createStoreRetries({ what: 'idempotency answers', log: app.log });
+    // Answers to keep, and claims to give back that the store may have taken though it failed the command.
+    const retries = createStoreRetries({ what: 'idempotency writes', log: app.log });
     const idempotency = createCheckoutIdempotency(createIdempotencyStore(options.store, options), retries, () => {
       app.metrics.idempotencyReplays.inc();
     });
@@ -257,7 +258,12 @@ export const idempotencyPlugin = fp(
     // Before the store closes (plugins close in reverse order of registration): what waits is written.
     app.addHook('onClose', async () => {
       const left = await idempotency.flush();
-      if (left > 0) app.log.error({ left }, 'idempotency answers could not be written before shutdown; their keys answer as interrupted');
+      if (left > 0) {
+        app.log.error(
+          { left },
+          'idempotency writes (answers to keep, claims to give back) could not be made before shutdown; a key whose claim Redis holds answers as interrupted once its lease is over',
+        );
+      }
     });
     app.addHook('onRoute', (route: RouteOptions) => {
       const config = route.config?.idempotency;
