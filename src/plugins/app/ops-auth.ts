@@ -71,26 +71,31 @@ export const opsAuthPlugin = fp(
   (app: FastifyInstance, options: OpsAuthOptions) => {
     const match = createTokenMatcher(options.tokens);
     const enabled = options.tokens.length > 0;
+    /** Requests that sent a bearer token which is none of OPS_TOKENS (their 401 says invalid_token). */
+    const wrongTokens = new WeakSet<FastifyRequest>();
 
-    app.addHook('onRequest', async (_request, reply) => {
+    // The token is matched as the request arrives, so the rate limit (the next onRequest hook) can
+    // give each token a budget of its own, apart from the calls without a valid one.
+    app.addHook('onRequest', async (request, reply) => {
       if (!enabled) {
         reply.callNotFound();
         return reply;
       }
-    });
-    // After the route's rate limit (onRequest), so guessing tokens spends the caller's budget;
-    // before the body is read, so nothing about a request (its content type, its body, its
-    // parameters) is answered to a caller without a token: a 401 comes first.
-    app.addHook('preParsing', (request, reply, payload, done) => {
       const header = request.headers.authorization;
       const presented = typeof header === 'string' ? BEARER.exec(header)?.[1] : undefined;
       const index = presented === undefined ? undefined : match(presented);
-      if (index === undefined) {
+      if (index !== undefined) request.opsToken = index;
+      else if (presented !== undefined) wrongTokens.add(request);
+    });
+    // After the rate limit, so guessing tokens spends the caller's budget; before the body is read,
+    // so nothing about a request (its content type, its body, its parameters) is answered to a
+    // caller without a token: a 401 comes first.
+    app.addHook('preParsing', (request, reply, payload, done) => {
+      if (request.opsToken === undefined) {
         // Answered: done() is not called, so the request goes no further.
-        refuse(request, reply, presented !== undefined);
+        refuse(request, reply, wrongTokens.has(request));
         return;
       }
-      request.opsToken = index;
       done(null, payload);
     });
     app.addHook('onResponse', async (request, reply) => {

@@ -11,7 +11,10 @@ import type { OpsRouteOptions } from './schemas.js';
 export interface OpsRoutesOptions extends OpsRouteOptions {
   /** OPS_TOKENS; empty: every /ops path is a 404. The routes stay in the API document either way. */
   tokens: readonly string[];
-  /** Calls one client address may make per RATE_LIMIT_WINDOW to all ops operations together, refused ones (a wrong token) included. */
+  /**
+   * Calls per RATE_LIMIT_WINDOW to all ops operations together: per token for calls with a valid
+   * one, per client address for the others (refused ones, a wrong token).
+   */
   rateLimitMax: number;
 }
 
@@ -20,10 +23,17 @@ export const opsRoutes: FastifyPluginAsyncZod<OpsRoutesOptions> = async (app, { 
   answerNoStore(app);
   await app.register(opsAuthPlugin, { tokens });
   // One budget for every ops operation, not one per route (a route's config.rateLimit counts per
-  // route, groupId included: 600 guesses of a token on each operation): a limiter of its own,
-  // keyed like the others (the client address, an IPv6 client by its /64). After the auth
-  // plugin's onRequest hook (a 404 while ops is off), before its token check (preParsing), so a
-  // refused call spends the budget too.
-  app.addHook('onRequest', app.rateLimit({ max: rateLimitMax, keyGenerator: (request) => `ops:${clientKeyOf(request)}` }));
+  // route, groupId included: 600 guesses of a token on each operation): a limiter of its own. A
+  // call with a valid token spends its token's budget; any other spends its client address's (an
+  // IPv6 client by its /64), so guessing gets nowhere and cannot use up an operator's budget,
+  // even from behind the same proxy. After the auth plugin's onRequest hook (a 404 while ops is
+  // off, the token matched), before its 401 (preParsing), so a refused call spends a budget too.
+  app.addHook(
+    'onRequest',
+    app.rateLimit({
+      max: rateLimitMax,
+      keyGenerator: (request) => (request.opsToken === undefined ? `ops:${clientKeyOf(request)}` : `ops-token:${request.opsToken}`),
+    }),
+  );
   for (const route of [opsListRoute, opsCheckoutRoute, opsRefreshRoute, opsRedeliverRoute]) await app.register(route, routeOptions);
 };

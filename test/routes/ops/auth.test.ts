@@ -120,7 +120,7 @@ t.test('a call that reaches an ops operation gets an audit line, refused or not;
   );
 });
 
-t.test('ops routes have a budget of their own: 600 calls per client and window, not the shoppers\' RATE_LIMIT_MAX', async (t) => {
+t.test('ops routes have a budget of their own: 600 calls per token and window, not the shoppers\' RATE_LIMIT_MAX', async (t) => {
   const { app } = await setUpOps(t, 'memory', { env: { RATE_LIMIT_MAX: '3' } });
   const codes = new Map<number, number>();
   for (let i = 0; i < 600; i += 1) {
@@ -131,17 +131,30 @@ t.test('ops routes have a budget of their own: 600 calls per client and window, 
   const limited = await opsCall(app, 'GET', '/ops/checkouts');
   t.equal(limited.statusCode, 429, 'the 601st call');
   t.match(limited.headers['retry-after'], /^\d+$/);
-  // Guessing tokens spends the same budget.
-  t.equal((await opsCall(app, 'GET', '/ops/checkouts', 'guess-guess-guess-guess-guess-guess')).statusCode, 429);
+  // The token's budget is spent, not the address's: a guess from the same address is still judged.
+  t.equal((await opsCall(app, 'GET', '/ops/checkouts', 'guess-guess-guess-guess-guess-guess')).statusCode, 401);
+});
+
+t.test('guessing tokens spends the budget of its address, never an operator\'s, even from behind the same proxy', async (t) => {
+  const { app } = await setUpOps(t, 'memory');
+  const codes = new Map<number, number>();
+  for (let i = 0; i < 601; i += 1) {
+    const { statusCode } = await opsCall(app, 'GET', '/ops/checkouts', `guess-${i}-guess-guess-guess-guess`);
+    codes.set(statusCode, (codes.get(statusCode) ?? 0) + 1);
+  }
+  t.same([...codes], [[401, 600], [429, 1]], '600 guesses are judged, the 601st is not');
+  const noToken = await app.inject({ method: 'GET', url: '/ops/checkouts' });
+  t.equal(noToken.statusCode, 429, 'nor is a call without a token from that address');
+  t.equal((await opsCall(app, 'GET', '/ops/checkouts', TOKENS[0])).statusCode, 200, 'the operator, from the same address, is not locked out');
 });
 
 for (const mode of MODES) {
   t.test(`${mode}: the ops budget is one for all ops operations, not one per operation`, async (t) => {
     const { app } = await setUpOps(t, mode, { env: { RATE_LIMIT_MAX: '3' } });
-    // 150 calls of each of the four operations (answered 200, 404, 404 and 503) and their refused guesses.
+    // 150 calls of each of the four operations (answered 200, 404, 404 and 503) with one token.
     for (let i = 0; i < 150; i += 1) {
       for (const [method, url] of OPS_PATHS) {
-        const res = await opsCall(app, method, url, i % 2 === 0 ? TOKENS[0] : 'guess-guess-guess-guess-guess-guess');
+        const res = await opsCall(app, method, url, TOKENS[0]);
         if (res.statusCode === 429) t.fail(`call ${String(i * 4)} (${method} ${url}) was refused`);
       }
     }
