@@ -39,10 +39,6 @@ export function createTokenMatcher(tokens: readonly string[]): (presented: strin
 const BEARER = /^Bearer[ \t]+([\x21-\x7e]+)[ \t]*$/i;
 
 /**
- * RFC 6750 §3.1: a challenge on every 401, with error="invalid_token" only when a bearer token was
- * sent; a request without one (no or an empty header, "Bearer" alone, another scheme) gets none.
- */
-/**
  * A filter of the query as the audit line shows it: the string a valid call sends (64 characters at
  * most). Anyone may send anything, a call without a token too: an overlong or repeated parameter
  * is left out rather than written at warn level as sent.
@@ -51,6 +47,10 @@ function filterValue(value: unknown): string | undefined {
   return typeof value === 'string' && value.length <= 64 ? value : undefined;
 }
 
+/**
+ * RFC 6750 §3.1: a challenge on every 401, with error="invalid_token" only when a bearer token was
+ * sent; a request without one (no or an empty header, "Bearer" alone, another scheme) gets none.
+ */
 function refuse(request: FastifyRequest, reply: FastifyReply, sentOne: boolean): void {
   reply.header('www-authenticate', sentOne ? 'Bearer realm="ops", error="invalid_token"' : 'Bearer realm="ops"');
   sendProblem(request, reply, {
