@@ -112,7 +112,16 @@ function createCheckoutIdempotency(store: IdempotencyStore, retries: StoreRetrie
       // A header key reaches only the answer made for the same body; the 422 of a reused key is
       // judged per client address, so someone else's use of the key never blocks this one.
       const slot = isIntent ? key : bodyBoundSlot(key, fingerprint);
-      const outcome = await claimOf(request, key, store.newClaim(slot, fingerprint), isIntent);
+      const claim = store.newClaim(slot, fingerprint);
+      // In flight from the moment it is asked for: a forced exit while the store takes it (a stalled
+      // Redis) ends its lease too, instead of leaving the key answering 409 for the whole lease.
+      inFlight.add(claim);
+      let outcome: ClaimOutcome;
+      try {
+        outcome = await claimOf(request, key, claim, isIntent);
+      } finally {
+        inFlight.delete(claim);
+      }
       if (outcome.kind === 'in-flight') throw new IdempotencyInFlightError(isIntent ? INTENT_IN_FLIGHT : undefined);
       if (outcome.kind === 'mismatch') throw new IdempotencyMismatchError(isIntent ? INTENT_REUSED : undefined);
       if (outcome.kind === 'replay') {

@@ -1,7 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { createConnection, createServer, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { postCheckout, setUp, validCheckout } from '../../support/build.js';
 import { freePort, until } from '../../support/net.js';
 import { sharedRedisEnv, startRedis } from '../../support/redis.js';
@@ -81,6 +83,72 @@ t.test('a call still queued when its checkout has used its time is not sent', as
   t.equal(late.statusCode, 504);
   t.match(late.json(), { type: /upstream-timeout$/ });
   t.equal(control.count('authorize'), 1, 'the queued call never reached Flinks');
+});
+
+/**
+ * A relay to Redis that, once armed, holds back everything the app sends from the first command
+ * naming an idempotency slot (`idem:`) on, until released: a claim the store is still taking.
+ */
+async function claimHoldingRelay(t: Test, redisPort: number) {
+  const port = await freePort();
+  let isArmed = false;
+  let held: { outbound: Socket; chunks: Buffer[] } | undefined;
+  const sockets = new Set<Socket>();
+  const server = createServer((inbound) => {
+    const outbound = createConnection({ port: redisPort, host: '127.0.0.1' });
+    for (const socket of [inbound, outbound]) {
+      sockets.add(socket);
+      socket.on('error', () => undefined);
+    }
+    outbound.pipe(inbound);
+    inbound.on('data', (chunk: Buffer) => {
+      if (held?.outbound === outbound) held.chunks.push(chunk);
+      else if (isArmed && !held && chunk.includes('idem:')) held = { outbound, chunks: [chunk] };
+      else outbound.write(chunk);
+    });
+  });
+  server.listen(port, '127.0.0.1');
+  await once(server, 'listening');
+  t.teardown(() => {
+    for (const socket of sockets) socket.destroy();
+    server.close();
+  });
+  return {
+    port,
+    arm: () => (isArmed = true),
+    isHolding: () => held !== undefined,
+    /** Sends what was held, in order, and relays as usual from then on. */
+    release: () => {
+      if (!held) return;
+      const { outbound, chunks } = held;
+      held = undefined;
+      isArmed = false;
+      for (const chunk of chunks) outbound.write(chunk);
+    },
+  };
+}
+
+t.test('a forced exit while the store is still taking a claim (a stalled Redis) ends that claim too: a retry hears it was cut off', async (t) => {
+  const redisPort = await freePort();
+  await startRedis(t, redisPort);
+  const relay = await claimHoldingRelay(t, redisPort);
+  const { app, control } = await setUp(t, { REDIS_URL: `redis://127.0.0.1:${relay.port}`, UPSTREAM_TIMEOUT_MS });
+  await until('Redis is connected', async () => (await app.inject({ url: '/ready' })).statusCode === 200);
+  const key = newKey();
+  control.inject('paymentrequest', { kind: 'delay', ms: 800 });
+
+  relay.arm();
+  const stopped = postCheckout(app, validCheckout(), { 'idempotency-key': key });
+  await until('the claim is on its way', () => relay.isHolding());
+  // The shutdown window runs out now; Redis then takes the claim and the end of its lease, in that order.
+  const abandoned = app.abandonInFlightClaims();
+  relay.release();
+  t.equal(await abandoned, 1, 'the claim still on its way was ended');
+  const retried = await postCheckout(app, validCheckout(), { 'idempotency-key': key });
+  t.equal(retried.statusCode, 504, 'cut off, not 409 for the whole lease');
+  t.match(retried.json(), { type: /checkout-interrupted$/ });
+  t.equal((await stopped).statusCode, 503, 'the request cut off here had not really stopped: its answer, not kept, is not handed out');
+  t.equal(control.count('paymentrequest'), 1, 'one payment request for the key');
 });
 
 t.test('a claim the store carried out after it failed here (a stalled Redis) is given back: the key is not held for a lease', async (t) => {
