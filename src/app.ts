@@ -65,7 +65,7 @@ export interface AppDeps {
 
 const PROBE_PATHS = new Set(['/health', '/ready']);
 
-/** The operations API's per-address budget per RATE_LIMIT_WINDOW, unless RATE_LIMIT_MAX is higher. */
+/** The operations API's budget per RATE_LIMIT_WINDOW (per token, per address without one), unless RATE_LIMIT_MAX is higher. */
 const OPS_RATE_LIMIT_MAX = 600;
 
 /**

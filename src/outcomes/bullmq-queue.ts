@@ -165,7 +165,7 @@ export function createBullQueue<D>(options: BullQueueOptions): JobQueue<D> {
       })();
       if (await settlesWithin(graceful, CLOSE_TIMEOUT_MS)) return;
       // Redis is away and BullMQ would wait for it (its disconnect too): drop the connections and
-      // the worker's timer, leaving the close in progress unawaited.
+      // the worker's timers, leaving the close in progress unawaited.
       worker?.stopTimers();
       queue.close().catch(() => undefined);
       workerRedis?.disconnect();
