@@ -1,7 +1,9 @@
-import { readStatus } from './http.js';
+import { readStatus, retryAfterOf } from './http.js';
 import { CheckoutRefusedError, type AppEvent, type CheckoutStatus } from './types.js';
 
 const POLL_MS = 2000;
+/** A Retry-After on a status read is waited out up to this long: polling slows down, never stops. */
+const MAX_POLL_WAIT_MS = 60_000;
 /**
  * The service sends the current status as soon as a stream opens; a stream silent this long is held
  * back by a proxy that buffers it (its events would all come at its end, after a final status), so
@@ -55,8 +57,10 @@ export function follow(
       onStatus(answer);
       if (answer.final) return;
     }
+    // A refusal's Retry-After (a rate limit, a service shedding load) sets the next read, not sooner.
+    const asked = answer instanceof CheckoutRefusedError ? (retryAfterOf(answer) ?? 0) * 1000 : 0;
     // While the stream works it reports changes itself: this read was a one-off.
-    if (isLive() && !stream) timer = setTimeout(() => void check(), POLL_MS);
+    if (isLive() && !stream) timer = setTimeout(() => void check(), Math.min(Math.max(POLL_MS, asked), MAX_POLL_WAIT_MS));
   };
   // Callers at the same moment (a tick, `online`, the app closing) share one read, so one polling loop.
   const check = (): Promise<void> =>

@@ -25,11 +25,20 @@ function retryAfterS(header: string): number {
   return Number.isNaN(seconds) ? Math.max(0, (Date.parse(header) - Date.now()) / 1000) : seconds;
 }
 
+/**
+ * The Retry-After (seconds) of refusals that carried one. Beside the errors, not on them: their own
+ * properties are exactly the documented problem bodies.
+ */
+const retryAfters = new WeakMap<CheckoutRefusedError, number>();
+
+/** How long the service asked to wait before asking again, in seconds, if it said. */
+export const retryAfterOf = (refused: CheckoutRefusedError): number | undefined => retryAfters.get(refused);
+
 /** The problem in a refused answer; a proxy's HTML error page becomes one too. */
 async function refusal(response: Response, path: string): Promise<CheckoutRefusedError> {
   const answer: unknown = await response.json().catch(() => undefined);
   const body = typeof answer === 'object' && answer !== null ? (answer as Partial<Problem>) : {};
-  return new CheckoutRefusedError({
+  const refused = new CheckoutRefusedError({
     type: 'about:blank',
     title: response.statusText || 'Error',
     detail: `The checkout service answered HTTP ${response.status}.`,
@@ -38,6 +47,9 @@ async function refusal(response: Response, path: string): Promise<CheckoutRefuse
     ...body,
     status: response.status,
   });
+  const retryAfter = retryAfterS(response.headers.get('retry-after') ?? 'none');
+  if (!Number.isNaN(retryAfter)) retryAfters.set(refused, retryAfter);
+  return refused;
 }
 
 /** GET /checkout/{requestId}; a refusal throws CheckoutRefusedError, a network failure a TypeError. */

@@ -207,13 +207,33 @@ t.test('browser client', async (t) => {
     });
   });
 
-  t.test('a browser without EventSource follows the checkout by polling', async (t) => {
+  t.test('a browser without EventSource follows the checkout by polling, slowed down by a Retry-After', async (t) => {
     const noEventSource = (page: Page) => page.addInitScript({ content: 'delete window.EventSource;' });
     await withPage(t, browser, 'client-no-eventsource', async ({ page, pageErrors, cspViolations }) => {
       await page.goto(merchant.url);
+      // The first status read is rate limited, and asks for 4 s: twice the polling interval.
+      const reads: number[] = [];
+      let secondRead = (): void => undefined;
+      const second = new Promise<void>((resolve) => (secondRead = resolve));
+      await page.route(`${service.url}/checkout/*`, async (route) => {
+        if (!isStatusRead(route.request())) return route.continue();
+        reads.push(Date.now());
+        if (reads.length === 2) secondRead();
+        if (reads.length > 1) return route.continue();
+        return route.fulfill({
+          status: 429,
+          contentType: 'application/problem+json',
+          headers: { 'retry-after': '4', 'access-control-allow-origin': merchant.origin, 'access-control-expose-headers': 'retry-after' },
+          body: JSON.stringify({ type: 'about:blank', title: 'Too Many Requests', status: 429, detail: 'Slow down.' }),
+        });
+      });
       const popup = page.waitForEvent('popup');
       await page.click('#pay');
-      await decide(await popup, '#approve');
+      const app = await popup;
+      await second;
+      const waited = (reads[1] ?? 0) - (reads[0] ?? 0);
+      t.ok(waited >= 3500, `the next read waited for the Retry-After, not the 2 s interval (${waited} ms)`);
+      await decide(app, '#approve');
       const { kind, value } = await settled(page);
       t.equal(kind, 'paid');
       t.match(value, { paid: true });
