@@ -9,7 +9,7 @@
  * can post a message), and the popup or frame may close at any moment.
  */
 import { digest, forgetAttempt, loadAttempt, newAttempt, redirectedAttempt, saveAttempt, type Attempt } from './attempts.js';
-import { endsAttempt, isPaid, postCheckout, readStatus } from './http.js';
+import { endsAttempt, isPaid, postCheckout, readStatusPatiently } from './http.js';
 import { CheckoutRefusedError, type CheckoutStatus, type PayMode, type PayOptions, type PayOutcome } from './types.js';
 import { showInOverlay, showInPopup, showPreparing, type AppView } from './views.js';
 import { watch } from './watch.js';
@@ -54,7 +54,8 @@ async function resumable(base: string, stored: Attempt | undefined): Promise<Che
   if (!stored?.requestId) return undefined;
   if (stored.paid) return stored.paid;
   try {
-    const status = await readStatus(base, stored.requestId);
+    // A blip (the network, a 503) is waited out: rejecting would leave the shopper a Pay button to press again.
+    const status = await readStatusPatiently(base, stored.requestId);
     return isPaid(status) || !status.final ? status : undefined;
   } catch (error) {
     // Unknown to the service (its store was reset): start again.

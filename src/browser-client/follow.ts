@@ -1,4 +1,4 @@
-import { readStatus, retryAfterOf } from './http.js';
+import { readStatus, retryAfterOf, TRANSIENT } from './http.js';
 import { CheckoutRefusedError, type AppEvent, type CheckoutStatus } from './types.js';
 
 const POLL_MS = 2000;
@@ -11,8 +11,6 @@ const MAX_POLL_WAIT_MS = 60_000;
  * than this costs polling, not the outcome.
  */
 const STREAM_SILENCE_MS = 5000;
-/** Status reads that may answer otherwise next time; a 400 or a 404 never will. */
-const TRANSIENT = new Set([408, 429, 500, 502, 503, 504]);
 
 export interface Follower {
   /**

@@ -5,7 +5,10 @@ const RETRY_POST = new Set([409, 429, 503]);
 
 /** A refusal of POST /checkout that the same key would only get again: the attempt is over. */
 export const endsAttempt = (status: number): boolean => !RETRY_POST.has(status);
-const POST_TRIES = 5;
+/** Status reads that may answer otherwise next time; a 400 or a 404 never will. */
+export const TRANSIENT: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504]);
+/** How often a request is sent, at most, before its failure is the caller's. */
+const TRIES = 5;
 /** A Retry-After longer than this is an outage for the shopper to hear about, not a wait. */
 const MAX_RETRY_AFTER_S = 10;
 
@@ -52,12 +55,43 @@ async function refusal(response: Response, path: string): Promise<CheckoutRefuse
   return refused;
 }
 
-/** GET /checkout/{requestId}; a refusal throws CheckoutRefusedError, a network failure a TypeError. */
+/**
+ * Sends `request` until it is answered with a 2xx or refused for good, at most TRIES times: a lost
+ * answer (a network failure) again after a growing pause, a `retryable` refusal after its
+ * Retry-After. A refusal throws CheckoutRefusedError, a network failure a TypeError.
+ */
+async function patiently(request: () => Promise<Response>, retryable: ReadonlySet<number>, path: string): Promise<Response> {
+  for (let tries = 1; ; tries++) {
+    let response: Response;
+    try {
+      response = await request();
+    } catch (error) {
+      if (tries >= TRIES) throw error;
+      await sleep(250 * 2 ** tries);
+      continue;
+    }
+    if (response.ok) return response;
+    const retryAfter = retryAfterS(response.headers.get('retry-after') ?? '1');
+    if (!retryable.has(response.status) || tries >= TRIES || !(retryAfter <= MAX_RETRY_AFTER_S)) throw await refusal(response, path);
+    await sleep(Math.max(250, retryAfter * 1000));
+  }
+}
+
+const statusPath = (requestId: string): string => `/checkout/${encodeURIComponent(requestId)}`;
+const getStatus = (base: string, path: string) => (): Promise<Response> => fetch(base + path, { cache: 'no-store' });
+
+/** GET /checkout/{requestId}, once; a refusal throws CheckoutRefusedError, a network failure a TypeError. */
 export async function readStatus(base: string, requestId: string): Promise<CheckoutStatus> {
-  const path = `/checkout/${encodeURIComponent(requestId)}`;
-  const response = await fetch(base + path, { cache: 'no-store' });
+  const path = statusPath(requestId);
+  const response = await getStatus(base, path)();
   if (!response.ok) throw await refusal(response, path);
   return (await response.json()) as CheckoutStatus;
+}
+
+/** GET /checkout/{requestId}, asked again through a network failure or a transient refusal. */
+export async function readStatusPatiently(base: string, requestId: string): Promise<CheckoutStatus> {
+  const path = statusPath(requestId);
+  return (await (await patiently(getStatus(base, path), TRANSIENT, path)).json()) as CheckoutStatus;
 }
 
 /**
@@ -65,24 +99,11 @@ export async function readStatus(base: string, requestId: string): Promise<Check
  * the same key, which the service answers with the first checkout: never a second payment.
  */
 export async function postCheckout(base: string, body: object, key: string): Promise<CheckoutCreated> {
-  for (let tries = 1; ; tries++) {
-    let response: Response;
-    try {
-      response = await fetch(`${base}/checkout`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'idempotency-key': key },
-        body: JSON.stringify(body),
-      });
-    } catch (error) {
-      if (tries >= POST_TRIES) throw error;
-      await sleep(250 * 2 ** tries);
-      continue;
-    }
-    if (response.status === 201) return (await response.json()) as CheckoutCreated;
-    const retryAfter = retryAfterS(response.headers.get('retry-after') ?? '1');
-    if (!RETRY_POST.has(response.status) || tries >= POST_TRIES || !(retryAfter <= MAX_RETRY_AFTER_S)) {
-      throw await refusal(response, '/checkout');
-    }
-    await sleep(Math.max(250, retryAfter * 1000));
-  }
+  const post = (): Promise<Response> =>
+    fetch(`${base}/checkout`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': key },
+      body: JSON.stringify(body),
+    });
+  return (await (await patiently(post, RETRY_POST, '/checkout')).json()) as CheckoutCreated;
 }

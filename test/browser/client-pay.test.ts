@@ -332,7 +332,7 @@ t.test('browser client', async (t) => {
     });
   });
 
-  t.test('after a reload, paying for the same order resumes the same checkout', async (t) => {
+  t.test('after a reload, paying for the same order resumes the same checkout, through a busy moment of the service', async (t) => {
     await withPage(t, browser, 'client-reload-resumes', async ({ page }) => {
       await page.goto(merchant.url);
       const posts: Request[] = [];
@@ -346,7 +346,25 @@ t.test('browser client', async (t) => {
       await app.waitForSelector('#approve:enabled');
       const firstUrl = app.url();
       await page.reload();
+      // The service is busy for a moment: the read of the stored checkout is refused once.
+      let reads = 0;
+      let readAgain = (): void => undefined;
+      const secondRead = new Promise<void>((resolve) => (readAgain = resolve));
+      await page.route(`${service.url}/checkout/*`, async (route) => {
+        if (!isStatusRead(route.request())) return route.continue();
+        if (++reads === 2) readAgain();
+        if (reads > 1) return route.continue();
+        return route.fulfill({
+          status: 503,
+          contentType: 'application/problem+json',
+          headers: { 'retry-after': '1', 'access-control-allow-origin': merchant.origin, 'access-control-expose-headers': 'retry-after' },
+          body: JSON.stringify({ type: 'about:blank', title: 'Service Unavailable', status: 503, detail: 'Busy, come back later.' }),
+        });
+      });
+      const readsAt = Date.now();
       await page.click('#pay');
+      await secondRead;
+      t.ok(Date.now() - readsAt >= 900, 'the refused read was made again after its Retry-After');
       // window.open('', 'flinks-pay') finds the popup that is still open and points it at the same checkout.
       await app.waitForURL(firstUrl);
       await decide(app, '#approve');
