@@ -15,11 +15,6 @@ function createNotFoundGuard(app: FastifyInstance, options: { max: number; windo
     keyGenerator: (request) => `not-found:${clientKeyOf(request)}`,
   });
   return {
-    async assertAllowed(request: FastifyRequest): Promise<void> {
-      // A peek does not count this request, so the budget is spent once `remaining` reaches 0.
-      const state = await limiter(request, { increment: false });
-      if (!state.isAllowed && state.remaining <= 0) throw new RateLimitedError(Math.max(1, state.ttlInSeconds));
-    },
     /**
      * Counts a request that ended in 404, after the lookup: the 429 to answer instead once the
      * budget is spent, else undefined. Counting after the lookup rather than checking before it

@@ -72,10 +72,8 @@ export const checkoutEventsRoute: FastifyPluginAsyncZod<CheckoutEventsRouteOptio
       },
     },
     handler: async (request, reply) => {
-      await app.notFoundGuard.assertAllowed(request);
       // Held until the connection closes, however the stream ends (final status, hang-up, error answer).
-      // A client that hung up while its budget was checked (a Redis round trip) has closed already:
-      // no 'close' is to come, so its slot is given back at once instead of being held for good.
+      // A connection closed already has no 'close' to come: its slot is given back at once.
       const release = limits.acquire(clientKeyOf(request));
       if (reply.raw.closed) release();
       else reply.raw.once('close', release);
@@ -99,6 +97,7 @@ export const checkoutEventsRoute: FastifyPluginAsyncZod<CheckoutEventsRouteOptio
           },
         });
       } catch (error) {
+        // Judged after the lookup, as for status reads: a client past its 404 budget still follows its own.
         if (error instanceof CheckoutNotFoundError) throw (await app.notFoundGuard.countNotFound(request)) ?? error;
         throw error;
       }

@@ -90,6 +90,23 @@ t.test('GET /checkout/{id}/events answers 404 problem+json for an unknown checko
   t.match(await res.body.json(), { status: 404, title: 'Checkout not found' });
 });
 
+t.test('GET /checkout/{id}/events: past its 404 budget a client still follows its own checkout, while its guesses answer 429', async (t) => {
+  const { app, url } = await listening(t, { STATUS_NOT_FOUND_LIMIT: '2' });
+  const requestId = await newCheckout(app);
+  const guess = (i: number) => request(`${url}/checkout/00000000-0000-4000-8000-00000000000${i}/events`);
+  for (const i of [1, 2]) t.equal((await guess(i)).statusCode, 404);
+  const refused = await guess(3);
+  t.equal(refused.statusCode, 429, 'the budget is spent');
+  t.ok(Number(refused.headers['retry-after']) > 0, 'with Retry-After');
+  await refused.body.dump();
+  const stream = await openStream(`${url}/checkout/${requestId}/events`);
+  t.equal(stream.res.statusCode, 200, 'its own checkout still streams');
+  await stream.waitFor(() => stream.statuses().length > 0);
+  t.equal(stream.statuses()[0]?.status, 'Initiated');
+  await stream.hangUp();
+  t.equal((await guess(4)).statusCode, 429, 'and guesses stay refused');
+});
+
 t.test('GET /checkout/{id}/events on a final checkout sends one event and ends', async (t) => {
   const { app, sandbox, url } = await listening(t);
   const requestId = await newCheckout(app);
