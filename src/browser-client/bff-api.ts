@@ -1357,7 +1357,7 @@ export interface components {
             requestId: string;
             /**
              * Format: uri
-             * @description Open this in a redirect, new tab, iframe or web view to let the shopper pay.
+             * @description Open this in a redirect, new tab or iframe, or in a native app an in-app browser tab, to let the shopper pay.
              */
             launchUrl: string;
         };

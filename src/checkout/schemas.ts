@@ -141,7 +141,7 @@ const RequestIdSchema = z
 export const CheckoutCreatedSchema = z
   .object({
     requestId: RequestIdSchema,
-    launchUrl: z.url().describe('Open this in a redirect, new tab, iframe or web view to let the shopper pay.'),
+    launchUrl: z.url().describe('Open this in a redirect, new tab or iframe, or in a native app an in-app browser tab, to let the shopper pay.'),
   })
   .meta({ id: 'CheckoutCreated' });
 export type CheckoutCreated = z.infer<typeof CheckoutCreatedSchema>;

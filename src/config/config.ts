@@ -91,7 +91,7 @@ function toConfig(env: Env) {
       pollIntervalMs: env.STATUS_POLL_INTERVAL_MS ?? (flinks.mode === 'sandbox' ? 1000 : 30_000),
       heartbeatMs: env.SSE_HEARTBEAT_MS,
       maxWatched: env.MAX_WATCHED_CHECKOUTS,
-      // Open streams in this instance, and per client address; each holds a socket and about 13 KB of heap.
+      // Open streams in this instance, and per client address; each holds a socket and about 13 KB of memory.
       maxStreams: env.MAX_EVENT_STREAMS,
       maxStreamsPerClient: env.MAX_EVENT_STREAMS_PER_CLIENT,
     },
