@@ -18,6 +18,17 @@ const focused = (page: Page, property: 'tagName' | 'textContent' | 'id') => page
 const isCheckoutPost = (request: Request) => request.method() === 'POST' && new URL(request.url()).pathname === '/checkout';
 const isStatusRead = (request: Request) => /^\/checkout\/[^/]+$/.test(new URL(request.url()).pathname);
 
+/**
+ * A refusal as a proxy, a CDN or a busy service would answer it, from a route of the page: with a
+ * Retry-After that CORS lets the shop's page read.
+ */
+const busyAnswer = (status: 429 | 503, retryAfter: string, origin: string) => ({
+  status,
+  contentType: 'application/problem+json',
+  headers: { 'retry-after': retryAfter, 'access-control-allow-origin': origin, 'access-control-expose-headers': 'retry-after' },
+  body: JSON.stringify({ type: 'about:blank', title: status === 429 ? 'Too Many Requests' : 'Service Unavailable', status, detail: 'Busy, come back later.' }),
+});
+
 /** The requestId of the checkout the page's next POST /checkout makes. */
 const nextRequestId = (page: Page): Promise<string> =>
   page
@@ -220,12 +231,7 @@ t.test('browser client', async (t) => {
         reads.push(Date.now());
         if (reads.length === 2) secondRead();
         if (reads.length > 1) return route.continue();
-        return route.fulfill({
-          status: 429,
-          contentType: 'application/problem+json',
-          headers: { 'retry-after': '4', 'access-control-allow-origin': merchant.origin, 'access-control-expose-headers': 'retry-after' },
-          body: JSON.stringify({ type: 'about:blank', title: 'Too Many Requests', status: 429, detail: 'Slow down.' }),
-        });
+        return route.fulfill(busyAnswer(429, '4', merchant.origin));
       });
       const popup = page.waitForEvent('popup');
       await page.click('#pay');
@@ -354,12 +360,7 @@ t.test('browser client', async (t) => {
         if (!isStatusRead(route.request())) return route.continue();
         if (++reads === 2) readAgain();
         if (reads > 1) return route.continue();
-        return route.fulfill({
-          status: 503,
-          contentType: 'application/problem+json',
-          headers: { 'retry-after': '1', 'access-control-allow-origin': merchant.origin, 'access-control-expose-headers': 'retry-after' },
-          body: JSON.stringify({ type: 'about:blank', title: 'Service Unavailable', status: 503, detail: 'Busy, come back later.' }),
-        });
+        return route.fulfill(busyAnswer(503, '1', merchant.origin));
       });
       const readsAt = Date.now();
       await page.click('#pay');
@@ -508,16 +509,7 @@ t.test('browser client', async (t) => {
       await page.route(`${service.url}/checkout`, async (route) => {
         posts.push({ key: (await route.request().headerValue('idempotency-key')) ?? '', at: Date.now() });
         if (posts.length > 1) return route.continue();
-        return route.fulfill({
-          status: 503,
-          contentType: 'application/problem+json',
-          headers: {
-            'retry-after': new Date(Date.now() + 3000).toUTCString(),
-            'access-control-allow-origin': merchant.origin,
-            'access-control-expose-headers': 'retry-after',
-          },
-          body: JSON.stringify({ type: 'about:blank', title: 'Service Unavailable', status: 503, detail: 'Busy, come back later.' }),
-        });
+        return route.fulfill(busyAnswer(503, new Date(Date.now() + 3000).toUTCString(), merchant.origin));
       });
       const before = service.control.count(PAYMENT_REQUESTS);
       const popup = page.waitForEvent('popup');
