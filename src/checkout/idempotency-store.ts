@@ -55,6 +55,9 @@ export interface IdempotencyStoreOptions {
   now?: () => number;
 }
 
+/** How often a contended binding is judged again before the request is refused as a reuse. */
+const BINDING_ATTEMPTS = 3;
+
 /** Hashing keeps arbitrary client-chosen keys out of store key names and bounds their length. */
 function storeKey(idempotencyKey: string): string {
   return `idem:${hash('sha256', idempotencyKey, 'base64url')}`;
@@ -124,14 +127,26 @@ export function createIdempotencyStore(store: SharedStore, options: IdempotencyS
   /**
    * The client's earlier binding of a key (`name`) to a body, judged: false when that body's answer
    * is still kept or being made (a client reusing a key for a new checkout, 422); otherwise the key
-   * is bound to this body now.
+   * is bound to this body now. The binding moves only while the earlier body's slot is still empty,
+   * in one atomic step: two new bodies racing for a key whose earlier attempt left nothing (say, a
+   * 503) must not both bind it, and make two payments. This request's own slot is claimed already,
+   * so a rival that moves the binding after it sees that slot and loses.
    */
   async function isOwnBinding(key: string, name: string, fingerprint: string): Promise<boolean> {
-    const earlier = await store.get(name);
-    if (earlier === undefined || earlier === fingerprint) return true;
-    if ((await store.get(storeKey(bodyBoundSlot(key, earlier)))) !== undefined) return false;
-    await store.set(name, fingerprint, options.retentionMs);
-    return true;
+    for (let judged = 0; judged < BINDING_ATTEMPTS; judged++) {
+      const earlier = await store.get(name);
+      if (earlier === fingerprint) return true;
+      const rebound =
+        earlier === undefined
+          ? await store.setIfAbsent(name, fingerprint, options.retentionMs)
+          : await store.replaceIfEqualWhileAbsent(name, earlier, fingerprint, options.retentionMs, storeKey(bodyBoundSlot(key, earlier)));
+      if (rebound) return true;
+      // The earlier body's answer is kept or being made (a reuse), or a rival moved the binding
+      // meanwhile: judged again against what the binding holds now.
+      if (earlier !== undefined && (await store.get(storeKey(bodyBoundSlot(key, earlier)))) !== undefined) return false;
+    }
+    // Still contended after that: refused as a reuse, which makes nothing, rather than risk two payments.
+    return false;
   }
 
   return {

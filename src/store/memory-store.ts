@@ -27,6 +27,11 @@ export function createMemoryStore(options: { maxEntries: number }): SharedStore 
       cache.set(key, value, { ttl: ttlMs });
       return Promise.resolve(true);
     },
+    replaceIfEqualWhileAbsent(key, expected, value, ttlMs, absentKey) {
+      if (cache.has(absentKey) || cache.get(key) !== expected) return Promise.resolve(false);
+      cache.set(key, value, { ttl: ttlMs });
+      return Promise.resolve(true);
+    },
     deleteIfEqual(key, expected) {
       if (cache.get(key) !== expected) return Promise.resolve(false);
       cache.delete(key);

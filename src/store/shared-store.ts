@@ -10,13 +10,18 @@ export interface SharedStore {
   /** Atomic: stores only when the key is absent; true when this call stored it. */
   setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
   /**
-   * setIfAbsent of each entry, in one round trip: each entry is atomic on its own (not the set of
+   * setIfAbsent of each entry, in one round trip and at once (no other call runs between two of
    * them); true for each entry this call stored, in order.
    */
   setEachIfAbsent(entries: readonly StoreEntry[]): Promise<boolean[]>;
   delete(key: string): Promise<void>;
   /** Atomic: replaces the value only while it is still `expected`; true when this call replaced it. */
   replaceIfEqual(key: string, expected: string, value: string, ttlMs: number): Promise<boolean>;
+  /**
+   * Atomic: replaces the value only while it is still `expected` and `absentKey` does not exist;
+   * true when this call replaced it.
+   */
+  replaceIfEqualWhileAbsent(key: string, expected: string, value: string, ttlMs: number, absentKey: string): Promise<boolean>;
   /** Atomic: deletes the key only while its value is still `expected`; true when this call deleted it. */
   deleteIfEqual(key: string, expected: string): Promise<boolean>;
   /** Whether the store can serve requests right now (for /ready). */

@@ -64,6 +64,21 @@ for (const [name, storeFor] of stores) {
     t.equal(await store.get('claim'), undefined);
   });
 
+  t.test(`[${name}] replaceIfEqualWhileAbsent acts only while the value is the expected one and the other key is absent`, async (t) => {
+    const store = storeFor(t);
+    await store.set('binding', 'earlier', 60_000);
+    await store.set('slot', 'held', 60_000);
+    t.equal(await store.replaceIfEqualWhileAbsent('binding', 'earlier', 'mine', 60_000, 'slot'), false, 'the other key exists');
+    t.equal(await store.get('binding'), 'earlier');
+    await store.delete('slot');
+    t.equal(await store.replaceIfEqualWhileAbsent('binding', 'other', 'mine', 60_000, 'slot'), false, 'not the expected value');
+    t.equal(await store.replaceIfEqualWhileAbsent('binding', 'earlier', 'mine', 30, 'slot'), true);
+    t.equal(await store.get('binding'), 'mine');
+    t.equal(await store.replaceIfEqualWhileAbsent('binding', 'earlier', 'theirs', 60_000, 'slot'), false, 'a rival that judged the same value loses');
+    await sleep(80);
+    t.equal(await store.get('binding'), undefined, 'with the new time to live');
+  });
+
   t.test(`[${name}] a replaced value gets the new time to live`, async (t) => {
     const store = storeFor(t);
     await store.set('claim', 'mine', 60_000);

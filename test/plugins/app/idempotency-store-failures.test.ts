@@ -32,6 +32,8 @@ function flakyStore() {
     setEachIfAbsent: (entries) => attempt('setEachIfAbsent', () => inner.setEachIfAbsent(entries)),
     delete: (key) => attempt('delete', () => inner.delete(key)),
     replaceIfEqual: (key, expected, value, ttlMs) => attempt('replaceIfEqual', () => inner.replaceIfEqual(key, expected, value, ttlMs)),
+    replaceIfEqualWhileAbsent: (key, expected, value, ttlMs, absentKey) =>
+      attempt('replaceIfEqualWhileAbsent', () => inner.replaceIfEqualWhileAbsent(key, expected, value, ttlMs, absentKey)),
     deleteIfEqual: (key, expected) => attempt('deleteIfEqual', () => inner.deleteIfEqual(key, expected)),
     isHealthy: () => Promise.resolve(true),
     close: () => Promise.resolve(),

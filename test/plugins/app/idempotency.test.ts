@@ -148,6 +148,19 @@ for (const [storeName, storeEnv] of STORES) {
     t.equal((await postCheckout(app, validCheckout({ amount: '12.00' }), withKey(k))).statusCode, 422, 'but not once it made a checkout');
   });
 
+  t.test(`[${storeName}] after a refusal that kept nothing, two other bodies sent with the key at once make one checkout`, async (t) => {
+    const { app, control } = await setUp(t, { ...storeEnv, CIRCUIT_FAILURE_THRESHOLD: '1', CIRCUIT_HALF_OPEN_MS: '1000' });
+    const k = key();
+    control.inject('authorize', { kind: 'status', status: 500 });
+    t.equal((await postCheckout(app, validCheckout())).statusCode, 502);
+    t.equal((await postCheckout(app, validCheckout({ amount: '10.00' }), withKey(k))).statusCode, 503, 'circuit open: the key is bound, its slot given back');
+    await new Promise((resolve) => setTimeout(resolve, 1050));
+    const before = control.count('paymentrequest');
+    const answers = await Promise.all(['20.00', '30.00'].map((amount) => postCheckout(app, validCheckout({ amount }), withKey(k))));
+    t.same(answers.map((answer) => answer.statusCode).sort(), [201, 422], 'one checkout; the other body is a reuse of the key');
+    t.equal(control.count('paymentrequest') - before, 1, 'one payment request reached Flinks');
+  });
+
   t.test(`[${storeName}] a key refused as reused leaves nothing behind: another client may send that body with it`, async (t) => {
     const { app, control } = await setUp(t, storeEnv);
     const k = key();
