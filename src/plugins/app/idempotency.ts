@@ -19,6 +19,7 @@ import {
 } from '../../checkout/idempotency-store.js';
 import { StoreUnavailableError, type SharedStore } from '../../store/shared-store.js';
 import { createStoreRetries, type StoreRetries } from '../../store/store-retries.js';
+import { clientKeyOf } from '../external/rate-limit.js';
 import { hooksOf } from '../route-hooks.js';
 import { PROBLEM_CONTENT_TYPE } from '../../errors/problem.js';
 import { problemAnswer } from './error-handler.js';
@@ -92,7 +93,7 @@ function createCheckoutIdempotency(store: IdempotencyStore, retries: StoreRetrie
 
   async function claimOf(request: FastifyRequest, key: string, claim: Claim, isIntent: boolean): Promise<ClaimOutcome> {
     try {
-      return isIntent ? await store.claim(claim) : await store.bindAndClaim(key, request.ip, claim);
+      return isIntent ? await store.claim(claim) : await store.bindAndClaim(key, clientKeyOf(request), claim);
     } catch (error) {
       if (!(error instanceof StoreUnavailableError)) throw error;
       // The store may still carry the claim out (a command that timed out here, not in Redis):

@@ -175,6 +175,24 @@ for (const [storeName, storeEnv] of STORES) {
     t.equal(control.count('paymentrequest'), 2);
   });
 
+  t.test(`[${storeName}] the same client is judged as rate limits judge it: an IPv6 /64, an IPv4-mapped address as IPv4`, async (t) => {
+    const { app, control } = await setUp(t, storeEnv);
+    const post = (k: string, amount: string, remoteAddress: string) =>
+      app.inject({
+        method: 'POST',
+        url: '/checkout',
+        remoteAddress,
+        headers: { 'content-type': 'application/json', ...withKey(k) },
+        payload: JSON.stringify(validCheckout({ amount })),
+      });
+    const [v6, v4] = [key(), key()];
+    t.equal((await post(v6, '20.00', '2001:db8:1:2::1')).statusCode, 201);
+    t.equal((await post(v6, '21.00', '2001:db8:1:2::2')).statusCode, 422, 'a new privacy address of the same /64 reusing the key');
+    t.equal((await post(v4, '20.00', '::ffff:198.51.100.9')).statusCode, 201);
+    t.equal((await post(v4, '21.00', '198.51.100.9')).statusCode, 422, 'the IPv4-mapped address and the plain one are one client');
+    t.equal(control.count('paymentrequest'), 2);
+  });
+
   t.test(`[${storeName}] checkouts without a key are never deduplicated`, async (t) => {
     const { app, control } = await setUp(t, storeEnv);
     await postCheckout(app, validCheckout());
