@@ -152,7 +152,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     exemptPaths: ['/health', '/ready', '/metrics'],
     exemptPrefixes: sandbox ? [`${sandbox.prefix}/`] : [],
   });
-  await app.register(storePlugin, { redis: config.redis, memoryMaxEntries: config.memoryStoreMaxEntries });
+  await app.register(storePlugin, { redis: config.redis, memoryMaxCheckouts: config.memoryStoreMaxEntries });
   await app.register(rateLimitPlugin, { ...config.rateLimit, redis: app.shared.redis, keyPrefix: app.shared.keyPrefix });
   await app.register(notFoundPlugin, { max: config.statusNotFoundLimit, windowMs: config.rateLimit.windowMs });
   await app.register(swaggerPlugin, { version });

@@ -152,8 +152,8 @@ export class IdempotencyUnavailableError extends AppError {
   readonly status = 503;
   readonly code = 'idempotency-unavailable';
   override readonly headers = { 'retry-after': '5' };
-  constructor(options?: ErrorOptions) {
-    super('Idempotency keys cannot be honoured right now; retry shortly with the same key.', options);
+  constructor(options?: ErrorOptions & { detail?: string }) {
+    super(options?.detail ?? 'Idempotency keys cannot be honoured right now; retry shortly with the same key.', options);
   }
 }
 

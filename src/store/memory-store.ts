@@ -1,23 +1,54 @@
 import { LRUCache } from 'lru-cache';
 import { upToEntries } from './lru-bounds.js';
-import type { SharedStore } from './shared-store.js';
+import { StoreFullError, type SharedStore } from './shared-store.js';
 
-/** Single-instance store, bounded in entries; every entry expires. */
-export function createMemoryStore(options: { maxEntries: number }): SharedStore {
+export interface MemoryStoreOptions {
+  maxEntries: number;
+  /** Called when a write of new keys is refused because the store is full (StoreFullError). */
+  onFull?: () => void;
+}
+
+/**
+ * Single-instance store, bounded in entries; every entry expires. Full, it refuses new keys instead
+ * of evicting live ones, as Redis does under `noeviction`: an entry dropped early would be an
+ * idempotency key forgotten (a retry paying twice) or a claim freed while its checkout runs.
+ */
+export function createMemoryStore(options: MemoryStoreOptions): SharedStore {
   const cache = new LRUCache<string, string>({ ...upToEntries(options.maxEntries), ttlAutopurge: false });
+  const absent = (key: string): boolean => !cache.has(key);
   const storeIfAbsent = (key: string, value: string, ttlMs: number): boolean => {
     if (cache.has(key)) return false;
     cache.set(key, value, { ttl: ttlMs });
     return true;
   };
+  /** Whether writing `keys` adds no more entries than fit, after dropping the expired ones if needed. */
+  const fits = (keys: readonly string[]): boolean => {
+    const added = () => new Set(keys.filter(absent)).size;
+    if (cache.size + added() <= options.maxEntries) return true;
+    cache.purgeStale();
+    return cache.size + added() <= options.maxEntries;
+  };
+  /** A write of keys, some maybe new: refused (a rejection, as a Redis failure is) when they do not fit. */
+  const writing = <T>(keys: readonly string[], write: () => T): Promise<T> => {
+    // Counting which keys are new only matters near the cap.
+    if (cache.size + keys.length > options.maxEntries && !fits(keys)) {
+      options.onFull?.();
+      return Promise.reject(new StoreFullError(`the in-memory store holds ${options.maxEntries} live entries`));
+    }
+    return Promise.resolve(write());
+  };
   return {
     get: (key) => Promise.resolve(cache.get(key)),
-    set(key, value, ttlMs) {
-      cache.set(key, value, { ttl: ttlMs });
-      return Promise.resolve();
-    },
-    setIfAbsent: (key, value, ttlMs) => Promise.resolve(storeIfAbsent(key, value, ttlMs)),
-    setEachIfAbsent: (entries) => Promise.resolve(entries.map(({ key, value, ttlMs }) => storeIfAbsent(key, value, ttlMs))),
+    set: (key, value, ttlMs) =>
+      writing([key], () => {
+        cache.set(key, value, { ttl: ttlMs });
+      }),
+    setIfAbsent: (key, value, ttlMs) => writing([key], () => storeIfAbsent(key, value, ttlMs)),
+    setEachIfAbsent: (entries) =>
+      writing(
+        entries.map(({ key }) => key),
+        () => entries.map(({ key, value, ttlMs }) => storeIfAbsent(key, value, ttlMs)),
+      ),
     delete(key) {
       cache.delete(key);
       return Promise.resolve();

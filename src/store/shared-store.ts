@@ -40,6 +40,14 @@ export class StoreUnavailableError extends Error {
   override name = 'StoreUnavailableError';
 }
 
+/**
+ * The in-memory store holds as many live entries as it may: it takes no new key until some expire,
+ * rather than forget one (an idempotency key forgotten lets its retry pay a second time).
+ */
+export class StoreFullError extends StoreUnavailableError {
+  override name = 'StoreFullError';
+}
+
 /** The shared store and, with Redis, its connection, as the app uses them. */
 export interface SharedState {
   store: SharedStore;

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import t, { type Test } from 'tap';
 import { createMemoryStore } from '../../src/store/memory-store.js';
 import { createRedisStore } from '../../src/store/redis-store.js';
-import type { SharedStore } from '../../src/store/shared-store.js';
+import { StoreFullError, type SharedStore } from '../../src/store/shared-store.js';
 import { cleanRedisOnTeardown, freshPrefix, REDIS_URL } from '../support/redis.js';
 
 /*
@@ -87,3 +87,19 @@ for (const [name, storeFor] of stores) {
     t.equal(await store.get('claim'), undefined);
   });
 }
+
+t.test('[memory] full, the store refuses new keys instead of evicting live ones; expired ones make room', async (t) => {
+  const store = createMemoryStore({ maxEntries: 3 });
+  await store.set('long', '1', 60_000);
+  t.same(await store.setEachIfAbsent([{ key: 'brief', value: '2', ttlMs: 30 }, { key: 'claim', value: '3', ttlMs: 60_000 }]), [true, true]);
+  await t.rejects(store.setIfAbsent('new', '4', 60_000), StoreFullError);
+  await t.rejects(store.setEachIfAbsent([{ key: 'long', value: 'x', ttlMs: 60_000 }, { key: 'new', value: '4', ttlMs: 60_000 }]), StoreFullError, 'all or nothing');
+  await t.rejects(store.set('new', '4', 60_000), StoreFullError);
+  t.same([await store.get('long'), await store.get('brief'), await store.get('claim'), await store.get('new')], ['1', '2', '3', undefined], 'nothing was evicted or written');
+  t.equal(await store.replaceIfEqual('claim', '3', 'answer', 60_000), true, 'a live key may still change');
+  await store.set('long', 'again', 60_000);
+  t.equal(await store.get('long'), 'again');
+  await sleep(80);
+  t.equal(await store.setIfAbsent('new', '4', 60_000), true, 'the expired entry gave way');
+  t.same([await store.get('long'), await store.get('claim'), await store.get('new')], ['again', 'answer', '4']);
+});

@@ -17,7 +17,7 @@ import {
   type IdempotencyStore,
   type StoredResponse,
 } from '../../checkout/idempotency-store.js';
-import { StoreUnavailableError, type SharedStore } from '../../store/shared-store.js';
+import { StoreFullError, StoreUnavailableError, type SharedStore } from '../../store/shared-store.js';
 import { createStoreRetries, type StoreRetries } from '../../store/store-retries.js';
 import { clientKeyOf } from '../external/rate-limit.js';
 import { hooksOf } from '../route-hooks.js';
@@ -32,6 +32,8 @@ const UNKEPT_RETRY_AFTER_SECONDS = '2';
 /** What the key came from: the Idempotency-Key header, or the jti of a signed intent (`intent:<jti>`). */
 export type IdempotencySource = 'header' | 'intent';
 
+const STORE_FULL =
+  'This instance holds as many Idempotency-Keys as it can keep (no shared store is configured); new keys are taken again as older ones expire. Retry later.';
 const INTENT_IN_FLIGHT = 'A checkout with this intent is still being processed; retry in a moment to get its result.';
 const INTENT_REUSED =
   'This intent\'s jti was already used for a checkout with another amount, referenceId or customer; each checkout needs a new intent.';
@@ -101,7 +103,7 @@ function createCheckoutIdempotency(store: IdempotencyStore, retries: StoreRetrie
       if (!retries.add(retryNameOf(claim), () => store.release(claim))) {
         request.log.error({ err: error }, 'could not give back an idempotency claim; too many store writes are waiting');
       }
-      throw new IdempotencyUnavailableError({ cause: error });
+      throw new IdempotencyUnavailableError({ cause: error, ...(error instanceof StoreFullError && { detail: STORE_FULL }) });
     }
   }
 

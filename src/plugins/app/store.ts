@@ -8,8 +8,8 @@ import type { SharedState } from '../../store/shared-store.js';
  * without), connected when the app is ready and closed with it.
  */
 export const storePlugin = fp(
-  async (app: FastifyInstance, options: { redis?: { url: string; keyPrefix: string }; memoryMaxEntries: number }) => {
-    const shared = await createSharedState(options.redis, options.memoryMaxEntries, app.log);
+  async (app: FastifyInstance, options: { redis?: { url: string; keyPrefix: string }; memoryMaxCheckouts: number }) => {
+    const shared = await createSharedState(options.redis, options.memoryMaxCheckouts, app.log);
     app.decorate('shared', shared);
     app.addHook('onReady', shared.connect);
     app.addHook('onClose', shared.close);

@@ -125,3 +125,22 @@ t.test('two claims of one slot that the store carried out after they failed here
   t.equal((await post(app, 'k')).statusCode, 201, 'the key is free: the checkout runs now');
   t.equal(paymentRequests.made, 1);
 });
+
+t.test('a full in-memory store refuses new keys (503) rather than forget one: every retry still replays', async (t) => {
+  let refusals = 0;
+  // Room for two keyed checkouts: each keeps a binding of its key and its answer.
+  const store = createMemoryStore({ maxEntries: 4, onFull: () => (refusals += 1) });
+  const { app, paymentRequests } = await instance(t, store, { now: 1_000_000 });
+  t.equal((await post(app, 'first')).statusCode, 201);
+  t.equal((await post(app, 'second')).statusCode, 201);
+  const refused = await post(app, 'third');
+  t.equal(refused.statusCode, 503);
+  t.match(refused.json(), { type: 'idempotency-unavailable' });
+  t.equal(refusals, 1, 'the store said it was full');
+  for (const key of ['first', 'second']) {
+    const replayed = await post(app, key);
+    t.equal(replayed.statusCode, 201, `${key}: still known`);
+    t.equal(replayed.headers['idempotent-replayed'], 'true');
+  }
+  t.equal(paymentRequests.made, 2, 'never a second payment request, nor one for the refused key');
+});
