@@ -60,10 +60,12 @@ export const validCheckout = (overrides: Record<string, unknown> = {}) => ({
   ...overrides,
 });
 
-export function postCheckout(app: FastifyInstance, body: unknown, headers: Record<string, string> = {}) {
+/** POST /checkout with a JSON body; `remoteAddress` is the client's address (inject's default otherwise). */
+export function postCheckout(app: FastifyInstance, body: unknown, headers: Record<string, string> = {}, remoteAddress?: string) {
   return app.inject({
     method: 'POST',
     url: '/checkout',
+    ...(remoteAddress !== undefined && { remoteAddress }),
     headers: { 'content-type': 'application/json', ...headers },
     payload: typeof body === 'string' ? body : JSON.stringify(body),
   });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { postCheckout, setUp, validCheckout } from '../../support/build.js';
 import { sharedRedisEnv } from '../../support/redis.js';
 
@@ -100,8 +100,7 @@ for (const [storeName, storeEnv] of STORES) {
   t.test(`[${storeName}] a key someone else used first, with another body, neither blocks nor reads the real checkout`, async (t) => {
     const { app, control } = await setUp(t, storeEnv);
     const k = `order-${randomUUID()}`;
-    const post = (body: unknown, remoteAddress: string) =>
-      app.inject({ method: 'POST', url: '/checkout', remoteAddress, headers: { 'content-type': 'application/json', ...withKey(k) }, payload: JSON.stringify(body) });
+    const post = (body: unknown, remoteAddress: string) => postCheckout(app, body, withKey(k), remoteAddress);
     const attackerBody = validCheckout({ amount: '1.00', customer: { firstName: 'Mallory', lastName: 'Guess', email: 'm@example.com' } });
     const shopperBody = validCheckout({ amount: '250.00' });
 
@@ -124,8 +123,7 @@ for (const [storeName, storeEnv] of STORES) {
   t.test(`[${storeName}] a retry from another address (a phone changing networks) still replays`, async (t) => {
     const { app, control } = await setUp(t, storeEnv);
     const k = key();
-    const post = (remoteAddress: string) =>
-      app.inject({ method: 'POST', url: '/checkout', remoteAddress, headers: { 'content-type': 'application/json', ...withKey(k) }, payload: JSON.stringify(validCheckout()) });
+    const post = (remoteAddress: string) => postCheckout(app, validCheckout(), withKey(k), remoteAddress);
     const first = await post('198.51.100.7');
     t.equal(first.statusCode, 201);
     control.reset();
@@ -135,26 +133,30 @@ for (const [storeName, storeEnv] of STORES) {
     t.equal(control.calls.length, 0, 'no second payment');
   });
 
-  t.test(`[${storeName}] after a refusal that kept nothing, the same client may send the key with another body`, async (t) => {
+  /**
+   * An app and a key whose one checkout (10.00) was refused before any Flinks call: a 503 while the
+   * circuit was open, which kept nothing. The circuit has closed again when it resolves.
+   */
+  async function keyRefusedBeforeAnyCall(t: Test) {
     // Open for a second: on a busy machine the keyed request must still find the circuit open.
     const { app, control } = await setUp(t, { ...storeEnv, CIRCUIT_FAILURE_THRESHOLD: '1', CIRCUIT_HALF_OPEN_MS: '1000' });
     const k = key();
     // One failed checkout without a key opens the circuit: the keyed one is refused before any call.
     control.inject('authorize', { kind: 'status', status: 500 });
     t.equal((await postCheckout(app, validCheckout())).statusCode, 502);
-    t.equal((await postCheckout(app, validCheckout({ amount: '10.00' }), withKey(k))).statusCode, 503, 'circuit open');
+    t.equal((await postCheckout(app, validCheckout({ amount: '10.00' }), withKey(k))).statusCode, 503, 'circuit open: the key is bound, its slot given back');
     await new Promise((resolve) => setTimeout(resolve, 1050));
+    return { app, control, k };
+  }
+
+  t.test(`[${storeName}] after a refusal that kept nothing, the same client may send the key with another body`, async (t) => {
+    const { app, k } = await keyRefusedBeforeAnyCall(t);
     t.equal((await postCheckout(app, validCheckout({ amount: '11.00' }), withKey(k))).statusCode, 201);
     t.equal((await postCheckout(app, validCheckout({ amount: '12.00' }), withKey(k))).statusCode, 422, 'but not once it made a checkout');
   });
 
   t.test(`[${storeName}] after a refusal that kept nothing, two other bodies sent with the key at once make one checkout`, async (t) => {
-    const { app, control } = await setUp(t, { ...storeEnv, CIRCUIT_FAILURE_THRESHOLD: '1', CIRCUIT_HALF_OPEN_MS: '1000' });
-    const k = key();
-    control.inject('authorize', { kind: 'status', status: 500 });
-    t.equal((await postCheckout(app, validCheckout())).statusCode, 502);
-    t.equal((await postCheckout(app, validCheckout({ amount: '10.00' }), withKey(k))).statusCode, 503, 'circuit open: the key is bound, its slot given back');
-    await new Promise((resolve) => setTimeout(resolve, 1050));
+    const { app, control, k } = await keyRefusedBeforeAnyCall(t);
     const before = control.count('paymentrequest');
     const answers = await Promise.all(['20.00', '30.00'].map((amount) => postCheckout(app, validCheckout({ amount }), withKey(k))));
     t.same(answers.map((answer) => answer.statusCode).sort(), [201, 422], 'one checkout; the other body is a reuse of the key');
@@ -164,8 +166,7 @@ for (const [storeName, storeEnv] of STORES) {
   t.test(`[${storeName}] a key refused as reused leaves nothing behind: another client may send that body with it`, async (t) => {
     const { app, control } = await setUp(t, storeEnv);
     const k = key();
-    const post = (body: unknown, remoteAddress: string) =>
-      app.inject({ method: 'POST', url: '/checkout', remoteAddress, headers: { 'content-type': 'application/json', ...withKey(k) }, payload: JSON.stringify(body) });
+    const post = (body: unknown, remoteAddress: string) => postCheckout(app, body, withKey(k), remoteAddress);
     const [first, second] = [validCheckout({ amount: '20.00' }), validCheckout({ amount: '21.00' })];
     t.equal((await post(first, '198.51.100.7')).statusCode, 201);
     t.equal((await post(second, '198.51.100.7')).statusCode, 422, 'the same client reusing the key for another body');
@@ -177,14 +178,7 @@ for (const [storeName, storeEnv] of STORES) {
 
   t.test(`[${storeName}] the same client is judged as rate limits judge it: an IPv6 /64, an IPv4-mapped address as IPv4`, async (t) => {
     const { app, control } = await setUp(t, storeEnv);
-    const post = (k: string, amount: string, remoteAddress: string) =>
-      app.inject({
-        method: 'POST',
-        url: '/checkout',
-        remoteAddress,
-        headers: { 'content-type': 'application/json', ...withKey(k) },
-        payload: JSON.stringify(validCheckout({ amount })),
-      });
+    const post = (k: string, amount: string, remoteAddress: string) => postCheckout(app, validCheckout({ amount }), withKey(k), remoteAddress);
     const [v6, v4] = [key(), key()];
     t.equal((await post(v6, '20.00', '2001:db8:1:2::1')).statusCode, 201);
     t.equal((await post(v6, '21.00', '2001:db8:1:2::2')).statusCode, 422, 'a new privacy address of the same /64 reusing the key');
