@@ -228,7 +228,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(checkoutStatusRoute, { readStatus: statuses.read, rateLimit: config.statusRateLimit });
   const watcher = outcomes.withLiveUpdates(
     createStatusWatcher({
-      read: statuses.readFresh,
+      read: statuses.read,
+      poll: statuses.readFresh,
       intervalMs: config.events.pollIntervalMs,
       maxWatched: config.events.maxWatched,
       log: app.log,
@@ -236,7 +237,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   );
   const streamLimits = createStreamLimits({ maxStreams: config.events.maxStreams, maxPerClient: config.events.maxStreamsPerClient });
   app.metrics.observeEventStreams(() => ({ streams: streamLimits.size().streams, ...watcher.size() }));
-  await app.register(checkoutEventsRoute, { watcher, limits: streamLimits });
+  await app.register(checkoutEventsRoute, { watcher, limits: streamLimits, rateLimit: config.statusRateLimit });
   await app.register(flinksWebhookRoute, {
     verify: outcomes.verifyFlinksSignature,
     signatureHeader: config.outcomes.flinksWebhookSignatureHeader,

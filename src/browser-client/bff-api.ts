@@ -460,7 +460,7 @@ export interface paths {
         };
         /**
          * Follow a checkout as Server-Sent Events
-         * @description Many clients following one checkout share a single upstream poll. Unknown ids answer 404 (problem+json) before the stream starts and count against the per-client 404 limit. Open streams are limited per client (429) and per instance (503), both with Retry-After. Swagger UI's "Try it out" shows nothing until the stream ends, after a final status: follow it live with `curl -N` or an EventSource.
+         * @description Many clients following one checkout share a single upstream poll. Unknown ids answer 404 (problem+json) before the stream starts and count against the per-client 404 limit. Streams opened are rate limited per client like status reads (counted apart), and open streams are limited per client (429) and per instance (503), all with Retry-After. Swagger UI's "Try it out" shows nothing until the stream ends, after a final status: follow it live with `curl -N` or an EventSource.
          */
         get: {
             parameters: {

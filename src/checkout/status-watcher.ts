@@ -12,7 +12,13 @@ export interface StatusListener {
 }
 
 export interface StatusWatcherOptions {
+  /**
+   * The status a new watch starts from. It may come from the status cache: a client opening (or
+   * reopening) streams again and again must cost Flinks no more than polling the status would.
+   */
   read: (ctx: CallContext, requestId: string) => Promise<CheckoutStatus>;
+  /** Each timed poll of a watch: always asks Flinks, since a cached answer would hide a change. */
+  poll: (ctx: CallContext, requestId: string) => Promise<CheckoutStatus>;
   intervalMs: number;
   /** Checkouts watched at once; one more is refused with 503 rather than growing without bound. */
   maxWatched: number;
@@ -49,7 +55,7 @@ export function createStatusWatcher(options: StatusWatcherOptions) {
   async function poll(requestId: string, watch: Watch): Promise<void> {
     let status: CheckoutStatus;
     try {
-      status = await options.read(watch.ctx, requestId);
+      status = await options.poll(watch.ctx, requestId);
     } catch (error) {
       if (error instanceof CheckoutNotFoundError) { end(requestId, watch); return; }
       // A failed read changes nothing the clients know; try again at the next tick.

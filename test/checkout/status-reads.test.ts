@@ -61,3 +61,34 @@ t.test('once a final status was seen it is the answer: Flinks is not asked again
   t.same(again.json(), { requestId, status: 'Settled', referenceId: again.json<{ referenceId: string }>().referenceId, final: true });
   t.equal(control.count('status'), reads, 'Flinks was not asked again');
 });
+
+t.test('event streams opened again and again cost Flinks no more than polling: their first status comes from the cache', async (t) => {
+  const { app, control } = await setUp(t);
+  const { requestId } = (await postCheckout(app, validCheckout())).json<{ requestId: string }>();
+  control.reset();
+  for (let i = 0; i < 20; i++) {
+    const res = await app.inject({ method: 'HEAD', url: `/checkout/${requestId}/events`, headers: { accept: 'text/event-stream' } });
+    if (res.statusCode !== 200) t.fail(`opening ${i + 1} answered ${res.statusCode}`);
+  }
+  t.equal((await app.inject({ url: `/checkout/${requestId}` })).statusCode, 200);
+  t.equal(control.count('status'), 1, 'twenty openings and a read within the cache window, one Flinks read');
+});
+
+t.test('STATUS_RATE_LIMIT_MAX limits the streams a client opens too, counted apart from its status reads', async (t) => {
+  const { app, control } = await setUp(t, { STATUS_RATE_LIMIT_MAX: '3' });
+  const { requestId } = (await postCheckout(app, validCheckout())).json<{ requestId: string }>();
+  // A final checkout's stream sends its one event and ends, so each opening is answered in full.
+  control.setStatus(requestId, 'Settled');
+  const open = () => app.inject({ url: `/checkout/${requestId}/events`, headers: { accept: 'text/event-stream' } });
+  const statuses = [];
+  for (let i = 0; i < 3; i++) statuses.push((await open()).statusCode);
+  t.same(statuses, [200, 200, 200]);
+  control.reset();
+  const limited = await open();
+  t.equal(limited.statusCode, 429, 'the fourth opening within the window');
+  t.match(limited.headers['content-type'], /^application\/problem\+json/);
+  t.match(limited.headers['retry-after'], /^\d+$/);
+  t.match(limited.json(), { status: 429, type: /rate-limited$/ });
+  t.equal(control.calls.length, 0, 'a refused opening costs nothing upstream');
+  t.equal((await app.inject({ url: `/checkout/${requestId}` })).statusCode, 200, 'the client can still read the status');
+});

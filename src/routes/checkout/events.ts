@@ -33,10 +33,15 @@ export interface CheckoutEventsRouteOptions {
   watcher: StatusWatcher;
   /** Open streams per client and in total (429 / 503 beyond). */
   limits: StreamLimits;
+  /**
+   * Streams one client may open per window (any checkout), counted apart from its status reads: each
+   * opening reads a status, so a client reconnecting in a loop is held to the pace of a poller.
+   */
+  rateLimit: { max: number; windowMs: number };
 }
 
 /** GET /checkout/{requestId}/events: the checkout's status now and on every change, until it is final. */
-export const checkoutEventsRoute: FastifyPluginAsyncZod<CheckoutEventsRouteOptions> = (app, { watcher, limits }) => {
+export const checkoutEventsRoute: FastifyPluginAsyncZod<CheckoutEventsRouteOptions> = (app, { watcher, limits, rateLimit }) => {
   answerNoStore(app);
   app.addHook('preClose', (done) => {
     // Streams never finish on their own before a final status; end them so close() can drain.
@@ -46,6 +51,7 @@ export const checkoutEventsRoute: FastifyPluginAsyncZod<CheckoutEventsRouteOptio
 
   app.get('/checkout/:requestId/events', {
     sse: 'only',
+    config: { rateLimit: { max: rateLimit.max, timeWindow: rateLimit.windowMs } },
     // Refused here, before the SSE plugin's own 406, so the answer is problem+json like every error.
     preHandler: (request, _reply, done) => {
       done(acceptsEventStream(request.headers.accept) ? undefined : new NotAcceptableError(EVENT_STREAM));
@@ -54,8 +60,9 @@ export const checkoutEventsRoute: FastifyPluginAsyncZod<CheckoutEventsRouteOptio
       summary: 'Follow a checkout as Server-Sent Events',
       description:
         'Many clients following one checkout share a single upstream poll. Unknown ids answer 404 ' +
-        '(problem+json) before the stream starts and count against the per-client 404 limit. Open streams ' +
-        'are limited per client (429) and per instance (503), both with Retry-After. Swagger UI\'s "Try it out" ' +
+        '(problem+json) before the stream starts and count against the per-client 404 limit. Streams opened ' +
+        'are rate limited per client like status reads (counted apart), and open streams are limited per ' +
+        'client (429) and per instance (503), all with Retry-After. Swagger UI\'s "Try it out" ' +
         'shows nothing until the stream ends, after a final status: follow it live with `curl -N` or an EventSource.',
       tags: ['checkout'],
       params: CheckoutParamsSchema,
