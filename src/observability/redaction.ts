@@ -93,15 +93,21 @@ function decodedName(name: string): string {
   }
 }
 
-/** A query's `name=value` pairs, each after the start or a separator (`&`, or the older `;`). */
-const QUERY_PAIR = /(^|[&;])([^&;=]*)=([^&;]*)/g;
-
-/** `url` with the value of every query parameter but the shown ones censored. */
+/** `url` with every query item censored but the shown parameters' values: a name stays, unless it is all the item is (`?s3cr3t`). */
 function censorQuery(url: string): string {
   const start = url.indexOf('?');
   if (start === -1) return url;
-  const query = url.slice(start + 1).replace(QUERY_PAIR, (pair, separator: string, name: string) =>
-    SHOWN_QUERY_NAMES.has(decodedName(name)) ? pair : `${separator}${name}=${CENSOR}`,
-  );
+  // Items are separated by `&`, or the older `;`; split() keeps the separators at odd indexes.
+  const query = url
+    .slice(start + 1)
+    .split(/([&;])/)
+    .map((item, index) => {
+      if (index % 2 === 1 || item === '') return item;
+      const equals = item.indexOf('=');
+      if (equals === -1) return CENSOR;
+      const name = item.slice(0, equals);
+      return SHOWN_QUERY_NAMES.has(decodedName(name)) ? item : `${name}=${CENSOR}`;
+    })
+    .join('');
   return `${url.slice(0, start + 1)}${query}`;
 }

@@ -84,12 +84,12 @@ t.test('at info, a request writes one line when it ends, listing its Flinks call
   t.notOk(lines.some((line) => line.msg === 'incoming request'), 'no arrival lines at info');
 });
 
-t.test('query values are censored on the access line, whatever their name, but for the filters a route reads', async (t) => {
+t.test('query values, and items that are no name=value pair, are censored on the access line, whatever their name, but for the filters a route reads', async (t) => {
   const sandbox = await startSandbox(t);
   const logs = captureLogs();
   const app = await buildTestApp(t, sandbox, { LOG_LEVEL: 'debug' }, { logStream: logs.stream });
   await app.inject({ method: 'GET', url: '/checkout/some-id?access_token=query-secret-1&lang=fr', headers: { 'x-request-id': 'query-1' } });
-  await app.inject({ method: 'GET', url: '/health?Token=query-secret-2&api%5Fkey=query-secret-3&ref', headers: { 'x-request-id': 'query-2' } });
+  await app.inject({ method: 'GET', url: '/health?Token=query-secret-2&api%5Fkey=query-secret-3&query-secret-10&&ref', headers: { 'x-request-id': 'query-2' } });
   await app.inject({ method: 'GET', url: '/health?bearer=query-secret-4;pwd=query-secret-5;lang=fr', headers: { 'x-request-id': 'query-3' } });
   await app.inject({ method: 'GET', url: '/checkout/other?pw=query-secret-6&t=query-secret-7&p=query-secret-8', headers: { 'x-request-id': 'query-4' } });
   await app.inject({ method: 'GET', url: '/ops/checkouts?status=PENDING&referenceId=order-9&cursor=abc&x=query-secret-9', headers: { 'x-request-id': 'query-5' } });
@@ -101,7 +101,7 @@ t.test('query values are censored on the access line, whatever their name, but f
     .map((line) => [line.requestId, line.req?.url]);
   t.same(new Set(urls.map(([id, url]) => `${id ?? ''} ${url ?? ''}`)), new Set([
     'query-1 /checkout/some-id?access_token=[redacted]&lang=[redacted]',
-    'query-2 /health?Token=[redacted]&api%5Fkey=[redacted]&ref',
+    'query-2 /health?Token=[redacted]&api%5Fkey=[redacted]&[redacted]&&[redacted]',
     'query-3 /health?bearer=[redacted];pwd=[redacted];lang=[redacted]',
     'query-4 /checkout/other?pw=[redacted]&t=[redacted]&p=[redacted]',
     'query-5 /ops/checkouts?status=PENDING&referenceId=order-9&cursor=abc&x=[redacted]',
