@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { REQUEST_ID_PATTERN } from '../../upstream/flinks-pay/schemas.js';
 import { pathOf, sendProblem } from './error-handler.js';
 
 declare module 'fastify' {
@@ -45,6 +46,11 @@ const BEARER = /^Bearer[ \t]+([\x21-\x7e]+)[ \t]*$/i;
  */
 function filterValue(value: unknown): string | undefined {
   return typeof value === 'string' && value.length <= 64 ? value : undefined;
+}
+
+/** The checkout a call names, when it could be one (a requestId's form); else it is left out, as a filter would be. */
+function checkoutValue(value: unknown): string | undefined {
+  return typeof value === 'string' && REQUEST_ID_PATTERN.test(value) ? value : undefined;
 }
 
 /**
@@ -102,6 +108,7 @@ export const opsAuthPlugin = fp(
       if (!enabled) return;
       const params = request.params as { requestId?: string } | undefined;
       const query = request.query as { referenceId?: unknown; status?: unknown } | undefined;
+      const checkout = checkoutValue(params?.requestId);
       const referenceId = filterValue(query?.referenceId);
       const status = filterValue(query?.status);
       const line = {
@@ -109,7 +116,7 @@ export const opsAuthPlugin = fp(
         // The index only; `token` itself is a redacted log key.
         opsToken: request.opsToken ?? null,
         action: `${request.method} ${request.routeOptions.url ?? pathOf(request)}`,
-        ...(params?.requestId === undefined ? {} : { checkout: params.requestId }),
+        ...(checkout === undefined ? {} : { checkout }),
         ...(referenceId === undefined ? {} : { referenceId }),
         ...(status === undefined ? {} : { status }),
         statusCode: reply.statusCode,

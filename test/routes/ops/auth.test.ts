@@ -86,7 +86,7 @@ t.test('each of two tokens is accepted; the audit line names it by index, never 
   t.notOk(everything.includes('not-a-token-not-a-token'), 'nor a wrong one');
 });
 
-t.test('a refused call cannot write what it likes into the audit line: an overlong or repeated filter is left out', async (t) => {
+t.test('a refused call cannot write what it likes into the audit line: an overlong or repeated filter, or a checkout no requestId could be, is left out', async (t) => {
   const { app, logs } = await setUpOps(t, 'memory');
   const long = 'z'.repeat(3000);
   t.equal((await opsCall(app, 'GET', `/ops/checkouts?referenceId=${long}&status=Initiated&status=Settled`, 'wrong-token-wrong-token')).statusCode, 401);
@@ -96,6 +96,12 @@ t.test('a refused call cannot write what it likes into the audit line: an overlo
   t.notOk('referenceId' in (audit[0] ?? {}) || 'status' in (audit[0] ?? {}), 'neither filter as sent');
   t.notOk(audit.some((line) => JSON.stringify(line).includes(long)), 'the overlong value is in no audit line');
   t.match(audit[1], { opsToken: null, referenceId: 'order-7', status: 'Initiated', msg: 'ops call refused' }, 'plausible filters are shown');
+  const forged = encodeURIComponent('x" forged=1\nops call accepted');
+  t.equal((await opsCall(app, 'GET', `/ops/checkouts/${forged}`, 'wrong-token-wrong-token')).statusCode, 401);
+  t.equal((await opsCall(app, 'GET', '/ops/checkouts/a1b2-c3', 'wrong-token-wrong-token')).statusCode, 401);
+  const [, , forgedLine, plausibleLine] = auditLines(logs);
+  t.notOk('checkout' in (forgedLine ?? {}), 'a path segment that is no requestId is not shown');
+  t.match(plausibleLine, { opsToken: null, checkout: 'a1b2-c3', msg: 'ops call refused' }, 'one that could be is');
 });
 
 t.test('a call that reaches an ops operation gets an audit line, refused or not; one the router refuses gets the access line only', async (t) => {
