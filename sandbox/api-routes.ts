@@ -82,10 +82,9 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiRouteDeps): voi
     const body = readJson(request);
     const { sessionId } = valueOf(parseCreatePaymentRequest(body.text, body.parsed));
     const session = state.findSession(sessionId);
-    // The documented flow reuses the initiating token; after a 401 a client re-authorizes, so a
-    // fresh token (one that started no session) may activate it too. Another session's token gets
-    // the same 404 as a missing session: no existence oracle across tokens.
-    const mayActivate = session !== undefined && (session.token === token.token || token.sessionId === undefined);
+    // Only the token that initiated the session activates it (§2.3: the same token). Any other, a
+    // fresh one included, gets the same 404 as a missing session: no existence oracle across tokens.
+    const mayActivate = session !== undefined && session.token === token.token;
     if (!mayActivate) throw notFound('No session with this sessionId for this access token.');
     if (session.requestId !== undefined) throw conflict('This session already has a payment request.');
     if (await isTriggered('paymentrequest', session.amountLiteral, request, reply)) return reply;

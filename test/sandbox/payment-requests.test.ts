@@ -41,11 +41,12 @@ void t.test('POST /paymentrequests with the token of another session is 404', as
   t.equal((await create(sandbox, first.token, { sessionId: first.sessionId })).status, 200, 'own token works');
 });
 
-void t.test('POST /paymentrequests accepts a fresh token (a client re-authorizing after a 401)', async (t) => {
+void t.test('POST /paymentrequests refuses a fresh token (404): a client may not re-authorize its way into a session', async (t) => {
   const sandbox = await startSandbox(t);
   const first = await session(sandbox);
   const fresh = await sandbox.authorize();
-  t.equal((await create(sandbox, fresh, { sessionId: first.sessionId })).status, 200);
+  t.equal((await create(sandbox, fresh, { sessionId: first.sessionId })).status, 404);
+  t.equal((await create(sandbox, first.token, { sessionId: first.sessionId })).status, 200, 'the initiating token still may');
 });
 
 void t.test('POST /paymentrequests requires a live bearer token (401)', async (t) => {

@@ -84,12 +84,12 @@ export function createFlinksPayClient(options: FlinksPayClientOptions) {
   }
 
   /**
-   * A pooled token may have aged past what Flinks accepts, so its refusal earns one fresh token. A
-   * token authorized for this very checkout is not asked for again: Flinks refusing it says the
-   * account cannot do this, and the checkout makes exactly one authorize, one session call and
-   * one payment request call, as documented.
+   * A pooled token may have aged past what Flinks accepts, so its refusal of `sessions/initiate`
+   * earns one fresh token. A token authorized for this very checkout is not asked for again: Flinks
+   * refusing it says the account cannot do this, and the checkout makes exactly one authorize, one
+   * session call and one payment request call, as documented.
    */
-  function sessionStep<T>(ctx: CallContext, token: SessionToken, step: (token: AccessToken) => Promise<T>): Promise<T> {
+  function initiateStep<T>(ctx: CallContext, token: SessionToken, step: (token: AccessToken) => Promise<T>): Promise<T> {
     if (!options.tokenPrefetch.enabled) return step(token.access);
     return withOneReauthorize(ctx, token.access, async () => (token.access = await api.authorize(ctx)), step);
   }
@@ -102,11 +102,14 @@ export function createFlinksPayClient(options: FlinksPayClientOptions) {
 
     /** Creates the payment session; the amount is written as an exact JSON number. */
     initiateSession: (ctx: CallContext, token: SessionToken, input: SessionInput) =>
-      sessionStep(ctx, token, (access) => api.initiateSession(ctx, access, input)),
+      initiateStep(ctx, token, (access) => api.initiateSession(ctx, access, input)),
 
-    /** Links a payment request to the session; only then can the Flinks app complete it. */
+    /**
+     * Links a payment request to the session; only then can the Flinks app complete it. Only the
+     * token that initiated the session may (Flinks §2.3), so a refusal is never retried with another.
+     */
     createPaymentRequest: (ctx: CallContext, token: SessionToken, sessionId: string) =>
-      sessionStep(ctx, token, (access) => api.createPaymentRequest(ctx, access, sessionId)),
+      api.createPaymentRequest(ctx, token.access, sessionId),
 
     /** A payment request's status; undefined when Flinks does not know the id. */
     async getPaymentRequest(ctx: CallContext, requestId: string) {
