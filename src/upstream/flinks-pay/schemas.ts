@@ -44,14 +44,29 @@ export function isFinalStatus(status: PaymentStatus): boolean {
   return FINAL_STATUSES.has(status);
 }
 
-/** Lower-cases every top-level key so `ReferenceId`, `referenceId` and `REFERENCEID` all parse. */
-function foldKeys(value: unknown): unknown {
+/**
+ * Lower-cases every top-level key so `ReferenceId`, `referenceId` and `REFERENCEID` all parse. Two
+ * spellings of one member with different values (`status` and `Status`) make the answer unreadable:
+ * which one Flinks meant is unknowable, and a status taken by the order of keys could be a wrong,
+ * final one.
+ */
+function foldKeys(value: unknown, ctx: z.RefinementCtx): unknown {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
   // A plain loop: this runs on every Flinks answer, and entries/map/fromEntries allocate three times.
   // No prototype, so a member named "__proto__" stays a member, as with Object.fromEntries.
   const folded = Object.create(null) as Record<string, unknown>;
-  for (const [key, v] of Object.entries(value)) folded[key.toLowerCase()] = v;
+  for (const [key, v] of Object.entries(value)) {
+    const name = key.toLowerCase();
+    if (name in folded && !sameValue(folded[name], v)) {
+      ctx.addIssue({ code: 'custom', message: `members spelled "${name}" in other letter cases disagree` });
+    }
+    folded[name] = v;
+  }
   return folded;
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  return a === b || (typeof a === 'object' && typeof b === 'object' && JSON.stringify(a) === JSON.stringify(b));
 }
 
 /** Flinks writes statuses in PascalCase; accept any casing of a known status. */
@@ -68,7 +83,9 @@ const CaseInsensitiveStatusSchema = z.preprocess(
 export const AuthorizeResponseSchema = z.preprocess(
   foldKeys,
   z.object({
-    access_token: z.string().min(1).max(2048),
+    // RFC 6750's b64token, the form a Bearer header carries: a token with a space or a line break
+    // could not be sent as one, and must fail here as a bad answer, not later as "Flinks unreachable".
+    access_token: z.string().max(2048).regex(/^[A-Za-z0-9\-._~+/]+=*$/, 'access_token is not a bearer token'),
     token_type: z.string().regex(/^bearer$/i),
     expires_in: z.number().int().positive(),
   }),

@@ -318,6 +318,19 @@ t.test('a token type other than bearer is rejected without echoing the token', a
   agent.assertNoPendingInterceptors();
 });
 
+t.test('a token that a Bearer header could not carry (a space, a line break) is rejected without echoing it', async (t) => {
+  const { agent, upstream, client, ctx } = setUp(t);
+  for (const access_token of ['SECRET abc', 'SECRET\r\nx-evil: 1', '']) {
+    upstream.intercept({ path: '/api/v1/authorize', method: 'POST' }).reply(200, authorizeReply({ access_token }));
+    const error = await caught(client.authorize(ctx), UpstreamRejectedError);
+    t.equal(error.step, 'authorize');
+    t.notMatch(everythingIn(error), /SECRET/);
+  }
+  upstream.intercept({ path: '/api/v1/authorize', method: 'POST' }).reply(200, authorizeReply({ access_token: 'a1B2-c3._~+/9==' }));
+  t.match(await client.authorize(ctx), { value: 'a1B2-c3._~+/9==' }, 'every b64token character is accepted');
+  agent.assertNoPendingInterceptors();
+});
+
 t.test('a requestId unsafe for a URL path is rejected', async (t) => {
   const { agent, upstream, client, ctx } = setUp(t);
   upstream.intercept({ path: '/api/v1/paymentrequests', method: 'POST' }).reply(201, { requestId: '../admin' });
@@ -445,6 +458,22 @@ t.test('getPaymentRequest rejects an answer about another payment request, and a
   t.notMatch(everythingIn(error), /zzzz-other/, 'the other id is not carried on the error');
 
   t.equal((await client.getPaymentRequest(ctx, token(), asked))?.status, 'Settled');
+  agent.assertNoPendingInterceptors();
+});
+
+t.test('an answer spelling one member twice, in two letter cases, is rejected when the two disagree, whichever comes last', async (t) => {
+  const { agent, upstream, client, ctx } = setUp(t);
+  const path = '/api/v1/paymentrequests/pr-11';
+  upstream.intercept({ path, method: 'GET' }).reply(200, { requestId: 'pr-11', status: 'Initiated', Status: 'Settled' });
+  upstream.intercept({ path, method: 'GET' }).reply(200, { requestId: 'pr-11', Status: 'Settled', status: 'Initiated' });
+  upstream.intercept({ path, method: 'GET' }).reply(200, { RequestId: 'other', requestId: 'pr-11', status: 'Settled' });
+  upstream.intercept({ path, method: 'GET' }).reply(200, { requestId: 'pr-11', status: 'Settled', Status: 'Settled' });
+
+  for (const order of ['status, then Status', 'Status, then status', 'RequestId, then requestId']) {
+    const error = await caught(client.getPaymentRequest(ctx, token(), 'pr-11'), UpstreamRejectedError);
+    t.equal(error.upstreamStatus, 200, order);
+  }
+  t.match(await client.getPaymentRequest(ctx, token(), 'pr-11'), { status: 'Settled' }, 'two spellings that agree are one member');
   agent.assertNoPendingInterceptors();
 });
 
