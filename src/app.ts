@@ -115,6 +115,10 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   if (config.flinks.mode === 'sandbox' && config.flinks.credentialsIgnored === true) {
     app.log.warn('FLINKS_USERNAME / FLINKS_PASSWORD are set but FLINKS_BASE_URL is not: checkouts go to the built-in sandbox, not to Flinks');
   }
+  if (config.flinks.mode === 'remote' && config.flinks.instance === undefined) {
+    // Flinks' own samples send it on every v1 call; without the onboarding value there is none to send.
+    app.log.warn('FLINKS_INSTANCE is not set: calls to Flinks go without the BaseURI header its samples send; set it to the instance name from onboarding');
+  }
   if (config.trustProxy === true) {
     app.log.warn(
       'TRUST_PROXY=true believes X-Forwarded-For from any sender, so a client can choose its own address (and rate-limit key); ' +

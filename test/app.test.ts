@@ -235,6 +235,19 @@ t.test('GET /ready names refused credentials as such, without showing them', asy
   t.equal(sandbox.control.count('authorize'), 1, 'a refused probe is not repeated on every probe');
 });
 
+t.test('Flinks without FLINKS_INSTANCE: the app says at start that no BaseURI header is sent', async (t) => {
+  const remote = { LOG_LEVEL: 'warn', FLINKS_BASE_URL: 'http://127.0.0.1:9', FLINKS_USERNAME: 'merchant-8', FLINKS_PASSWORD: 'pw-8' };
+  const logs = captureLogs();
+  const app = await buildApp(loadConfig(remote), { logStream: logs.stream });
+  t.teardown(() => app.close());
+  t.match(logs.lines().find((line) => line.includes('FLINKS_INSTANCE')), /"level":40.*FLINKS_INSTANCE is not set: calls to Flinks go without the BaseURI header/);
+
+  const quiet = captureLogs();
+  const named = await buildApp(loadConfig({ ...remote, FLINKS_INSTANCE: 'merchant-8-prod' }), { logStream: quiet.stream });
+  t.teardown(() => named.close());
+  t.notMatch(quiet.lines().join('\n'), /FLINKS_INSTANCE/, 'no warning with it');
+});
+
 t.test('Flinks credentials without FLINKS_BASE_URL: the app says at start that checkouts go to the built-in sandbox', async (t) => {
   const logs = captureLogs();
   const app = await buildApp(loadConfig({ LOG_LEVEL: 'warn', FLINKS_USERNAME: 'merchant-9', FLINKS_PASSWORD: 'pw-ignored-9' }), { logStream: logs.stream });
