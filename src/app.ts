@@ -142,7 +142,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(drainPlugin);
   await app.register(errorHandlerPlugin);
   await app.register(jsonBodyPlugin);
-  await app.register(helmetPlugin);
+  await app.register(helmetPlugin, { frameOrigins: framedAppOrigins(config.flinks) });
   await app.register(corsPlugin, { origins: config.corsOrigins });
   // After the security and CORS headers are set: its 400 is an answer like any other.
   await app.register(hostHeaderPlugin);
@@ -285,6 +285,17 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
 }
 
 /** Where Flinks is: the configured instance, or the simulator embedded in this server. */
+/**
+ * Where the Flinks Pay app a page here may frame lives: FLINKS_APP_URL's origin, and in sandbox mode
+ * the embedded sandbox's app, at http://localhost:PORT (HOST a wildcard) or the listen address: not
+ * the page's origin when the page is opened under another name of this machine (127.0.0.1, the
+ * address the start-up log shows).
+ */
+function framedAppOrigins(flinks: FlinksConfig): string[] {
+  const configured = flinks.appUrl === undefined ? [] : [new URL(flinks.appUrl).origin];
+  return flinks.mode === 'sandbox' ? [...configured, 'http://localhost:*', 'http://127.0.0.1:*'] : configured;
+}
+
 function flinksTarget(flinks: FlinksConfig, sandbox: EmbeddedSandbox | undefined) {
   if (flinks.mode === 'remote') {
     const { appUrl } = flinks;

@@ -15,7 +15,7 @@ async function embedded(t: Test, options: Omit<SandboxPluginOptions, 'credential
   const clock = { now: 1_700_000_000_000 };
   const app = Fastify();
   t.teardown(() => app.close());
-  await app.register(helmetPlugin);
+  await app.register(helmetPlugin, { frameOrigins: [] });
   await embeddedSandbox(app, 3000).register({ now: () => clock.now, ...options });
   await app.ready();
   return { app, clock };

@@ -16,24 +16,33 @@ declare module 'fastify' {
   }
 }
 
-const HELMET_OPTIONS: HelmetOptions = {
-  contentSecurityPolicy: {
-    directives: {
-      defaultSrc: ["'self'"],
-      // The demo page's overlay frames the embedded sandbox's app, which is at http://localhost:PORT
-      // (HOST a wildcard) or the listen address: not the page's origin when the page is opened under
-      // another name of this machine (127.0.0.1, the address the start-up log shows), and not https.
-      frameSrc: ["'self'", 'https:', 'http://localhost:*', 'http://127.0.0.1:*'],
-      imgSrc: ["'self'", 'data:'],
-      // Not helmet's default upgrade-insecure-requests: the demo page reached over plain http on
-      // an address other than localhost would load its script and style over https and stay blank.
-      // https deployments have HSTS.
-      upgradeInsecureRequests: null,
+export interface HelmetPluginOptions {
+  /** Origins whose pages a page here may frame: the Flinks Pay app the demo page's overlay shows. */
+  frameOrigins: readonly string[];
+}
+
+/** Helmet's set, its policy allowing a page only what the demo page and its client use. */
+function helmetOptions({ frameOrigins }: HelmetPluginOptions): HelmetOptions {
+  return {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        frameSrc: ["'self'", ...frameOrigins],
+        imgSrc: ["'self'", 'data:'],
+        // Helmet's defaults allow any https style or font, and inline styles: nothing here needs them
+        // (the browser client styles its overlay through the CSSOM, which style-src 'self' allows).
+        styleSrc: ["'self'"],
+        fontSrc: ["'self'"],
+        // Not helmet's default upgrade-insecure-requests: the demo page reached over plain http on
+        // an address other than localhost would load its script and style over https and stay blank.
+        // https deployments have HSTS.
+        upgradeInsecureRequests: null,
+      },
     },
-  },
-  // The hosted payment app is opened in a popup and posts messages back to its opener.
-  crossOriginOpenerPolicy: { policy: 'same-origin-allow-popups' },
-};
+    // The hosted payment app is opened in a popup and posts messages back to its opener.
+    crossOriginOpenerPolicy: { policy: 'same-origin-allow-popups' },
+  };
+}
 
 /**
  * What an API answer (JSON, problem+json, an event stream) carries: the set the OWASP REST Security
@@ -81,14 +90,14 @@ function setting(headers: OutgoingHttpHeaders): onRequestHookHandler {
  * `config.securityHeaders: 'document'`. Swagger UI sets its own, stricter CSP for its pages.
  */
 export const helmetPlugin = fp(
-  (app: FastifyInstance) => {
+  (app: FastifyInstance, options: HelmetPluginOptions) => {
     // Set before any route runs, so a route's own value for one of them (Swagger UI's CSP) wins.
     // Through the reply, not reply.raw.setHeader as helmet's middleware does: when nothing touched
     // the raw response's header map, node writes the reply's headers in one pass without building it.
     app.addHook('onRequest', setting(API_HEADERS));
     // A document route's own hook runs after the one above and overwrites each of its headers:
     // helmet's set names every header of the API set.
-    const documentHook = setting(helmetHeaders(HELMET_OPTIONS));
+    const documentHook = setting(helmetHeaders(helmetOptions(options)));
     app.addHook('onRoute', (route) => {
       if (route.config?.securityHeaders !== 'document') return;
       route.onRequest = [documentHook, ...hooksOf(route.onRequest)];
