@@ -18,15 +18,30 @@ const EventStreamSchema = z
 
 const EVENT_STREAM = 'text/event-stream';
 
-/** Whether an Accept header admits an event stream (absent, a wildcard, or the type with q > 0). */
+/** How closely a media range names an event stream (RFC 9110 §12.5.1: the most specific range decides). */
+const SPECIFICITY: ReadonlyMap<string, number> = new Map([
+  [EVENT_STREAM, 3],
+  ['text/*', 2],
+  ['*/*', 1],
+]);
+
+/**
+ * Whether an Accept header admits an event stream (absent, or its most specific range naming one
+ * without q=0), judged exactly as the SSE plugin judges it: were this more lenient, the plugin's own
+ * 406 (whose body is no problem) would surface as a 500.
+ */
 function acceptsEventStream(accept: string | undefined): boolean {
   if (!accept) return true;
-  return accept.split(',').some((range) => {
+  let best = { specificity: -1, refused: false };
+  for (const range of accept.split(',')) {
     const [type = '', ...params] = range.split(';').map((part) => part.trim().toLowerCase());
-    const quality = params.find((param) => param.startsWith('q='));
-    const refused = quality !== undefined && Number(quality.slice(2)) === 0;
-    return !refused && (type === EVENT_STREAM || type === 'text/*' || type === '*/*');
-  });
+    const specificity = SPECIFICITY.get(type);
+    if (specificity === undefined) continue;
+    const refused = params.some((param) => /^q=0(\.0*)?$/.test(param));
+    if (specificity === 3 && !refused) return true;
+    if (specificity > best.specificity) best = { specificity, refused };
+  }
+  return best.specificity >= 0 && !best.refused;
 }
 
 export interface CheckoutEventsRouteOptions {

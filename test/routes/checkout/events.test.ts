@@ -191,6 +191,21 @@ t.test('GET /checkout/{id}/events answers 406 problem+json to a client that refu
   t.match(await res.body.json(), { status: 406 });
 });
 
+t.test('an Accept header is judged by its most specific range: a refused event stream beside a wildcard is a 406, never a 500', async (t) => {
+  const { app, sandbox } = await listening(t);
+  const requestId = await newCheckout(app);
+  // A final checkout: an admitted stream sends its one event and ends, so inject() returns.
+  sandbox.control.setStatus(requestId, 'Settled');
+  const statusFor = async (accept: string) =>
+    (await app.inject({ url: `/checkout/${requestId}/events`, headers: { accept } })).statusCode;
+  for (const accept of ['text/event-stream;q=0, */*', 'text/*;q=0, */*', '*/*, text/event-stream;q=0', 'text/event-stream;q=0.0, */*;q=0.5', 'TEXT/*;Q=0, application/json']) {
+    t.equal(await statusFor(accept), 406, accept);
+  }
+  for (const accept of ['*/*', 'text/*, application/json', 'text/event-stream;q=0.5, */*;q=0', 'text/*;q=0, text/event-stream', 'application/json, */*;q=0.1']) {
+    t.equal(await statusFor(accept), 200, accept);
+  }
+});
+
 t.test('HEAD /checkout/{id}/events answers the head of the stream at once, without holding a stream open', async (t) => {
   const { app, url } = await listening(t);
   const requestId = await newCheckout(app);
