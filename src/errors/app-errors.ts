@@ -215,6 +215,14 @@ export class UnsupportedCharsetError extends AppError {
   }
 }
 
+export class UnsupportedContentEncodingError extends AppError {
+  readonly status = 415;
+  readonly code = 'unsupported-media-type';
+  constructor(coding: string) {
+    super(`The body is sent with Content-Encoding: ${coding}; send it uncompressed (no Content-Encoding).`);
+  }
+}
+
 /** A well-formed body refused by a rule its schema cannot know (e.g. whether signing is configured). */
 export class InputRefusedError extends AppError {
   readonly status = 400;

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { InputRefusedError, UnsupportedCharsetError } from '../../errors/app-errors.js';
+import { InputRefusedError, UnsupportedCharsetError, UnsupportedContentEncodingError } from '../../errors/app-errors.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -110,9 +110,20 @@ function charsetOf(contentType: string | undefined): string | undefined {
   return value?.toLowerCase();
 }
 
-function decodedBody(body: Buffer, contentType: string | undefined): string | Error {
-  const charset = charsetOf(contentType);
+/**
+ * A content coding the body is declared in, other than none: nothing here decompresses, so a
+ * gzip body would be judged as text (a misleading 400), and a plain one declared gzip taken as it is.
+ */
+function codingOf(contentEncoding: string | undefined): string | undefined {
+  const coding = contentEncoding?.trim().toLowerCase();
+  return coding === undefined || coding === '' || coding === 'identity' ? undefined : coding;
+}
+
+function decodedBody(body: Buffer, contentType: string | undefined, contentEncoding: string | undefined): string | Error {
   // Named in the answer, cut short: it is the client's own text.
+  const coding = codingOf(contentEncoding);
+  if (coding !== undefined) return new UnsupportedContentEncodingError(coding.slice(0, 40));
+  const charset = charsetOf(contentType);
   if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') return new UnsupportedCharsetError(charset.slice(0, 40));
   try {
     return utf8.decode(body);
@@ -132,7 +143,7 @@ function forbiddenMember(): InputRefusedError {
 
 /**
  * The JSON body parser of this service: Fastify's own (same body limit, same errors, prototype
- * poisoning refused, and said so), plus three rules. The body must be UTF-8. A member name
+ * poisoning refused, and said so), plus three rules. The body must be UTF-8 (and not compressed). A member name
  * repeated in one object is refused, since parsers disagree on which value wins. And the top-level
  * members a route lists in its config `numberLiterals` keep the number as written, so an amount is
  * judged by its literal.
@@ -142,7 +153,7 @@ export const jsonBodyPlugin = fp(
     const parseJson = app.getDefaultJsonParser('error', 'error');
     app.removeContentTypeParser('application/json');
     app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body: Buffer, done) => {
-      const text = decodedBody(body, request.headers['content-type']);
+      const text = decodedBody(body, request.headers['content-type'], request.headers['content-encoding']);
       if (text instanceof Error) {
         done(text, undefined);
         return;

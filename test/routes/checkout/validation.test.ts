@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import t from 'tap';
 import { postCheckout, setUp, validCheckout } from '../../support/build.js';
 
@@ -110,6 +111,20 @@ t.test('POST /checkout reads JSON as UTF-8 only: other bytes are a 400, another 
   }
   const initiate = control.calls.find((call) => call.step === 'initiate');
   t.match(JSON.parse(initiate?.rawBody ?? '{}'), { customerName: 'René Doe' }, 'the name reaches Flinks as written');
+});
+
+t.test('POST /checkout answers 415 for a body sent with a Content-Encoding, compressed or not, and nothing reaches Flinks', async (t) => {
+  const { app, control } = await setUp(t);
+  const body = JSON.stringify(validCheckout());
+  for (const [coding, payload] of [['gzip', gzipSync(body)], ['gzip', Buffer.from(body)], ['br', Buffer.from(body)], ['x-custom', Buffer.from(body)]] as const) {
+    const res = await app.inject({ method: 'POST', url: '/checkout', headers: { 'content-type': 'application/json', 'content-encoding': coding }, payload });
+    t.equal(res.statusCode, 415, coding);
+    t.match(res.headers['content-type'], /^application\/problem\+json/);
+    t.match(res.json<ProblemBody>(), { type: /unsupported-media-type$/, detail: `The body is sent with Content-Encoding: ${coding}; send it uncompressed (no Content-Encoding).` });
+  }
+  t.equal(control.calls.length, 0, 'nothing reached Flinks');
+  const identity = await app.inject({ method: 'POST', url: '/checkout', headers: { 'content-type': 'application/json', 'content-encoding': 'identity' }, payload: body });
+  t.equal(identity.statusCode, 201, 'identity is no coding');
 });
 
 t.test('POST /checkout answers 413 for a body over 16 KiB', async (t) => {
