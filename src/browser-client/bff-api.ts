@@ -1319,7 +1319,7 @@ export interface components {
         };
         /** @description Either `amount` (with an optional `referenceId`), or a signed `intent` that carries both; never both ways at once. */
         CheckoutRequestInput: {
-            /** @description Amount to collect in Canadian dollars (not cents): > 0, at most 2 decimals, at most 1000000.00. A string ("25.50") or a JSON number (25.5, written without an exponent); it reaches Flinks exactly as given. */
+            /** @description Amount to collect in Canadian dollars (not cents): > 0, at most 2 decimals, at most 1000000.00. A string ("25.50", without spaces) or a JSON number (25.5, written without an exponent); it reaches Flinks exactly as given. */
             amount?: string | number;
             /** @description A checkout intent signed by the merchant's backend: a compact JWS (HS256 with the shared secret, or a key of the configured key set) whose claims `amount`, `referenceId`, `exp` (at most 15 min ahead) and `jti` fix the checkout. Send it instead of `amount` and `referenceId`. Required when the service verifies intents; a second checkout with the same `jti` replays the first one (also signed again with a later `exp`); the same `jti` for another amount, referenceId or customer is a 422. */
             intent?: string;

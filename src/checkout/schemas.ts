@@ -21,7 +21,7 @@ export const AmountSchema = z
   .transform(toCanonicalAmount)
   .describe(
     `Amount to collect in Canadian dollars (not cents): > 0, at most 2 decimals, at most ${MAX_AMOUNT}. ` +
-      'A string ("25.50") or a JSON number (25.5, written without an exponent); it reaches Flinks exactly as given.',
+      'A string ("25.50", without spaces) or a JSON number (25.5, written without an exponent); it reaches Flinks exactly as given.',
   );
 
 /*

@@ -15,8 +15,9 @@ export type CanonicalAmount = string & { readonly __brand: 'CanonicalAmount' };
 
 export type ParsedAmount = { ok: true; amount: CanonicalAmount } | { ok: false; problem: CadAmountProblem };
 
+/** A string is judged as written, like a number's literal: " 25 " is no amount, whatever it was meant as. */
 export function parseCadAmount(input: string | number): ParsedAmount {
-  const text = typeof input === 'number' ? numberToPlainText(input) : input.trim();
+  const text = typeof input === 'number' ? numberToPlainText(input) : input;
   const match = text === undefined ? null : DECIMAL_PATTERN.exec(text);
   if (!match) return { ok: false, problem: 'format' };
   const whole = match[1] ?? '0';

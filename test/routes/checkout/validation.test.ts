@@ -27,6 +27,8 @@ const INVALID_BODIES: [string, unknown, string][] = [
   ['an amount with leading zeros', validCheckout({ amount: '007.00' }), 'amount'],
   ['an amount of the wrong type', validCheckout({ amount: true }), 'amount'],
   ['NaN-like text', validCheckout({ amount: 'NaN' }), 'amount'],
+  ['an amount padded with spaces', validCheckout({ amount: ' 25 ' }), 'amount'],
+  ['an amount with a trailing line break', validCheckout({ amount: '25.00\n' }), 'amount'],
   ['a missing customer', { amount: '1.00' }, 'customer'],
   ['a blank first name', validCheckout({ customer: { ...customer, firstName: '   ' } }), 'customer.firstName'],
   ['a missing last name', validCheckout({ customer: { firstName: 'Jane', email: 'jane@example.com' } }), 'customer.lastName'],
