@@ -92,7 +92,8 @@ function isObjectBody(value: unknown): value is Record<string, unknown> {
 
 /** Exactly one way to state the amount: in the body, or signed inside an intent that also carries the referenceId. */
 function checkAmountSource(body: { amount?: unknown; intent?: unknown; referenceId?: unknown }, ctx: z.RefinementCtx): void {
-  if (body.intent === undefined) {
+  // An intent that is no string (null, say) is refused on its own; the amount beside it is not a second mistake.
+  if (typeof body.intent !== 'string') {
     if (body.amount === undefined) ctx.addIssue({ code: 'custom', path: ['amount'], message: 'is required (or send a signed intent)' });
     return;
   }

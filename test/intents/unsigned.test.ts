@@ -34,5 +34,8 @@ t.test('without signing, exactly one way to give the amount: both or neither is 
   const neither = await postCheckout(app, { customer, referenceId: 'order-1' });
   t.equal(neither.statusCode, 400);
   t.match(neither.json(), { errors: [{ path: 'amount', message: /is required/ }] });
+  const nullIntent = await postCheckout(app, validCheckout({ intent: null }));
+  t.equal(nullIntent.statusCode, 400);
+  t.same(nullIntent.json<{ errors: { path: string }[] }>().errors.map((error) => error.path), ['intent'], 'a null intent is the one mistake named');
   t.equal(control.calls.length, 0);
 });
