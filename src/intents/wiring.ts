@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { IntentKeysConfig } from '../config/config.js';
+import { INTENT_KEYS_RETRY_AFTER_SECONDS } from '../errors/app-errors.js';
 import type { IntentVerifier } from './verifier.js';
 
 export interface IntentVerification {
@@ -24,7 +25,7 @@ export async function intentVerificationFor(
     verifier: createIntentVerifier(keys, now),
     warmUp: () => {
       void keys.warmUp((error: unknown) => {
-        log.warn({ err: error }, 'the intent key set is not reachable yet; intents answer 503 until a download after CHECKOUT_JWKS_COOLDOWN_MS succeeds');
+        log.warn({ err: error }, `the intent key set is not reachable yet; intents answer 503 until a download succeeds (tried again after ${INTENT_KEYS_RETRY_AFTER_SECONDS} s, or CHECKOUT_JWKS_COOLDOWN_MS when shorter)`);
       });
     },
   };

@@ -15,8 +15,8 @@ export interface FlinksPayClientOptions extends FlinksPayApiOptions {
 }
 
 /**
- * The bearer token of one checkout. A step that Flinks refuses with 401 re-authorizes once and
- * stores the new token here, so the next step of the same checkout uses it.
+ * The bearer token of one checkout. A prefetched one that Flinks refuses at `sessions/initiate`
+ * (401) is replaced here once, so the payment request call uses the token that made the session.
  */
 export interface SessionToken {
   access: AccessToken;
@@ -91,7 +91,7 @@ export function createFlinksPayClient(options: FlinksPayClientOptions) {
    */
   function initiateStep<T>(ctx: CallContext, token: SessionToken, step: (token: AccessToken) => Promise<T>): Promise<T> {
     if (!options.tokenPrefetch.enabled) return step(token.access);
-    return withOneReauthorize(ctx, token.access, async () => (token.access = await api.authorize(ctx)), step);
+    return withOneReauthorize(ctx, token.access, async () => (token.access = await authorize(ctx)), step);
   }
 
   return {
