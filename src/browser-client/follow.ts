@@ -1,4 +1,4 @@
-import { readStatus, retryAfterOf, TRANSIENT } from './http.js';
+import { isTransient, readStatus, retryAfterOf } from './http.js';
 import { CheckoutRefusedError, type AppEvent, type CheckoutStatus } from './types.js';
 
 const POLL_MS = 2000;
@@ -24,7 +24,7 @@ export interface Follower {
 /**
  * Calls `onStatus` with the checkout's status on every change, from the event stream, or by polling
  * once the stream fails or stays silent (a proxy that buffers, a dropped network): reads that fail
- * are tried again, and at once when the browser is back online. `onFatal` gets a 400 or a 404.
+ * are tried again, and at once when the browser is back online. `onFatal` gets a 4xx other than 408 and 429.
  */
 export function follow(
   base: string,
@@ -46,7 +46,7 @@ export function follow(
     clearTimeout(timer);
     const answer = await readStatus(base, requestId).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
     if (!isLive()) return;
-    if (answer instanceof CheckoutRefusedError && !TRANSIENT.has(answer.status)) {
+    if (answer instanceof CheckoutRefusedError && !isTransient(answer.status)) {
       onFatal(answer);
       return;
     }

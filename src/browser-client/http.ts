@@ -5,8 +5,8 @@ const RETRY_POST = new Set([409, 429, 503]);
 
 /** A refusal of POST /checkout that the same key would only get again: the attempt is over. */
 export const endsAttempt = (status: number): boolean => !RETRY_POST.has(status);
-/** Status reads that may answer otherwise next time; a 400 or a 404 never will. */
-export const TRANSIENT: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504]);
+/** Status reads that may answer otherwise next time (any 5xx: a CDN's 520 too); a 400 or a 404 never will. */
+export const isTransient = (status: number): boolean => status >= 500 || status === 408 || status === 429;
 /** How often a request is sent, at most, before its failure is the caller's. */
 const TRIES = 5;
 /** A Retry-After longer than this is an outage for the shopper to hear about, not a wait. */
@@ -60,7 +60,7 @@ async function refusal(response: Response, path: string): Promise<CheckoutRefuse
  * answer (a network failure) again after a growing pause, a `retryable` refusal after its
  * Retry-After. A refusal throws CheckoutRefusedError, a network failure a TypeError.
  */
-async function patiently(request: () => Promise<Response>, retryable: ReadonlySet<number>, path: string): Promise<Response> {
+async function patiently(request: () => Promise<Response>, retryable: (status: number) => boolean, path: string): Promise<Response> {
   for (let tries = 1; ; tries++) {
     let response: Response;
     try {
@@ -72,7 +72,7 @@ async function patiently(request: () => Promise<Response>, retryable: ReadonlySe
     }
     if (response.ok) return response;
     const retryAfter = retryAfterS(response.headers.get('retry-after') ?? '1');
-    if (!retryable.has(response.status) || tries >= TRIES || !(retryAfter <= MAX_RETRY_AFTER_S)) throw await refusal(response, path);
+    if (!retryable(response.status) || tries >= TRIES || !(retryAfter <= MAX_RETRY_AFTER_S)) throw await refusal(response, path);
     await sleep(Math.max(250, retryAfter * 1000));
   }
 }
@@ -91,7 +91,7 @@ export async function readStatus(base: string, requestId: string): Promise<Check
 /** GET /checkout/{requestId}, asked again through a network failure or a transient refusal. */
 export async function readStatusPatiently(base: string, requestId: string): Promise<CheckoutStatus> {
   const path = statusPath(requestId);
-  return (await (await patiently(getStatus(base, path), TRANSIENT, path)).json()) as CheckoutStatus;
+  return (await (await patiently(getStatus(base, path), isTransient, path)).json()) as CheckoutStatus;
 }
 
 /**
@@ -105,5 +105,5 @@ export async function postCheckout(base: string, body: object, key: string): Pro
       headers: { 'content-type': 'application/json', 'idempotency-key': key },
       body: JSON.stringify(body),
     });
-  return (await (await patiently(post, RETRY_POST, '/checkout')).json()) as CheckoutCreated;
+  return (await (await patiently(post, (status) => RETRY_POST.has(status), '/checkout')).json()) as CheckoutCreated;
 }

@@ -1,0 +1,43 @@
+import type { Page, Request, Route } from 'playwright-core';
+import t from 'tap';
+import { withPage } from './harness.js';
+import { decide, launchBrowserWithBackForwardCache, settled, startMerchant, startServiceFor } from './merchant.js';
+
+/*
+ * The drop-in browser client when something between the shop and the service goes wrong: a proxy's
+ * or a CDN's own error pages, a slow checkout, site data blocked, a navigation the shopper cancels,
+ * a return that left the payment undecided. Headless Chromium with the back/forward cache on, the
+ * shop of test/browser/merchant.ts, the embedded sandbox.
+ */
+
+const isStatusRead = (request: Request) => /^\/checkout\/[^/]+$/.test(new URL(request.url()).pathname);
+
+/** An error page of a proxy or a CDN in front of the service (not its problem+json), readable by the shop (CORS). */
+const proxyPage = (route: Route, status: number, origin: string) =>
+  route.fulfill({ status, contentType: 'text/html', headers: { 'access-control-allow-origin': origin }, body: `<html><body><h1>${status}</h1></body></html>` });
+
+t.test('browser client, recovering', async (t) => {
+  const browser = await launchBrowserWithBackForwardCache(t);
+  const merchant = await startMerchant(t);
+  const service = await startServiceFor(t, merchant, { SANDBOX_STEP_MS: '1500' });
+
+  t.test("a status read answered with any 5xx (a CDN's 520) is read again: polling goes on to the outcome", async (t) => {
+    const noEventSource = (page: Page) => page.addInitScript({ content: 'delete window.EventSource;' });
+    await withPage(t, browser, 'client-status-520', async ({ page, pageErrors }) => {
+      await page.goto(merchant.url);
+      const answered: number[] = [];
+      await page.route(`${service.url}/checkout/*`, async (route) => {
+        if (!isStatusRead(route.request())) return route.continue();
+        answered.push(answered.length === 0 ? 520 : 200);
+        return answered.length === 1 ? proxyPage(route, 520, merchant.origin) : route.continue();
+      });
+      const popup = page.waitForEvent('popup');
+      await page.click('#pay');
+      await decide(await popup, '#approve');
+      const { kind, value } = await settled(page);
+      t.equal(kind, 'paid', `not refused by the 520: ${JSON.stringify(value)}`);
+      t.equal(answered[0], 520, 'the first read was answered 520');
+      t.same(pageErrors, []);
+    }, noEventSource);
+  });
+});
