@@ -79,9 +79,10 @@ async function begin(base: string, body: Record<string, unknown>): Promise<{ att
   try {
     created = await postCheckout(base, body, attempt.key);
   } catch (error) {
-    // Refused for good (a 502 is kept for its key): paying again is a new attempt with a new key.
-    // A lost answer or a busy service keeps the attempt, so paying again replays the first checkout.
-    if (error instanceof CheckoutRefusedError && endsAttempt(error.status)) forgetAttempt(fingerprint);
+    // Refused for good by the service (its 502 is kept for its key): paying again is a new attempt with
+    // a new key. A lost answer, a busy service or a proxy's error page keeps the attempt, so paying
+    // again replays the first checkout, which may exist.
+    if (error instanceof CheckoutRefusedError && endsAttempt(error)) forgetAttempt(fingerprint);
     throw error;
   }
   const started = { ...attempt, ...created };

@@ -2,15 +2,15 @@ import { CheckoutRefusedError, type CheckoutCreated, type CheckoutStatus, type P
 
 /** Answers worth asking again with the same Idempotency-Key: in flight elsewhere, rate limited, shedding load. */
 const RETRY_POST = new Set([409, 429, 503]);
-
-/** A refusal of POST /checkout that the same key would only get again: the attempt is over. */
-export const endsAttempt = (status: number): boolean => !RETRY_POST.has(status);
-/** Status reads that may answer otherwise next time (any 5xx: a CDN's 520 too); a 400 or a 404 never will. */
-export const isTransient = (status: number): boolean => status >= 500 || status === 408 || status === 429;
 /** How often a request is sent, at most, before its failure is the caller's. */
 const TRIES = 5;
 /** A Retry-After longer than this is an outage for the shopper to hear about, not a wait. */
 const MAX_RETRY_AFTER_S = 10;
+/** The type of every problem the service itself answers (src/errors/problem.ts). */
+const SERVICE_PROBLEM = 'urn:problem-type:flinks-pay-bff:';
+
+/** Status reads that may answer otherwise next time (any 5xx: a CDN's 520 too); a 400 or a 404 never will. */
+export const isTransient = (status: number): boolean => status >= 500 || status === 408 || status === 429;
 
 const PAID: ReadonlySet<string> = new Set(['Accepted', 'Processed', 'Settled']);
 
@@ -33,9 +33,21 @@ function retryAfterS(header: string): number {
  * properties are exactly the documented problem bodies.
  */
 const retryAfters = new WeakMap<CheckoutRefusedError, number>();
+/** Refusals that are the service's own problem+json, not a proxy's or a CDN's error page. */
+const fromService = new WeakSet<CheckoutRefusedError>();
 
 /** How long the service asked to wait before asking again, in seconds, if it said. */
 export const retryAfterOf = (refused: CheckoutRefusedError): number | undefined => retryAfters.get(refused);
+
+/**
+ * A refusal of POST /checkout that the same key would only get again, so the attempt is over: the
+ * service's own answer (a 400, its kept 502 or 504), never a proxy's 502 in front of a checkout
+ * that may have been made.
+ */
+export const endsAttempt = (refused: CheckoutRefusedError): boolean => fromService.has(refused) && !RETRY_POST.has(refused.status);
+
+/** POST /checkout is sent again with its key when busy, and through any 5xx that is not the service's kept answer. */
+const isPostRetryable = (refused: CheckoutRefusedError): boolean => RETRY_POST.has(refused.status) || (refused.status >= 500 && !fromService.has(refused));
 
 /** The problem in a refused answer; a proxy's HTML error page becomes one too. */
 async function refusal(response: Response, path: string): Promise<CheckoutRefusedError> {
@@ -52,15 +64,17 @@ async function refusal(response: Response, path: string): Promise<CheckoutRefuse
   });
   const retryAfter = retryAfterS(response.headers.get('retry-after') ?? 'none');
   if (!Number.isNaN(retryAfter)) retryAfters.set(refused, retryAfter);
+  const isProblem = /^application\/problem\+json/i.test(response.headers.get('content-type') ?? '');
+  if (isProblem && body.status === response.status && String(body.type).startsWith(SERVICE_PROBLEM)) fromService.add(refused);
   return refused;
 }
 
 /**
- * Sends `request` until it is answered with a 2xx or refused for good, at most TRIES times: a lost
- * answer (a network failure) again after a growing pause, a `retryable` refusal after its
- * Retry-After. A refusal throws CheckoutRefusedError, a network failure a TypeError.
+ * Sends `request` until it is answered with a 2xx or refused for good, at most TRIES times: a lost answer (a network failure) again after a growing pause, a
+ * `retryable` refusal after its Retry-After (1 s without one). A refusal throws
+ * CheckoutRefusedError, a network failure a TypeError.
  */
-async function patiently(request: () => Promise<Response>, retryable: (status: number) => boolean, path: string): Promise<Response> {
+async function patiently(request: () => Promise<Response>, retryable: (refused: CheckoutRefusedError) => boolean, path: string): Promise<Response> {
   for (let tries = 1; ; tries++) {
     let response: Response;
     try {
@@ -71,8 +85,9 @@ async function patiently(request: () => Promise<Response>, retryable: (status: n
       continue;
     }
     if (response.ok) return response;
-    const retryAfter = retryAfterS(response.headers.get('retry-after') ?? '1');
-    if (!retryable(response.status) || tries >= TRIES || !(retryAfter <= MAX_RETRY_AFTER_S)) throw await refusal(response, path);
+    const refused = await refusal(response, path);
+    const retryAfter = retryAfterOf(refused) ?? 1;
+    if (!retryable(refused) || tries >= TRIES || !(retryAfter <= MAX_RETRY_AFTER_S)) throw refused;
     await sleep(Math.max(250, retryAfter * 1000));
   }
 }
@@ -91,12 +106,12 @@ export async function readStatus(base: string, requestId: string): Promise<Check
 /** GET /checkout/{requestId}, asked again through a network failure or a transient refusal. */
 export async function readStatusPatiently(base: string, requestId: string): Promise<CheckoutStatus> {
   const path = statusPath(requestId);
-  return (await (await patiently(getStatus(base, path), isTransient, path)).json()) as CheckoutStatus;
+  return (await (await patiently(getStatus(base, path), (refused) => isTransient(refused.status), path)).json()) as CheckoutStatus;
 }
 
 /**
- * POST /checkout with `key` as Idempotency-Key. A lost answer or a busy service is asked again with
- * the same key, which the service answers with the first checkout: never a second payment.
+ * POST /checkout with `key` as Idempotency-Key. A lost answer, a busy service or a proxy's 5xx is
+ * asked again with the same key, which the service answers with the first checkout: never a second payment.
  */
 export async function postCheckout(base: string, body: object, key: string): Promise<CheckoutCreated> {
   const post = (): Promise<Response> =>
@@ -105,5 +120,5 @@ export async function postCheckout(base: string, body: object, key: string): Pro
       headers: { 'content-type': 'application/json', 'idempotency-key': key },
       body: JSON.stringify(body),
     });
-  return (await (await patiently(post, (status) => RETRY_POST.has(status), '/checkout')).json()) as CheckoutCreated;
+  return (await (await patiently(post, isPostRetryable, '/checkout')).json()) as CheckoutCreated;
 }

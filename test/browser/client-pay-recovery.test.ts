@@ -10,11 +10,17 @@ import { decide, launchBrowserWithBackForwardCache, settled, startMerchant, star
  * shop of test/browser/merchant.ts, the embedded sandbox.
  */
 
+const PAYMENT_REQUESTS = 'paymentrequest';
+
+const isCheckoutPost = (request: Request) => request.method() === 'POST' && new URL(request.url()).pathname === '/checkout';
 const isStatusRead = (request: Request) => /^\/checkout\/[^/]+$/.test(new URL(request.url()).pathname);
 
 /** An error page of a proxy or a CDN in front of the service (not its problem+json), readable by the shop (CORS). */
 const proxyPage = (route: Route, status: number, origin: string) =>
   route.fulfill({ status, contentType: 'text/html', headers: { 'access-control-allow-origin': origin }, body: `<html><body><h1>${status}</h1></body></html>` });
+
+/** Clears what the shop's page shows, so that the next settlement can be waited for. */
+const clearResult = (page: Page) => page.evaluate("document.querySelector('#result').removeAttribute('data-kind')");
 
 t.test('browser client, recovering', async (t) => {
   const browser = await launchBrowserWithBackForwardCache(t);
@@ -39,5 +45,40 @@ t.test('browser client, recovering', async (t) => {
       t.equal(answered[0], 520, 'the first read was answered 520');
       t.same(pageErrors, []);
     }, noEventSource);
+  });
+
+  t.test("a proxy's 502 to POST /checkout keeps the key: sent again with it, and Pay again replays the checkout made", async (t) => {
+    await withPage(t, browser, 'client-proxy-502', async ({ page, pageErrors }) => {
+      await page.goto(merchant.url);
+      const keys: string[] = [];
+      // The first POST makes its checkout, but the proxy answers 502 to it and to the next four.
+      await page.route(`${service.url}/checkout`, async (route) => {
+        if (!isCheckoutPost(route.request())) return route.continue();
+        keys.push((await route.request().headerValue('idempotency-key')) ?? '');
+        if (keys.length > 5) return route.continue();
+        if (keys.length === 1) await route.fetch();
+        return proxyPage(route, 502, merchant.origin);
+      });
+      const before = service.control.count(PAYMENT_REQUESTS);
+      const blank = page.waitForEvent('popup');
+      await page.click('#pay');
+      const refused = await settled(page);
+      t.equal(refused.kind, 'rejected');
+      t.match(refused.value, { name: 'CheckoutRefusedError', status: 502 });
+      t.equal(keys.length, 5, 'sent five times');
+      const closed = await blank;
+      if (!closed.isClosed()) await closed.waitForEvent('close');
+
+      await clearResult(page);
+      const popup = page.waitForEvent('popup');
+      await page.click('#pay');
+      const app = await popup;
+      await app.waitForURL(/\/sandbox\/app\//);
+      t.same(new Set(keys).size, 1, `every POST /checkout with the same Idempotency-Key (${keys.length} in all)`);
+      await decide(app, '#approve');
+      t.equal((await settled(page)).kind, 'paid');
+      t.equal(service.control.count(PAYMENT_REQUESTS) - before, 1, 'one payment request reached Flinks');
+      t.same(pageErrors, []);
+    });
   });
 });
