@@ -4,6 +4,11 @@ import { CheckoutRefusedError, type CheckoutCreated, type CheckoutStatus, type P
 const RETRY_POST = new Set([409, 429, 503]);
 /** How often a request is sent, at most, before its failure is the caller's. */
 const TRIES = 5;
+/**
+ * A 409 (the first request with the key still running) is asked again this long in all: a checkout
+ * may take three upstream calls of up to UPSTREAM_TIMEOUT_MS (10 s by default) before it answers.
+ */
+const IN_FLIGHT_MS = 45_000;
 /** A Retry-After longer than this is an outage for the shopper to hear about, not a wait. */
 const MAX_RETRY_AFTER_S = 10;
 /** The type of every problem the service itself answers (src/errors/problem.ts). */
@@ -70,11 +75,13 @@ async function refusal(response: Response, path: string): Promise<CheckoutRefuse
 }
 
 /**
- * Sends `request` until it is answered with a 2xx or refused for good, at most TRIES times: a lost answer (a network failure) again after a growing pause, a
+ * Sends `request` until it is answered with a 2xx or refused for good, at most TRIES times (a 409
+ * for up to IN_FLIGHT_MS): a lost answer (a network failure) again after a growing pause, a
  * `retryable` refusal after its Retry-After (1 s without one). A refusal throws
  * CheckoutRefusedError, a network failure a TypeError.
  */
 async function patiently(request: () => Promise<Response>, retryable: (refused: CheckoutRefusedError) => boolean, path: string): Promise<Response> {
+  const started = Date.now();
   for (let tries = 1; ; tries++) {
     let response: Response;
     try {
@@ -87,7 +94,8 @@ async function patiently(request: () => Promise<Response>, retryable: (refused: 
     if (response.ok) return response;
     const refused = await refusal(response, path);
     const retryAfter = retryAfterOf(refused) ?? 1;
-    if (!retryable(refused) || tries >= TRIES || !(retryAfter <= MAX_RETRY_AFTER_S)) throw refused;
+    const isPatient = tries < TRIES || (refused.status === 409 && Date.now() - started < IN_FLIGHT_MS);
+    if (!retryable(refused) || !isPatient || !(retryAfter <= MAX_RETRY_AFTER_S)) throw refused;
     await sleep(Math.max(250, retryAfter * 1000));
   }
 }

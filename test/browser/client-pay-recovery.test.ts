@@ -81,4 +81,38 @@ t.test('browser client, recovering', async (t) => {
       t.same(pageErrors, []);
     });
   });
+
+  t.test('a lost answer to a slow checkout is asked again through its 409s until the service replays it', async (t) => {
+    await withPage(t, browser, 'client-slow-checkout-409', async ({ page, pageErrors }) => {
+      await page.goto(merchant.url);
+      const before = service.control.count(PAYMENT_REQUESTS);
+      // Flinks takes 7 s to make the payment request: retries meanwhile are answered 409 (in flight).
+      service.control.inject(PAYMENT_REQUESTS, { kind: 'delay', ms: 7000 });
+      const keys: string[] = [];
+      const answers: number[] = [];
+      page.on('response', (response) => {
+        if (isCheckoutPost(response.request())) answers.push(response.status());
+      });
+      await page.route(`${service.url}/checkout`, async (route) => {
+        if (!isCheckoutPost(route.request())) return route.continue();
+        keys.push((await route.request().headerValue('idempotency-key')) ?? '');
+        if (keys.length > 1) return route.continue();
+        // The first reaches the service; its answer is lost on the way back.
+        void route.fetch().catch(() => undefined);
+        await service.control.waitForCall(PAYMENT_REQUESTS, before + 1);
+        return route.abort('connectionreset');
+      });
+      const popup = page.waitForEvent('popup');
+      await page.click('#pay');
+      const app = await popup;
+      await app.waitForURL(/\/sandbox\/app\//, { timeout: 30_000 });
+      const conflicts = answers.filter((status) => status === 409).length;
+      t.ok(conflicts >= 5, `past five tries: ${conflicts} answers 409, then the replay`);
+      t.same(new Set(keys).size, 1, 'all with the same Idempotency-Key');
+      t.equal(service.control.count(PAYMENT_REQUESTS) - before, 1, 'one payment request reached Flinks');
+      await decide(app, '#approve');
+      t.equal((await settled(page)).kind, 'paid');
+      t.same(pageErrors, []);
+    });
+  });
 });
