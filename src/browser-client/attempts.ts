@@ -1,7 +1,7 @@
 /*
- * The payment attempts of this tab, one per order, kept in sessionStorage so that a reload or a
- * retry resumes an order's checkout (the same Idempotency-Key, the same checkout) instead of paying
- * twice. They hold no personal data: an order is known by a digest.
+ * The payment attempts of this tab, one per order, kept in sessionStorage (in the page when it
+ * fails) so that a reload or a retry resumes an order's checkout (the same Idempotency-Key, the
+ * same checkout) instead of paying twice. They hold no personal data: an order is known by a digest.
  */
 import type { CheckoutStatus } from './types.js';
 
@@ -27,9 +27,15 @@ const MAX_AGE_MS = 23 * 3600_000;
 /** Orders a tab keeps an attempt for, the most recent first: a shopper may leave one order for another and come back. */
 const MAX_ATTEMPTS = 20;
 
+/**
+ * The attempts while sessionStorage fails (site data blocked, storage full): kept in the page, they
+ * live as long as it does, so an order paid in it is still not paid twice.
+ */
+let inPage: Attempt[] | undefined;
+
 function loadAll(): Attempt[] {
   try {
-    const stored: unknown = JSON.parse(sessionStorage.getItem(STORE_KEY) ?? '[]');
+    const stored: unknown = inPage ?? JSON.parse(sessionStorage.getItem(STORE_KEY) ?? '[]');
     // A tab may hold one attempt as a bare object, as this module stored it before it kept several.
     const attempts = (Array.isArray(stored) ? stored : stored ? [stored] : []) as Attempt[];
     return attempts.filter((attempt) => Date.now() - attempt.at < MAX_AGE_MS);
@@ -39,11 +45,13 @@ function loadAll(): Attempt[] {
 }
 
 function storeAll(attempts: Attempt[]): void {
+  inPage = attempts.slice(0, MAX_ATTEMPTS);
   try {
-    if (attempts.length > 0) sessionStorage.setItem(STORE_KEY, JSON.stringify(attempts.slice(0, MAX_ATTEMPTS)));
+    if (inPage.length > 0) sessionStorage.setItem(STORE_KEY, JSON.stringify(inPage));
     else sessionStorage.removeItem(STORE_KEY);
+    inPage = undefined;
   } catch {
-    // Storage off (a privacy mode): the attempt lives as long as the page; still one payment per click.
+    // Storage off: the page keeps them.
   }
 }
 

@@ -115,4 +115,35 @@ t.test('browser client, recovering', async (t) => {
       t.same(pageErrors, []);
     });
   });
+
+  t.test('with site data blocked (sessionStorage throws), an order paid in the page is not paid again', async (t) => {
+    const blockStorage = (page: Page) =>
+      page.addInitScript({
+        content: "Object.defineProperty(window, 'sessionStorage', { get() { throw new DOMException('The operation is insecure.', 'SecurityError'); } });",
+      });
+    await withPage(t, browser, 'client-storage-blocked', async ({ page, pageErrors }) => {
+      await page.goto(merchant.url);
+      let posts = 0;
+      page.on('request', (request) => {
+        if (isCheckoutPost(request)) posts++;
+      });
+      const before = service.control.count(PAYMENT_REQUESTS);
+      const popup = page.waitForEvent('popup');
+      await page.click('#pay');
+      const app = await popup;
+      await decide(app, '#approve');
+      const first = await settled(page);
+      t.equal(first.kind, 'paid');
+      if (!app.isClosed()) await app.waitForEvent('close');
+
+      await clearResult(page);
+      await page.click('#pay');
+      const again = await settled(page);
+      t.equal(again.kind, 'paid');
+      t.equal(again.value.requestId, first.value.requestId, 'that payment');
+      t.equal(posts, 1, 'one POST /checkout');
+      t.equal(service.control.count(PAYMENT_REQUESTS) - before, 1, 'one payment request reached Flinks');
+      t.same(pageErrors, []);
+    }, blockStorage);
+  });
 });
