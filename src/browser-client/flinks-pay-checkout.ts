@@ -12,7 +12,7 @@ import { digest, forgetAttempt, loadAttempt, newAttempt, redirectedAttempt, save
 import { endsAttempt, isPaid, postCheckout, readStatusPatiently } from './http.js';
 import { CheckoutRefusedError, type CheckoutStatus, type PayMode, type PayOptions, type PayOutcome } from './types.js';
 import { showInOverlay, showInPopup, showPreparing, type AppView } from './views.js';
-import { watch } from './watch.js';
+import { watch, type Watch } from './watch.js';
 
 export { CheckoutRefusedError, PaymentNotCompletedError } from './types.js';
 export type { AppEvent, CheckoutCreated, CheckoutStatus, Customer, PaymentStatus, PayMode, PayOptions, PayOutcome, Problem } from './types.js';
@@ -111,23 +111,49 @@ async function start(options: PayOptions, mode: PayMode, popup: Window | null): 
     onStatus?.(status);
     return { ...status, paid: true };
   }
-  if (mode === 'redirect') {
-    saveAttempt({ ...attempt, redirect: true });
-    // A page reloaded on return calls resume(); this page itself, restored by the back/forward cache, goes on here.
-    const restored = new Promise<void>((resolve) => {
-      window.addEventListener('pageshow', (event) => {
-        if (event.persisted) resolve();
-      });
-    });
-    location.assign(attempt.launchUrl);
-    await restored;
-    // Back, maybe before deciding: settled like a closed popup, so that Pay again can resume the checkout.
-    return watch({ base, attempt, onStatus, hasLeft: true });
-  }
+  if (mode === 'redirect') return redirect({ base, attempt, onStatus });
   // The overlay stands in for a blocked popup only: a popup the shopper closed already is a close.
   const open = (closed: () => void): AppView =>
     popup ? showInPopup(popup, attempt.launchUrl, closed) : showInOverlay(attempt.launchUrl, closed);
   return watch({ base, attempt, onStatus, onEvent, open });
+}
+
+/**
+ * No pagehide this long after the tab was sent to the app: the navigation was cancelled (the
+ * shopper chose Stay at a beforeunload prompt of the page's), or has not left yet.
+ */
+const STAY_MS = 5000;
+
+/**
+ * Redirect mode: the tab goes to the app. A page loaded anew on return calls resume(); this page,
+ * restored by the back/forward cache, goes on here, and so it does when the tab stayed. Either way
+ * settled like a closed popup, so that Pay again can resume the checkout.
+ */
+async function redirect(watching: Watch & { attempt: Started }): Promise<PayOutcome> {
+  saveAttempt({ ...watching.attempt, redirect: true });
+  let stay = (): void => undefined;
+  let onShow: (event: PageTransitionEvent) => void = () => undefined;
+  const back = new Promise<void>((resolve) => {
+    stay = resolve;
+    onShow = (event) => {
+      if (event.persisted) resolve();
+    };
+  });
+  window.addEventListener('pageshow', onShow);
+  location.assign(watching.attempt.launchUrl);
+  // Counted once assign returns: a beforeunload prompt holds it until the shopper answers.
+  const timer = setTimeout(stay, STAY_MS);
+  const onHide = (): void => {
+    clearTimeout(timer);
+  };
+  window.addEventListener('pagehide', onHide);
+  try {
+    await back;
+    return await watch({ ...watching, hasLeft: true });
+  } finally {
+    window.removeEventListener('pageshow', onShow);
+    window.removeEventListener('pagehide', onHide);
+  }
 }
 
 let running: Promise<PayOutcome> | undefined;

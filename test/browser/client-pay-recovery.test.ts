@@ -22,6 +22,12 @@ const proxyPage = (route: Route, status: number, origin: string) =>
 /** Clears what the shop's page shows, so that the next settlement can be waited for. */
 const clearResult = (page: Page) => page.evaluate("document.querySelector('#result').removeAttribute('data-kind')");
 
+/** The launchUrl of the checkout the page's next POST /checkout makes. */
+const nextLaunchUrl = (page: Page): Promise<string> =>
+  page
+    .waitForResponse((response) => isCheckoutPost(response.request()) && response.status() === 201)
+    .then(async (response) => ((await response.json()) as { launchUrl: string }).launchUrl);
+
 t.test('browser client, recovering', async (t) => {
   const browser = await launchBrowserWithBackForwardCache(t);
   const merchant = await startMerchant(t);
@@ -145,5 +151,70 @@ t.test('browser client, recovering', async (t) => {
       t.equal(service.control.count(PAYMENT_REQUESTS) - before, 1, 'one payment request reached Flinks');
       t.same(pageErrors, []);
     }, blockStorage);
+  });
+
+  t.test('redirect mode: Stay at a beforeunload prompt of the shop settles as not final, and Pay again goes to the same checkout', async (t) => {
+    await withPage(t, browser, 'client-redirect-stay', async ({ page, pageErrors }) => {
+      await page.goto(`${merchant.url}?mode=redirect`);
+      let posts = 0;
+      page.on('request', (request) => {
+        if (isCheckoutPost(request)) posts++;
+      });
+      // The shop guards its page while a form is dirty, say; the shopper answers Stay.
+      await page.evaluate("window.isGuarded = true; addEventListener('beforeunload', (event) => { if (window.isGuarded) event.preventDefault(); });");
+      const prompts: string[] = [];
+      page.on('dialog', (dialog) => {
+        prompts.push(dialog.type());
+        void dialog.dismiss();
+      });
+      const launchUrl = nextLaunchUrl(page);
+      await page.click('#pay');
+      const stayed = await settled(page);
+      t.same(prompts, ['beforeunload'], 'the shop asked, and the shopper stayed');
+      t.equal(stayed.kind, 'rejected');
+      t.match(stayed.value, { name: 'PaymentNotCompletedError', final: false, paid: false, requestId: String });
+
+      await page.evaluate('window.isGuarded = false');
+      await clearResult(page);
+      await page.click('#pay');
+      await page.waitForURL(/\/sandbox\/app\//);
+      t.equal(page.url(), await launchUrl, 'a later click works: the tab goes to the same checkout');
+      t.equal(posts, 1, 'one POST /checkout');
+      t.same(pageErrors, []);
+    });
+  });
+
+  t.test('redirect mode: back through the back/forward cache, the settled payment leaves no pageshow listener behind', async (t) => {
+    // Counts the window's pageshow listeners in every page of the context.
+    const countListeners = (page: Page) =>
+      page.addInitScript({
+        content: `(() => {
+          const live = new Set();
+          const { addEventListener: add, removeEventListener: remove } = EventTarget.prototype;
+          EventTarget.prototype.addEventListener = function (type, listener, options) {
+            if (this === window && type === 'pageshow') live.add(listener);
+            return add.call(this, type, listener, options);
+          };
+          EventTarget.prototype.removeEventListener = function (type, listener, options) {
+            if (this === window && type === 'pageshow') live.delete(listener);
+            return remove.call(this, type, listener, options);
+          };
+          Object.defineProperty(window, 'pageshowListeners', { get: () => live.size });
+        })();`,
+      });
+    await withPage(t, browser, 'client-redirect-pageshow', async ({ page, pageErrors }) => {
+      await page.goto(`${merchant.url}?mode=redirect`);
+      await page.evaluate('window.pageBeforeRedirect = true');
+      await page.click('#pay');
+      await page.waitForURL(/\/sandbox\/app\//);
+      await decide(page, '#approve');
+      await page.locator('#result[data-status]').waitFor();
+      await page.goBack({ waitUntil: 'commit' });
+      const { kind } = await settled(page);
+      t.ok(await page.evaluate<boolean>("'pageBeforeRedirect' in window"), 'the very page that called pay(), restored');
+      t.equal(kind, 'paid');
+      t.equal(await page.evaluate<number>('window.pageshowListeners'), 0, 'the listener went with the payment');
+      t.same(pageErrors, []);
+    }, countListeners);
   });
 });
