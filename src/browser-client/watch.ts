@@ -35,6 +35,12 @@ export function watch({ base, attempt, onStatus, onEvent, open, hasLeft }: Watch
     let isDone = false;
     let view: AppView | undefined;
     let stopListening = (): void => undefined;
+    // Not paid and not over (the app closed, a read refused): told once, so a page loaded later has
+    // nothing to resume(); Pay again for the order still resumes it.
+    const leave = (error: Error): void => {
+      if (!isDone) saveAttempt({ ...attempt, redirect: false });
+      finish(error);
+    };
     const finish = (outcome: PayOutcome | Error): void => {
       if (isDone) return;
       isDone = true;
@@ -59,7 +65,7 @@ export function watch({ base, attempt, onStatus, onEvent, open, hasLeft }: Watch
           finish(new PaymentNotCompletedError(status));
         }
       },
-      finish,
+      leave,
     );
     // Each step looks again whether the payment settled meanwhile: no read after it is over.
     const readTwice = (): Promise<void> =>
@@ -72,7 +78,7 @@ export function watch({ base, attempt, onStatus, onEvent, open, hasLeft }: Watch
     const closed = (): void => {
       view = undefined;
       void readTwice().then(() => {
-        if (!sawSuccess) finish(new PaymentNotCompletedError({ ...last, final: false }));
+        if (!sawSuccess) leave(new PaymentNotCompletedError({ ...last, final: false }));
       });
     };
     view = open?.(closed);

@@ -217,4 +217,35 @@ t.test('browser client, recovering', async (t) => {
       t.same(pageErrors, []);
     }, countListeners);
   });
+
+  t.test('redirect mode: resume() reports a payment left undecided once; a later page has nothing to resume, Pay again still does', async (t) => {
+    await withPage(t, browser, 'client-resume-once', async ({ page, pageErrors }) => {
+      await page.goto(`${merchant.url}?mode=redirect`);
+      await page.click('#pay');
+      await page.waitForURL(/\/sandbox\/app\//);
+      const launchUrl = page.url();
+      await page.locator('#approve:enabled').waitFor();
+      // A link of the shop, not Back: a new page, whose resume() follows the checkout left undecided.
+      await page.goto(`${merchant.url}?mode=redirect`);
+      const left = await settled(page);
+      t.equal(left.kind, 'rejected');
+      t.match(left.value, { name: 'PaymentNotCompletedError', final: false, paid: false });
+
+      // Another visit: resume() resolves null, where it would reject with the same old outcome.
+      const reads: string[] = [];
+      page.on('request', (request) => {
+        if (isStatusRead(request) || /\/events$/.test(request.url())) reads.push(request.url());
+      });
+      await page.goto(`${merchant.url}?mode=redirect`);
+      await page.waitForFunction('document.readyState === "complete"');
+      await page.waitForTimeout(500);
+      t.equal(await page.locator('#result[data-kind]').count(), 0, 'nothing shown');
+      t.same(reads, [], 'nothing followed');
+
+      await page.click('#pay');
+      await page.waitForURL(/\/sandbox\/app\//);
+      t.equal(page.url(), launchUrl, 'Pay again for the order goes to the same checkout');
+      t.same(pageErrors, []);
+    });
+  });
 });
