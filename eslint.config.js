@@ -35,7 +35,7 @@ export default tseslint.config(
     files: ['sandbox/demo/public/**/*.js'],
     languageOptions: {
       sourceType: 'module',
-      globals: { window: 'readonly', document: 'readonly', fetch: 'readonly', EventSource: 'readonly', URL: 'readonly', setTimeout: 'readonly', crypto: 'readonly' },
+      globals: { window: 'readonly', document: 'readonly', fetch: 'readonly', EventSource: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', crypto: 'readonly' },
     },
   },
   {

@@ -155,6 +155,30 @@ t.test('demo page', async (t) => {
     }, blockPopups);
   });
 
+  t.test('Pay again after leaving follows the order at the merchant backend once, not once more per Pay', async (t) => {
+    const blockPopups = (page: Page) => page.addInitScript({ content: 'window.open = () => null;' });
+    await withPage(t, browser, 'demo-merchant-follow-once', async ({ page, pageErrors, cspViolations }) => {
+      const reads: number[] = [];
+      page.on('request', (request) => {
+        if (new URL(request.url()).pathname.startsWith('/demo/merchant/orders/')) reads.push(Date.now());
+      });
+      await page.goto(baseUrl);
+      await page.waitForSelector('#merchant-panel', { state: 'visible' });
+      // Each Pay resumes the same checkout, and onCheckout follows its order again.
+      for (let pays = 0; pays < 3; pays++) {
+        await page.click('#pay:enabled');
+        await page.getByRole('button', { name: 'Close the payment' }).click();
+        await page.getByRole('button', { name: 'Leave' }).click();
+        await page.locator('#status', { hasText: 'Pay resumes it' }).waitFor();
+      }
+      const from = Date.now();
+      await page.waitForTimeout(3000);
+      const recent = reads.filter((at) => at >= from).length;
+      t.ok(recent <= 4, `one read a second, from one loop (${recent} in 3 s)`);
+      t.same([...pageErrors, ...cspViolations], [], 'no script errors or CSP violations');
+    }, blockPopups);
+  });
+
   t.test('a reload before the page learned of the approval, then Pay: the same order is not paid twice', async (t) => {
     await withPage(t, browser, 'demo-reload-paid-once', async ({ page, pageErrors, cspViolations }) => {
       let posts = 0;

@@ -24,15 +24,18 @@ async function fetchIntent(amount) {
  * The demo's merchant backend, shown beside the shop: what the shop's server learned from the
  * BFF's signed webhooks. It keeps going when the shopper closes the Flinks window or this tab
  * stops following the payment. (A real shop reads its own database; this page asks the demo's.)
+ * Returns a function that stops it.
  */
 function followMerchantBackend(requestId, onOrder) {
   const path = `/demo/merchant/orders/${encodeURIComponent(requestId)}`;
   const deadline = Date.now() + 10 * 60 * 1000;
+  let timer;
+  let isStopped = false;
   async function check() {
     try {
       const response = await fetch(path);
       // 204 until the first webhook arrives.
-      if (response.status === 200) {
+      if (response.status === 200 && !isStopped) {
         const order = await response.json();
         onOrder(order);
         if (order.final) return;
@@ -40,9 +43,13 @@ function followMerchantBackend(requestId, onOrder) {
     } catch {
       // Asked again at the next tick.
     }
-    if (Date.now() < deadline) setTimeout(check, 1000);
+    if (!isStopped && Date.now() < deadline) timer = setTimeout(check, 1000);
   }
   check();
+  return () => {
+    isStopped = true;
+    clearTimeout(timer);
+  };
 }
 
 // ---- Page wiring ------------------------------------------------------------------------------
@@ -94,6 +101,8 @@ const merchantBackend = fetch('/demo/merchant')
   })
   .catch(() => false);
 
+let stopFollowing = () => undefined;
+
 function showMerchantOrder(order) {
   const state = order.paid ? 'PAID' : order.final ? 'NOT PAID' : 'awaiting payment';
   show('#merchant-order', `Order ${order.referenceId}: ${state} (last webhook: ${order.status})`);
@@ -138,7 +147,9 @@ function onPay(event) {
       if (await merchantBackend) {
         show('#merchant-order', 'Order placed; waiting for the payment webhook…');
         $('#merchant-events').replaceChildren();
-        followMerchantBackend(requestId, showMerchantOrder);
+        // One order followed at a time: paying again (a resumed checkout too) stops the last one.
+        stopFollowing();
+        stopFollowing = followMerchantBackend(requestId, showMerchantOrder);
       }
     },
     onStatus: ({ status }) => {
