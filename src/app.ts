@@ -17,7 +17,7 @@ import { requestIdPlugin } from './plugins/app/request-id.js';
 import { hostHeaderPlugin } from './plugins/app/host-header.js';
 import { storePlugin } from './plugins/app/store.js';
 import { corsPlugin, crossOriginAnswerHeaders } from './plugins/external/cors.js';
-import { API_HEADERS, helmetPlugin } from './plugins/external/helmet.js';
+import { API_HEADERS, framedAppOrigins, helmetPlugin } from './plugins/external/helmet.js';
 import { rateLimitPlugin } from './plugins/external/rate-limit.js';
 import { ssePlugin } from './plugins/external/sse.js';
 import { swaggerPlugin } from './plugins/external/swagger.js';
@@ -31,6 +31,7 @@ import { createStatusWatcher } from './checkout/status-watcher.js';
 import { createStreamLimits } from './checkout/stream-limits.js';
 import type { Config, FlinksConfig } from './config/config.js';
 import { packageVersion } from './config/package-version.js';
+import { startUpWarnings } from './config/start-up-warnings.js';
 import { toFastifyTrustProxy } from './config/trust-proxy.js';
 import { createCheckoutInputResolver } from './intents/checkout-input.js';
 import { mintDemoIntent } from './intents/demo-signer.js';
@@ -112,19 +113,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   }).withTypeProvider<ZodTypeProvider>();
   app.decorateRequest('upstreamCalls', null);
   answerRequestsNodeRefuses(app);
-  if (config.flinks.mode === 'sandbox' && config.flinks.credentialsIgnored === true) {
-    app.log.warn('FLINKS_USERNAME / FLINKS_PASSWORD are set but FLINKS_BASE_URL is not: checkouts go to the built-in sandbox, not to Flinks');
-  }
-  if (config.flinks.mode === 'remote' && config.flinks.instance === undefined) {
-    // Flinks' own samples send it on every v1 call; without the onboarding value there is none to send.
-    app.log.warn('FLINKS_INSTANCE is not set: calls to Flinks go without the BaseURI header its samples send; set it to the instance name from onboarding');
-  }
-  if (config.trustProxy === true) {
-    app.log.warn(
-      'TRUST_PROXY=true believes X-Forwarded-For from any sender, so a client can choose its own address (and rate-limit key); ' +
-        'set the number of proxies in front of this service instead, e.g. TRUST_PROXY=1, or their addresses',
-    );
-  }
+  for (const warning of startUpWarnings(config)) app.log.warn(warning);
 
   // JSON is the only body this API takes; anything else is a 415, never a coerced string.
   app.removeContentTypeParser('text/plain');
@@ -285,17 +274,6 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
 }
 
 /** Where Flinks is: the configured instance, or the simulator embedded in this server. */
-/**
- * Where the Flinks Pay app a page here may frame lives: FLINKS_APP_URL's origin, and in sandbox mode
- * the embedded sandbox's app, at http://localhost:PORT (HOST a wildcard) or the listen address: not
- * the page's origin when the page is opened under another name of this machine (127.0.0.1, the
- * address the start-up log shows).
- */
-function framedAppOrigins(flinks: FlinksConfig): string[] {
-  const configured = flinks.appUrl === undefined ? [] : [new URL(flinks.appUrl).origin];
-  return flinks.mode === 'sandbox' ? [...configured, 'http://localhost:*', 'http://127.0.0.1:*'] : configured;
-}
-
 function flinksTarget(flinks: FlinksConfig, sandbox: EmbeddedSandbox | undefined) {
   if (flinks.mode === 'remote') {
     const { appUrl } = flinks;

@@ -3,6 +3,7 @@ import { Socket } from 'node:net';
 import type { FastifyInstance, onRequestHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 import helmet, { type HelmetOptions } from 'helmet';
+import type { FlinksConfig } from '../../config/config.js';
 import { hooksOf } from '../route-hooks.js';
 
 declare module 'fastify' {
@@ -19,6 +20,17 @@ declare module 'fastify' {
 export interface HelmetPluginOptions {
   /** Origins whose pages a page here may frame: the Flinks Pay app the demo page's overlay shows. */
   frameOrigins: readonly string[];
+}
+
+/**
+ * Where the Flinks Pay app a page here may frame lives: FLINKS_APP_URL's origin, and in sandbox mode
+ * the embedded sandbox's app, at http://localhost:PORT (HOST a wildcard) or the listen address: not
+ * the page's origin when the page is opened under another name of this machine (127.0.0.1, the
+ * address the start-up log shows).
+ */
+export function framedAppOrigins(flinks: FlinksConfig): string[] {
+  const configured = flinks.appUrl === undefined ? [] : [new URL(flinks.appUrl).origin];
+  return flinks.mode === 'sandbox' ? [...configured, 'http://localhost:*', 'http://127.0.0.1:*'] : configured;
 }
 
 /** Helmet's set, its policy allowing a page only what the demo page and its client use. */
