@@ -51,10 +51,13 @@ const outcomes = await createOutcomeDelivery({
   userAgent: 'flinks-pay-checkout-bff/webhooks-redeliver',
 });
 
+// Given a merchant webhook, delivery is on; the fallback only tells the type so.
+const redeliver = outcomes.redeliver ?? fail('merchant webhooks are off');
+
 /** The checkout's redelivery, or why there is none to make (a checkout still Initiated has sent no event yet). */
 async function redeliverOne(requestId: string) {
   try {
-    return await outcomes.redeliver(requestId);
+    return await redeliver(requestId);
   } catch (error) {
     if (error instanceof NothingToRedeliverError) return 'nothing yet' as const;
     throw error;

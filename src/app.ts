@@ -241,7 +241,6 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   });
   // The operations console (docs/operations-console.md): bearer tokens from OPS_TOKENS; without
   // any, every /ops path is a 404 (the routes stay registered so the API document never changes).
-  const merchantWebhooksOn = config.outcomes.merchantWebhook !== undefined || demoWebhooks?.merchant !== undefined;
   await app.register(opsRoutes, {
     tokens: config.ops.tokens,
     // Its own budget, not the shoppers' RATE_LIMIT_MAX: an operator pages and refreshes quickly,
@@ -250,7 +249,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     console: createOpsConsole({
       store: outcomes.store,
       readFresh: statuses.readFresh,
-      ...(merchantWebhooksOn ? { redeliver: outcomes.redeliver } : {}),
+      ...(outcomes.redeliver ? { redeliver: outcomes.redeliver } : {}),
     }),
   });
 

@@ -255,20 +255,22 @@ export async function createOutcomeDelivery(options: OutcomeDeliveryOptions) {
 
     /**
      * Sends the latest status event of a checkout again (same webhook-id); undefined when there is
-     * no such checkout, NothingToRedeliverError when no status event was sent for it yet.
+     * no such checkout, NothingToRedeliverError when no status event was sent for it yet. Itself
+     * undefined when merchant webhooks are off.
      */
-    redeliver: async (requestId: string): Promise<{ webhookId: string; outcome: RerunOutcome } | undefined> => {
-      if (!deliveryQueue) throw new Error('merchant webhooks are off: set MERCHANT_WEBHOOK_URL and MERCHANT_WEBHOOK_SECRET');
-      const record = await store.get(requestId);
-      if (!record) return undefined;
-      // A record starts at Initiated and a change never leads back to it: still Initiated, no
-      // change was seen, so no event was ever queued, and "again" would send one the merchant never had.
-      if (record.status === 'Initiated') throw new NothingToRedeliverError();
-      const { jobId, job } = deliveryJobOf(record, options.delivery, now());
-      const outcome = await deliveryQueue.rerun(jobId, job);
-      // A delivered event's job is gone after KEEP_COMPLETED_JOBS_MS; adding it again still sends it again.
-      return { webhookId: jobId, outcome: outcome === 'added' && (await wasAttempted(record)) ? 'rerun' : outcome };
-    },
+    redeliver: deliveryQueue
+      ? async (requestId: string): Promise<{ webhookId: string; outcome: RerunOutcome } | undefined> => {
+          const record = await store.get(requestId);
+          if (!record) return undefined;
+          // A record starts at Initiated and a change never leads back to it: still Initiated, no
+          // change was seen, so no event was ever queued, and "again" would send one the merchant never had.
+          if (record.status === 'Initiated') throw new NothingToRedeliverError();
+          const { jobId, job } = deliveryJobOf(record, options.delivery, now());
+          const outcome = await deliveryQueue.rerun(jobId, job);
+          // A delivered event's job is gone after KEEP_COMPLETED_JOBS_MS; adding it again still sends it again.
+          return { webhookId: jobId, outcome: outcome === 'added' && (await wasAttempted(record)) ? 'rerun' : outcome };
+        }
+      : undefined,
 
     /** The event-stream watcher, fed by changes observed anywhere. */
     withLiveUpdates: (watcher: StatusWatcher): StatusWatcher => withLiveUpdates(watcher, live),
