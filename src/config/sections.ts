@@ -44,9 +44,7 @@ export function outcomesOf(env: Env) {
       // A checkout observed this recently (by a status read or stream) is not read again yet.
       freshForMs: Math.min(firstDelayMs, 30_000),
     },
-    flinksWebhook: env.FLINKS_WEBHOOK_SECRET
-      ? { secret: env.FLINKS_WEBHOOK_SECRET, signatureHeader: env.FLINKS_WEBHOOK_SIGNATURE_HEADER.toLowerCase() }
-      : undefined,
+    flinksWebhook: env.FLINKS_WEBHOOK_SECRET ? { secret: env.FLINKS_WEBHOOK_SECRET } : undefined,
     merchantWebhook: env.MERCHANT_WEBHOOK_URL && secrets.length > 0 ? { url: env.MERCHANT_WEBHOOK_URL, secrets } : undefined,
     delivery: {
       maxAgeMs: env.MERCHANT_WEBHOOK_MAX_AGE_HOURS * hour,

@@ -24,7 +24,7 @@ export interface DemoWebhooks {
  */
 export function createDemoWebhooks(
   server: Server,
-  settings: { flinksWebhook?: { secret: string; signatureHeader: string }; merchantWebhook?: unknown; flinksWebhookSignatureHeader: string },
+  settings: { flinksWebhook?: { secret: string }; merchantWebhook?: unknown; flinksWebhookSignatureHeader: string },
 ): DemoWebhooks {
   const flinks = {
     url: () => `${ownUrl(server)}/webhooks/flinks`,

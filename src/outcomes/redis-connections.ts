@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { Redis, type RedisOptions } from 'ioredis';
+import { reconnectDelay } from '../store/redis-connection.js';
 import { CLOSE_TIMEOUT_MS, settlesWithin } from './closing.js';
 
 /**
@@ -10,7 +11,7 @@ import { CLOSE_TIMEOUT_MS, settlesWithin } from './closing.js';
 export function createOutcomeRedis(url: string, log: FastifyBaseLogger) {
   const made: Redis[] = [];
   const connect = (options: RedisOptions) => {
-    const redis = new Redis(url, { retryStrategy: (attempt) => Math.min(attempt * 200, 2000), ...options });
+    const redis = new Redis(url, { retryStrategy: reconnectDelay, ...options });
     redis.on('error', (error: Error) => {
       log.debug({ err: error }, 'outcome delivery redis error');
     });
@@ -24,7 +25,7 @@ export function createOutcomeRedis(url: string, log: FastifyBaseLogger) {
     subscriber,
     /** A connection for one BullMQ worker (closed by the queue). */
     worker: () => {
-      const redis = new Redis(url, { maxRetriesPerRequest: null, retryStrategy: (attempt) => Math.min(attempt * 200, 2000) });
+      const redis = new Redis(url, { maxRetriesPerRequest: null, retryStrategy: reconnectDelay });
       redis.on('error', (error: Error) => {
         log.debug({ err: error }, 'outcome worker redis error');
       });

@@ -2,13 +2,8 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { CheckoutStatus } from '../checkout/schemas.js';
 import { createStoreRetries } from '../store/store-retries.js';
 import type { Observation } from './outcome-store.js';
+import { RECORD_WAIT_MS } from './reconciler.js';
 
-/**
- * How long an observation waits for its checkout's record, when the store answers without it: a
- * checkout created during the outage has its record written by another retry (records.ts), which
- * may come after this one; the reconcile job of a checkout waits as long (reconciler.ts).
- */
-export const RECORD_WAIT_MS = 10 * 60_000;
 
 interface Unnoted {
   status: CheckoutStatus;
@@ -41,6 +36,8 @@ export function createUnnotedObservations({ log, note, now }: UnnotedObservation
     const list = waiting.get(requestId) ?? [];
     for (let next = list[0]; next !== undefined; next = list[0]) {
       const recorded = await note(next.status, next.observation, true);
+      // Without its record yet, it waits as long as a reconcile job would: a checkout created during
+      // the outage has its record written by another retry (records.ts), which may come after this one.
       if (!recorded && now() - next.observation.at < RECORD_WAIT_MS) return false;
       if (!recorded) log.warn({ checkout: requestId, status: next.status.status }, 'a status change found no record to note it in');
       list.shift();

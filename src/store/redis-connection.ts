@@ -2,6 +2,12 @@ import type { FastifyBaseLogger } from 'fastify';
 import { Redis } from 'ioredis';
 
 /**
+ * Reconnects at once, then backing off to every 2 s: a store back from an outage is used again
+ * within 2 s, which STORE_CATCH_UP_MS (checkout/records.ts) counts on. Every connection uses it.
+ */
+export const reconnectDelay = (attempt: number): number => Math.min(attempt * 200, 2000);
+
+/**
  * A Redis connection that fails fast while Redis is away (no offline queue, short command
  * timeout) and reconnects by itself, so a Redis outage degrades requests instead of stalling them.
  */
@@ -12,7 +18,7 @@ export function createRedisConnection(url: string, log: FastifyBaseLogger): Redi
     maxRetriesPerRequest: 0,
     commandTimeout: 1000,
     connectTimeout: 2000,
-    retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
+    retryStrategy: reconnectDelay,
   });
   let wasReady = false;
   redis.on('ready', () => {

@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
+import { repeatedWarning } from '../observability/repeated-warning.js';
 
 export interface StoreRetriesOptions {
   /** What is written, for the log: "checkout records", "idempotency writes". */
@@ -25,6 +26,8 @@ export function createStoreRetries(options: StoreRetriesOptions) {
   let timer: NodeJS.Timeout | undefined;
   /** The pass writing what waits, while one runs. */
   let writing: Promise<void> | undefined;
+  // Every second while the store is down: the first failure at once, then one line a minute.
+  const stillFailing = repeatedWarning(options.log, `${options.what} kept during a store outage: the store still refuses them; tried again every ${retryMs} ms`);
 
   function schedule(): void {
     if (timer || writing) return;
@@ -43,8 +46,9 @@ export function createStoreRetries(options: StoreRetriesOptions) {
         if (pending.get(name) === write) pending.delete(name);
       }
       if (pending.size === 0) options.log.info(`${options.what} kept during a store outage are written`);
-    } catch {
-      // Still failing: the next attempt follows.
+    } catch (error) {
+      // Still failing (or a write broke): the next attempt follows, and the log says why.
+      stillFailing({ err: error, waiting: pending.size });
     }
   }
 

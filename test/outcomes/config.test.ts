@@ -52,7 +52,8 @@ t.test('merchant webhooks need a URL and a Standard Webhooks secret together; ht
 
 t.test('Flinks webhooks are on with a secret; the header name is read case-insensitively', (t) => {
   const config = loadConfig({ FLINKS_WEBHOOK_SECRET: 's3cret', FLINKS_WEBHOOK_SIGNATURE_HEADER: 'Flinks-Signature' });
-  t.same(config.outcomes.flinksWebhook, { secret: 's3cret', signatureHeader: 'flinks-signature' });
+  t.same(config.outcomes.flinksWebhook, { secret: 's3cret' });
+  t.equal(config.outcomes.flinksWebhookSignatureHeader, 'flinks-signature');
   t.match(problem({ FLINKS_WEBHOOK_SIGNATURE_HEADER: 'bad header' }), /FLINKS_WEBHOOK_SIGNATURE_HEADER: expected an HTTP header name/);
   t.end();
 });

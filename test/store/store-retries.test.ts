@@ -71,3 +71,13 @@ t.test('a write that cannot be made yet (resolves to false) waits for the next a
   t.equal(await retries.flush(), 0);
   t.same(written, ['other', 'late']);
 });
+
+t.test('a store that keeps refusing the writes is said in the log: the first failure at once, then once a minute', async (t) => {
+  const lines: { msg: string; err?: { message: string }; waiting?: number }[] = [];
+  const log = pino({ level: 'warn' }, { write: (line: string) => void lines.push(JSON.parse(line) as (typeof lines)[number]) });
+  const retries = createStoreRetries({ what: 'answers', log, retryMs: 5 });
+  retries.add('a', () => Promise.reject(new Error('READONLY You can\'t write against a read only replica')));
+  await sleep(60);
+  t.equal(lines.length, 1, 'about ten failed passes, one line');
+  t.match(lines[0], { msg: /^answers kept during a store outage: the store still refuses them/, err: { message: /READONLY/ }, waiting: 1 });
+});
