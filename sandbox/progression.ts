@@ -55,8 +55,3 @@ export function statusAt(timeline: Timeline, now: number, stepMs: number): Payme
 export function isOpen(timeline: Timeline, status: PaymentStatus): boolean {
   return timeline.decision === undefined && (status === 'Initiated' || status === 'Processing');
 }
-
-/** True for the statuses of a payment whose money is guaranteed (what the app's SUCCESS means). */
-export function isSucceeding(status: PaymentStatus): boolean {
-  return status === 'Accepted' || status === 'Processed' || status === 'Settled';
-}

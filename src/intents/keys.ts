@@ -61,7 +61,7 @@ export function weakKeyBits(key: unknown): number | undefined {
 }
 
 /** A weak key in the set is the set's fault, a 503 (a TypeError from jose would be a 500). */
-export function assertStrongKey<T>(key: T): T {
+function assertStrongKey<T>(key: T): T {
   const bits = weakKeyBits(key);
   if (bits !== undefined) {
     throw new IntentKeysUnavailableError({ cause: new Error(`the key set holds an RSA key of ${bits} bits`) });

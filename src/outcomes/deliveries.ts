@@ -38,7 +38,7 @@ export function deliveryJobOf(record: OutcomeRecord, policy: DeliveryPolicy, now
   return { jobId: webhookIdOf(record.requestId, record.status), job: { event, attempts: 0, notAfter: now + policy.maxAgeMs } };
 }
 
-export function retryDelay(policy: DeliveryPolicy, attempts: number): number {
+function retryDelay(policy: DeliveryPolicy, attempts: number): number {
   return Math.min(policy.retryFirstMs * 2 ** Math.min(attempts - 1, 40), policy.retryMaxMs);
 }
 

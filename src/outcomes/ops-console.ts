@@ -8,7 +8,7 @@ import type { ListPosition } from './outcome-listing.js';
 import type { OutcomeStore } from './outcome-store.js';
 
 /** Checkouts per page of the operations listing. */
-export const OPS_PAGE_SIZE = 50;
+const OPS_PAGE_SIZE = 50;
 
 /** Redelivery asked for while no merchant webhook endpoint is configured (a code of its own: not-ready is GET /ready's). */
 export class MerchantWebhooksOffError extends AppError {

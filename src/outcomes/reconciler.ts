@@ -55,7 +55,7 @@ export function createRecordKeeper(store: OutcomeStore, queue: JobQueue<Reconcil
 }
 
 /** The pause after `step` steps: first, 2×first, 4×first … up to the maximum. */
-export function reconcileDelay(policy: ReconcilePolicy, step: number): number {
+function reconcileDelay(policy: ReconcilePolicy, step: number): number {
   return Math.min(policy.firstDelayMs * 2 ** Math.min(step, 40), policy.maxDelayMs);
 }
 

@@ -20,7 +20,7 @@ interface Frame {
 }
 
 /** The first member name an object repeats, as a dotted path, and the named top-level number literals. */
-export interface JsonScan {
+interface JsonScan {
   duplicate?: string;
   literals: Map<string, string>;
 }
@@ -45,7 +45,7 @@ function scalarEnd(text: string, start: number): number {
  * stack): finds the first repeated member name and the literal text of the top-level members
  * named in `literalNames` whose value is a number.
  */
-export function scanJson(text: string, literalNames: readonly string[] = []): JsonScan {
+function scanJson(text: string, literalNames: readonly string[] = []): JsonScan {
   const stack: Frame[] = [];
   const literals = new Map<string, string>();
   let expectName = false;

@@ -85,7 +85,6 @@ export interface AccessToken {
 
 export type SessionInput = Omit<InitiateSessionRequest, 'amount'> & { amount: CanonicalAmount };
 
-export type FlinksPayApi = ReturnType<typeof createFlinksPayApi>;
 
 /**
  * The four Flinks Pay v1 calls as they are on the wire, one call each: the caller passes the

@@ -97,4 +97,3 @@ export function createUpstreamResilience(options: ResilienceOptions) {
   };
 }
 
-export type UpstreamResilience = ReturnType<typeof createUpstreamResilience>;

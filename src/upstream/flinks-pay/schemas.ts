@@ -90,7 +90,6 @@ export const AuthorizeResponseSchema = z.preprocess(
     expires_in: z.number().int().positive(),
   }),
 );
-export type AuthorizeResponse = z.infer<typeof AuthorizeResponseSchema>;
 
 // ---- POST /api/v1/sessions/initiate ------------------------------------------------------
 
@@ -113,7 +112,6 @@ export const InitiateSessionResponseSchema = z.preprocess(
   // fail over a field it never reads once Flinks has made the session.
   z.object({ sessionid: z.string().regex(GUID_PATTERN, 'sessionId is not a GUID') }).transform(({ sessionid }) => ({ sessionId: sessionid })),
 );
-export type InitiateSessionResponse = z.infer<typeof InitiateSessionResponseSchema>;
 
 // ---- POST /api/v1/paymentrequests --------------------------------------------------------
 
@@ -123,7 +121,6 @@ export const CreatePaymentRequestResponseSchema = z.preprocess(
     .object({ requestid: z.string().regex(REQUEST_ID_PATTERN) })
     .transform(({ requestid }) => ({ requestId: requestid })),
 );
-export type CreatePaymentRequestResponse = z.infer<typeof CreatePaymentRequestResponseSchema>;
 
 // ---- GET /api/v1/paymentrequests/{requestId} ---------------------------------------------
 
