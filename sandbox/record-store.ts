@@ -18,7 +18,7 @@ export interface RecordStoreOptions {
 export type RecordStore<V extends object> = LRUCache<string, V>;
 
 export function createRecordStore<V extends object>({ max, ttlMs, now }: RecordStoreOptions): RecordStore<V> {
-  if (!Number.isInteger(max) || max < 1) throw new RangeError('maxEntries must be a positive integer');
+  if (!Number.isInteger(max) || max < 1) throw new RangeError('max must be a positive integer');
   if (!Number.isInteger(ttlMs) || ttlMs < 2) throw new RangeError('a record lifetime must be at least 2 ms');
   // lru-cache reads a start time of 0 as "no expiry", so its clock counts from 1 at creation.
   const origin = now();

@@ -102,9 +102,9 @@ function toConfig(env: Env) {
     idempotency: {
       // The contract: a key answers retries for 24 h.
       retentionMs: 24 * 60 * 60 * 1000,
-      // Longer than a checkout can possibly run (at most five upstream calls, each bounded), short
-      // enough that a crashed instance does not block the key for long.
-      claimTtlMs: 6 * env.UPSTREAM_TIMEOUT_MS + 30_000,
+      // Twice as long as a checkout can run (its upstream calls share one deadline), plus 30 s for
+      // its store writes; short enough that a crashed instance does not block the key for long.
+      claimTtlMs: 2 * longestCheckoutMs(env.UPSTREAM_TIMEOUT_MS) + 30_000,
     },
     // In-memory store (no REDIS_URL): checkouts remembered, at most 100,000 and as many as fit well
     // below the heap where load is shed (config/runtime-limits.ts).

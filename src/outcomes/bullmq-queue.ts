@@ -1,7 +1,7 @@
 import { DelayedError, Queue, UnrecoverableError, Worker, type Job, type RateLimiterOptions } from 'bullmq';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Redis } from 'ioredis';
-import { again, type JobQueue, type RerunOutcome, type StepProcessor, type StepResult } from './job-queue.js';
+import { again, STEP_ERROR_RETRY_MS, type JobQueue, type RerunOutcome, type StepProcessor, type StepResult } from './job-queue.js';
 import { CLOSE_TIMEOUT_MS, settlesWithin } from './closing.js';
 import { repeatedWarning } from '../observability/repeated-warning.js';
 
@@ -24,7 +24,7 @@ export interface BullQueueOptions {
   keepCompletedMs: number;
   keepFailedMs: number;
   log: FastifyBaseLogger;
-  /** Pause before a step that threw runs again (default 5 s, as in the in-memory queue). */
+  /** Pause before a step that threw runs again (default STEP_ERROR_RETRY_MS, as in the in-memory queue). */
   stepErrorRetryMs?: number;
 }
 
@@ -63,7 +63,7 @@ async function runNow(job: Job): Promise<RerunOutcome> {
  * again is moved back to "delayed" with new data (BullMQ's step-job pattern).
  */
 export function createBullQueue<D>(options: BullQueueOptions): JobQueue<D> {
-  const stepErrorRetryMs = options.stepErrorRetryMs ?? 5000;
+  const stepErrorRetryMs = options.stepErrorRetryMs ?? STEP_ERROR_RETRY_MS;
   const queue = new Queue<D, unknown, string, D, unknown, string>(options.name, {
     connection: options.producer,
     prefix: options.prefix,

@@ -28,6 +28,9 @@ export interface JobQueue<D> {
 
 export const done = { kind: 'done' } as const;
 
+/** Pause before a step that threw (a bug, or a store that failed it) runs again, in either queue. */
+export const STEP_ERROR_RETRY_MS = 5000;
+
 export function again<D>(delayMs: number, data: D): StepResult<D> {
   return { kind: 'again', delayMs: Math.max(0, Math.round(delayMs)), data };
 }

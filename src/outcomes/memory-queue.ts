@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { LRUCache } from 'lru-cache';
 import { upToEntries } from '../store/lru-bounds.js';
-import type { JobQueue, StepProcessor } from './job-queue.js';
+import { STEP_ERROR_RETRY_MS, type JobQueue, type StepProcessor } from './job-queue.js';
 import { CLOSE_TIMEOUT_MS, settlesWithin } from './closing.js';
 
 export interface MemoryQueueOptions {
@@ -146,9 +146,9 @@ export function createMemoryQueue<D>(options: MemoryQueueOptions): JobQueue<D> {
       ended.set(jobId, true);
     } catch (error) {
       // Steps handle their own failures; this is a bug or an outage in the store. Try again shortly.
-      options.log.error({ err: error, queue: options.name, jobId }, 'job step threw; retrying in 5 s');
+      options.log.error({ err: error, queue: options.name, jobId }, `job step threw; retrying in ${STEP_ERROR_RETRY_MS / 1000} s`);
       job.running = false;
-      if (!closed) enqueue(jobId, job, 5000);
+      if (!closed) enqueue(jobId, job, STEP_ERROR_RETRY_MS);
     }
   }
 
