@@ -4,7 +4,7 @@ import type { CreateCheckout } from '../../checkout/create-checkout.js';
 import { CheckoutCreatedSchema, CheckoutHeadersSchema, CheckoutRequestSchema } from '../../checkout/schemas.js';
 import { ProblemSchema } from '../../errors/problem.js';
 import type { CheckoutInputResolver, ResolvedCheckout } from '../../intents/checkout-input.js';
-import { IDEMPOTENCY_HEADER } from '../../plugins/app/idempotency.js';
+import { IDEMPOTENCY_HEADER } from '../../plugins/app/checkout-idempotency.js';
 import { contextOf } from './context.js';
 import { answerNoStore } from './no-store.js';
 
