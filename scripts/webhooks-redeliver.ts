@@ -10,7 +10,8 @@ import type { FastifyBaseLogger } from 'fastify';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { ConfigError, loadConfig } from '../src/config/config.js';
-import { createOutcomeDelivery, NothingToRedeliverError } from '../src/outcomes/outcome-delivery.js';
+import { NothingToRedeliverError } from '../src/errors/app-errors.js';
+import { createOutcomeDelivery } from '../src/outcomes/outcome-delivery.js';
 import { createRedisConnection } from '../src/store/redis-connection.js';
 import { REQUEST_ID_PATTERN } from '../src/upstream/flinks-pay/schemas.js';
 

@@ -264,3 +264,24 @@ export class IntentKeysUnavailableError extends AppError {
     super('The keys that verify checkout intents cannot be fetched right now; retry shortly with the same intent.', options);
   }
 }
+
+/** Redelivery asked for before any status event of the checkout was sent: there is nothing to send again. */
+export class NothingToRedeliverError extends AppError {
+  readonly status = 409;
+  readonly code = 'nothing-to-redeliver';
+  constructor() {
+    super(
+      'No status event has been sent for this checkout yet: it is still Initiated, and the merchant gets its first ' +
+        'event when its status changes. Use refresh to read it from Flinks now.',
+    );
+  }
+}
+
+/** Redelivery asked for while no merchant webhook endpoint is configured (a code of its own: not-ready is GET /ready's). */
+export class MerchantWebhooksOffError extends AppError {
+  readonly status = 503;
+  readonly code = 'merchant-webhooks-off';
+  constructor() {
+    super('Merchant webhooks are off: set MERCHANT_WEBHOOK_URL and MERCHANT_WEBHOOK_SECRET to send them.');
+  }
+}

@@ -1,6 +1,6 @@
 import type { CheckoutStatus } from '../checkout/schemas.js';
 import type { ObservationSource } from '../checkout/status-cache.js';
-import { AppError, CheckoutNotFoundError, RecordsUnavailableError } from '../errors/app-errors.js';
+import { AppError, CheckoutNotFoundError, MerchantWebhooksOffError, RecordsUnavailableError } from '../errors/app-errors.js';
 import type { CallContext } from '../upstream/flinks-pay/client.js';
 import type { PaymentStatus } from '../upstream/flinks-pay/schemas.js';
 import type { RerunOutcome } from './job-queue.js';
@@ -9,15 +9,6 @@ import type { OutcomeStore } from './outcome-store.js';
 
 /** Checkouts per page of the operations listing. */
 const OPS_PAGE_SIZE = 50;
-
-/** Redelivery asked for while no merchant webhook endpoint is configured (a code of its own: not-ready is GET /ready's). */
-export class MerchantWebhooksOffError extends AppError {
-  readonly status = 503;
-  readonly code = 'merchant-webhooks-off';
-  constructor() {
-    super('Merchant webhooks are off: set MERCHANT_WEBHOOK_URL and MERCHANT_WEBHOOK_SECRET to send them.');
-  }
-}
 
 export interface OpsConsoleDeps {
   store: OutcomeStore;

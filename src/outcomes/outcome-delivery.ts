@@ -4,7 +4,7 @@ import type { Registry } from 'prom-client';
 import type { ObservationSource } from '../checkout/status-cache.js';
 import type { CheckoutStatus } from '../checkout/schemas.js';
 import type { StatusWatcher } from '../checkout/status-watcher.js';
-import { AppError } from '../errors/app-errors.js';
+import { NothingToRedeliverError } from '../errors/app-errors.js';
 import type { CallContext } from '../upstream/flinks-pay/client.js';
 import { CLOSE_TIMEOUT_MS, settlesWithin } from './closing.js';
 import { createDeliveryStep, deliveryJobOf, type DeliveryJob, type DeliveryPolicy } from './deliveries.js';
@@ -22,18 +22,6 @@ import { createReconcileStep, createRecordKeeper, type ReconcileJob, type Reconc
 import type { QueueSettings } from './redis-backend.js';
 import { createUnnotedObservations } from './unnoted-observations.js';
 import { webhookIdOf, type OutcomeRecord } from './schemas.js';
-
-/** Redelivery asked for before any status event of the checkout was sent: there is nothing to send again. */
-export class NothingToRedeliverError extends AppError {
-  readonly status = 409;
-  readonly code = 'nothing-to-redeliver';
-  constructor() {
-    super(
-      'No status event has been sent for this checkout yet: it is still Initiated, and the merchant gets its first ' +
-        'event when its status changes. Use refresh to read it from Flinks now.',
-    );
-  }
-}
 
 /**
  * Checkouts whose last noted status this instance keeps (recent-observations.ts): those being read
