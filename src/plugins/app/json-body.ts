@@ -120,7 +120,7 @@ function codingOf(contentEncoding: string | undefined): string | undefined {
 }
 
 function decodedBody(body: Buffer, contentType: string | undefined, contentEncoding: string | undefined): string | Error {
-  // Named in the answer, cut short: it is the client's own text.
+  // Each named in the answer, cut short: it is the client's own text.
   const coding = codingOf(contentEncoding);
   if (coding !== undefined) return new UnsupportedContentEncodingError(coding.slice(0, 40));
   const charset = charsetOf(contentType);
@@ -143,10 +143,10 @@ function forbiddenMember(): InputRefusedError {
 
 /**
  * The JSON body parser of this service: Fastify's own (same body limit, same errors, prototype
- * poisoning refused, and said so), plus three rules. The body must be UTF-8 (and not compressed). A member name
- * repeated in one object is refused, since parsers disagree on which value wins. And the top-level
- * members a route lists in its config `numberLiterals` keep the number as written, so an amount is
- * judged by its literal.
+ * poisoning refused, and said so), plus three rules. The body must be UTF-8, and not compressed.
+ * A member name repeated in one object is refused, since parsers disagree on which value wins. And
+ * the top-level members a route lists in its config `numberLiterals` keep the number as written, so
+ * an amount is judged by its literal.
  */
 export const jsonBodyPlugin = fp(
   (app: FastifyInstance) => {
