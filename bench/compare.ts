@@ -42,24 +42,40 @@ export async function runCompare(service: string, settings: CompareSettings, log
   if (settings.redisUrl !== undefined && !redis) throw new Error(`BENCH_COMPARE_REDIS: no Redis answered at ${settings.redisUrl}`);
   const prefix = `bench-compare-${randomUUID().slice(0, 8)}:`;
   const fake = await startFakeFlinks(0);
+  let started = 0;
   const envOf = (peer: 'now' | 'before') =>
-    serviceEnv(fake.url, 'prefetch', { STATUS_CACHE_MS: '0', ...(settings.redisUrl ? { REDIS_URL: settings.redisUrl, REDIS_KEY_PREFIX: `${prefix}${peer}:` } : {}) });
-  const peers: Record<'now' | 'before', Child> = {
-    now: await startBff(service, envOf('now'), { nodeArgs: settings.nodeArgs, quiet: true }),
-    before: await startBff(before.service, envOf('before'), { nodeArgs: settings.nodeArgs, quiet: true }),
+    serviceEnv(fake.url, 'prefetch', { STATUS_CACHE_MS: '0', ...(settings.redisUrl ? { REDIS_URL: settings.redisUrl, REDIS_KEY_PREFIX: `${prefix}${started}:${peer}:` } : {}) });
+  const startBoth = async (): Promise<Record<'now' | 'before', Child>> => {
+    started += 1;
+    return {
+      now: await startBff(service, envOf('now'), { nodeArgs: settings.nodeArgs, quiet: true }),
+      before: await startBff(before.service, envOf('before'), { nodeArgs: settings.nodeArgs, quiet: true }),
+    };
   };
+  let peers = await startBoth();
   const turns: Record<`${'now' | 'before'}:${Kind}`, Turn[]> = { 'now:checkout': [], 'before:checkout': [], 'now:status': [], 'before:status': [] };
   try {
-    const pids = [fake, peers.now, peers.before].map((child) => child.process.pid);
+    let pids = [fake, peers.now, peers.before].map((child) => child.process.pid);
     await sleep(1000);
     const ids = { now: await createCheckouts(peers.now, STATUS_IDS), before: await createCheckouts(peers.before, STATUS_IDS) };
     const targetOf = (peer: 'now' | 'before', kind: Kind) =>
       kind === 'checkout' ? checkoutTarget(peers[peer]) : statusTarget(peers[peer], ids[peer]);
-    for (const peer of ['now', 'before'] as const) await autocannonLoad(targetOf(peer, 'checkout'))(settings.connections, settings.warmupS);
-    // Status reads first: every checkout stays in the in-memory store, and after tens of thousands
-    // of them the heap nears MAX_HEAP_USED_MB, where the service sheds load (docs/performance.md).
+    const warmUp = async () => {
+      for (const peer of ['now', 'before'] as const) await autocannonLoad(targetOf(peer, 'checkout'))(settings.connections, settings.warmupS);
+    };
+    await warmUp();
+    // Status reads first, on the processes that made their checkouts. Then every checkout round on
+    // fresh processes: without Redis the service keeps every keyed checkout's answer for 24 h and
+    // refuses new keys once its in-memory store is full, rather than forget one.
     for (const kind of ['status', 'checkout'] as const) {
       for (let round = 0; round < settings.rounds; round++) {
+        if (kind === 'checkout') {
+          await Promise.all([peers.now.stop(), peers.before.stop()]);
+          peers = await startBoth();
+          pids = [fake, peers.now, peers.before].map((child) => child.process.pid);
+          await sleep(1000);
+          await warmUp();
+        }
         for (const peer of round % 2 === 0 ? (['now', 'before'] as const) : (['before', 'now'] as const)) {
           log(`  ${kind}, ${peer === 'now' ? 'this tree' : before.commit}, round ${round + 1}`);
           const run = { connections: settings.connections, warmupS: 0, durationS: settings.durationS };

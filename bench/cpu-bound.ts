@@ -11,7 +11,8 @@ import type { Kind } from './report.js';
  * The CPU-bound scenario: the service against the minimal BFF (bench/minimal-bff.ts), both
  * compiled and started with plain node and the same heap cap, against one fake Flinks at 0 and
  * 5 ms per call, 50 connections. The peers take turns in rounds (the order rotates every round),
- * so a neighbour's burst of CPU on this shared machine hits all of them alike.
+ * so a neighbour's burst of CPU on this shared machine hits all of them alike; every checkout round
+ * runs on freshly started, warmed-up processes.
  */
 
 export interface CpuSettings {
@@ -70,54 +71,61 @@ export async function runCpuBound(entries: BuiltEntries, settings: CpuSettings, 
     peers = undefined;
   };
   try {
-    for (const [block, latencyMs] of settings.latencies.entries()) {
-      // Fresh processes for every latency: the service keeps every checkout (idempotency key,
-      // record, outcome) in its in-memory store, and a second block on the same process would be
-      // measured against a heap already full of the first one's.
-      const current: Record<Peer, Child> = {
+    /**
+     * Fresh processes, warmed up at this latency. Without Redis the service keeps every keyed
+     * checkout's answer for 24 h and refuses new keys once its in-memory store is full (about
+     * 23,600 checkouts at MAX_HEAP_USED_MB=144), rather than forget one: so each checkout round
+     * starts on empty processes, never on a store the rounds before it filled.
+     */
+    const startPeers = async (latencyMs: number): Promise<Record<Peer, Child>> => {
+      await stopPeers();
+      const started: Record<Peer, Child> = {
         minimal: await startBff(entries.minimal, minimalEnv(fake.url), { nodeArgs }),
         prefetch: await startBff(entries.service, serviceEnv(fake.url, 'prefetch', { STATUS_CACHE_MS: '0' }), { nodeArgs, quiet: true }),
         direct: await startBff(entries.service, serviceEnv(fake.url, 'direct', { STATUS_CACHE_MS: '0', TOKEN_PREFETCH: 'false' }), { nodeArgs, quiet: true }),
       };
-      peers = current;
-      const pids = [fake, ...Object.values(current)].map((child) => child.process.pid);
+      peers = started;
       await sleep(1000);
-      if (block === 0) {
-        rss.minimal.start = rssOf(current.minimal.process.pid);
-        rss.prefetch.start = rssOf(current.prefetch.process.pid);
+      if (rss.minimal.start === undefined) {
+        rss.minimal.start = rssOf(started.minimal.process.pid);
+        rss.prefetch.start = rssOf(started.prefetch.process.pid);
       }
-      const statusIds: Partial<Record<Peer, string[]>> = {};
-      const targetOf = (peer: Peer, kind: Kind) =>
-        kind === 'checkout' ? checkoutTarget(current[peer]) : statusTarget(current[peer], statusIds[peer] ?? []);
+      await setFakeLatency(fake.url, latencyMs);
+      log(`  warming up at ${latencyMs} ms (load average ${load()})`);
+      for (const peer of ['minimal', 'prefetch', 'direct'] as const) {
+        await autocannonLoad(checkoutTarget(started[peer]))(settings.connections, settings.warmupS);
+      }
+      return started;
+    };
 
-      const once = async (peer: Peer, kind: Kind, round: number): Promise<void> => {
+    for (const latencyMs of settings.latencies) {
+      loadAverages.push(`${latencyMs} ms: ${load()}`);
+      const statusIds: Partial<Record<Peer, string[]>> = {};
+      const once = async (current: Record<Peer, Child>, peer: Peer, kind: Kind, round: number): Promise<void> => {
         log(`  ${kind}, ${peer}, ${latencyMs} ms, round ${round + 1}`);
+        const target = kind === 'checkout' ? checkoutTarget(current[peer]) : statusTarget(current[peer], statusIds[peer] ?? []);
+        const pids = [fake, ...Object.values(current)].map((child) => child.process.pid);
         const run = { connections: settings.connections, warmupS: 0, durationS: settings.durationS };
-        const measured = await measure(autocannonLoad(targetOf(peer, kind)), run, pids, current[peer]);
+        const measured = await measure(autocannonLoad(target), run, pids, current[peer]);
         runs.push({ peer, kind, latencyMs, round, ...measured });
         if (peer !== 'direct') rss[peer].peak = Math.max(rss[peer].peak, measured.rssBytes ?? 0);
       };
 
-      await setFakeLatency(fake.url, latencyMs);
-      loadAverages.push(`${latencyMs} ms: ${load()}`);
-      log(`  warming up at ${latencyMs} ms (load average ${load()})`);
-      for (const peer of ['minimal', 'prefetch', 'direct'] as const) {
-        await autocannonLoad(targetOf(peer, 'checkout'))(settings.connections, settings.warmupS);
-      }
       for (let round = 0; round < settings.rounds; round++) {
-        for (const peer of rotate(['minimal', 'prefetch', 'direct'] as const, round)) await once(peer, 'checkout', round);
+        const current = await startPeers(latencyMs);
+        for (const peer of rotate(['minimal', 'prefetch', 'direct'] as const, round)) await once(current, peer, 'checkout', round);
       }
-      // The checkouts read are made now, after the checkout rounds: without Redis the service
-      // remembers only as many checkouts as fit its heap (least recently used out), and the rounds
-      // above created tens of thousands.
+      // Status reads on processes of their own, reading checkouts made for them.
+      const current = await startPeers(latencyMs);
       await setFakeLatency(fake.url, 0);
       for (const peer of ['minimal', 'prefetch'] as const) statusIds[peer] = await createCheckouts(current[peer], STATUS_IDS);
       await setFakeLatency(fake.url, latencyMs);
-      for (const peer of ['minimal', 'prefetch'] as const) await autocannonLoad(targetOf(peer, 'status'))(settings.connections, 1);
-      for (let round = 0; round < settings.rounds; round++) {
-        for (const peer of rotate(['minimal', 'prefetch'] as const, round)) await once(peer, 'status', round);
+      for (const peer of ['minimal', 'prefetch'] as const) {
+        await autocannonLoad(statusTarget(current[peer], statusIds[peer] ?? []))(settings.connections, 1);
       }
-      if (block < settings.latencies.length - 1) await stopPeers();
+      for (let round = 0; round < settings.rounds; round++) {
+        for (const peer of rotate(['minimal', 'prefetch'] as const, round)) await once(current, peer, 'status', round);
+      }
     }
     loadAverages.push(`end: ${load()}`);
     const last = peers;

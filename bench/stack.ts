@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BuiltEntries } from './build.js';
 import { rotate } from './cpu-bound.js';
-import { autocannonLoad } from './drivers.js';
+import { autocannonLoad, type HttpTarget } from './drivers.js';
 import { measure } from './measure.js';
 import { checkoutTarget, createCheckouts, minimalEnv, serviceEnv, STATUS_IDS, statusTarget } from './peers.js';
 import { setFakeLatency, startBff, startFakeFlinks, type Child } from './processes.js';
@@ -132,9 +132,14 @@ export async function runStack(entries: BuiltEntries, settings: StackSettings, l
   const PEERS: readonly StackPeer[] = connection ? ['node', 'fastify', 'service', 'redis'] : ['node', 'fastify', 'service'];
   const fake = await startFakeFlinks(0);
   try {
-    for (const latencyMs of settings.latencies) {
-      // Fresh processes (and Redis keys) for every latency, as in the `cpu` part: the service keeps its checkouts.
-      const redis = connection && { url: settings.redisUrl, prefix: `${prefix}${latencyMs}:` };
+    let started = 0;
+    /**
+     * Runs `turns` on fresh, warmed-up processes (and Redis keys). Without Redis the service keeps
+     * every keyed checkout's answer for 24 h and refuses new keys once its in-memory store is full,
+     * rather than forget one, so every checkout round starts on empty processes, as in the `cpu` part.
+     */
+    const onFreshPeers = async (latencyMs: number, turns: (targetOf: (peer: StackPeer, kind: Kind) => HttpTarget, pids: (number | undefined)[], peers: Partial<Record<StackPeer, Child>>) => Promise<void>) => {
+      const redis = connection && { url: settings.redisUrl, prefix: `${prefix}${latencyMs}:${started++}:` };
       const peers = await startPeers(entries, fake.url, settings.nodeArgs, redis);
       try {
         const pids = [fake, ...Object.values(peers)].map((child) => child.process.pid);
@@ -145,20 +150,25 @@ export async function runStack(entries: BuiltEntries, settings: StackSettings, l
         const targetOf = (peer: StackPeer, kind: Kind) =>
           kind === 'checkout' ? checkoutTarget(childOf(peers, peer)) : statusTarget(childOf(peers, peer), ids[peer] ?? []);
         for (const peer of PEERS) await autocannonLoad(targetOf(peer, 'checkout'))(settings.connections, settings.warmupS);
-        // Status reads first, on the checkouts just made: the service remembers only as many
-        // checkouts as fit its heap, and the checkout rounds create tens of thousands.
-        for (const kind of ['status', 'checkout'] as const) {
-          for (let round = 0; round < settings.rounds; round++) {
-            for (const peer of rotate(PEERS, round)) {
-              log(`  ${kind}, ${peer}, ${latencyMs} ms, round ${round + 1}`);
-              const run = { connections: settings.connections, warmupS: 0, durationS: settings.durationS };
-              const { sample, cpuMsPerRequest } = await measure(autocannonLoad(targetOf(peer, kind)), run, pids, childOf(peers, peer));
-              (turns[`${peer}:${kind}:${latencyMs}`] ??= []).push({ rps: statsOf(sample).rps, ...(cpuMsPerRequest === undefined ? {} : { cpuMsPerRequest }) });
-            }
-          }
-        }
+        await turns(targetOf, pids, peers);
       } finally {
         await Promise.all(Object.values(peers).map((child) => child.stop()));
+      }
+    };
+    for (const latencyMs of settings.latencies) {
+      const turn = async (kind: Kind, round: number, targetOf: (peer: StackPeer, kind: Kind) => HttpTarget, pids: (number | undefined)[], peers: Partial<Record<StackPeer, Child>>) => {
+        for (const peer of rotate(PEERS, round)) {
+          log(`  ${kind}, ${peer}, ${latencyMs} ms, round ${round + 1}`);
+          const run = { connections: settings.connections, warmupS: 0, durationS: settings.durationS };
+          const { sample, cpuMsPerRequest } = await measure(autocannonLoad(targetOf(peer, kind)), run, pids, childOf(peers, peer));
+          (turns[`${peer}:${kind}:${latencyMs}`] ??= []).push({ rps: statsOf(sample).rps, ...(cpuMsPerRequest === undefined ? {} : { cpuMsPerRequest }) });
+        }
+      };
+      await onFreshPeers(latencyMs, async (targetOf, pids, peers) => {
+        for (let round = 0; round < settings.rounds; round++) await turn('status', round, targetOf, pids, peers);
+      });
+      for (let round = 0; round < settings.rounds; round++) {
+        await onFreshPeers(latencyMs, (targetOf, pids, peers) => turn('checkout', round, targetOf, pids, peers));
       }
     }
   } finally {
