@@ -1,7 +1,7 @@
 import type { Page, Request, Route } from 'playwright-core';
 import t from 'tap';
 import { withPage } from './harness.js';
-import { decide, launchBrowserWithBackForwardCache, settled, startMerchant, startServiceFor } from './merchant.js';
+import { decide, isCheckoutPost, launchBrowserWithBackForwardCache, nextCheckout, settled, startMerchant, startServiceFor } from './merchant.js';
 
 /*
  * The drop-in browser client when something between the shop and the service goes wrong: a proxy's
@@ -12,7 +12,6 @@ import { decide, launchBrowserWithBackForwardCache, settled, startMerchant, star
 
 const PAYMENT_REQUESTS = 'paymentrequest';
 
-const isCheckoutPost = (request: Request) => request.method() === 'POST' && new URL(request.url()).pathname === '/checkout';
 const isStatusRead = (request: Request) => /^\/checkout\/[^/]+$/.test(new URL(request.url()).pathname);
 
 /** An error page of a proxy or a CDN in front of the service (not its problem+json), readable by the shop (CORS). */
@@ -23,10 +22,7 @@ const proxyPage = (route: Route, status: number, origin: string) =>
 const clearResult = (page: Page) => page.evaluate("document.querySelector('#result').removeAttribute('data-kind')");
 
 /** The launchUrl of the checkout the page's next POST /checkout makes. */
-const nextLaunchUrl = (page: Page): Promise<string> =>
-  page
-    .waitForResponse((response) => isCheckoutPost(response.request()) && response.status() === 201)
-    .then(async (response) => ((await response.json()) as { launchUrl: string }).launchUrl);
+const nextLaunchUrl = (page: Page): Promise<string> => nextCheckout(page).then((created) => created.launchUrl);
 
 t.test('browser client, recovering', async (t) => {
   const browser = await launchBrowserWithBackForwardCache(t);

@@ -2,7 +2,7 @@ import type { Page, Request } from 'playwright-core';
 import t from 'tap';
 import { startBufferingProxy } from './buffering-proxy.js';
 import { launchBrowser, withPage } from './harness.js';
-import { decide, listed, settled, startMerchant, startServiceFor } from './merchant.js';
+import { decide, isCheckoutPost, listed, nextCheckout, settled, startMerchant, startServiceFor } from './merchant.js';
 import { claims, hs256, SIGNED_ENV } from '../intents/support.js';
 
 /*
@@ -15,7 +15,6 @@ const PAYMENT_REQUESTS = 'paymentrequest';
 /** A property of the page's focused element (tests type-check without the DOM library, so as a string). */
 const focused = (page: Page, property: 'tagName' | 'textContent' | 'id') => page.evaluate<string | null>(`document.activeElement?.${property} ?? null`);
 
-const isCheckoutPost = (request: Request) => request.method() === 'POST' && new URL(request.url()).pathname === '/checkout';
 const isStatusRead = (request: Request) => /^\/checkout\/[^/]+$/.test(new URL(request.url()).pathname);
 
 /**
@@ -30,10 +29,7 @@ const busyAnswer = (status: 429 | 503, retryAfter: string, origin: string) => ({
 });
 
 /** The requestId of the checkout the page's next POST /checkout makes. */
-const nextRequestId = (page: Page): Promise<string> =>
-  page
-    .waitForResponse((response) => isCheckoutPost(response.request()) && response.status() === 201)
-    .then(async (response) => ((await response.json()) as { requestId: string }).requestId);
+const nextRequestId = (page: Page): Promise<string> => nextCheckout(page).then((created) => created.requestId);
 
 t.test('browser client', async (t) => {
   const browser = await launchBrowser(t);

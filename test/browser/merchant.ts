@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { chromium, type Browser, type Frame, type Locator, type Page } from 'playwright-core';
+import { chromium, type Browser, type Frame, type Locator, type Page, type Request } from 'playwright-core';
 import type { Test } from 'tap';
 import { createSandboxControl, type SandboxControl } from '../../sandbox/control.js';
 import { buildApp } from '../../src/app.js';
@@ -155,6 +155,15 @@ export async function settled(page: Page): Promise<Settled> {
 }
 
 /** The items of the page's list `#events` or `#statuses`. */
+/** Whether a browser request is the shop page's POST /checkout. */
+export const isCheckoutPost = (request: Request): boolean => request.method() === 'POST' && new URL(request.url()).pathname === '/checkout';
+
+/** The body of the 201 the page's next POST /checkout gets. */
+export const nextCheckout = (page: Page): Promise<{ requestId: string; launchUrl: string }> =>
+  page
+    .waitForResponse((response) => isCheckoutPost(response.request()) && response.status() === 201)
+    .then(async (response) => (await response.json()) as { requestId: string; launchUrl: string });
+
 export const listed = (page: Page, list: '#events' | '#statuses'): Promise<string[]> => page.locator(`${list} li`).allTextContents();
 
 /**
