@@ -44,6 +44,8 @@ async function hasPerf(): Promise<boolean> {
 interface Profiled {
   summary: ProfileSummary;
   requests: number;
+  /** Answers that were no 2xx, or no answer: a profile with any is of refusals too, and says so. */
+  errors: number;
 }
 
 /** What is profiled: checkouts, or status reads of checkouts made just before the profile. */
@@ -79,7 +81,7 @@ async function withPerf(entry: string, env: Record<string, string>, workload: Wo
     await once(recorder, 'exit');
     keepNewestPerfMap(bff.process.pid ?? 0);
     const { stdout } = await run('perf', ['script', '-i', data], { maxBuffer: 2 ** 30 });
-    return { summary: summarizePerfScript(stdout), requests: sample.durationsMs.length };
+    return { summary: summarizePerfScript(stdout), requests: sample.durationsMs.length, errors: sample.errors };
   } finally {
     await bff.stop();
     if (process.env.BENCH_PERF_KEEP) run('cp', [data, `${process.env.BENCH_PERF_KEEP}.${bff.process.pid ?? 0}`]).catch(() => undefined);
@@ -101,13 +103,13 @@ async function withCpuProf(entry: string, env: Record<string, string>, workload:
     await load(settings.connections, settings.warmupS);
     const fromUs = monotonicUs();
     const sample = await load(settings.connections, settings.durationS);
-    window = { fromUs, toUs: monotonicUs(), requests: sample.durationsMs.length };
+    window = { fromUs, toUs: monotonicUs(), requests: sample.durationsMs.length, errors: sample.errors };
   } finally {
     await bff.stop();
   }
   const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
   if (!file) throw new Error(`no profile written to ${dir}`);
-  return { summary: summarizeCpuProfile(join(dir, file), window.fromUs, window.toUs), requests: window.requests };
+  return { summary: summarizeCpuProfile(join(dir, file), window.fromUs, window.toUs), requests: window.requests, errors: window.errors };
 }
 
 export async function runProfile(entries: BuiltEntries, settings: ProfileSettings, log: (line: string) => void): Promise<string> {
@@ -128,7 +130,8 @@ export async function runProfile(entries: BuiltEntries, settings: ProfileSetting
       sections.push(
         `Profile of ${workload.route}, CPU-bound (0 ms, ${settings.connections} connections, ${settings.durationS} s, ` +
           `${perf ? 'perf: on-CPU time of all threads' : `V8 --cpu-prof (profiles in ${PROFILE_DIR})`}; ` +
-          `${service.requests} ${workload.kind}s = ${rate(service.requests)}/s while profiled, minimal BFF ${rate(floor.requests)}/s):\n\n` +
+          `${service.requests} ${workload.kind}s = ${rate(service.requests)}/s while profiled, minimal BFF ${rate(floor.requests)}/s` +
+          `${service.errors + floor.errors > 0 ? `; NOT ALL ANSWERED: ${service.errors} errors from the service, ${floor.errors} from the minimal BFF` : ''}):\n\n` +
           profileTable(service.summary, service.requests, workload.kind, { summary: floor.summary, requests: floor.requests }),
       );
     }
