@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncZod } from '@fastify/type-provider-zod';
+import type { FastifyBaseLogger } from 'fastify';
 import { z } from 'zod';
 import { problemAnswer } from '../plugins/app/error-handler.js';
 import { ProblemSchema } from '../errors/problem.js';
@@ -17,8 +18,12 @@ export type ReadinessCheck = () => Promise<ReadinessState>;
  */
 export const READINESS_CHECK_LIMIT_MS = 2000;
 
-/** The check's state, or `down` when it fails or has not answered within the limit. */
-async function withinLimit(check: ReadinessCheck): Promise<ReadinessState> {
+/**
+ * The check's state, or `down` when it fails or has not answered within the limit. A check says
+ * what it found by its state; one that throws is a fault of its own, logged (at most once per
+ * probe cache period) rather than lost behind the `down`.
+ */
+async function withinLimit(name: string, check: ReadinessCheck, log: FastifyBaseLogger): Promise<ReadinessState> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<'down'>((resolve) => {
     timer = setTimeout(() => {
@@ -26,7 +31,11 @@ async function withinLimit(check: ReadinessCheck): Promise<ReadinessState> {
     }, READINESS_CHECK_LIMIT_MS);
   });
   try {
-    return await Promise.race([check().catch(() => 'down' as const), late]);
+    const checked = check().catch((error: unknown) => {
+      log.warn({ err: error, check: name }, 'readiness check failed');
+      return 'down' as const;
+    });
+    return await Promise.race([checked, late]);
   } finally {
     clearTimeout(timer);
   }
@@ -52,7 +61,7 @@ export const healthRoutes: FastifyPluginAsyncZod<HealthRoutesOptions> = (app, op
   /** Why this instance is not ready, in one sentence per kind of failure; undefined when it is. */
   async function runChecks(): Promise<string | undefined> {
     const entries = Object.entries(options.readinessChecks);
-    const results = await Promise.all(entries.map(([, check]) => withinLimit(check)));
+    const results = await Promise.all(entries.map(([name, check]) => withinLimit(name, check, app.log)));
     const down = entries.filter((_, index) => results[index] === 'down').map(([name]) => name);
     const problems = results.flatMap((result) => (typeof result === 'object' ? [result.problem] : []));
     const sentences = [...(down.length > 0 ? [`Not answering: ${down.join(', ')}.`] : []), ...problems];

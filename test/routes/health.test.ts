@@ -1,10 +1,13 @@
 import FakeTimers from '@sinonjs/fake-timers';
+import { serializerCompiler, validatorCompiler } from '@fastify/type-provider-zod';
+import Fastify from 'fastify';
 import { once } from 'node:events';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import t from 'tap';
 import type { Test } from 'tap';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';
+import { healthRoutes } from '../../src/routes/health.js';
 
 /** A "Flinks" that accepts connections and reads requests but never answers; its sockets, for the test to inspect. */
 async function silentUpstream(t: Test): Promise<{ url: string; sockets: Socket[]; received: () => string; close: () => void }> {
@@ -63,4 +66,17 @@ t.test('GET /ready answers its 503 within the probe time limit when Flinks accep
   t.match(res.json(), { status: 503, detail: /Not answering: Flinks Pay/ });
   t.match(flinks.received(), /^POST \/api\/v1\/authorize /, 'the check did ask Flinks');
   t.ok(flinks.sockets.length > 0 && flinks.sockets.every((socket) => !socket.destroyed), 'and its authorize was not aborted');
+});
+
+t.test('a readiness check that throws is down, and its error is logged rather than lost', async (t) => {
+  const lines: { msg?: string; check?: string; err?: { message?: string } }[] = [];
+  const app = Fastify({ logger: { level: 'warn', stream: { write: (line: string) => void lines.push(JSON.parse(line) as (typeof lines)[number]) } } });
+  t.teardown(() => app.close());
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  await app.register(healthRoutes, { readinessChecks: { flinks: () => Promise.reject(new Error('a bug in the check')) } });
+  const res = await app.inject({ url: '/ready' });
+  t.equal(res.statusCode, 503);
+  t.match(res.json(), { detail: /Not answering: flinks\./ });
+  t.match(lines, [{ msg: 'readiness check failed', check: 'flinks', err: { message: 'a bug in the check' } }]);
 });
