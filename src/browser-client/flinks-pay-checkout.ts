@@ -143,13 +143,24 @@ async function redirect(watching: Watch & { attempt: Started }): Promise<PayOutc
   location.assign(watching.attempt.launchUrl);
   // Counted once assign returns: a beforeunload prompt holds it until the shopper answers.
   const timer = setTimeout(stay, STAY_MS);
+  const tab = { hasLeft: false };
   const onHide = (): void => {
+    tab.hasLeft = true;
     clearTimeout(timer);
   };
   window.addEventListener('pagehide', onHide);
   try {
     await back;
     return await watch({ ...watching, hasLeft: true });
+  } catch (error) {
+    // Settled as a stay, but the tab was only slow to leave: when it does go to the app after all,
+    // a page loaded on the way back must still resume the checkout and hear how it ended.
+    if (!tab.hasLeft) {
+      window.addEventListener('pagehide', () => {
+        saveAttempt({ ...watching.attempt, redirect: true });
+      }, { once: true });
+    }
+    throw error;
   } finally {
     window.removeEventListener('pageshow', onShow);
     window.removeEventListener('pagehide', onHide);

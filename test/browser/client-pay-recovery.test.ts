@@ -180,6 +180,30 @@ t.test('browser client, recovering', async (t) => {
     });
   });
 
+  t.test('redirect mode: a tab slow to leave settles as a stay, and a page loaded on the way back still hears the payment', async (t) => {
+    await withPage(t, browser, 'client-redirect-slow', async ({ page, pageErrors }) => {
+      await page.goto(`${merchant.url}?mode=redirect`);
+      // The app takes 12 s to answer: the tab stays on the shop past the 5 s a cancelled navigation gets, and the reads after it.
+      await page.route(/\/sandbox\/app\//, async (route) => {
+        if (route.request().isNavigationRequest()) await new Promise((resolve) => setTimeout(resolve, 12_000));
+        await route.continue();
+      });
+      // Taken for a stay at 5 s: the two reads of a closed app, then pay() settles (the page's DOM
+      // cannot be looked at while its navigation is pending, its requests can).
+      let reads = 0;
+      const twoReads = page.waitForResponse((response) => isStatusRead(response.request()) && ++reads === 2, { timeout: 15_000 });
+      await page.click('#pay');
+      await twoReads;
+      await page.waitForURL(/\/sandbox\/app\//, { timeout: 20_000 });
+      await decide(page, '#approve');
+      // A link of the shop on the way back, not Back: a new page, whose resume() finds the checkout.
+      await page.goto(`${merchant.url}?mode=redirect`);
+      const { kind } = await settled(page);
+      t.equal(kind, 'paid', 'resume() reports the payment, though pay() had settled it as a stay');
+      t.same(pageErrors, []);
+    });
+  });
+
   t.test('redirect mode: back through the back/forward cache, the settled payment leaves no pageshow listener behind', async (t) => {
     // Counts the window's pageshow listeners in every page of the context.
     const countListeners = (page: Page) =>
