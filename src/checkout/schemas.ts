@@ -92,8 +92,10 @@ function isObjectBody(value: unknown): value is Record<string, unknown> {
 
 /** Exactly one way to state the amount: in the body, or signed inside an intent that also carries the referenceId. */
 function checkAmountSource(body: { amount?: unknown; intent?: unknown; referenceId?: unknown }, ctx: z.RefinementCtx): void {
-  // An intent that is no string (null, say) is refused on its own; the amount beside it is not a second mistake.
-  if (typeof body.intent !== 'string') {
+  // An intent that is no string (null, say) is refused on its own: the amount beside it, or its
+  // absence, is not a second mistake.
+  if (body.intent !== undefined && typeof body.intent !== 'string') return;
+  if (body.intent === undefined) {
     if (body.amount === undefined) ctx.addIssue({ code: 'custom', path: ['amount'], message: 'is required (or send a signed intent)' });
     return;
   }

@@ -154,7 +154,6 @@ export async function settled(page: Page): Promise<Settled> {
   };
 }
 
-/** The items of the page's list `#events` or `#statuses`. */
 /** Whether a browser request is the shop page's POST /checkout. */
 export const isCheckoutPost = (request: Request): boolean => request.method() === 'POST' && new URL(request.url()).pathname === '/checkout';
 
@@ -164,6 +163,7 @@ export const nextCheckout = (page: Page): Promise<{ requestId: string; launchUrl
     .waitForResponse((response) => isCheckoutPost(response.request()) && response.status() === 201)
     .then(async (response) => (await response.json()) as { requestId: string; launchUrl: string });
 
+/** The items of the page's list `#events` or `#statuses`. */
 export const listed = (page: Page, list: '#events' | '#statuses'): Promise<string[]> => page.locator(`${list} li`).allTextContents();
 
 /**
