@@ -102,8 +102,9 @@ export function showInOverlay(launchUrl: string, onClosed: () => void): AppView 
   };
   const onKey = (event: KeyboardEvent): void => {
     if (event.key === 'Escape') {
+      // Escape asks before leaving; asked already, it answers "Keep paying", as Escape closes a question.
       event.preventDefault();
-      askToLeave(true);
+      askToLeave(!isAsking);
     } else if (event.key === 'Tab') {
       const list = focusables();
       const at = list.indexOf(document.activeElement as HTMLElement);

@@ -131,6 +131,12 @@ t.test('browser client', async (t) => {
       t.equal(await focused(page, 'textContent'), 'Keep paying', 'Tab cycles inside the dialog');
       await page.focus('#note');
       t.equal(await focused(page, 'textContent'), 'Keep paying', 'focus cannot leave the dialog');
+      await page.keyboard.press('Escape');
+      await ask.waitFor({ state: 'hidden' });
+      t.equal(await focused(page, 'tagName'), 'IFRAME', 'Escape on the question keeps paying: back in the app');
+      await close.focus();
+      await page.keyboard.press('Escape');
+      await ask.waitFor();
       await page.keyboard.press('Enter');
       await ask.waitFor({ state: 'hidden' });
 
