@@ -221,15 +221,22 @@ t.test('demo page', async (t) => {
     }, blockPopups);
   });
 
-  t.test('a refused checkout shows the problem detail and opens nothing', async (t) => {
+  t.test('a refused checkout names the field by its label, marks it invalid and focuses it, and opens nothing', async (t) => {
     await withPage(t, browser, 'demo-invalid-email', async ({ page, pageErrors, cspViolations }) => {
       await page.goto(baseUrl);
       await page.fill('#email', 'not-an-email');
       await page.click('#pay');
-      await page.locator('#error', { hasText: 'customer.email' }).waitFor({ state: 'visible' });
+      await page.locator('#error', { hasText: /^E-mail: / }).waitFor({ state: 'visible' });
+      t.equal(await page.getAttribute('#email', 'aria-invalid'), 'true');
+      t.equal(await page.getAttribute('#email', 'aria-describedby'), 'error');
+      t.equal(await page.evaluate('document.activeElement.id'), 'email', 'focus on the field to correct');
       t.ok(await page.isHidden('#outcome'));
       t.ok(await page.isEnabled('#pay'), 'the shopper can correct and retry');
       t.same(page.context().pages().length, 1, 'the popup opened for the click was closed again');
+      await page.fill('#email', 'jane@example.com');
+      await page.click('#pay');
+      await page.locator('#email:not([aria-invalid])').waitFor();
+      t.pass('corrected and sent again, the field is no longer marked');
       t.same([...pageErrors, ...cspViolations], [], 'no script errors or CSP violations');
     });
   });

@@ -123,6 +123,34 @@ function show(selector, text, className) {
   if (className) element.className = className;
 }
 
+/** The form's fields by the path a refusal names them with, and the label the shopper sees. */
+const FIELDS = {
+  amount: { selector: '#amount', label: 'Total' },
+  'customer.firstName': { selector: '#first-name', label: 'First name' },
+  'customer.lastName': { selector: '#last-name', label: 'Last name' },
+  'customer.email': { selector: '#email', label: 'E-mail' },
+};
+
+/**
+ * Marks the fields a refusal names (aria-invalid, described by the error) and says what is wrong
+ * with each by its label; the first one gets the focus. Returns whether any field was named.
+ */
+function showFieldErrors(errors) {
+  for (const { selector } of Object.values(FIELDS)) {
+    $(selector).removeAttribute('aria-invalid');
+    $(selector).removeAttribute('aria-describedby');
+  }
+  const named = (errors ?? []).filter((error) => FIELDS[error.path]);
+  if (named.length === 0) return false;
+  for (const error of named) {
+    $(FIELDS[error.path].selector).setAttribute('aria-invalid', 'true');
+    $(FIELDS[error.path].selector).setAttribute('aria-describedby', 'error');
+  }
+  show('#error', named.map((error) => `${FIELDS[error.path].label}: ${error.message}`).join('. '));
+  $(FIELDS[named[0].path].selector).focus();
+  return true;
+}
+
 function readOrder() {
   return {
     amount: $('#amount').value.trim(),
@@ -135,6 +163,7 @@ function onPay(event) {
   const button = $('#pay');
   button.disabled = true;
   ['#outcome', '#error', '#app-step'].forEach((selector) => show(selector, ''));
+  showFieldErrors([]);
   show('#status', 'Starting the checkout…');
   let lastStatus = 'Initiated';
   const { amount, customer } = readOrder();
@@ -174,7 +203,7 @@ function onPay(event) {
         show('#status', 'The Flinks Pay window was closed before the payment was done; Pay resumes it.');
       } else {
         show('#status', 'Checkout not started.');
-        show('#error', error instanceof Error ? error.message : String(error));
+        if (!showFieldErrors(error.errors)) show('#error', error instanceof Error ? error.message : String(error));
       }
     })
     .finally(() => {
