@@ -84,7 +84,7 @@ export function appPageHtml(view: AppView): string {
       '<button id="back" type="button">No, go back</button>',
       '</div>',
       '</div>',
-      '<p id="result" role="status" aria-live="polite"></p>',
+      '<p id="result" role="status" aria-live="polite" tabindex="-1"></p>',
       '<p id="error" role="alert"></p>',
       '<p class="note">Sandbox: no bank is contacted and no money moves.</p>',
       '</section>',

@@ -65,6 +65,8 @@ async function send(url, body) {
 function finish(decision, status) {
   result.dataset.status = status;
   result.textContent = `${RESULTS[decision](bankName())} Status: ${status}.`;
+  // Every control is disabled now: focus goes to what happened, not to the top of the page.
+  result.focus();
   if (decision === 'approve' && SUCCEEDING.has(status)) post({ step: 'SUCCESS', institution: bankName() });
   else if (decision === 'decline') post({ step: 'CLOSE', reason: 'DECLINED' });
   else if (decision === 'cancel') post({ step: 'CLOSE' });
@@ -74,6 +76,9 @@ async function decide(decision) {
   error.textContent = '';
   if (decision !== 'cancel' && bank.value === '') {
     error.textContent = 'Choose your bank first.';
+    bank.setAttribute('aria-invalid', 'true');
+    bank.setAttribute('aria-describedby', 'error');
+    bank.focus();
     return;
   }
   setBusy(true);
@@ -119,6 +124,8 @@ async function open() {
 
 if (panel) {
   bank.addEventListener('change', () => {
+    bank.removeAttribute('aria-invalid');
+    bank.removeAttribute('aria-describedby');
     if (bank.value !== '') post({ step: 'INSTITUTION_SELECTED', institution: bankName() });
   });
   document.getElementById('approve').addEventListener('click', () => void decide('approve'));

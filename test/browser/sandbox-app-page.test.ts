@@ -44,7 +44,7 @@ t.test('the sandbox app page refuses a session that has no payment request', asy
   });
 });
 
-t.test('the "are you sure?" panel of Cancel works from the keyboard: focus goes into it and back', async (t) => {
+t.test('the sandbox app from the keyboard: the "are you sure?" panel of Cancel, a missing bank, the outcome', async (t) => {
   const browser = await launchBrowser(t);
   const baseUrl = await startService(t);
   const created = await fetch(`${baseUrl}/checkout`, {
@@ -69,6 +69,26 @@ t.test('the "are you sure?" panel of Cancel works from the keyboard: focus goes 
     t.equal(await focusedId(page), 'confirm-cancel', 'the other answer is one Shift+Tab away');
     await page.keyboard.press('Enter');
     await page.locator('#result[data-status="Cancelled"]').waitFor();
+    t.equal(await focusedId(page), 'result', 'every control disabled now, focus goes to the outcome, not the top of the page');
+    t.same([...pageErrors, ...cspViolations], [], 'no script errors or CSP violations');
+  });
+
+  const second = await fetch(`${baseUrl}/checkout`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ amount: '10.00', customer: { firstName: 'Jane', lastName: 'Doe', email: 'jane@example.com' } }),
+  });
+  const next = (await second.json()) as { launchUrl: string };
+  await withPage(t, browser, 'sandbox-app-no-bank', async ({ page, pageErrors, cspViolations }) => {
+    await page.goto(next.launchUrl);
+    await page.focus('#approve:enabled');
+    await page.keyboard.press('Enter');
+    await page.locator('#error', { hasText: 'Choose your bank first.' }).waitFor();
+    t.equal(await focusedId(page), 'bank', 'approving without a bank sends the focus to the bank list');
+    t.equal(await page.getAttribute('#bank', 'aria-invalid'), 'true');
+    t.equal(await page.getAttribute('#bank', 'aria-describedby'), 'error', 'which the error describes');
+    await page.selectOption('#bank', { index: 1 });
+    t.equal(await page.getAttribute('#bank', 'aria-invalid'), null, 'a bank chosen, the mark goes');
     t.same([...pageErrors, ...cspViolations], [], 'no script errors or CSP violations');
   });
 });
