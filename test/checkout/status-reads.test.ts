@@ -1,11 +1,11 @@
 import t from 'tap';
-import { postCheckout, setUp, validCheckout } from '../support/build.js';
+import { newCheckout, setUp } from '../support/build.js';
 
 /* Status reads cost Flinks little by default, and one client cannot make them cost more. */
 
 t.test('by default, repeated status reads within a few seconds are answered from the cache', async (t) => {
   const { app, control } = await setUp(t);
-  const { requestId } = (await postCheckout(app, validCheckout())).json<{ requestId: string }>();
+  const requestId = await newCheckout(app);
   control.reset();
   for (let i = 0; i < 10; i++) t.equal((await app.inject({ url: `/checkout/${requestId}` })).statusCode, 200);
   t.equal(control.count('status'), 1, 'ten polls, one Flinks read');
@@ -13,7 +13,7 @@ t.test('by default, repeated status reads within a few seconds are answered from
 
 t.test('STATUS_CACHE_MS=0 still turns the cache off', async (t) => {
   const { app, control } = await setUp(t, { STATUS_CACHE_MS: '0' });
-  const { requestId } = (await postCheckout(app, validCheckout())).json<{ requestId: string }>();
+  const requestId = await newCheckout(app);
   control.reset();
   for (let i = 0; i < 3; i++) await app.inject({ url: `/checkout/${requestId}` });
   t.equal(control.count('status'), 3);
@@ -21,7 +21,7 @@ t.test('STATUS_CACHE_MS=0 still turns the cache off', async (t) => {
 
 t.test('status reads are limited per client: a polling browser never notices, a greedy client gets 429', async (t) => {
   const { app, control } = await setUp(t);
-  const { requestId } = (await postCheckout(app, validCheckout())).json<{ requestId: string }>();
+  const requestId = await newCheckout(app);
   const read = (remoteAddress = '127.0.0.1') => app.inject({ url: `/checkout/${requestId}`, remoteAddress });
 
   // A browser polling every 2 s makes 30 reads a minute: twenty such browsers behind one address
@@ -42,7 +42,7 @@ t.test('status reads are limited per client: a polling browser never notices, a 
 
 t.test('STATUS_RATE_LIMIT_MAX sets the limit', async (t) => {
   const { app } = await setUp(t, { STATUS_RATE_LIMIT_MAX: '3' });
-  const { requestId } = (await postCheckout(app, validCheckout())).json<{ requestId: string }>();
+  const requestId = await newCheckout(app);
   const statuses = [];
   for (let i = 0; i < 4; i++) statuses.push((await app.inject({ url: `/checkout/${requestId}` })).statusCode);
   t.same(statuses, [200, 200, 200, 429]);
@@ -50,7 +50,7 @@ t.test('STATUS_RATE_LIMIT_MAX sets the limit', async (t) => {
 
 t.test('once a final status was seen it is the answer: Flinks is not asked again, and a different later answer cannot take it back', async (t) => {
   const { app, control } = await setUp(t, { STATUS_CACHE_MS: '0' });
-  const { requestId } = (await postCheckout(app, validCheckout())).json<{ requestId: string }>();
+  const requestId = await newCheckout(app);
   control.setStatus(requestId, 'Settled');
   t.match((await app.inject({ url: `/checkout/${requestId}` })).json(), { status: 'Settled', final: true });
   const reads = control.count('status');
@@ -64,7 +64,7 @@ t.test('once a final status was seen it is the answer: Flinks is not asked again
 
 t.test('event streams opened again and again cost Flinks no more than polling: their first status comes from the cache', async (t) => {
   const { app, control } = await setUp(t);
-  const { requestId } = (await postCheckout(app, validCheckout())).json<{ requestId: string }>();
+  const requestId = await newCheckout(app);
   control.reset();
   for (let i = 0; i < 20; i++) {
     const res = await app.inject({ method: 'HEAD', url: `/checkout/${requestId}/events`, headers: { accept: 'text/event-stream' } });
@@ -76,7 +76,7 @@ t.test('event streams opened again and again cost Flinks no more than polling: t
 
 t.test('STATUS_RATE_LIMIT_MAX limits the streams a client opens too, counted apart from its status reads', async (t) => {
   const { app, control } = await setUp(t, { STATUS_RATE_LIMIT_MAX: '3' });
-  const { requestId } = (await postCheckout(app, validCheckout())).json<{ requestId: string }>();
+  const requestId = await newCheckout(app);
   // A final checkout's stream sends its one event and ends, so each opening is answered in full.
   control.setStatus(requestId, 'Settled');
   const open = () => app.inject({ url: `/checkout/${requestId}/events`, headers: { accept: 'text/event-stream' } });

@@ -1,6 +1,6 @@
 import FakeTimers from '@sinonjs/fake-timers';
 import type { FastifyInstance } from 'fastify';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import type { SandboxControl } from '../../../sandbox/control.js';
 import { buildTestApp, postCheckout, setUp, startSandbox, validCheckout } from '../../support/build.js';
 
@@ -21,6 +21,15 @@ async function settled(control: SandboxControl): Promise<void> {
 
 async function checkout(app: FastifyInstance): Promise<number> {
   return (await postCheckout(app, validCheckout())).statusCode;
+}
+
+/** A prefetching app whose first checkout has filled the token pool, with the calls so far forgotten. */
+async function withFilledPool(t: Test) {
+  const { app, control } = await setUp(t, prefetchOn);
+  t.equal(await checkout(app), 201);
+  await settled(control);
+  control.reset();
+  return { app, control };
 }
 
 t.test('with prefetch a checkout uses a pooled token: two round trips instead of three', async (t) => {
@@ -81,10 +90,7 @@ t.test('a pooled token close to expiry is dropped, never used', async (t) => {
 });
 
 t.test('a pooled token refused, then its replacement refused too, is a 502 without a third try', async (t) => {
-  const { app, control } = await setUp(t, prefetchOn);
-  t.equal(await checkout(app), 201);
-  await settled(control);
-  control.reset();
+  const { app, control } = await withFilledPool(t);
   control.inject('initiate', { kind: 'status', status: 401 }, 2);
   t.equal(await checkout(app), 502);
   t.equal(control.count('initiate'), 2, 'the pooled token, then one fresh one');
@@ -92,10 +98,7 @@ t.test('a pooled token refused, then its replacement refused too, is a 502 witho
 });
 
 t.test('a payment request call Flinks refuses (401) is a 502, never retried with another token: only the initiating one may activate the session', async (t) => {
-  const { app, control } = await setUp(t, prefetchOn);
-  t.equal(await checkout(app), 201);
-  await settled(control);
-  control.reset();
+  const { app, control } = await withFilledPool(t);
   control.inject('paymentrequest', { kind: 'status', status: 401 });
   t.equal(await checkout(app), 502);
   const calls = control.calls.filter((call) => call.step === 'initiate' || call.step === 'paymentrequest');
@@ -105,10 +108,7 @@ t.test('a payment request call Flinks refuses (401) is a 502, never retried with
 });
 
 t.test('a pooled token Flinks refuses is replaced and never used again', async (t) => {
-  const { app, control } = await setUp(t, prefetchOn);
-  t.equal(await checkout(app), 201);
-  await settled(control);
-  control.reset();
+  const { app, control } = await withFilledPool(t);
   control.inject('initiate', { kind: 'status', status: 401 });
   t.equal(await checkout(app), 201);
   const refused = bearerOf(control.calls.find((call) => call.step === 'initiate' && call.statusCode === 401));
