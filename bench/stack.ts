@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BuiltEntries } from './build.js';
 import { rotate } from './cpu-bound.js';
-import { autocannonLoad, type HttpTarget } from './drivers.js';
+import { autocannonLoad } from './drivers.js';
 import { measure } from './measure.js';
 import { checkoutTarget, createCheckouts, minimalEnv, serviceEnv, STATUS_IDS, statusTarget } from './peers.js';
 import { setFakeLatency, startBff, startFakeFlinks, type Child } from './processes.js';
@@ -134,42 +134,42 @@ export async function runStack(entries: BuiltEntries, settings: StackSettings, l
   try {
     let started = 0;
     /**
-     * Runs `turns` on fresh, warmed-up processes (and Redis keys). Without Redis the service keeps
-     * every keyed checkout's answer for 24 h and refuses new keys once its in-memory store is full,
-     * rather than forget one, so every checkout round starts on empty processes, as in the `cpu` part.
+     * Runs `rounds` of `kind` on fresh, warmed-up processes (and Redis keys). Without Redis the
+     * service keeps every keyed checkout's answer for 24 h and refuses new keys once its in-memory
+     * store is full, rather than forget one, so every checkout round starts on empty processes, as
+     * in the `cpu` part; status reads read checkouts made for them first.
      */
-    const onFreshPeers = async (latencyMs: number, turns: (targetOf: (peer: StackPeer, kind: Kind) => HttpTarget, pids: (number | undefined)[], peers: Partial<Record<StackPeer, Child>>) => Promise<void>) => {
+    const onFreshPeers = async (latencyMs: number, kind: Kind, rounds: readonly number[]) => {
       const redis = connection && { url: settings.redisUrl, prefix: `${prefix}${latencyMs}:${started++}:` };
       const peers = await startPeers(entries, fake.url, settings.nodeArgs, redis);
       try {
         const pids = [fake, ...Object.values(peers)].map((child) => child.process.pid);
         await sleep(1000);
         await setFakeLatency(fake.url, 0);
-        const ids = Object.fromEntries(await Promise.all(PEERS.map(async (peer) => [peer, await createCheckouts(childOf(peers, peer), STATUS_IDS)] as const)));
+        const ids =
+          kind === 'status'
+            ? Object.fromEntries(await Promise.all(PEERS.map(async (peer) => [peer, await createCheckouts(childOf(peers, peer), STATUS_IDS)] as const)))
+            : {};
         await setFakeLatency(fake.url, latencyMs);
-        const targetOf = (peer: StackPeer, kind: Kind) =>
-          kind === 'checkout' ? checkoutTarget(childOf(peers, peer)) : statusTarget(childOf(peers, peer), ids[peer] ?? []);
+        const targetOf = (peer: StackPeer, targetKind: Kind) =>
+          targetKind === 'checkout' ? checkoutTarget(childOf(peers, peer)) : statusTarget(childOf(peers, peer), ids[peer] ?? []);
         for (const peer of PEERS) await autocannonLoad(targetOf(peer, 'checkout'))(settings.connections, settings.warmupS);
-        await turns(targetOf, pids, peers);
+        for (const round of rounds) {
+          for (const peer of rotate(PEERS, round)) {
+            log(`  ${kind}, ${peer}, ${latencyMs} ms, round ${round + 1}`);
+            const run = { connections: settings.connections, warmupS: 0, durationS: settings.durationS };
+            const { sample, cpuMsPerRequest } = await measure(autocannonLoad(targetOf(peer, kind)), run, pids, childOf(peers, peer));
+            (turns[`${peer}:${kind}:${latencyMs}`] ??= []).push({ rps: statsOf(sample).rps, ...(cpuMsPerRequest === undefined ? {} : { cpuMsPerRequest }) });
+          }
+        }
       } finally {
         await Promise.all(Object.values(peers).map((child) => child.stop()));
       }
     };
+    const allRounds = Array.from({ length: settings.rounds }, (_, round) => round);
     for (const latencyMs of settings.latencies) {
-      const turn = async (kind: Kind, round: number, targetOf: (peer: StackPeer, kind: Kind) => HttpTarget, pids: (number | undefined)[], peers: Partial<Record<StackPeer, Child>>) => {
-        for (const peer of rotate(PEERS, round)) {
-          log(`  ${kind}, ${peer}, ${latencyMs} ms, round ${round + 1}`);
-          const run = { connections: settings.connections, warmupS: 0, durationS: settings.durationS };
-          const { sample, cpuMsPerRequest } = await measure(autocannonLoad(targetOf(peer, kind)), run, pids, childOf(peers, peer));
-          (turns[`${peer}:${kind}:${latencyMs}`] ??= []).push({ rps: statsOf(sample).rps, ...(cpuMsPerRequest === undefined ? {} : { cpuMsPerRequest }) });
-        }
-      };
-      await onFreshPeers(latencyMs, async (targetOf, pids, peers) => {
-        for (let round = 0; round < settings.rounds; round++) await turn('status', round, targetOf, pids, peers);
-      });
-      for (let round = 0; round < settings.rounds; round++) {
-        await onFreshPeers(latencyMs, (targetOf, pids, peers) => turn('checkout', round, targetOf, pids, peers));
-      }
+      await onFreshPeers(latencyMs, 'status', allRounds);
+      for (const round of allRounds) await onFreshPeers(latencyMs, 'checkout', [round]);
     }
   } finally {
     await fake.stop();
