@@ -6,7 +6,17 @@ export interface MemoryStoreOptions {
   maxEntries: number;
   /** Called when a write of new keys is refused because the store is full (StoreFullError). */
   onFull?: () => void;
+  /** The clock entries expire by, in milliseconds (tests pass their own). */
+  now?: () => number;
 }
+
+/**
+ * How often a full store looks for expired entries to drop. Looking means visiting every entry, so
+ * a full store that looked on every refused write would spend O(entries) on each refusal, which is
+ * when the instance is busiest; once a second, an expired entry's room comes back at most a
+ * second late.
+ */
+const PURGE_INTERVAL_MS = 1000;
 
 /**
  * Single-instance store, bounded in entries; every entry expires. Full, it refuses new keys instead
@@ -14,17 +24,21 @@ export interface MemoryStoreOptions {
  * idempotency key forgotten (a retry paying twice) or a claim freed while its checkout runs.
  */
 export function createMemoryStore(options: MemoryStoreOptions): SharedStore {
-  const cache = new LRUCache<string, string>({ ...upToEntries(options.maxEntries), ttlAutopurge: false });
+  const now = options.now ?? (() => performance.now());
+  const cache = new LRUCache<string, string>({ ...upToEntries(options.maxEntries), ttlAutopurge: false, perf: { now } });
+  let purgedAt = -Infinity;
   const absent = (key: string): boolean => !cache.has(key);
   const storeIfAbsent = (key: string, value: string, ttlMs: number): boolean => {
     if (cache.has(key)) return false;
     cache.set(key, value, { ttl: ttlMs });
     return true;
   };
-  /** Whether writing `keys` adds no more entries than fit, after dropping the expired ones if needed. */
+  /** Whether writing `keys` adds no more entries than fit, after dropping the expired ones if due. */
   const fits = (keys: readonly string[]): boolean => {
     const added = () => new Set(keys.filter(absent)).size;
     if (cache.size + added() <= options.maxEntries) return true;
+    if (now() - purgedAt < PURGE_INTERVAL_MS) return false;
+    purgedAt = now();
     cache.purgeStale();
     return cache.size + added() <= options.maxEntries;
   };

@@ -88,8 +88,25 @@ for (const [name, storeFor] of stores) {
   });
 }
 
+/**
+ * A clock for the in-memory store, starting well after 0 (lru-cache takes an entry stamped 0 for
+ * one without an age). lru-cache reads its clock at most once a millisecond, hence the pause.
+ */
+function manualClock() {
+  const start = 10_000;
+  let at = start;
+  return {
+    now: () => at,
+    async moveTo(msAfterStart: number) {
+      at = start + msAfterStart;
+      await sleep(2);
+    },
+  };
+}
+
 t.test('[memory] full, the store refuses new keys instead of evicting live ones; expired ones make room', async (t) => {
-  const store = createMemoryStore({ maxEntries: 3 });
+  const clock = manualClock();
+  const store = createMemoryStore({ maxEntries: 3, now: clock.now });
   await store.set('long', '1', 60_000);
   t.same(await store.setEachIfAbsent([{ key: 'brief', value: '2', ttlMs: 30 }, { key: 'claim', value: '3', ttlMs: 60_000 }]), [true, true]);
   await t.rejects(store.setIfAbsent('new', '4', 60_000), StoreFullError);
@@ -99,7 +116,24 @@ t.test('[memory] full, the store refuses new keys instead of evicting live ones;
   t.equal(await store.replaceIfEqual('claim', '3', 'answer', 60_000), true, 'a live key may still change');
   await store.set('long', 'again', 60_000);
   t.equal(await store.get('long'), 'again');
-  await sleep(80);
+  await clock.moveTo(1000);
+  t.equal(await store.get('brief'), undefined, 'expired');
   t.equal(await store.setIfAbsent('new', '4', 60_000), true, 'the expired entry gave way');
   t.same([await store.get('long'), await store.get('claim'), await store.get('new')], ['again', 'answer', '4']);
+});
+
+t.test('[memory] full, the store looks for expired entries at most once a second, not on every refused write', async (t) => {
+  const clock = manualClock();
+  const store = createMemoryStore({ maxEntries: 2, now: clock.now });
+  await store.set('brief', '1', 100);
+  await store.set('long', '2', 60_000);
+  await t.rejects(store.setIfAbsent('a', '3', 60_000), StoreFullError, 'nothing has expired yet');
+  await clock.moveTo(500);
+  // 'brief' has expired (reading it would drop it): its room comes back with the next look.
+  await t.rejects(store.setIfAbsent('a', '3', 60_000), StoreFullError, 'the last look was less than a second ago');
+  await clock.moveTo(999);
+  await t.rejects(store.setIfAbsent('a', '3', 60_000), StoreFullError);
+  await clock.moveTo(1000);
+  t.equal(await store.setIfAbsent('a', '3', 60_000), true, 'the look a second later dropped the expired entry');
+  await t.rejects(store.setIfAbsent('b', '4', 60_000), StoreFullError, 'full again with live entries');
 });
