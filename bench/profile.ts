@@ -51,6 +51,12 @@ interface Profiled {
 /** What is profiled: checkouts, or status reads of checkouts made just before the profile. */
 interface Workload {
   kind: 'checkout' | 'status read';
+  /**
+   * Fresh processes the profiled time is split between. The in-memory store keeps every keyed
+   * checkout and refuses new keys when full (about 23,600 at the deployment heap): a warm-up and
+   * 10 s of checkouts on one process would run into it, and profile refusals.
+   */
+  processes: number;
   /** The request, as the table's heading names it. */
   route: string;
   /** The service's settings for it (status reads go uncached, like the floor's). */
@@ -59,14 +65,26 @@ interface Workload {
 }
 
 const WORKLOADS: readonly Workload[] = [
-  { kind: 'checkout', route: 'POST /checkout', serviceOverrides: {}, targetOf: (bff) => Promise.resolve(checkoutTarget(bff)) },
+  { kind: 'checkout', processes: 2, route: 'POST /checkout', serviceOverrides: {}, targetOf: (bff) => Promise.resolve(checkoutTarget(bff)) },
   {
     kind: 'status read',
+    processes: 1,
     route: 'GET /checkout/{requestId} (uncached)',
     serviceOverrides: { STATUS_CACHE_MS: '0' },
     targetOf: async (bff) => statusTarget(bff, await createCheckouts(bff, STATUS_IDS)),
   },
 ];
+
+/** Two profiles of one workload as one: their CPU per bucket, requests and errors added up. */
+function mergeProfiled(a: Profiled, b: Profiled): Profiled {
+  const micros = new Map(a.summary.micros);
+  for (const [bucket, us] of b.summary.micros) micros.set(bucket, (micros.get(bucket) ?? 0) + us);
+  return {
+    summary: { micros, totalMicros: a.summary.totalMicros + b.summary.totalMicros },
+    requests: a.requests + b.requests,
+    errors: a.errors + b.errors,
+  };
+}
 
 async function withPerf(entry: string, env: Record<string, string>, workload: Workload, settings: ProfileSettings, quiet: boolean): Promise<Profiled> {
   const nodeArgs = [...settings.nodeArgs, '--perf-basic-prof', '--interpreted-frames-native-stack'];
@@ -120,15 +138,22 @@ export async function runProfile(entries: BuiltEntries, settings: ProfileSetting
     const sections: string[] = [];
     for (const workload of WORKLOADS) {
       const name = workload.kind.replace(' ', '-');
-      const profile = (entry: string, env: Record<string, string>, peer: string, quiet: boolean) =>
-        perf ? withPerf(entry, env, workload, settings, quiet) : withCpuProf(entry, env, workload, `${name}-${peer}`, settings, quiet);
+      const window = { ...settings, durationS: settings.durationS / workload.processes };
+      const profileOnce = (entry: string, env: Record<string, string>, peer: string, quiet: boolean) =>
+        perf ? withPerf(entry, env, workload, window, quiet) : withCpuProf(entry, env, workload, `${name}-${peer}`, window, quiet);
+      const profile = async (entry: string, env: Record<string, string>, peer: string, quiet: boolean) => {
+        let profiled = await profileOnce(entry, env, peer, quiet);
+        for (let i = 1; i < workload.processes; i += 1) profiled = mergeProfiled(profiled, await profileOnce(entry, env, `${peer}-${i}`, quiet));
+        return profiled;
+      };
       log(`  ${workload.kind}s: the service under ${profiler}`);
       const service = await profile(entries.service, serviceEnv(fake.url, 'prefetch', workload.serviceOverrides), 'service', true);
       log(`  ${workload.kind}s: the minimal BFF under ${profiler}`);
       const floor = await profile(entries.minimal, minimalEnv(fake.url), 'minimal', false);
       const rate = (n: number) => (n / settings.durationS).toFixed(0);
       sections.push(
-        `Profile of ${workload.route}, CPU-bound (0 ms, ${settings.connections} connections, ${settings.durationS} s, ` +
+        `Profile of ${workload.route}, CPU-bound (0 ms, ${settings.connections} connections, ${settings.durationS} s` +
+          `${workload.processes > 1 ? ` on ${workload.processes} fresh processes, ${window.durationS} s each` : ''}, ` +
           `${perf ? 'perf: on-CPU time of all threads' : `V8 --cpu-prof (profiles in ${PROFILE_DIR})`}; ` +
           `${service.requests} ${workload.kind}s = ${rate(service.requests)}/s while profiled, minimal BFF ${rate(floor.requests)}/s` +
           `${service.errors + floor.errors > 0 ? `; NOT ALL ANSWERED: ${service.errors} errors from the service, ${floor.errors} from the minimal BFF` : ''}):\n\n` +
