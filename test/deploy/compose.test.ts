@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import t from 'tap';
 import { loadConfig } from '../../src/config/config.js';
 import { CLAIM_END_BUDGET_MS } from '../../src/config/runtime-limits.js';
+import { startUpWarnings } from '../../src/config/start-up-warnings.js';
 import {
   asArray,
   asObject,
@@ -56,6 +57,7 @@ t.test('every variable the compose file sets for the BFF is a documented setting
   for (const name of REQUIRED_IN_PRODUCTION) t.ok(env[name], `${name} is set`);
   const config = loadConfig(env);
   t.match(config.flinks, { mode: 'remote', baseUrl: /^http:\/\/sandbox:\d+$/ });
+  t.strictSame(startUpWarnings(config), [], 'it starts without a warning');
   t.equal(config.trustProxy, 1, 'behind nginx (one proxy hop), client addresses come from X-Forwarded-For');
   t.match(env.REDIS_URL, /^redis:\/\/redis:6379(\/\d+)?$/, 'the replicas share the redis service');
   const graceMs = Number(/^(\d+)s$/.exec(String(service('bff').stop_grace_period))?.[1]) * 1000;
@@ -77,6 +79,8 @@ t.test('the sandbox container gets only its own settings, and its ports line up 
   const bffEnv = containerEnv(service('bff'));
   t.equal(bffEnv.FLINKS_BASE_URL, `http://sandbox:${port}`, 'the BFF calls the sandbox on the compose network');
   t.equal(bffEnv.FLINKS_APP_URL, `http://localhost:${port}`, 'the browser opens the app on the published port');
+  t.ok(sandboxEnv.SANDBOX_INSTANCE, 'the simulator requires a BaseURI header, as Flinks\' samples send one');
+  t.equal(bffEnv.FLINKS_INSTANCE, sandboxEnv.SANDBOX_INSTANCE, 'and the BFF sends the one it requires');
   t.match(asArray(service('sandbox').ports), [`${port}:${port}`]);
   const probe = String(asArray(asObject(service('sandbox').healthcheck).test).at(-1));
   const probedPath = new RegExp(`'http://127\\.0\\.0\\.1:${port}(/[^']*)'`).exec(probe)?.[1] ?? '';
@@ -115,6 +119,7 @@ t.test('docker-compose.flinks.yml swaps the sandbox for real Flinks, credentials
     t.equal(env[name], template[name], `${name} comes from .env.flinks, not from the sandbox wiring`);
   }
   t.equal(env.FLINKS_APP_URL, template.FLINKS_APP_URL, 'no launch URL can point at the local sandbox');
+  t.equal(env.FLINKS_INSTANCE, template.FLINKS_INSTANCE, "the instance name is the onboarding one, not the sandbox's");
   t.match(loadConfig(env), {
     flinks: { mode: 'remote', baseUrl: template.FLINKS_BASE_URL },
     demo: { enabled: false },

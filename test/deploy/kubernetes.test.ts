@@ -2,6 +2,7 @@ import { readdirSync } from 'node:fs';
 import t from 'tap';
 import { loadConfig } from '../../src/config/config.js';
 import { CLAIM_END_BUDGET_MS } from '../../src/config/runtime-limits.js';
+import { startUpWarnings } from '../../src/config/start-up-warnings.js';
 import { READINESS_CHECK_LIMIT_MS } from '../../src/routes/health.js';
 import {
   asArray,
@@ -85,7 +86,9 @@ t.test('every variable the Deployment sets is a documented setting, and producti
   t.equal(source.FLINKS_USERNAME, 'Secret', 'the username comes from the Secret');
   t.equal(source.FLINKS_PASSWORD, 'Secret', 'the password comes from the Secret');
   t.ok(env.REDIS_URL, 'the replicas share a Redis');
-  t.match(loadConfig(env), { flinks: { mode: 'remote' }, trustProxy: 1, port: 3000 });
+  const config = loadConfig(env);
+  t.match(config, { flinks: { mode: 'remote', instance: String }, trustProxy: 1, port: 3000 });
+  t.strictSame(startUpWarnings(config), [], 'and starts without a warning');
   t.end();
 });
 
