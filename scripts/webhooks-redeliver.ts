@@ -75,7 +75,7 @@ for (const requestId of requestIds) {
   }
   if (!result) {
     missing += 1;
-    process.stdout.write(`${requestId}: no record (never created here, or older than RECONCILE_MAX_AGE_HOURS)\n`);
+    process.stdout.write(`${requestId}: no record (never created here, or older than 7 days, or than RECONCILE_MAX_AGE_HOURS when that is longer)\n`);
     continue;
   }
   const how = { rerun: 'queued again', pending: 'still being retried; moved to now', added: 'queued' }[result.outcome];

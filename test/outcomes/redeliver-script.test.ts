@@ -33,7 +33,7 @@ t.test('npm run webhooks:redeliver sends the latest event again, same webhook-id
   t.equal(
     run.stdout,
     `${requestId}: msg_${requestId}_Settled queued again\n` +
-      `${UNKNOWN_ID}: no record (never created here, or older than RECONCILE_MAX_AGE_HOURS)\n` +
+      `${UNKNOWN_ID}: no record (never created here, or older than 7 days, or than RECONCILE_MAX_AGE_HOURS when that is longer)\n` +
       `${initiated}: no status event sent yet (still Initiated); nothing to send again\n`,
   );
   await merchant.waitFor(() => merchant.received.length === 2, 'the redelivery');
