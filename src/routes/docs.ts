@@ -1,6 +1,5 @@
-import type { StaticDocumentSpec } from '@fastify/swagger';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { zodOnlySchemas } from '../plugins/zod-compilers.js';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { swaggerUiInstance } from '../plugins/external/swagger-ui.js';
 
 export const DOCS_PREFIX = '/docs';
 
@@ -15,42 +14,10 @@ class DocsAnswerError extends Error {
 }
 
 /**
- * Swagger UI's own CSP, adapted. It styles elements from its script, so only the docs pages allow
- * inline styles. And no upgrade-insecure-requests: on a plain-http address other than localhost (a
- * compose or cluster address) Chromium would fetch every asset over https, which nothing answers,
- * and the console would stay blank; https deployments have HSTS.
- */
-function docsCsp(header: string): string {
-  return header
-    .replace("style-src 'self' https:", "style-src 'self' https: 'unsafe-inline'")
-    .replace(/\s*upgrade-insecure-requests;?/, '');
-}
-
-/**
- * Swagger UI on an instance of its own, serving the document the app built (the same object
- * /docs/json sends). Built on the first request for its pages: operators open them now and then,
- * while @fastify/swagger-ui and the static file server it brings would otherwise sit in every
- * instance's heap from start-up (about 1.5 MB, most of what a docs page costs).
- */
-async function swaggerUiInstance(app: FastifyInstance): Promise<FastifyInstance> {
-  const [{ default: swagger }, { default: swaggerUi }] = await Promise.all([import('@fastify/swagger'), import('@fastify/swagger-ui')]);
-  const ui = Fastify({ schemaController: zodOnlySchemas });
-  // @fastify/swagger's typing of a static document predates OpenAPI 3.1, the version it generates.
-  const document = app.swagger() as StaticDocumentSpec['document'];
-  await ui.register(swagger, { mode: 'static', specification: { document } });
-  await ui.register(swaggerUi, {
-    routePrefix: DOCS_PREFIX,
-    staticCSP: true,
-    transformStaticCSP: docsCsp,
-  });
-  await ui.ready();
-  return ui;
-}
-
-/**
- * Swagger UI at /docs and the OpenAPI document at /docs/json. With `ui: false` (DOCS_UI=false) only
- * the document is served: it describes nothing a client could not learn from the API itself, and
- * client generators and contract tests read it, while the UI is an interactive console.
+ * Swagger UI at /docs (built on the first request for its pages) and the OpenAPI document at
+ * /docs/json. With `ui: false` (DOCS_UI=false) only the document is served: it describes nothing a
+ * client could not learn from the API itself, and client generators and contract tests read it,
+ * while the UI is an interactive console.
  */
 export function docsRoutes(app: FastifyInstance, options: { ui: boolean }): Promise<void> {
   app.get(`${DOCS_PREFIX}/json`, { schema: { hide: true } }, () => app.swagger());
@@ -58,7 +25,7 @@ export function docsRoutes(app: FastifyInstance, options: { ui: boolean }): Prom
 
   let ui: Promise<FastifyInstance> | undefined;
   const swaggerUi = (): Promise<FastifyInstance> =>
-    (ui ??= swaggerUiInstance(app).catch((error: unknown) => {
+    (ui ??= swaggerUiInstance(app.swagger(), DOCS_PREFIX).catch((error: unknown) => {
       ui = undefined;
       throw error;
     }));
