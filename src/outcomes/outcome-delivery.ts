@@ -4,16 +4,16 @@ import type { Registry } from 'prom-client';
 import type { ObservationSource } from '../checkout/status-cache.js';
 import type { CheckoutStatus } from '../checkout/schemas.js';
 import type { StatusWatcher } from '../checkout/status-watcher.js';
-import { NothingToRedeliverError } from '../errors/app-errors.js';
 import type { CallContext } from '../upstream/flinks-pay/client.js';
 import { CLOSE_TIMEOUT_MS, settlesWithin } from './closing.js';
-import { createDeliveryStep, deliveryJobOf, type DeliveryJob, type DeliveryPolicy } from './deliveries.js';
+import { createDeliveryStep, type DeliveryJob, type DeliveryPolicy } from './deliveries.js';
 import { createFlinksHints } from './flinks-hints.js';
 import { createFlinksSignatureVerifier } from './flinks-signature.js';
-import type { JobQueue, RerunOutcome } from './job-queue.js';
+import type { JobQueue } from './job-queue.js';
 import { createLiveUpdates, withLiveUpdates } from './live-updates.js';
 import { createMemoryOutcomeStore } from './memory-outcome-store.js';
 import { createMemoryQueue } from './memory-queue.js';
+import { createMerchantEvents } from './merchant-events.js';
 import { createMerchantSender } from './merchant-sender.js';
 import { createOutcomeMetrics } from './metrics.js';
 import { DEFAULT_LIMITS, type Observation, type OutcomeStore } from './outcome-store.js';
@@ -21,7 +21,7 @@ import { createRecentObservations } from './recent-observations.js';
 import { createReconcileStep, createRecordKeeper, type ReconcileJob, type ReconcilePolicy } from './reconciler.js';
 import type { QueueSettings } from './redis-backend.js';
 import { createUnnotedObservations } from './unnoted-observations.js';
-import { webhookIdOf, type OutcomeRecord } from './schemas.js';
+import type { OutcomeRecord } from './schemas.js';
 
 /**
  * Checkouts whose last noted status this instance keeps (recent-observations.ts): those being read
@@ -113,6 +113,8 @@ export async function createOutcomeDelivery(options: OutcomeDeliveryOptions) {
   });
   const verifySignature = options.flinksWebhookSecret === undefined ? undefined : createFlinksSignatureVerifier(options.flinksWebhookSecret);
   const flinksHints = createFlinksHints({ store, read: (ctx, requestId) => readFor(ctx, requestId, 'webhook'), metrics, now });
+  const events = deliveryQueue && createMerchantEvents({ store, queue: deliveryQueue, policy: options.delivery, now });
+  const ensureQueued = (record: OutcomeRecord): Promise<void> => events?.ensureQueued(record) ?? Promise.resolve();
   let read: ReadForOutcome | undefined;
   // A third of the window in which reconciliation takes a checkout as observed and skips its read,
   // so a checkout polled without pause keeps an observedAt fresh enough for it.
@@ -121,30 +123,6 @@ export async function createOutcomeDelivery(options: OutcomeDeliveryOptions) {
     maxEntries: RECENT_OBSERVATIONS,
     now,
   });
-
-  /** Queues the event of a change just recorded: the store says a change only once, so it was never queued. */
-  async function enqueueDelivery(record: OutcomeRecord): Promise<void> {
-    if (!deliveryQueue) return;
-    const { jobId, job } = deliveryJobOf(record, options.delivery, now());
-    await deliveryQueue.add(jobId, job, 0);
-  }
-
-  /** Whether the record lists an attempt to deliver the event of its current status. */
-  async function wasAttempted(record: OutcomeRecord): Promise<boolean> {
-    const webhookId = webhookIdOf(record.requestId, record.status);
-    return (await store.deliveries(record.requestId)).some((attempt) => attempt.webhookId === webhookId);
-  }
-
-  /**
-   * Makes sure the event of a record's current status is queued, when it may have been already:
-   * reconciliation finding a final status, a catch-up after the store failed. A job with its id
-   * makes the add a no-op while it waits, runs or is kept; a delivered one is kept only an hour
-   * (KEEP_COMPLETED_JOBS_MS), so an event with an attempt in the record's list is not queued again.
-   */
-  async function ensureQueued(record: OutcomeRecord): Promise<void> {
-    if (!deliveryQueue || (await wasAttempted(record))) return;
-    await enqueueDelivery(record);
-  }
 
   /**
    * Records an observation: a change goes to live streams and to the merchant. `catchingUp` (a
@@ -158,7 +136,7 @@ export async function createOutcomeDelivery(options: OutcomeDeliveryOptions) {
     if (result.changed) {
       metrics.statusChanges.inc({ source: observation.source });
       live.publish({ ...status, referenceId: result.record.referenceId });
-      await enqueueDelivery(result.record);
+      await events?.enqueue(result.record);
       return true;
     }
     if (!catchingUp) return true;
@@ -242,23 +220,10 @@ export async function createOutcomeDelivery(options: OutcomeDeliveryOptions) {
     },
 
     /**
-     * Sends the latest status event of a checkout again (same webhook-id); undefined when there is
-     * no such checkout, NothingToRedeliverError when no status event was sent for it yet. Itself
-     * undefined when merchant webhooks are off.
+     * Sends the latest status event of a checkout again (merchant-events.ts); undefined when
+     * merchant webhooks are off.
      */
-    redeliver: deliveryQueue
-      ? async (requestId: string): Promise<{ webhookId: string; outcome: RerunOutcome } | undefined> => {
-          const record = await store.get(requestId);
-          if (!record) return undefined;
-          // A record starts at Initiated and a change never leads back to it: still Initiated, no
-          // change was seen, so no event was ever queued, and "again" would send one the merchant never had.
-          if (record.status === 'Initiated') throw new NothingToRedeliverError();
-          const { jobId, job } = deliveryJobOf(record, options.delivery, now());
-          const outcome = await deliveryQueue.rerun(jobId, job);
-          // A delivered event's job is gone after KEEP_COMPLETED_JOBS_MS; adding it again still sends it again.
-          return { webhookId: jobId, outcome: outcome === 'added' && (await wasAttempted(record)) ? 'rerun' : outcome };
-        }
-      : undefined,
+    redeliver: events?.redeliver,
 
     /** The event-stream watcher, fed by changes observed anywhere. */
     withLiveUpdates: (watcher: StatusWatcher): StatusWatcher => withLiveUpdates(watcher, live),

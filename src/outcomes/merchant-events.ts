@@ -1,0 +1,64 @@
+import { NothingToRedeliverError } from '../errors/app-errors.js';
+import { deliveryJobOf, type DeliveryJob, type DeliveryPolicy } from './deliveries.js';
+import type { JobQueue, RerunOutcome } from './job-queue.js';
+import type { OutcomeStore } from './outcome-store.js';
+import { webhookIdOf, type OutcomeRecord } from './schemas.js';
+
+export interface MerchantEventsDeps {
+  store: OutcomeStore;
+  /** The merchant-webhooks queue. A job that ended well is kept only a while (KEEP_COMPLETED_JOBS_MS). */
+  queue: JobQueue<DeliveryJob>;
+  policy: DeliveryPolicy;
+  now: () => number;
+}
+
+/**
+ * The merchant's status events as jobs of the delivery queue: one per status a checkout reached,
+ * its job id the event's webhook-id, so that queuing one twice is a no-op while its job is kept.
+ */
+export function createMerchantEvents({ store, queue, policy, now }: MerchantEventsDeps) {
+  /** Queues the event of a change just recorded: the store says a change only once, so it was never queued. */
+  async function enqueue(record: OutcomeRecord): Promise<void> {
+    const { jobId, job } = deliveryJobOf(record, policy, now());
+    await queue.add(jobId, job, 0);
+  }
+
+  /** Whether the record lists an attempt to deliver the event of its current status. */
+  async function wasAttempted(record: OutcomeRecord): Promise<boolean> {
+    const webhookId = webhookIdOf(record.requestId, record.status);
+    return (await store.deliveries(record.requestId)).some((attempt) => attempt.webhookId === webhookId);
+  }
+
+  return {
+    enqueue,
+
+    /**
+     * Makes sure the event of a record's current status is queued, when it may have been already:
+     * reconciliation finding a final status, a catch-up after the store failed. A job with its id
+     * makes the add a no-op while it waits, runs or is kept; a delivered one is not kept for long,
+     * so an event with an attempt in the record's list is not queued again.
+     */
+    ensureQueued: async (record: OutcomeRecord): Promise<void> => {
+      if (await wasAttempted(record)) return;
+      await enqueue(record);
+    },
+
+    /**
+     * Sends the latest status event of a checkout again (same webhook-id); undefined when there is
+     * no such checkout, NothingToRedeliverError when no status event was sent for it yet.
+     */
+    redeliver: async (requestId: string): Promise<{ webhookId: string; outcome: RerunOutcome } | undefined> => {
+      const record = await store.get(requestId);
+      if (!record) return undefined;
+      // A record starts at Initiated and a change never leads back to it: still Initiated, no
+      // change was seen, so no event was ever queued, and "again" would send one the merchant never had.
+      if (record.status === 'Initiated') throw new NothingToRedeliverError();
+      const { jobId, job } = deliveryJobOf(record, policy, now());
+      const outcome = await queue.rerun(jobId, job);
+      // A delivered event's job is gone once its keeping time is over; adding it again still sends it again.
+      return { webhookId: jobId, outcome: outcome === 'added' && (await wasAttempted(record)) ? 'rerun' : outcome };
+    },
+  };
+}
+
+export type MerchantEvents = ReturnType<typeof createMerchantEvents>;
