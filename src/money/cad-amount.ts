@@ -6,7 +6,8 @@
 
 export const MAX_AMOUNT = '1000000.00';
 
-const DECIMAL_PATTERN = /^(0|[1-9]\d{0,6})(?:\.(\d{1,2}))?$/;
+// Any number of whole digits: 12345678 is an amount too large, not one badly written.
+const DECIMAL_PATTERN = /^(0|[1-9]\d*)(?:\.(\d{1,2}))?$/;
 
 export type CadAmountProblem = 'format' | 'zero' | 'too-large';
 

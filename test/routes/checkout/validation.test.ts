@@ -55,6 +55,16 @@ t.test('POST /checkout answers 400 problem+json naming the field, and calls nobo
   t.equal(control.calls.length, 0, 'no upstream call for any invalid body');
 });
 
+t.test('POST /checkout says an amount above the limit is too large, however many digits it has', async (t) => {
+  const { app, control } = await setUp(t);
+  for (const amount of ['1000000.01', '12345678', 12_345_678, '99999999999.99']) {
+    const res = await postCheckout(app, validCheckout({ amount }));
+    t.equal(res.statusCode, 400, String(amount));
+    t.match(res.json<ProblemBody>().errors, [{ path: 'amount', message: 'must be at most 1000000.00' }], String(amount));
+  }
+  t.equal(control.calls.length, 0);
+});
+
 t.test('POST /checkout lists every invalid field at once', async (t) => {
   const { app } = await setUp(t);
   const res = await postCheckout(app, { amount: 'ten', customer: { firstName: '', lastName: 'Doe', email: 'x' }, extra: 1 });
