@@ -1,4 +1,5 @@
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from '@fastify/type-provider-zod';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Asset, ClientAssetSource, ClientAssets } from '../client-assets/assets.js';
 
 /*
@@ -52,7 +53,7 @@ function answerAsset(request: FastifyRequest, reply: FastifyReply, asset: Asset,
   return isGzip ? asset.gzip : asset.body;
 }
 
-export const clientRoutes: FastifyPluginAsync<{ assets: ClientAssetSource | undefined }> = (app, { assets }) => {
+export const clientRoutes: FastifyPluginAsyncZod<{ assets: ClientAssetSource | undefined }> = (app, { assets }) => {
   if (!assets) {
     // Compiled without `npm run build`'s last step (the image runs it): the API works, the client is 404.
     app.log.warn('the browser client was not built (npm run build writes it): /client/* answers 404');

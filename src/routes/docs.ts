@@ -1,3 +1,4 @@
+import type { FastifyPluginAsyncZod } from '@fastify/type-provider-zod';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { swaggerUiInstance } from '../plugins/external/swagger-ui.js';
 
@@ -19,7 +20,7 @@ class DocsAnswerError extends Error {
  * client could not learn from the API itself, and client generators and contract tests read it,
  * while the UI is an interactive console.
  */
-export function docsRoutes(app: FastifyInstance, options: { ui: boolean }): Promise<void> {
+export const docsRoutes: FastifyPluginAsyncZod<{ ui: boolean }> = (app, options) => {
   app.get(`${DOCS_PREFIX}/json`, { schema: { hide: true } }, () => app.swagger());
   if (!options.ui) return Promise.resolve();
 
@@ -54,4 +55,4 @@ export function docsRoutes(app: FastifyInstance, options: { ui: boolean }): Prom
   app.get(DOCS_PREFIX, page, forward);
   app.get(`${DOCS_PREFIX}/*`, page, forward);
   return Promise.resolve();
-}
+};
