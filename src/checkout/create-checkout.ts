@@ -77,6 +77,7 @@ export function createCheckoutFlow({
   return async (ctx, input, appUrl) => {
     // Before Flinks is called: once the payment request exists, the checkout must not fail.
     records.assertRoom();
+    flinks.assertCheckoutPossible();
     const referenceId = input.referenceId ?? randomUUID();
     const notAfter = now() + callBudgetMs - callTimeoutMs;
     const { sessionId, requestId } = await callFlinks({ ...ctx, notAfter }, input, referenceId).catch((error: unknown) => {

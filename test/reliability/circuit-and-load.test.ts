@@ -26,7 +26,7 @@ t.test('the circuit opens after repeated upstream failures, answers 503 at once,
   t.equal((await postCheckout(app, validCheckout())).statusCode, 201);
 });
 
-t.test('a failing session call opens its own circuit, though each authorize before it succeeds; status reads go on', async (t) => {
+t.test('a failing session call opens its own circuit, though each authorize before it succeeds; checkouts then call nobody, status reads go on', async (t) => {
   const { app, control } = await setUp(t, { CIRCUIT_FAILURE_THRESHOLD: '3', CIRCUIT_HALF_OPEN_MS: '300', STATUS_CACHE_MS: '0' });
   const created = await postCheckout(app, validCheckout());
   const { requestId } = created.json<{ requestId: string }>();
@@ -35,12 +35,40 @@ t.test('a failing session call opens its own circuit, though each authorize befo
   control.reset();
   const open = await postCheckout(app, validCheckout());
   t.equal(open.statusCode, 503, 'the session circuit is open');
-  t.same(control.calls.map((call) => call.step), ['authorize'], 'no session call reaches Flinks while its circuit is open');
+  t.same(control.calls, [], 'no call reaches Flinks while the session circuit is open: an authorize would be for nothing');
   const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
   t.match(metrics, /flinks_circuit_state\{step="initiate"\} 2/);
   t.match(metrics, /flinks_circuit_state\{step="authorize"\} 0/);
   t.equal((await app.inject({ method: 'GET', url: `/checkout/${requestId}` })).statusCode, 200, 'a status read is not held up by it');
   t.equal((await untilStatus(app, 201)).statusCode, 201, 'after the pause one probe goes through and closes it');
+});
+
+t.test('while the payment request circuit is open, a checkout is refused before its authorize and session calls', async (t) => {
+  const { app, control } = await setUp(t, { CIRCUIT_FAILURE_THRESHOLD: '3', CIRCUIT_HALF_OPEN_MS: '300' });
+  control.inject('paymentrequest', { kind: 'status', status: 500 }, 3);
+  for (let i = 0; i < 3; i++) t.equal((await postCheckout(app, validCheckout())).statusCode, 502, `failure ${i + 1}`);
+  control.reset();
+  const open = await postCheckout(app, validCheckout());
+  t.equal(open.statusCode, 503);
+  t.equal(open.headers['retry-after'], '1');
+  t.match(open.json(), { status: 503, detail: /paused/ });
+  t.same(control.calls, [], 'no session is opened at Flinks that no payment request could follow');
+
+  // Once due, one checkout goes through and its payment request is the probe; others wait for it.
+  await new Promise((resolve) => setTimeout(resolve, 350));
+  control.inject('paymentrequest', { kind: 'delay', ms: 300 });
+  const probe = postCheckout(app, validCheckout());
+  await control.waitForCall('paymentrequest');
+  const meanwhile = await postCheckout(app, validCheckout());
+  t.equal(meanwhile.statusCode, 503, 'refused while the probe is out');
+  t.equal(meanwhile.headers['retry-after'], '1');
+  t.equal((await probe).statusCode, 201, 'the probe succeeds and closes the circuit');
+  t.same(
+    control.calls.map((call) => call.step),
+    ['authorize', 'initiate', 'paymentrequest'],
+    'the refused checkout called nobody',
+  );
+  t.equal((await postCheckout(app, validCheckout())).statusCode, 201);
 });
 
 t.test('a failed probe opens the circuit again', async (t) => {

@@ -131,6 +131,14 @@ export function createFlinksPayClient(options: FlinksPayClientOptions) {
       return lastProbe.state;
     },
 
+    /**
+     * Refuses (503) a checkout at once while the session or the payment request circuit is open:
+     * its authorize and session calls would leave a session at Flinks that no payment request follows.
+     */
+    assertCheckoutPossible: (): void => {
+      api.resilience.assertAvailable(['initiate', 'paymentrequest']);
+    },
+
     /** Each Flinks call's circuit, for metrics. */
     circuitStates: () => api.resilience.circuitStates(),
 

@@ -67,6 +67,13 @@ export function createUpstreamResilience(options: ResilienceOptions) {
   );
   const limiter = bulkhead(options.maxConcurrency, options.maxQueue);
   const retryAfterSeconds = Math.max(1, Math.ceil(options.halfOpenAfterMs / 1000));
+  // When each open circuit lets its probe through (cockatiel keeps its own copy, on the same clock).
+  const probeAt = perStep(() => 0);
+  for (const [step, breaker] of Object.entries(breakers) as [UpstreamStep, CircuitBreakerPolicy][]) {
+    breaker.onBreak(() => {
+      probeAt[step] = Date.now() + options.halfOpenAfterMs;
+    });
+  }
 
   return {
     /**
@@ -88,6 +95,19 @@ export function createUpstreamResilience(options: ResilienceOptions) {
           throw new OverloadedError(1, 'Too many calls to Flinks Pay are waiting already.');
         }
         throw error;
+      }
+    },
+    /**
+     * Refuses (503) what would need one of `steps` while its circuit is open, or probing with
+     * another call: a checkout whose payment request cannot go out is refused before its authorize
+     * and session calls, which would leave a session at Flinks for nothing. Once an open circuit is
+     * due to probe, the request goes on, and its call is the probe.
+     */
+    assertAvailable(steps: readonly UpstreamStep[]): void {
+      for (const step of steps) {
+        const breaker = breakers[step];
+        if (breaker.state === BreakerState.HalfOpen) throw new UpstreamUnavailableError(1);
+        if (breaker.state === BreakerState.Open && Date.now() < probeAt[step]) throw new UpstreamUnavailableError(retryAfterSeconds);
       }
     },
     /** Each call's circuit: 'closed', 'open' or 'half-open', for metrics. */
