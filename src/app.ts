@@ -1,9 +1,10 @@
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from '@fastify/type-provider-zod';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { DestinationStream } from 'pino';
 import type { Dispatcher } from 'undici';
 import type { EmbeddedSandbox } from '../sandbox/mount.js';
 import type { SandboxPluginOptions } from '../sandbox/sandbox-plugin.js';
+import { cutOffAnswersPlugin } from './plugins/app/cut-off-answers.js';
 import { drainPlugin } from './plugins/app/drain.js';
 import { answerRequestsNodeRefuses, frameworkErrorHandler, handleClientError } from './plugins/app/early-errors.js';
 import { errorHandlerPlugin } from './plugins/app/error-handler.js';
@@ -65,6 +66,7 @@ export interface AppDeps {
 }
 
 const PROBE_PATHS = new Set(['/health', '/ready']);
+const isProbe = (request: FastifyRequest): boolean => PROBE_PATHS.has(request.url);
 
 /** The operations API's budget per RATE_LIMIT_WINDOW (per token, per address without one), unless RATE_LIMIT_MAX is higher. */
 const OPS_RATE_LIMIT_MAX = 600;
@@ -82,7 +84,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     genReqId: requestIdFor,
     requestIdHeader: false,
     // Probes arrive every few seconds from every orchestrator; their lines would drown the rest.
-    logController: new AccessLogController((request) => PROBE_PATHS.has(request.url)),
+    logController: new AccessLogController(isProbe),
     bodyLimit: config.bodyLimitBytes,
     // Longer than any valid id, so an over-long one up to this length gets a 400 naming the field;
     // beyond it the router refuses the path, also as a 400 (frameworkErrorHandler).
@@ -128,6 +130,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   // Cross-cutting plugins: ours, then third-party ones with their options.
   await app.register(requestIdPlugin);
   await app.register(metricsPlugin);
+  await app.register(cutOffAnswersPlugin, { skipLog: isProbe });
   await app.register(drainPlugin);
   await app.register(errorHandlerPlugin);
   await app.register(jsonBodyPlugin);

@@ -50,8 +50,14 @@ export class AccessLogController extends LogController {
 }
 
 /** The access line; also written by hand for answers Fastify's logging never sees (early-errors.ts). */
-export function logRequestCompleted(request: FastifyRequest, reply: FastifyReply, error?: Error | null): void {
-  const line = { req: request, res: reply, responseTime: reply.elapsedTime, upstream: request.upstreamCalls ?? undefined };
+export function logRequestCompleted(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  error?: Error | null,
+  /** The connection closed before the answer ended (cut-off-answers.ts). */
+  cutOff?: { closedBeforeEnd: true },
+): void {
+  const line = { req: request, res: reply, responseTime: reply.elapsedTime, upstream: request.upstreamCalls ?? undefined, ...cutOff };
   if (error) reply.log.error({ ...line, err: error }, 'request errored');
   else reply.log.info(line, 'request completed');
 }

@@ -1,0 +1,38 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { logRequestCompleted } from '../../observability/access-log.js';
+import { observeAnswer } from './metrics.js';
+
+/*
+ * Answers that end without Node's 'finish', on which Fastify writes the access line and runs the
+ * onResponse hooks (the latency metric among them): an event stream whose client hung up, the
+ * usual end of one, and an answer whose client left before it was ready, such as a checkout while
+ * Flinks is called (its payment request may still be made). Each gets its access line, marked
+ * `closedBeforeEnd`, and its count here: a stream when it is cut off, an answer nobody waits for
+ * once it is ready.
+ */
+export const cutOffAnswersPlugin = fp(
+  (app: FastifyInstance, options: { skipLog: (request: FastifyRequest) => boolean }) => {
+    const leftBeforeAnswer = new WeakSet<FastifyRequest>();
+    const account = (request: FastifyRequest, reply: FastifyReply): void => {
+      if (!options.skipLog(request)) logRequestCompleted(request, reply, undefined, { closedBeforeEnd: true });
+      observeAnswer(app.metrics, request, reply);
+    };
+    app.addHook('onRequest', (request, reply, done) => {
+      reply.raw.once('close', () => {
+        // Ended by the server: Fastify's own 'finish' listener writes its line.
+        if (reply.raw.writableEnded) return;
+        if (reply.raw.headersSent) account(request, reply);
+        else leftBeforeAnswer.add(request);
+      });
+      done();
+    });
+    app.addHook('onSend', (request, reply, payload, done) => {
+      // Fastify writes this answer into the closed connection next, and no 'finish' follows.
+      if (leftBeforeAnswer.has(request)) setImmediate(account, request, reply);
+      done(null, payload);
+    });
+    return Promise.resolve();
+  },
+  { name: 'cut-off-answers', dependencies: ['metrics'] },
+);
