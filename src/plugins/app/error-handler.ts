@@ -68,6 +68,14 @@ function fieldErrors(error: FastifyError & { validation: { instancePath: string;
   });
 }
 
+/** The start of a 400's detail, by the part of the request its schema judged. */
+const WHERE_INVALID: Readonly<Record<string, string>> = {
+  body: 'The body has',
+  params: 'The path has',
+  querystring: 'The query string has',
+  headers: 'The headers have',
+};
+
 function shortened(path: string): string {
   return path.length <= MAX_PATH_LENGTH ? path : `${path.slice(0, MAX_PATH_LENGTH)}…`;
 }
@@ -76,13 +84,13 @@ function handleError(error: FastifyError, request: FastifyRequest, reply: Fastif
   if (hasZodFastifySchemaValidationErrors(error)) {
     const all = fieldErrors(error);
     const errors = all.slice(0, MAX_LISTED_ERRORS).map((e) => ({ ...e, path: shortened(e.path) }));
-    const where = error.validationContext === 'params' ? 'path' : (error.validationContext ?? 'request');
+    const where = WHERE_INVALID[error.validationContext ?? ''] ?? 'The request has';
     const count = `${all.length} invalid field${all.length === 1 ? '' : 's'}`;
     const listed = errors.length < all.length ? `; the first ${errors.length} are listed` : '';
     return problemAnswer(request, reply, {
       code: 'validation-failed',
       status: 400,
-      detail: `The ${where} has ${count}${listed}: ${errors.map((e) => e.path).join(', ')}.`,
+      detail: `${where} ${count}${listed}: ${errors.map((e) => e.path).join(', ')}.`,
       errors,
     });
   }
