@@ -13,24 +13,20 @@ import { observeAnswer } from './metrics.js';
  */
 export const cutOffAnswersPlugin = fp(
   (app: FastifyInstance, options: { skipLog: (request: FastifyRequest) => boolean }) => {
-    const leftBeforeAnswer = new WeakSet<FastifyRequest>();
     const account = (request: FastifyRequest, reply: FastifyReply): void => {
       if (!options.skipLog(request)) logRequestCompleted(request, reply, undefined, { closedBeforeEnd: true });
       observeAnswer(app.metrics, request, reply);
     };
     app.addHook('onRequest', (request, reply, done) => {
-      reply.raw.once('close', () => {
+      const raw = reply.raw;
+      raw.once('close', () => {
         // Ended by the server: Fastify's own 'finish' listener writes its line.
-        if (reply.raw.writableEnded) return;
-        if (reply.raw.headersSent) account(request, reply);
-        else leftBeforeAnswer.add(request);
+        if (raw.writableEnded) return;
+        if (raw.headersSent) account(request, reply);
+        // Written into the closed connection once ready: Node says 'prefinish', never 'finish'.
+        else raw.once('prefinish', () => setImmediate(account, request, reply));
       });
       done();
-    });
-    app.addHook('onSend', (request, reply, payload, done) => {
-      // Fastify writes this answer into the closed connection next, and no 'finish' follows.
-      if (leftBeforeAnswer.has(request)) setImmediate(account, request, reply);
-      done(null, payload);
     });
     return Promise.resolve();
   },
