@@ -74,11 +74,14 @@ export interface UpstreamErrorOptions extends ErrorOptions {
   aboutThisCall?: boolean;
 }
 
-/** What went wrong, for the detail: no answer at all (refused, reset) is not an unusable answer. */
+/**
+ * What went wrong, for the detail: no answer at all (refused, reset), an error status, or an
+ * answer that cannot be used (a redirect, a body outside the contract). Flinks' body never.
+ */
 function rejectionOf(step: UpstreamStep, upstreamStatus: number | undefined): string {
-  return upstreamStatus === undefined
-    ? `Flinks Pay could not be reached, or dropped the connection, during the ${STEP_NAMES[step]} call.`
-    : `Flinks Pay returned an unusable answer to the ${STEP_NAMES[step]} call.`;
+  if (upstreamStatus === undefined) return `Flinks Pay could not be reached, or dropped the connection, during the ${STEP_NAMES[step]} call.`;
+  if (upstreamStatus >= 400) return `Flinks Pay answered the ${STEP_NAMES[step]} call with an error (HTTP ${String(upstreamStatus)}).`;
+  return `Flinks Pay returned an unusable answer to the ${STEP_NAMES[step]} call.`;
 }
 
 /** Flinks answered with an error status or a body that does not fit its contract, or did not answer at all. */
