@@ -104,8 +104,10 @@ export const opsAuthPlugin = fp(
       }
       done(null, payload);
     });
-    app.addHook('onResponse', async (request, reply) => {
-      if (!enabled) return;
+    // As the answer goes out, not once it has arrived (onResponse): a call whose client left
+    // before its answer, such as a refresh while Flinks is read, is audited too.
+    app.addHook('onSend', async (request, reply, payload) => {
+      if (!enabled) return payload;
       const params = request.params as { requestId?: string } | undefined;
       const query = request.query as { referenceId?: unknown; status?: unknown } | undefined;
       const checkout = checkoutValue(params?.requestId);
@@ -123,6 +125,7 @@ export const opsAuthPlugin = fp(
       };
       if (request.opsToken === undefined) request.log.warn(line, 'ops call refused');
       else request.log.info(line, 'ops call');
+      return payload;
     });
     return Promise.resolve();
   },

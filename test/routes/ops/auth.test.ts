@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import t from 'tap';
 import { ConfigError, loadConfig } from '../../../src/config/config.js';
 import { createTokenMatcher } from '../../../src/plugins/app/ops-auth.js';
@@ -198,4 +199,18 @@ t.test('OPS_TOKENS: comma-separated, each at least 32 characters; a bad one is n
   t.notOk(message.includes('\n'), 'one line');
   t.notOk(message.includes(short) || message.includes(TOKENS[0]), 'no value in the message');
   t.end();
+});
+
+t.test('a refresh whose caller leaves while Flinks is read is still audited, with the answer it would have had', async (t) => {
+  const { app, sandbox, logs } = await setUpOps(t, 'memory');
+  const { requestId } = (await postCheckout(app, validCheckout())).json<{ requestId: string }>();
+  const url = await app.listen({ port: 0, host: '127.0.0.1' });
+  sandbox.control.inject('status', { kind: 'delay', ms: 300 });
+  const left = request(`${url}/ops/checkouts/${requestId}/refresh`, { method: 'POST', headers: { authorization: `Bearer ${TOKENS[0]}` } });
+  left.on('error', () => undefined);
+  left.end();
+  await sandbox.control.waitForCall('status');
+  left.destroy();
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  t.match(auditLines(logs), [{ opsToken: 0, action: 'POST /ops/checkouts/:requestId/refresh', checkout: requestId, statusCode: 200, msg: 'ops call' }]);
 });
