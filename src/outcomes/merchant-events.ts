@@ -4,9 +4,9 @@ import type { JobQueue, RerunOutcome } from './job-queue.js';
 import type { OutcomeStore } from './outcome-store.js';
 import { webhookIdOf, type OutcomeRecord } from './schemas.js';
 
-export interface MerchantEventsDeps {
+interface MerchantEventsDeps {
   store: OutcomeStore;
-  /** The merchant-webhooks queue. A job that ended well is kept only a while (KEEP_COMPLETED_JOBS_MS). */
+  /** The merchant-webhooks queue. A job that ended well is kept only a while (KEEP_COMPLETED_JOBS_MS, outcome-delivery.ts). */
   queue: JobQueue<DeliveryJob>;
   policy: DeliveryPolicy;
   now: () => number;
@@ -60,5 +60,3 @@ export function createMerchantEvents({ store, queue, policy, now }: MerchantEven
     },
   };
 }
-
-export type MerchantEvents = ReturnType<typeof createMerchantEvents>;
