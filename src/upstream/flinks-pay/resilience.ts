@@ -66,9 +66,10 @@ export function createUpstreamResilience(options: ResilienceOptions) {
     }),
   );
   const limiter = bulkhead(options.maxConcurrency, options.maxQueue);
-  const retryAfterSeconds = Math.max(1, Math.ceil(options.halfOpenAfterMs / 1000));
   // When each open circuit lets its probe through (cockatiel keeps its own copy, on the same clock).
   const probeAt = perStep(() => 0);
+  /** Retry-After while `step`'s circuit is open: until its probe, at least a second. */
+  const untilProbe = (step: UpstreamStep): number => Math.max(1, Math.ceil((probeAt[step] - Date.now()) / 1000));
   for (const [step, breaker] of Object.entries(breakers) as [UpstreamStep, CircuitBreakerPolicy][]) {
     breaker.onBreak(() => {
       probeAt[step] = Date.now() + options.halfOpenAfterMs;
@@ -90,7 +91,7 @@ export function createUpstreamResilience(options: ResilienceOptions) {
           return breaker.execute(call);
         });
       } catch (error) {
-        if (error instanceof BrokenCircuitError) throw new UpstreamUnavailableError(retryAfterSeconds, { cause: error });
+        if (error instanceof BrokenCircuitError) throw new UpstreamUnavailableError(untilProbe(step), { cause: error });
         if (error instanceof BulkheadRejectedError) {
           throw new OverloadedError(1, 'Too many calls to Flinks Pay are waiting already.');
         }
@@ -101,14 +102,20 @@ export function createUpstreamResilience(options: ResilienceOptions) {
      * Refuses (503) what would need one of `steps` while its circuit is open, or probing with
      * another call: a checkout whose payment request cannot go out is refused before its authorize
      * and session calls, which would leave a session at Flinks for nothing. Once an open circuit is
-     * due to probe, the request goes on, and its call is the probe.
+     * due to probe, one request goes on, and its call is the probe; the ones after it are refused
+     * as before until the probe has closed the circuit, or for another pause when it failed.
      */
     assertAvailable(steps: readonly UpstreamStep[]): void {
+      const due: UpstreamStep[] = [];
       for (const step of steps) {
-        const breaker = breakers[step];
-        if (breaker.state === BreakerState.HalfOpen) throw new UpstreamUnavailableError(1);
-        if (breaker.state === BreakerState.Open && Date.now() < probeAt[step]) throw new UpstreamUnavailableError(retryAfterSeconds);
+        const state = breakers[step].state;
+        if (state === BreakerState.HalfOpen) throw new UpstreamUnavailableError(1);
+        if (state !== BreakerState.Open) continue;
+        if (Date.now() < probeAt[step]) throw new UpstreamUnavailableError(untilProbe(step));
+        due.push(step);
       }
+      // Claimed only once no step refuses, so a refused request never postpones a probe.
+      for (const step of due) probeAt[step] = Date.now() + options.halfOpenAfterMs;
     },
     /** Each call's circuit: 'closed', 'open' or 'half-open', for metrics. */
     circuitStates(): Record<UpstreamStep, CircuitState> {
