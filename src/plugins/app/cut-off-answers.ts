@@ -5,11 +5,13 @@ import { observeAnswer } from './metrics.js';
 
 /*
  * Answers that end without Node's 'finish', on which Fastify writes the access line and runs the
- * onResponse hooks (the latency metric among them): an event stream whose client hung up, the
- * usual end of one, and an answer whose client left before it was ready, such as a checkout while
- * Flinks is called (its payment request may still be made). Each gets its access line, marked
- * `closedBeforeEnd`, and its count here: a stream when it is cut off, an answer nobody waits for
- * once it is ready.
+ * onResponse hooks (the latency metric among them): an event stream whose client hung up once it
+ * had begun, the usual end of one, and an answer whose client left before it was ready, such as a
+ * checkout while Flinks is called (its payment request may still be made). Each gets its access
+ * line, marked `closedBeforeEnd`, and its count here: a stream when it is cut off, an answer nobody
+ * waits for once it is ready. A request whose body never arrived had no answer to give (Node may
+ * have answered 408 itself), and a stream left during its first status read is never answered, so
+ * neither gets a line.
  */
 export const cutOffAnswersPlugin = fp(
   (app: FastifyInstance, options: { skipLog: (request: FastifyRequest) => boolean }) => {
@@ -21,7 +23,7 @@ export const cutOffAnswersPlugin = fp(
       const raw = reply.raw;
       raw.once('close', () => {
         // Ended by the server: Fastify's own 'finish' listener writes its line.
-        if (raw.writableEnded) return;
+        if (raw.writableEnded || !request.raw.complete) return;
         if (raw.headersSent) account(request, reply);
         // Written into the closed connection once ready: Node says 'prefinish', never 'finish'.
         else raw.once('prefinish', () => setImmediate(account, request, reply));
