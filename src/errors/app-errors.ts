@@ -76,11 +76,13 @@ export interface UpstreamErrorOptions extends ErrorOptions {
 
 /**
  * What went wrong, for the detail: no answer at all (refused, reset), an error status, or an
- * answer that cannot be used (a redirect, a body outside the contract). Flinks' body never.
+ * answer that cannot be used (a redirect, a body outside the contract). Neither Flinks' body nor
+ * its status code: a shopper's browser has no use for them, and a 401 would tell anyone that the
+ * merchant's credentials are broken. The log line has both.
  */
 function rejectionOf(step: UpstreamStep, upstreamStatus: number | undefined): string {
   if (upstreamStatus === undefined) return `Flinks Pay could not be reached, or dropped the connection, during the ${STEP_NAMES[step]} call.`;
-  if (upstreamStatus >= 400) return `Flinks Pay answered the ${STEP_NAMES[step]} call with an error (HTTP ${String(upstreamStatus)}).`;
+  if (upstreamStatus >= 400) return `Flinks Pay answered the ${STEP_NAMES[step]} call with an error.`;
   return `Flinks Pay returned an unusable answer to the ${STEP_NAMES[step]} call.`;
 }
 
