@@ -79,6 +79,8 @@ export const opsAuthPlugin = fp(
     const enabled = options.tokens.length > 0;
     /** Requests that sent a bearer token which is none of OPS_TOKENS (their 401 says invalid_token). */
     const wrongTokens = new WeakSet<FastifyRequest>();
+    /** Requests audited already: onSend runs again when sending the answer fails and an error is sent instead. */
+    const audited = new WeakSet<FastifyRequest>();
 
     // The token is matched as the request arrives, so the rate limit (the next onRequest hook) can
     // give each token a budget of its own, apart from the calls without a valid one.
@@ -105,9 +107,11 @@ export const opsAuthPlugin = fp(
       done(null, payload);
     });
     // As the answer goes out, not once it has arrived (onResponse): a call whose client left
-    // before its answer, such as a refresh while Flinks is read, is audited too.
+    // before its answer, such as a refresh while Flinks is read, is audited too. The last onSend
+    // hook of the ops scope, so that the status it writes is the one sent.
     app.addHook('onSend', async (request, reply, payload) => {
-      if (!enabled) return payload;
+      if (!enabled || audited.has(request)) return payload;
+      audited.add(request);
       const params = request.params as { requestId?: string } | undefined;
       const query = request.query as { referenceId?: unknown; status?: unknown } | undefined;
       const checkout = checkoutValue(params?.requestId);

@@ -3,6 +3,7 @@ import t from 'tap';
 import { ConfigError, loadConfig } from '../../../src/config/config.js';
 import { createTokenMatcher } from '../../../src/plugins/app/ops-auth.js';
 import { postCheckout, setUp, validCheckout } from '../../support/build.js';
+import { until } from '../../support/net.js';
 import { auditLines, MODES, opsCall, setUpOps, TOKENS } from './support.js';
 
 const OPS_PATHS = [
@@ -211,6 +212,6 @@ t.test('a refresh whose caller leaves while Flinks is read is still audited, wit
   left.end();
   await sandbox.control.waitForCall('status');
   left.destroy();
-  await new Promise((resolve) => setTimeout(resolve, 500));
+  await until('the audit line', () => auditLines(logs).length > 0);
   t.match(auditLines(logs), [{ opsToken: 0, action: 'POST /ops/checkouts/:requestId/refresh', checkout: requestId, statusCode: 200, msg: 'ops call' }]);
 });
