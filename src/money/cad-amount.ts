@@ -32,11 +32,14 @@ export function parseCadAmount(input: string | number): ParsedAmount {
 /**
  * A JSON number reaches us already parsed; its shortest round-trip text ("19.99") is the
  * decimal the client wrote for every value this schema accepts (at most 9 significant digits).
+ * From 1e21 up, JavaScript writes a number with an exponent: such a whole number is written out
+ * in full, to be judged too large like any other.
  */
 function numberToPlainText(value: number): string | undefined {
   if (!Number.isFinite(value) || value < 0) return undefined;
   const text = String(value);
-  return /e/i.test(text) ? undefined : text;
+  if (!/e/i.test(text)) return text;
+  return value >= 1e21 ? BigInt(value).toString() : undefined;
 }
 
 function compareCanonical(a: string, b: string): number {

@@ -27,7 +27,8 @@ export function createMemoryStore(options: MemoryStoreOptions): SharedStore {
   const now = options.now ?? (() => performance.now());
   const cache = new LRUCache<string, string>({ ...upToEntries(options.maxEntries), ttlAutopurge: false, perf: { now } });
   let purgedAt = -Infinity;
-  const absent = (key: string): boolean => !cache.has(key);
+  // Held, even expired but not dropped yet: writing it again adds no entry.
+  const absent = (key: string): boolean => cache.peek(key, { allowStale: true }) === undefined;
   const storeIfAbsent = (key: string, value: string, ttlMs: number): boolean => {
     if (cache.has(key)) return false;
     cache.set(key, value, { ttl: ttlMs });

@@ -137,3 +137,15 @@ t.test('[memory] full, the store looks for expired entries at most once a second
   t.equal(await store.setIfAbsent('a', '3', 60_000), true, 'the look a second later dropped the expired entry');
   await t.rejects(store.setIfAbsent('b', '4', 60_000), StoreFullError, 'full again with live entries');
 });
+
+t.test('[memory] full, an expired key may be written again at once: it takes no more room', async (t) => {
+  const clock = manualClock();
+  const store = createMemoryStore({ maxEntries: 2, now: clock.now });
+  await store.set('brief', '1', 100);
+  await store.set('long', '2', 60_000);
+  await t.rejects(store.setIfAbsent('a', '3', 60_000), StoreFullError, 'full; the look for expired entries is done');
+  await clock.moveTo(500);
+  t.equal(await store.setIfAbsent('brief', 'again', 60_000), true, 'expired, so absent, and its entry is reused');
+  t.equal(await store.get('brief'), 'again');
+  await t.rejects(store.setIfAbsent('a', '3', 60_000), StoreFullError, 'still two live entries');
+});
