@@ -112,7 +112,12 @@ export function createCheckoutRecords(keeper: RecordKeeper, log: FastifyBaseLogg
     },
     async close() {
       const lost = await retries.flush();
-      if (lost > 0) log.error({ lost }, 'checkout records could not be written before shutdown');
+      if (lost === 0) return;
+      log.error({ lost }, 'checkout records could not be written before shutdown');
+      // Each by its order id: Flinks' end-of-day file is where such a checkout is found again.
+      for (const [requestId, { referenceId }] of backlog) {
+        log.error({ checkout: requestId, referenceId }, 'checkout record lost at shutdown; find it by its referenceId in Flinks');
+      }
     },
   };
 }
