@@ -84,6 +84,18 @@ t.test('at info, a request writes one line when it ends, listing its Flinks call
   t.notOk(lines.some((line) => line.msg === 'incoming request'), 'no arrival lines at info');
 });
 
+t.test('a 503 that turns work away is logged at warn, a failure of the request itself at error', async (t) => {
+  const sandbox = await startSandbox(t);
+  const logs = captureLogs();
+  const app = await buildTestApp(t, sandbox, { LOG_LEVEL: 'info', CIRCUIT_FAILURE_THRESHOLD: '1' }, { logStream: logs.stream });
+  sandbox.control.inject('paymentrequest', { kind: 'status', status: 500 });
+  t.equal((await postCheckout(app, { amount: '10.00', customer: shopper }, { 'x-request-id': 'failed-checkout' })).statusCode, 502);
+  t.equal((await postCheckout(app, { amount: '10.00', customer: shopper }, { 'x-request-id': 'refused-checkout' })).statusCode, 503);
+  const lines = logs.lines().map((line) => JSON.parse(line) as { level: number; requestId?: string; problem?: string });
+  t.match(lines.find((line) => line.requestId === 'failed-checkout' && line.problem !== undefined), { level: 50, problem: 'upstream-error' });
+  t.match(lines.find((line) => line.requestId === 'refused-checkout' && line.problem !== undefined), { level: 40, problem: 'upstream-unavailable' });
+});
+
 t.test('query values, and items that are no name=value pair, are censored on the access line, whatever their name, but for the filters a route reads', async (t) => {
   const sandbox = await startSandbox(t);
   const logs = captureLogs();

@@ -68,6 +68,16 @@ function fieldErrors(error: FastifyError & { validation: { instancePath: string;
   });
 }
 
+/**
+ * A 503 turns work away for a state logged where it arose (an open circuit, Redis down, load
+ * shed): a warn per refusal, not an error per poll of every browser while it lasts. Other 5xx are
+ * this request's failure.
+ */
+function logLevelOf(status: number): 'info' | 'warn' | 'error' {
+  if (status === 503) return 'warn';
+  return status >= 500 ? 'error' : 'info';
+}
+
 /** The start of a 400's detail, by the part of the request its schema judged. */
 const WHERE_INVALID: Readonly<Record<string, string>> = {
   body: 'The body has',
@@ -95,8 +105,7 @@ function handleError(error: FastifyError, request: FastifyRequest, reply: Fastif
     });
   }
   if (error instanceof AppError) {
-    const logLevel = error.status >= 500 ? 'error' : 'info';
-    request.log[logLevel]({ err: error, problem: error.code }, error.message);
+    request.log[logLevelOf(error.status)]({ err: error, problem: error.code }, error.message);
     reply.headers(error.headers);
     return problemAnswer(request, reply, {
       code: error.code,
