@@ -138,9 +138,9 @@ export async function runProfile(entries: BuiltEntries, settings: ProfileSetting
     const sections: string[] = [];
     for (const workload of WORKLOADS) {
       const name = workload.kind.replace(' ', '-');
-      const window = { ...settings, durationS: settings.durationS / workload.processes };
+      const perProcess = { ...settings, durationS: settings.durationS / workload.processes };
       const profileOnce = (entry: string, env: Record<string, string>, peer: string, quiet: boolean) =>
-        perf ? withPerf(entry, env, workload, window, quiet) : withCpuProf(entry, env, workload, `${name}-${peer}`, window, quiet);
+        perf ? withPerf(entry, env, workload, perProcess, quiet) : withCpuProf(entry, env, workload, `${name}-${peer}`, perProcess, quiet);
       const profile = async (entry: string, env: Record<string, string>, peer: string, quiet: boolean) => {
         let profiled = await profileOnce(entry, env, peer, quiet);
         for (let i = 1; i < workload.processes; i += 1) profiled = mergeProfiled(profiled, await profileOnce(entry, env, `${peer}-${i}`, quiet));
@@ -153,7 +153,7 @@ export async function runProfile(entries: BuiltEntries, settings: ProfileSetting
       const rate = (n: number) => (n / settings.durationS).toFixed(0);
       sections.push(
         `Profile of ${workload.route}, CPU-bound (0 ms, ${settings.connections} connections, ${settings.durationS} s` +
-          `${workload.processes > 1 ? ` on ${workload.processes} fresh processes, ${window.durationS} s each` : ''}, ` +
+          `${workload.processes > 1 ? ` on ${workload.processes} fresh processes, ${perProcess.durationS} s each` : ''}, ` +
           `${perf ? 'perf: on-CPU time of all threads' : `V8 --cpu-prof (profiles in ${PROFILE_DIR})`}; ` +
           `${service.requests} ${workload.kind}s = ${rate(service.requests)}/s while profiled, minimal BFF ${rate(floor.requests)}/s` +
           `${service.errors + floor.errors > 0 ? `; NOT ALL ANSWERED: ${service.errors} errors from the service, ${floor.errors} from the minimal BFF` : ''}):\n\n` +

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from '@fastify/type-provider-zod';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { swaggerUiInstance } from '../plugins/external/swagger-ui.js';
+import { buildSwaggerUi } from '../plugins/external/swagger-ui.js';
 
 export const DOCS_PREFIX = '/docs';
 
@@ -26,7 +26,7 @@ export const docsRoutes: FastifyPluginAsyncZod<{ ui: boolean }> = (app, options)
 
   let ui: Promise<FastifyInstance> | undefined;
   const swaggerUi = (): Promise<FastifyInstance> =>
-    (ui ??= swaggerUiInstance(app.swagger(), DOCS_PREFIX).catch((error: unknown) => {
+    (ui ??= buildSwaggerUi(app.swagger(), DOCS_PREFIX).catch((error: unknown) => {
       ui = undefined;
       throw error;
     }));

@@ -20,7 +20,7 @@ function docsCsp(header: string): string {
  * and then, while @fastify/swagger-ui and the static file server it brings would otherwise sit in
  * every instance's heap from start-up (about 1.5 MB, most of what a docs page costs).
  */
-export async function swaggerUiInstance(document: unknown, routePrefix: string): Promise<FastifyInstance> {
+export async function buildSwaggerUi(document: unknown, routePrefix: string): Promise<FastifyInstance> {
   const [{ default: swagger }, { default: swaggerUi }] = await Promise.all([import('@fastify/swagger'), import('@fastify/swagger-ui')]);
   const ui = Fastify({ schemaController: zodOnlySchemas });
   // @fastify/swagger's typing of a static document predates OpenAPI 3.1, the version it generates.
