@@ -9,9 +9,9 @@ import { observeAnswer } from './metrics.js';
  * had begun, the usual end of one, and an answer whose client left before it was ready, such as a
  * checkout while Flinks is called (its payment request may still be made). Each gets its access
  * line, marked `closedBeforeEnd`, and its count here: a stream when it is cut off, an answer nobody
- * waits for once it is ready. A request whose body never arrived had no answer to give (Node may
- * have answered 408 itself), and a stream left during its first status read is never answered, so
- * neither gets a line.
+ * waits for once it is ready (a stream left during its first status read is ended by its route).
+ * A request whose body never arrived had no answer to give (Node may have answered 408 itself),
+ * and gets no line.
  */
 export const cutOffAnswersPlugin = fp(
   (app: FastifyInstance, options: { skipLog: (request: FastifyRequest) => boolean }) => {

@@ -123,8 +123,13 @@ export const checkoutEventsRoute: FastifyPluginAsyncZod<CheckoutEventsRouteOptio
         if (error instanceof CheckoutNotFoundError) throw (await app.notFoundGuard.countNotFound(request)) ?? error;
         throw error;
       }
-      if (!reply.sse.isConnected) unsubscribe();
-      else if (request.method === 'HEAD') {
+      if (!reply.sse.isConnected) {
+        unsubscribe();
+        // Gone before its stream began: Fastify sends nothing for a handler that returns nothing
+        // once the connection is closed. Ending the response here is what gives it its access
+        // line and its count (cut-off-answers.ts).
+        if (!reply.raw.headersSent) reply.raw.end();
+      } else if (request.method === 'HEAD') {
         // Fastify answers HEAD with this handler: the head of the stream (its status and headers), then the end.
         unsubscribe();
         reply.sse.close();

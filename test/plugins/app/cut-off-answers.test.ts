@@ -53,6 +53,19 @@ t.test('an event stream its client closes gets its access line and its count', a
   t.equal(await count('method="GET",route="/checkout/:requestId/events",status_code="200"'), 1);
 });
 
+t.test('an event stream its client leaves during its first status read gets its access line and its count too', async (t) => {
+  const { app, sandbox, url, loggedOnce, count } = await listeningWithLogs(t);
+  const requestId = await newCheckout(app);
+  sandbox.control.inject('status', { kind: 'delay', ms: 300 });
+  const stream = request(`${url}/checkout/${requestId}/events`, { headers: { 'x-request-id': 'stream-left-early' } });
+  stream.on('error', () => undefined);
+  stream.end();
+  await sandbox.control.waitForCall('status');
+  stream.destroy();
+  t.match(await loggedOnce('stream-left-early'), [{ res: { statusCode: 200 }, closedBeforeEnd: true }], 'one line');
+  t.equal(await count('method="GET",route="/checkout/:requestId/events",status_code="200"'), 1);
+});
+
 t.test('a checkout its client leaves while Flinks is called is logged with every call once it is answered', async (t) => {
   const { sandbox, url, loggedOnce, count } = await listeningWithLogs(t);
   sandbox.control.inject('initiate', { kind: 'delay', ms: 300 });
