@@ -122,12 +122,21 @@ t.test('[memory] full, the store refuses new keys instead of evicting live ones;
   t.same([await store.get('long'), await store.get('claim'), await store.get('new')], ['again', 'answer', '4']);
 });
 
-t.test('[memory] full, the store looks for expired entries at most once a second, not on every refused write', async (t) => {
+/**
+ * A store of two entries, full: 'brief' expires at 100 ms, 'long' lives on. A refused write has
+ * just looked for expired entries (there were none yet).
+ */
+async function fullStore(t: Test) {
   const clock = manualClock();
   const store = createMemoryStore({ maxEntries: 2, now: clock.now });
   await store.set('brief', '1', 100);
   await store.set('long', '2', 60_000);
-  await t.rejects(store.setIfAbsent('a', '3', 60_000), StoreFullError, 'nothing has expired yet');
+  await t.rejects(store.setIfAbsent('a', '3', 60_000), StoreFullError, 'full, and nothing has expired yet');
+  return { clock, store };
+}
+
+t.test('[memory] full, the store looks for expired entries at most once a second, not on every refused write', async (t) => {
+  const { clock, store } = await fullStore(t);
   await clock.moveTo(500);
   // 'brief' has expired (reading it would drop it): its room comes back with the next look.
   await t.rejects(store.setIfAbsent('a', '3', 60_000), StoreFullError, 'the last look was less than a second ago');
@@ -139,11 +148,7 @@ t.test('[memory] full, the store looks for expired entries at most once a second
 });
 
 t.test('[memory] full, an expired key may be written again at once: it takes no more room', async (t) => {
-  const clock = manualClock();
-  const store = createMemoryStore({ maxEntries: 2, now: clock.now });
-  await store.set('brief', '1', 100);
-  await store.set('long', '2', 60_000);
-  await t.rejects(store.setIfAbsent('a', '3', 60_000), StoreFullError, 'full; the look for expired entries is done');
+  const { clock, store } = await fullStore(t);
   await clock.moveTo(500);
   t.equal(await store.setIfAbsent('brief', 'again', 60_000), true, 'expired, so absent, and its entry is reused');
   t.equal(await store.get('brief'), 'again');
