@@ -38,8 +38,9 @@ export function createMemoryStore(options: MemoryStoreOptions): SharedStore {
   const fits = (keys: readonly string[]): boolean => {
     const added = () => new Set(keys.filter(absent)).size;
     if (cache.size + added() <= options.maxEntries) return true;
-    if (now() - purgedAt < PURGE_INTERVAL_MS) return false;
-    purgedAt = now();
+    const at = now();
+    if (at - purgedAt < PURGE_INTERVAL_MS) return false;
+    purgedAt = at;
     cache.purgeStale();
     return cache.size + added() <= options.maxEntries;
   };
