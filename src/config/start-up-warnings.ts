@@ -19,5 +19,13 @@ export function startUpWarnings(config: Config): string[] {
         'set the number of proxies in front of this service instead, e.g. TRUST_PROXY=1, or their addresses',
     );
   }
+  if (config.nodeEnv === 'production' && config.corsOrigins.length > 0 && config.intentKeys === undefined) {
+    // bff-api.md accepts an unsigned amount for trusted server-to-server callers; a shop's browser is
+    // not one: whoever opens its developer tools can pay one cent for any order.
+    warnings.push(
+      'CORS_ORIGINS lets browsers call this service, but neither CHECKOUT_SIGNING_SECRET nor CHECKOUT_JWKS_URL is set: ' +
+        'a shopper can choose the amount of any checkout; have your backend sign checkout intents (docs/signed-intents.md)',
+    );
+  }
   return warnings;
 }
