@@ -61,7 +61,7 @@ async function reconcileBench(redis: Redis | undefined, url: string, prefix: str
     readsAt.push(performance.now());
     await sleep(10);
     inFlight -= 1;
-    const status: CheckoutStatus = { requestId, status: 'Settled', referenceId: null, final: true };
+    const status: CheckoutStatus = { requestId, status: 'Settled', referenceId: requestId.replace('bench-', 'order-'), final: true };
     await outcomes.observe(status, 'reconcile');
     return status;
   });

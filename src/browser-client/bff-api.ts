@@ -1369,8 +1369,8 @@ export interface components {
              * @enum {string}
              */
             status: "Initiated" | "Processing" | "Accepted" | "Processed" | "Settled" | "Cancelled" | "Expired" | "Declined" | "Failed";
-            /** @description Your order id; null only if neither this service nor Flinks knows it. */
-            referenceId: string | null;
+            /** @description Your order id: the referenceId of the checkout, or the one this service generated for it. */
+            referenceId: string;
             /** @description True once the status can no longer change: stop polling. */
             final: boolean;
             /** @description Why Flinks gave this status, in Flinks' words (its `statusDetails`), e.g. why a payment Failed. Only when Flinks gives one. */

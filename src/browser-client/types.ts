@@ -42,10 +42,14 @@ export interface PayOutcome extends CheckoutStatus {
   paid: true;
 }
 
+/** The last status known of a checkout: `referenceId` is null while no status has been read. */
+export type LastStatus = Omit<CheckoutStatus, 'referenceId'> & { referenceId: string | null };
+
 /**
  * The rejection of a payment that did not go through: `final` with Declined, Cancelled, Expired or
  * Failed; not `final` when the shopper closed the Flinks window first, or came Back from it in
- * redirect mode (`pay` again resumes it).
+ * redirect mode (`pay` again resumes it). Its `referenceId` is null when the window closed before
+ * any status was read.
  */
 export class PaymentNotCompletedError extends Error {
   declare readonly requestId: string;
@@ -55,7 +59,7 @@ export class PaymentNotCompletedError extends Error {
   declare readonly reason?: string;
   declare readonly paid: false;
 
-  constructor(status: CheckoutStatus) {
+  constructor(status: LastStatus) {
     super(status.final ? `The payment ended ${status.status}.` : 'The Flinks Pay window was closed before the payment was done.');
     Object.assign(this, status, { paid: false });
   }

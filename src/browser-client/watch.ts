@@ -1,7 +1,7 @@
 import { forgetAttempt, saveAttempt, type Attempt } from './attempts.js';
 import { follow, listenToApp } from './follow.js';
 import { isPaid, sleep } from './http.js';
-import { PaymentNotCompletedError, type AppEvent, type CheckoutStatus, type PayOutcome } from './types.js';
+import { PaymentNotCompletedError, type AppEvent, type CheckoutStatus, type LastStatus, type PayOutcome } from './types.js';
 import type { AppView } from './views.js';
 
 /**
@@ -30,7 +30,7 @@ export interface Watch {
  */
 export function watch({ base, attempt, onStatus, onEvent, open, hasLeft }: Watch): Promise<PayOutcome> {
   return new Promise((resolve, reject) => {
-    let last: CheckoutStatus = { requestId: attempt.requestId, status: 'Initiated', referenceId: null, final: false };
+    let last: LastStatus = { requestId: attempt.requestId, status: 'Initiated', referenceId: null, final: false };
     let sawSuccess = false;
     let isDone = false;
     let view: AppView | undefined;

@@ -158,7 +158,7 @@ export const CheckoutStatusSchema = z
       'Flinks payment status. Accepted, Processed and Settled mean the funds are guaranteed; ' +
         'Settled, Cancelled, Expired, Declined and Failed are final.',
     ),
-    referenceId: z.string().nullable().describe('Your order id; null only if neither this service nor Flinks knows it.'),
+    referenceId: z.string().describe('Your order id: the referenceId of the checkout, or the one this service generated for it.'),
     final: z.boolean().describe('True once the status can no longer change: stop polling.'),
     reason: z
       .string()
