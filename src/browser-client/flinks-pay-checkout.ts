@@ -10,11 +10,11 @@
  */
 import { digest, forgetAttempt, loadAttempt, newAttempt, redirectedAttempt, saveAttempt, type Attempt } from './attempts.js';
 import { endsAttempt, isPaid, postCheckout, readStatusPatiently } from './http.js';
-import { CheckoutRefusedError, type CheckoutStatus, type PayMode, type PayOptions, type PayOutcome } from './types.js';
+import { CheckoutRefusedError, PaymentInProgressError, type CheckoutStatus, type PayMode, type PayOptions, type PayOutcome } from './types.js';
 import { showInOverlay, showInPopup, showPreparing, type AppView } from './views.js';
 import { watch, type Watch } from './watch.js';
 
-export { CheckoutRefusedError, PaymentNotCompletedError } from './types.js';
+export { CheckoutRefusedError, PaymentInProgressError, PaymentNotCompletedError } from './types.js';
 export type { AppEvent, CheckoutCreated, CheckoutStatus, Customer, PaymentStatus, PayMode, PayOptions, PayOutcome, Problem } from './types.js';
 
 type Started = Attempt & { requestId: string; launchUrl: string };
@@ -167,7 +167,20 @@ async function redirect(watching: Watch & { attempt: Started }): Promise<PayOutc
   }
 }
 
-let running: Promise<PayOutcome> | undefined;
+/** The payment under way in this tab, and the order it is for. */
+let running: { outcome: Promise<PayOutcome>; isFor: (options: PayOptions) => boolean } | undefined;
+
+/**
+ * Whether two calls of `pay` are for the same order: the same service, amount, reference, customer
+ * and intent. An intent still to be fetched says nothing yet, and a click handler makes a new
+ * function each time, so any two such calls count as one order (the outcome names its referenceId).
+ */
+function sameOrderAs(first: PayOptions): (options: PayOptions) => boolean {
+  const orderText = (options: PayOptions) =>
+    JSON.stringify([baseOf(options.endpoint), orderOf(options, typeof options.intent === 'function' ? '(to be fetched)' : options.intent)]);
+  const text = orderText(first);
+  return (options) => orderText(options) === text;
+}
 
 /**
  * Whether this tab paid for the order already, known before anything opens; not when the intent is
@@ -182,20 +195,22 @@ function isPaidHere(options: PayOptions): boolean {
 
 /**
  * Takes the shopper through a Flinks Pay checkout. Call it from a click: it opens the popup then
- * and there. A second call while one runs (a double click) gets the same promise; the same order
- * paid again in this tab (a reload, a retry) resumes the first checkout instead of paying twice.
+ * and there. A second call for the same order while it runs (a double click) gets the same
+ * promise, one for another order a PaymentInProgressError; the same order paid again in this tab
+ * (a reload, a retry) resumes the first checkout instead of paying twice.
  */
 export function pay(options: PayOptions): Promise<PayOutcome> {
-  if (running) return running;
+  if (running) return running.isFor(options) ? running.outcome : Promise.reject(new PaymentInProgressError());
   const mode = options.mode ?? 'popup';
   // Browsers allow a popup only while a click is handled, and POST /checkout outlasts it: open it blank
   // now, unless the order is paid already (nothing is to open, not even for a moment).
   const popup = mode === 'popup' && !isPaidHere(options) ? window.open('', 'flinks-pay', 'popup,width=480,height=720') : null;
   if (popup) showPreparing(popup);
-  running = start(options, mode, popup).finally(() => {
+  const outcome = start(options, mode, popup).finally(() => {
     running = undefined;
   });
-  return running;
+  running = { outcome, isFor: sameOrderAs(options) };
+  return outcome;
 }
 
 /**

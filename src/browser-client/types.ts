@@ -81,6 +81,17 @@ export class CheckoutRefusedError extends Error {
   }
 }
 
+/**
+ * The rejection of `pay` for another order while one is under way in this tab: that one goes on
+ * (its promise settles as usual), and nothing is opened or sent for this one.
+ */
+export class PaymentInProgressError extends Error {
+  constructor() {
+    super('Another payment is under way in this tab: pay for this order once it has settled.');
+  }
+}
+
 // On the prototypes, so the errors' own properties are exactly the documented bodies.
 Object.defineProperty(PaymentNotCompletedError.prototype, 'name', { value: 'PaymentNotCompletedError' });
 Object.defineProperty(CheckoutRefusedError.prototype, 'name', { value: 'CheckoutRefusedError' });
+Object.defineProperty(PaymentInProgressError.prototype, 'name', { value: 'PaymentInProgressError' });

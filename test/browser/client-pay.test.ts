@@ -340,6 +340,39 @@ t.test('browser client', async (t) => {
     });
   });
 
+  t.test('paying for another order while one runs is refused at once, and the first order goes on', async (t) => {
+    await withPage(t, browser, 'client-another-order', async ({ page }) => {
+      await page.goto(merchant.url);
+      const posts: Request[] = [];
+      page.on('request', (request) => {
+        if (isCheckoutPost(request)) posts.push(request);
+      });
+      const before = service.control.count(PAYMENT_REQUESTS);
+      const popup = page.waitForEvent('popup');
+      await page.click('#pay');
+      const app = await popup;
+      // The shop's own module instance (the same URL), paying for a cart of 1.00 instead of 49.95;
+      // a promise still pending after 2 s (the first order's, handed out again) fails at once.
+      const other = await page.evaluate<{ name: string; message: string; isInProgressError: boolean }>(`
+        import('${service.url}/client/flinks-pay-checkout.js').then((client) => Promise.race([
+          client.pay({ amount: '1.00', customer: { firstName: 'Jane', lastName: 'Doe', email: 'jane@example.com' } }).then(
+            () => ({ name: 'resolved', message: '', isInProgressError: false }),
+            (error) => ({ name: error.name, message: error.message, isInProgressError: error instanceof client.PaymentInProgressError }),
+          ),
+          new Promise((resolve) => setTimeout(() => resolve({ name: 'still pending', message: '', isInProgressError: false }), 2000)),
+        ]))`);
+      t.match(other, { name: 'PaymentInProgressError', message: /^Another payment is under way in this tab/, isInProgressError: true });
+      t.equal(page.context().pages().length, 2, 'no window opened for it');
+      await decide(app, '#approve');
+      const { kind } = await settled(page);
+      t.equal(kind, 'paid', 'the first order pays');
+      t.equal(posts.length, 1, 'no POST /checkout for the other order');
+      t.match(JSON.parse(posts[0]?.postData() ?? '{}'), { amount: '49.95' }, "the one made is the first order's");
+      t.equal(service.control.count(PAYMENT_REQUESTS) - before, 1);
+      if (!app.isClosed()) await app.waitForEvent('close');
+    });
+  });
+
   t.test('after a reload, paying for the same order resumes the same checkout, through a busy moment of the service', async (t) => {
     await withPage(t, browser, 'client-reload-resumes', async ({ page }) => {
       await page.goto(merchant.url);

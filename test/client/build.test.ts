@@ -113,7 +113,7 @@ t.test('the served declarations are one self-contained module a TypeScript proje
   await writeFile(
     join(dir, 'shop.ts'),
     [
-      "import { pay, resume, CheckoutRefusedError, PaymentNotCompletedError, type PayOutcome, type components } from './flinks-pay-checkout.js';",
+      "import { pay, resume, CheckoutRefusedError, PaymentInProgressError, PaymentNotCompletedError, type PayOutcome, type components } from './flinks-pay-checkout.js';",
       "const outcome: Promise<PayOutcome> = pay({ amount: '49.95', customer: { firstName: 'J', lastName: 'D', email: 'j@d.ca' }, mode: 'iframe' });",
       "const signed: Promise<PayOutcome> = pay({ intent: () => Promise.resolve('jws'), customer: { firstName: 'J', lastName: 'D', email: 'j@d.ca' } });",
       'const back: Promise<PayOutcome | null> = resume();',
@@ -122,6 +122,7 @@ t.test('the served declarations are one self-contained module a TypeScript proje
       'export function describe(error: unknown): string {',
       '  if (error instanceof PaymentNotCompletedError) return `${error.status} ${String(error.final)} ${error.requestId}`;',
       '  if (error instanceof CheckoutRefusedError) return `${error.status} ${error.detail}`;',
+      '  if (error instanceof PaymentInProgressError) return error.message;',
       '  return String(error);',
       '}',
       'export { outcome, signed, back, reference, status };',
