@@ -1,3 +1,4 @@
+import { negotiate } from '@fastify/accept-negotiator';
 import type { FastifyPluginAsyncZod } from '@fastify/type-provider-zod';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Asset, ClientAssetSource, ClientAssets } from '../client-assets/assets.js';
@@ -20,7 +21,9 @@ const FILES: { path: string; pick: (assets: ClientAssets) => Asset; type: string
   { path: CLIENT_TYPES_PATH, pick: (assets) => assets.types, type: 'application/typescript; charset=utf-8' },
 ];
 
-const acceptsGzip = (request: FastifyRequest): boolean => /\bgzip\b/i.test(request.headers['accept-encoding'] ?? '');
+/** Whether Accept-Encoding prefers gzip to no encoding (`gzip;q=0` refuses it; codings ignore case). */
+const acceptsGzip = (request: FastifyRequest): boolean =>
+  negotiate((request.headers['accept-encoding'] ?? '').toLowerCase(), ['gzip', 'identity']) === 'gzip';
 
 /** Whether If-None-Match names `etag` (or is `*`). */
 function isFresh(request: FastifyRequest, etag: string): boolean {

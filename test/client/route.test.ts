@@ -62,6 +62,16 @@ t.test('the client routes', async (t) => {
     t.notOk(plain.headers['content-encoding']);
   });
 
+  t.test('gzip is sent by the weights of Accept-Encoding, not by the word appearing in it', async (t) => {
+    const encodingFor = async (acceptEncoding: string) =>
+      (await app.inject({ method: 'GET', url: CLIENT_SCRIPT_PATH, headers: { 'accept-encoding': acceptEncoding } })).headers['content-encoding'];
+    t.equal(await encodingFor('gzip;q=0, identity'), undefined, 'gzip refused');
+    t.equal(await encodingFor('identity, gzip;q=0'), undefined);
+    t.equal(await encodingFor('GZip;q=0.5, deflate'), 'gzip', 'codings ignore case');
+    t.equal(await encodingFor('*'), 'gzip', 'any coding');
+    t.equal(await encodingFor('br'), undefined, 'only codings this service does not have');
+  });
+
   t.test('an allowed origin may read the script (CORS); another origin may not', async (t) => {
     const allowed = await app.inject({ method: 'GET', url: CLIENT_SCRIPT_PATH, headers: { origin: SHOP } });
     t.equal(allowed.statusCode, 200);
