@@ -1430,6 +1430,7 @@ export interface components {
             webhookId: string;
             /** @enum {string} */
             status: "Initiated" | "Processing" | "Accepted" | "Processed" | "Settled" | "Cancelled" | "Expired" | "Declined" | "Failed";
+            /** @description The attempt's number for its webhook-id, counting on through redeliveries. */
             attempt: number;
             /** Format: date-time */
             at: string;

@@ -16,14 +16,21 @@ export interface DeliveryPolicy {
 
 export interface DeliveryJob {
   event: StatusChangedEvent;
-  /** Attempts made so far. */
+  /** Attempts this job made so far (its retries back off by them). */
   attempts: number;
+  /** Attempts of the same webhook-id before this job (a redelivery): the record numbers on from them. */
+  attemptsBefore?: number;
   /** Epoch ms after which no further attempt is made. */
   notAfter: number;
 }
 
 /** The job (and webhook-id) of the change to a record's current status. */
-export function deliveryJobOf(record: OutcomeRecord, policy: DeliveryPolicy, now: number): { jobId: string; job: DeliveryJob } {
+export function deliveryJobOf(
+  record: OutcomeRecord,
+  policy: DeliveryPolicy,
+  now: number,
+  attemptsBefore = 0,
+): { jobId: string; job: DeliveryJob } {
   const event: StatusChangedEvent = {
     type: 'checkout.status_changed',
     timestamp: record.updatedAt,
@@ -35,7 +42,8 @@ export function deliveryJobOf(record: OutcomeRecord, policy: DeliveryPolicy, now
       ...(record.reason === undefined ? {} : { reason: record.reason }),
     },
   };
-  return { jobId: webhookIdOf(record.requestId, record.status), job: { event, attempts: 0, notAfter: now + policy.maxAgeMs } };
+  const job: DeliveryJob = { event, attempts: 0, notAfter: now + policy.maxAgeMs, ...(attemptsBefore > 0 ? { attemptsBefore } : {}) };
+  return { jobId: webhookIdOf(record.requestId, record.status), job };
 }
 
 function retryDelay(policy: DeliveryPolicy, attempts: number): number {
@@ -54,10 +62,11 @@ export function createDeliveryStep(deps: {
   const { sender, store, policy, metrics, log, now } = deps;
   return async (job: DeliveryJob, jobId: string): Promise<StepResult<DeliveryJob>> => {
     const { requestId, status } = job.event.data;
-    const attempt = job.attempts + 1;
+    const attemptOfJob = job.attempts + 1;
+    const attempt = (job.attemptsBefore ?? 0) + attemptOfJob;
     const result = await sender.send(jobId, job.event);
     metrics.deliveryDuration.observe(result.durationMs / 1000);
-    const nextDelay = retryDelay(policy, attempt);
+    const nextDelay = retryDelay(policy, attemptOfJob);
     const outcome = result.delivered ? 'delivered' : now() + nextDelay > job.notAfter ? 'failed' : 'retrying';
     metrics.deliveryAttempts.inc({ outcome });
     const line = { checkout: requestId, status, webhookId: jobId, attempt, answer: result.answer, durationMs: result.durationMs };
@@ -76,6 +85,6 @@ export function createDeliveryStep(deps: {
       return { kind: 'failed', reason: `no 2xx within MERCHANT_WEBHOOK_MAX_AGE_HOURS (last answer: ${result.answer})` };
     }
     log.warn({ ...line, retryInMs: nextDelay }, 'merchant webhook not delivered; retrying');
-    return again(nextDelay, { ...job, attempts: attempt });
+    return again(nextDelay, { ...job, attempts: attemptOfJob });
   };
 }

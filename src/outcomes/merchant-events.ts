@@ -23,10 +23,11 @@ export function createMerchantEvents({ store, queue, policy, now }: MerchantEven
     await queue.add(jobId, job, 0);
   }
 
-  /** Whether the record lists an attempt to deliver the event of its current status. */
-  async function wasAttempted(record: OutcomeRecord): Promise<boolean> {
+  /** How many attempts to deliver the event of the record's current status it lists (0: never attempted). */
+  async function attemptsListed(record: OutcomeRecord): Promise<number> {
     const webhookId = webhookIdOf(record.requestId, record.status);
-    return (await store.deliveries(record.requestId)).some((attempt) => attempt.webhookId === webhookId);
+    const attempts = (await store.deliveries(record.requestId)).filter((attempt) => attempt.webhookId === webhookId);
+    return Math.max(0, ...attempts.map(({ attempt }) => attempt));
   }
 
   return {
@@ -39,7 +40,7 @@ export function createMerchantEvents({ store, queue, policy, now }: MerchantEven
      * so an event with an attempt in the record's list is not queued again.
      */
     ensureQueued: async (record: OutcomeRecord): Promise<void> => {
-      if (await wasAttempted(record)) return;
+      if ((await attemptsListed(record)) > 0) return;
       await enqueue(record);
     },
 
@@ -53,10 +54,12 @@ export function createMerchantEvents({ store, queue, policy, now }: MerchantEven
       // A record starts at Initiated and a change never leads back to it: still Initiated, no
       // change was seen, so no event was ever queued, and "again" would send one the merchant never had.
       if (record.status === 'Initiated') throw new NothingToRedeliverError();
-      const { jobId, job } = deliveryJobOf(record, policy, now());
+      // Its attempts go on from those listed, so the record's list numbers them in one sequence.
+      const attemptsBefore = await attemptsListed(record);
+      const { jobId, job } = deliveryJobOf(record, policy, now(), attemptsBefore);
       const outcome = await queue.rerun(jobId, job);
       // A delivered event's job is gone once its keeping time is over; adding it again still sends it again.
-      return { webhookId: jobId, outcome: outcome === 'added' && (await wasAttempted(record)) ? 'rerun' : outcome };
+      return { webhookId: jobId, outcome: outcome === 'added' && attemptsBefore > 0 ? 'rerun' : outcome };
     },
   };
 }

@@ -74,7 +74,7 @@ const OpsDeliveryAttemptSchema = z
   .object({
     webhookId: z.string().describe('The `webhook-id` header: one per status change, the same on every attempt.'),
     status: PaymentStatusSchema,
-    attempt: z.int().min(1),
+    attempt: z.int().min(1).describe("The attempt's number for its webhook-id, counting on through redeliveries."),
     at: iso,
     answer: z.string().describe('The merchant\'s HTTP status ("200", "503"), or "timeout", "connection failed", "cut off (the instance stopped)".'),
     durationMs: z.number().min(0),

@@ -74,6 +74,7 @@ for (const mode of MODES) {
     t.equal(merchant.received[1]?.body, merchant.received[0]?.body, 'the same event');
     const deliveries = await eventually(() => app.outcomes.store.deliveries(requestId), (d) => d.length === 2, 'two recorded attempts');
     t.same(deliveries.map((d) => d.outcome), ['delivered', 'delivered']);
+    t.same(deliveries.map((d) => d.attempt), [1, 2], 'numbered on from the first attempt, not from 1 again');
     const audit = logs().filter((line) => line.includes('"audit":"ops"'));
     t.match(JSON.parse(audit.at(-1) ?? '{}'), { opsToken: 0, action: 'POST /ops/checkouts/:requestId/redeliver', checkout: requestId, statusCode: 202 });
 
