@@ -11,27 +11,7 @@ export interface paths {
             cookie?: never;
         };
         /** Liveness: the process is up. Never calls Flinks. */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        "x-request-id": components["headers"]["RequestId"];
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Health"];
-                    };
-                };
-            };
-        };
+        get: operations["getHealth"];
         put?: never;
         post?: never;
         delete?: never;
@@ -51,38 +31,7 @@ export interface paths {
          * Readiness: Flinks Pay accepts the credentials (and Redis, when configured, answers).
          * @description Flinks counts as ready when an authorize succeeded within about a minute (a checkout's counts); probes never authorize more often than that. A 503 says which dependency fails, and names refused credentials as such.
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        "x-request-id": components["headers"]["RequestId"];
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Ready"];
-                    };
-                };
-                /** @description Service Unavailable */
-                503: {
-                    headers: {
-                        "x-request-id": components["headers"]["RequestId"];
-                        "Retry-After": components["headers"]["RetryAfter"];
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getReadiness"];
         put?: never;
         post?: never;
         delete?: never;
@@ -104,200 +53,7 @@ export interface paths {
          * Start a checkout
          * @description Calls Flinks Pay authorize → sessions/initiate → paymentrequests and returns the URL of the Flinks Pay app for the shopper. Credentials and tokens never leave the server. Where the service verifies signed intents, the amount must come in `intent` (signed by the merchant's backend): a body `amount` is then a 400 and an invalid intent a 401, and nothing reaches Flinks.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description Makes retries safe: the same key with the same body returns the first response (no second payment); with another body from the same client 422; while the first is still running 409. Kept 24 h. The key is bound to the body, so someone who learns or guesses it can neither read nor block the checkout. Use a fresh random UUID per checkout. With an `intent` the intent's `jti` is the key and this header is not used. */
-                    "idempotency-key"?: string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["CheckoutRequestInput"];
-                };
-            };
-            responses: {
-                /** @description Created */
-                201: {
-                    headers: {
-                        "x-request-id": components["headers"]["RequestId"];
-                        "Cache-Control": components["headers"]["NoStore"];
-                        Location: components["headers"]["CheckoutLocation"];
-                        "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
-                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["CheckoutCreated"];
-                    };
-                };
-                /** @description Bad Request */
-                400: {
-                    headers: {
-                        "x-request-id": components["headers"]["RequestId"];
-                        "Cache-Control": components["headers"]["NoStore"];
-                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Unauthorized */
-                401: {
-                    headers: {
-                        "x-request-id": components["headers"]["RequestId"];
-                        "Cache-Control": components["headers"]["NoStore"];
-                        "WWW-Authenticate": components["headers"]["IntentChallenge"];
-                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Conflict */
-                409: {
-                    headers: {
-                        "x-request-id": components["headers"]["RequestId"];
-                        "Retry-After": components["headers"]["RetryAfter"];
-                        "Cache-Control": components["headers"]["NoStore"];
-                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Payload Too Large */
-                413: {
-                    headers: {
-                        "x-request-id": components["headers"]["RequestId"];
-                        "Cache-Control": components["headers"]["NoStore"];
-                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Unsupported Media Type */
-                415: {
-                    headers: {
-                        "x-request-id": components["headers"]["RequestId"];
-                        "Cache-Control": components["headers"]["NoStore"];
-                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Unprocessable Entity */
-                422: {
-                    headers: {
-                        "x-request-id": components["headers"]["RequestId"];
-                        "Cache-Control": components["headers"]["NoStore"];
-                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Too Many Requests */
-                429: {
-                    headers: {
-                        "x-request-id": components["headers"]["RequestId"];
-                        "Retry-After": components["headers"]["RetryAfter"];
-                        "Cache-Control": components["headers"]["NoStore"];
-                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Internal Server Error */
-                500: {
-                    headers: {
-                        "x-request-id": components["headers"]["RequestId"];
-                        "Cache-Control": components["headers"]["NoStore"];
-                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Bad Gateway */
-                502: {
-                    headers: {
-                        "x-request-id": components["headers"]["RequestId"];
-                        "Cache-Control": components["headers"]["NoStore"];
-                        "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
-                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Service Unavailable */
-                503: {
-                    headers: {
-                        "x-request-id": components["headers"]["RequestId"];
-                        "Retry-After": components["headers"]["RetryAfter"];
-                        "Cache-Control": components["headers"]["NoStore"];
-                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Gateway Timeout */
-                504: {
-                    headers: {
-                        "x-request-id": components["headers"]["RequestId"];
-                        "Cache-Control": components["headers"]["NoStore"];
-                        "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
-                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["createCheckout"];
         delete?: never;
         options?: never;
         head?: never;
@@ -315,134 +71,7 @@ export interface paths {
          * Read the status of a checkout
          * @description Current Flinks Pay status (answered from a cache of a few seconds). Poll until `final` is true, every few seconds, or follow the event stream. Only checkouts created through this service are answered. Reads are rate limited per client, and requests that end in 404 count against a separate per-client limit.
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description The Flinks payment request id returned by POST /checkout. */
-                    requestId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        "x-request-id": components["headers"]["RequestId"];
-                        "Cache-Control": components["headers"]["NoStore"];
-                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["CheckoutStatus"];
-                    };
-                };
-                /** @description Bad Request */
-                400: {
-                    headers: {
-                        "x-request-id": components["headers"]["RequestId"];
-                        "Cache-Control": components["headers"]["NoStore"];
-                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not Found */
-                404: {
-                    headers: {
-                        "x-request-id": components["headers"]["RequestId"];
-                        "Cache-Control": components["headers"]["NoStore"];
-                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Too Many Requests */
-                429: {
-                    headers: {
-                        "x-request-id": components["headers"]["RequestId"];
-                        "Retry-After": components["headers"]["RetryAfter"];
-                        "Cache-Control": components["headers"]["NoStore"];
-                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Internal Server Error */
-                500: {
-                    headers: {
-                        "x-request-id": components["headers"]["RequestId"];
-                        "Cache-Control": components["headers"]["NoStore"];
-                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Bad Gateway */
-                502: {
-                    headers: {
-                        "x-request-id": components["headers"]["RequestId"];
-                        "Cache-Control": components["headers"]["NoStore"];
-                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Service Unavailable */
-                503: {
-                    headers: {
-                        "x-request-id": components["headers"]["RequestId"];
-                        "Retry-After": components["headers"]["RetryAfter"];
-                        "Cache-Control": components["headers"]["NoStore"];
-                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Gateway Timeout */
-                504: {
-                    headers: {
-                        "x-request-id": components["headers"]["RequestId"];
-                        "Cache-Control": components["headers"]["NoStore"];
-                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getCheckoutStatus"];
         put?: never;
         post?: never;
         delete?: never;
@@ -462,110 +91,7 @@ export interface paths {
          * Follow a checkout as Server-Sent Events
          * @description Many clients following one checkout share a single upstream poll. Unknown ids answer 404 (problem+json) before the stream starts and count against the per-client 404 limit. Streams opened are rate limited per client like status reads (counted apart), and open streams are limited per client (429) and per instance (503), all with Retry-After. Swagger UI's "Try it out" shows nothing until the stream ends, after a final status: follow it live with `curl -N` or an EventSource.
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description The Flinks payment request id returned by POST /checkout. */
-                    requestId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description text/event-stream. `event: status` with data `CheckoutStatus` JSON, sent at once and on every change; comment lines as heartbeats; the stream ends after a final status. */
-                200: {
-                    headers: {
-                        "x-request-id": components["headers"]["RequestId"];
-                        "Cache-Control": components["headers"]["NoStore"];
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "text/event-stream": string;
-                    };
-                };
-                /** @description Bad Request */
-                400: {
-                    headers: {
-                        "x-request-id": components["headers"]["RequestId"];
-                        "Cache-Control": components["headers"]["NoStore"];
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not Found */
-                404: {
-                    headers: {
-                        "x-request-id": components["headers"]["RequestId"];
-                        "Cache-Control": components["headers"]["NoStore"];
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not Acceptable */
-                406: {
-                    headers: {
-                        "x-request-id": components["headers"]["RequestId"];
-                        "Cache-Control": components["headers"]["NoStore"];
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Too Many Requests */
-                429: {
-                    headers: {
-                        "x-request-id": components["headers"]["RequestId"];
-                        "Retry-After": components["headers"]["RetryAfter"];
-                        "Cache-Control": components["headers"]["NoStore"];
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Bad Gateway */
-                502: {
-                    headers: {
-                        "x-request-id": components["headers"]["RequestId"];
-                        "Cache-Control": components["headers"]["NoStore"];
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Service Unavailable */
-                503: {
-                    headers: {
-                        "x-request-id": components["headers"]["RequestId"];
-                        "Retry-After": components["headers"]["RetryAfter"];
-                        "Cache-Control": components["headers"]["NoStore"];
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Gateway Timeout */
-                504: {
-                    headers: {
-                        "x-request-id": components["headers"]["RequestId"];
-                        "Cache-Control": components["headers"]["NoStore"];
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["followCheckout"];
         put?: never;
         post?: never;
         delete?: never;
@@ -587,103 +113,7 @@ export interface paths {
          * Receive a Flinks Pay webhook
          * @description On when FLINKS_WEBHOOK_SECRET is set, and in sandbox mode, where the simulator signs its events with a secret of the process (404 otherwise). A wrong or missing signature is a 401 and nothing else happens; a valid event is answered 202 at once and triggers one status read of the payment request it names, if it was created here (others are logged and dropped). Replaying an event only causes another read.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description HMAC-SHA256 of the raw body with FLINKS_WEBHOOK_SECRET, as `sha256=<hex>` (either case) or base64. The header name is FLINKS_WEBHOOK_SIGNATURE_HEADER (default X-Webhook-Signature). */
-                    "x-webhook-signature"?: string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": components["schemas"]["FlinksWebhookEventInput"];
-                };
-            };
-            responses: {
-                /** @description Accepted */
-                202: {
-                    headers: {
-                        "x-request-id": components["headers"]["RequestId"];
-                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["WebhookReceived"];
-                    };
-                };
-                /** @description Unauthorized */
-                401: {
-                    headers: {
-                        "x-request-id": components["headers"]["RequestId"];
-                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not Found */
-                404: {
-                    headers: {
-                        "x-request-id": components["headers"]["RequestId"];
-                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Payload Too Large */
-                413: {
-                    headers: {
-                        "x-request-id": components["headers"]["RequestId"];
-                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Too Many Requests */
-                429: {
-                    headers: {
-                        "x-request-id": components["headers"]["RequestId"];
-                        "Retry-After": components["headers"]["RetryAfter"];
-                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Internal Server Error */
-                500: {
-                    headers: {
-                        "x-request-id": components["headers"]["RequestId"];
-                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["receiveFlinksWebhook"];
         delete?: never;
         options?: never;
         head?: never;
@@ -701,125 +131,7 @@ export interface paths {
          * List checkouts, newest first (find one by order id)
          * @description Checkouts created through this service, newest first, 50 a page; filter by `referenceId` (the order id) and/or last known `status`. Follow `next` as `cursor` for older ones.
          */
-        get: {
-            parameters: {
-                query?: {
-                    /** @description Only the checkouts of this order id (the merchant's referenceId). */
-                    referenceId?: string;
-                    /** @description Only checkouts whose last known status is this one. */
-                    status?: "Initiated" | "Processing" | "Accepted" | "Processed" | "Settled" | "Cancelled" | "Expired" | "Declined" | "Failed";
-                    /** @description The `next` of the previous page; absent: the newest checkouts. */
-                    cursor?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        "x-request-id": components["headers"]["RequestId"];
-                        "Cache-Control": components["headers"]["NoStore"];
-                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["OpsCheckoutPage"];
-                    };
-                };
-                /** @description Bad Request */
-                400: {
-                    headers: {
-                        "x-request-id": components["headers"]["RequestId"];
-                        "Cache-Control": components["headers"]["NoStore"];
-                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Unauthorized */
-                401: {
-                    headers: {
-                        "x-request-id": components["headers"]["RequestId"];
-                        "Cache-Control": components["headers"]["NoStore"];
-                        "WWW-Authenticate": components["headers"]["OpsChallenge"];
-                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not Found */
-                404: {
-                    headers: {
-                        "x-request-id": components["headers"]["RequestId"];
-                        "Cache-Control": components["headers"]["NoStore"];
-                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Too Many Requests */
-                429: {
-                    headers: {
-                        "x-request-id": components["headers"]["RequestId"];
-                        "Retry-After": components["headers"]["RetryAfter"];
-                        "Cache-Control": components["headers"]["NoStore"];
-                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Internal Server Error */
-                500: {
-                    headers: {
-                        "x-request-id": components["headers"]["RequestId"];
-                        "Cache-Control": components["headers"]["NoStore"];
-                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Service Unavailable */
-                503: {
-                    headers: {
-                        "x-request-id": components["headers"]["RequestId"];
-                        "Retry-After": components["headers"]["RetryAfter"];
-                        "Cache-Control": components["headers"]["NoStore"];
-                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["listCheckouts"];
         put?: never;
         post?: never;
         delete?: never;
@@ -839,121 +151,7 @@ export interface paths {
          * Read a checkout: its statuses and merchant webhook attempts
          * @description The record kept of a checkout created here: last known status, each status seen (when, and whether a status read, reconciliation or a Flinks webhook saw it) and each merchant webhook attempt with its answer. Answered from the record; use refresh to read Flinks now.
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description The Flinks payment request id returned by POST /checkout. */
-                    requestId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        "x-request-id": components["headers"]["RequestId"];
-                        "Cache-Control": components["headers"]["NoStore"];
-                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["OpsCheckout"];
-                    };
-                };
-                /** @description Bad Request */
-                400: {
-                    headers: {
-                        "x-request-id": components["headers"]["RequestId"];
-                        "Cache-Control": components["headers"]["NoStore"];
-                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Unauthorized */
-                401: {
-                    headers: {
-                        "x-request-id": components["headers"]["RequestId"];
-                        "Cache-Control": components["headers"]["NoStore"];
-                        "WWW-Authenticate": components["headers"]["OpsChallenge"];
-                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not Found */
-                404: {
-                    headers: {
-                        "x-request-id": components["headers"]["RequestId"];
-                        "Cache-Control": components["headers"]["NoStore"];
-                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Too Many Requests */
-                429: {
-                    headers: {
-                        "x-request-id": components["headers"]["RequestId"];
-                        "Retry-After": components["headers"]["RetryAfter"];
-                        "Cache-Control": components["headers"]["NoStore"];
-                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Internal Server Error */
-                500: {
-                    headers: {
-                        "x-request-id": components["headers"]["RequestId"];
-                        "Cache-Control": components["headers"]["NoStore"];
-                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Service Unavailable */
-                503: {
-                    headers: {
-                        "x-request-id": components["headers"]["RequestId"];
-                        "Retry-After": components["headers"]["RetryAfter"];
-                        "Cache-Control": components["headers"]["NoStore"];
-                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        get: operations["getCheckoutRecord"];
         put?: never;
         post?: never;
         delete?: never;
@@ -975,163 +173,7 @@ export interface paths {
          * Read a checkout from Flinks now
          * @description Reads the status from Flinks at once (like a status read: a change is recorded, pushed to event streams and sent to the merchant) and answers the record. A checkout whose final status was seen is not read again: that status never changes.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description The Flinks payment request id returned by POST /checkout. */
-                    requestId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        "x-request-id": components["headers"]["RequestId"];
-                        "Cache-Control": components["headers"]["NoStore"];
-                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["OpsCheckout"];
-                    };
-                };
-                /** @description Bad Request */
-                400: {
-                    headers: {
-                        "x-request-id": components["headers"]["RequestId"];
-                        "Cache-Control": components["headers"]["NoStore"];
-                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Unauthorized */
-                401: {
-                    headers: {
-                        "x-request-id": components["headers"]["RequestId"];
-                        "Cache-Control": components["headers"]["NoStore"];
-                        "WWW-Authenticate": components["headers"]["OpsChallenge"];
-                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not Found */
-                404: {
-                    headers: {
-                        "x-request-id": components["headers"]["RequestId"];
-                        "Cache-Control": components["headers"]["NoStore"];
-                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Unsupported Media Type */
-                415: {
-                    headers: {
-                        "x-request-id": components["headers"]["RequestId"];
-                        "Cache-Control": components["headers"]["NoStore"];
-                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Too Many Requests */
-                429: {
-                    headers: {
-                        "x-request-id": components["headers"]["RequestId"];
-                        "Retry-After": components["headers"]["RetryAfter"];
-                        "Cache-Control": components["headers"]["NoStore"];
-                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Internal Server Error */
-                500: {
-                    headers: {
-                        "x-request-id": components["headers"]["RequestId"];
-                        "Cache-Control": components["headers"]["NoStore"];
-                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Bad Gateway */
-                502: {
-                    headers: {
-                        "x-request-id": components["headers"]["RequestId"];
-                        "Cache-Control": components["headers"]["NoStore"];
-                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Service Unavailable */
-                503: {
-                    headers: {
-                        "x-request-id": components["headers"]["RequestId"];
-                        "Retry-After": components["headers"]["RetryAfter"];
-                        "Cache-Control": components["headers"]["NoStore"];
-                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Gateway Timeout */
-                504: {
-                    headers: {
-                        "x-request-id": components["headers"]["RequestId"];
-                        "Cache-Control": components["headers"]["NoStore"];
-                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["refreshCheckout"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1151,149 +193,7 @@ export interface paths {
          * Send a checkout's latest status event to the merchant again
          * @description Queues a new attempt of the latest status event, with the same `webhook-id` (the merchant ignores it if it has it already), retried as usual. 409 while no status event was sent for the checkout yet (it is still Initiated); 503 when merchant webhooks are not configured.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description The Flinks payment request id returned by POST /checkout. */
-                    requestId: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Accepted */
-                202: {
-                    headers: {
-                        "x-request-id": components["headers"]["RequestId"];
-                        "Cache-Control": components["headers"]["NoStore"];
-                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["OpsRedelivery"];
-                    };
-                };
-                /** @description Bad Request */
-                400: {
-                    headers: {
-                        "x-request-id": components["headers"]["RequestId"];
-                        "Cache-Control": components["headers"]["NoStore"];
-                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Unauthorized */
-                401: {
-                    headers: {
-                        "x-request-id": components["headers"]["RequestId"];
-                        "Cache-Control": components["headers"]["NoStore"];
-                        "WWW-Authenticate": components["headers"]["OpsChallenge"];
-                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Not Found */
-                404: {
-                    headers: {
-                        "x-request-id": components["headers"]["RequestId"];
-                        "Cache-Control": components["headers"]["NoStore"];
-                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Conflict */
-                409: {
-                    headers: {
-                        "x-request-id": components["headers"]["RequestId"];
-                        "Cache-Control": components["headers"]["NoStore"];
-                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Unsupported Media Type */
-                415: {
-                    headers: {
-                        "x-request-id": components["headers"]["RequestId"];
-                        "Cache-Control": components["headers"]["NoStore"];
-                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Too Many Requests */
-                429: {
-                    headers: {
-                        "x-request-id": components["headers"]["RequestId"];
-                        "Retry-After": components["headers"]["RetryAfter"];
-                        "Cache-Control": components["headers"]["NoStore"];
-                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Internal Server Error */
-                500: {
-                    headers: {
-                        "x-request-id": components["headers"]["RequestId"];
-                        "Cache-Control": components["headers"]["NoStore"];
-                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Service Unavailable */
-                503: {
-                    headers: {
-                        "x-request-id": components["headers"]["RequestId"];
-                        "Retry-After": components["headers"]["RetryAfterUnlessOff"];
-                        "Cache-Control": components["headers"]["NoStore"];
-                        "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-                        "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-                        "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
+        post: operations["redeliverCheckoutEvent"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1514,4 +414,1115 @@ export interface components {
     pathItems: never;
 }
 export type $defs = Record<string, never>;
-export type operations = Record<string, never>;
+export interface operations {
+    getHealth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+        };
+    };
+    getReadiness: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ready"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createCheckout: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes retries safe: the same key with the same body returns the first response (no second payment); with another body from the same client 422; while the first is still running 409. Kept 24 h. The key is bound to the body, so someone who learns or guesses it can neither read nor block the checkout. Use a fresh random UUID per checkout. With an `intent` the intent's `jti` is the key and this header is not used. */
+                "idempotency-key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CheckoutRequestInput"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["NoStore"];
+                    Location: components["headers"]["CheckoutLocation"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckoutCreated"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["NoStore"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["NoStore"];
+                    "WWW-Authenticate": components["headers"]["IntentChallenge"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "Cache-Control": components["headers"]["NoStore"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload Too Large */
+            413: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["NoStore"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["NoStore"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["NoStore"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "Cache-Control": components["headers"]["NoStore"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["NoStore"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Bad Gateway */
+            502: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["NoStore"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "Cache-Control": components["headers"]["NoStore"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["NoStore"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getCheckoutStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The Flinks payment request id returned by POST /checkout. */
+                requestId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["NoStore"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckoutStatus"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["NoStore"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["NoStore"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "Cache-Control": components["headers"]["NoStore"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["NoStore"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Bad Gateway */
+            502: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["NoStore"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "Cache-Control": components["headers"]["NoStore"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["NoStore"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    followCheckout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The Flinks payment request id returned by POST /checkout. */
+                requestId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description text/event-stream. `event: status` with data `CheckoutStatus` JSON, sent at once and on every change; comment lines as heartbeats; the stream ends after a final status. */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["NoStore"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["NoStore"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["NoStore"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Acceptable */
+            406: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["NoStore"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "Cache-Control": components["headers"]["NoStore"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Bad Gateway */
+            502: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["NoStore"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "Cache-Control": components["headers"]["NoStore"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["NoStore"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    receiveFlinksWebhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description HMAC-SHA256 of the raw body with FLINKS_WEBHOOK_SECRET, as `sha256=<hex>` (either case) or base64. The header name is FLINKS_WEBHOOK_SIGNATURE_HEADER (default X-Webhook-Signature). */
+                "x-webhook-signature"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FlinksWebhookEventInput"];
+            };
+        };
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookReceived"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload Too Large */
+            413: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listCheckouts: {
+        parameters: {
+            query?: {
+                /** @description Only the checkouts of this order id (the merchant's referenceId). */
+                referenceId?: string;
+                /** @description Only checkouts whose last known status is this one. */
+                status?: "Initiated" | "Processing" | "Accepted" | "Processed" | "Settled" | "Cancelled" | "Expired" | "Declined" | "Failed";
+                /** @description The `next` of the previous page; absent: the newest checkouts. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["NoStore"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpsCheckoutPage"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["NoStore"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["NoStore"];
+                    "WWW-Authenticate": components["headers"]["OpsChallenge"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["NoStore"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "Cache-Control": components["headers"]["NoStore"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["NoStore"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "Cache-Control": components["headers"]["NoStore"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getCheckoutRecord: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The Flinks payment request id returned by POST /checkout. */
+                requestId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["NoStore"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpsCheckout"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["NoStore"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["NoStore"];
+                    "WWW-Authenticate": components["headers"]["OpsChallenge"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["NoStore"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "Cache-Control": components["headers"]["NoStore"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["NoStore"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "Cache-Control": components["headers"]["NoStore"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    refreshCheckout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The Flinks payment request id returned by POST /checkout. */
+                requestId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["NoStore"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpsCheckout"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["NoStore"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["NoStore"];
+                    "WWW-Authenticate": components["headers"]["OpsChallenge"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["NoStore"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["NoStore"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "Cache-Control": components["headers"]["NoStore"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["NoStore"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Bad Gateway */
+            502: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["NoStore"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "Cache-Control": components["headers"]["NoStore"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout */
+            504: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["NoStore"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    redeliverCheckoutEvent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The Flinks payment request id returned by POST /checkout. */
+                requestId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["NoStore"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpsRedelivery"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["NoStore"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["NoStore"];
+                    "WWW-Authenticate": components["headers"]["OpsChallenge"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["NoStore"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["NoStore"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["NoStore"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "Cache-Control": components["headers"]["NoStore"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Cache-Control": components["headers"]["NoStore"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfterUnlessOff"];
+                    "Cache-Control": components["headers"]["NoStore"];
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+}

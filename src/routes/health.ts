@@ -76,6 +76,7 @@ export const healthRoutes: FastifyPluginAsyncZod<HealthRoutesOptions> = (app, op
 
   app.get('/health', {
     schema: {
+      operationId: 'getHealth',
       summary: 'Liveness: the process is up. Never calls Flinks.',
       tags: ['operations'],
       response: { 200: HealthSchema },
@@ -85,6 +86,7 @@ export const healthRoutes: FastifyPluginAsyncZod<HealthRoutesOptions> = (app, op
 
   app.get('/ready', {
     schema: {
+      operationId: 'getReadiness',
       summary: 'Readiness: Flinks Pay accepts the credentials (and Redis, when configured, answers).',
       description:
         'Flinks counts as ready when an authorize succeeded within about a minute (a checkout\'s counts); probes ' +

@@ -10,6 +10,7 @@ export const metricsRoutes: FastifyPluginAsyncZod<{ registry: Registry }> = (app
     schema: {
       // For the Prometheus scraper, not for API clients: kept out of the API document.
       hide: true,
+      operationId: 'getMetrics',
       summary: 'Prometheus metrics',
       tags: ['operations'],
       produces: ['text/plain'],

@@ -24,7 +24,7 @@ t.test('the document is the same in embedded-sandbox mode (sandbox routes stay h
 t.test('the document declares every public route, its responses and problem+json errors', async (t) => {
   const document = JSON.parse(await readFile(OPENAPI_FILE, 'utf8')) as {
     openapi: string;
-    paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, unknown> }> }>>;
+    paths: Record<string, Record<string, { operationId?: string; responses: Record<string, { content?: Record<string, unknown> }> }>>;
     components: { schemas: Record<string, unknown> };
   };
   t.equal(document.openapi, '3.1.0');
@@ -55,6 +55,10 @@ t.test('the document declares every public route, its responses and problem+json
   for (const name of ['CheckoutRequestInput', 'CheckoutCreated', 'CheckoutStatus', 'Problem', 'FieldError']) {
     t.ok(document.components.schemas[name], `component ${name}`);
   }
+  // Generated clients name their methods by it (and the browser client's types list `operations` by it).
+  const operationIds = Object.values(document.paths).flatMap((operations) => Object.values(operations).map((operation) => operation.operationId));
+  t.ok(operationIds.every((id) => typeof id === 'string' && /^[a-z][A-Za-z]+$/.test(id)), `every operation has a camelCase operationId: ${operationIds.join(', ')}`);
+  t.equal(new Set(operationIds).size, operationIds.length, 'each its own');
 });
 
 t.test('Swagger UI is served at /docs', async (t) => {

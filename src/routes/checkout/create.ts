@@ -43,6 +43,7 @@ export const createCheckoutRoute: FastifyPluginAsyncZod<CreateCheckoutRouteOptio
       },
     },
     schema: {
+      operationId: 'createCheckout',
       summary: 'Start a checkout',
       description:
         'Calls Flinks Pay authorize → sessions/initiate → paymentrequests and returns the URL of the Flinks Pay app ' +

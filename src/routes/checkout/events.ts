@@ -72,6 +72,7 @@ export const checkoutEventsRoute: FastifyPluginAsyncZod<CheckoutEventsRouteOptio
       done(acceptsEventStream(request.headers.accept) ? undefined : new NotAcceptableError(EVENT_STREAM));
     },
     schema: {
+      operationId: 'followCheckout',
       summary: 'Follow a checkout as Server-Sent Events',
       description:
         'Many clients following one checkout share a single upstream poll. Unknown ids answer 404 ' +

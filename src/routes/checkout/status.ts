@@ -18,6 +18,7 @@ export const checkoutStatusRoute: FastifyPluginAsyncZod<CheckoutStatusRouteOptio
   app.get('/checkout/:requestId', {
     config: { rateLimit: { max: rateLimit.max, timeWindow: rateLimit.windowMs } },
     schema: {
+      operationId: 'getCheckoutStatus',
       summary: 'Read the status of a checkout',
       description:
         'Current Flinks Pay status (answered from a cache of a few seconds). Poll until `final` is true, every ' +

@@ -7,6 +7,7 @@ import { OPS_SECURITY, OpsCheckoutSchema, type OpsRouteOptions } from './schemas
 export const opsCheckoutRoute: FastifyPluginAsyncZod<OpsRouteOptions> = (app, { console: ops }) => {
   app.get('/ops/checkouts/:requestId', {
     schema: {
+      operationId: 'getCheckoutRecord',
       summary: 'Read a checkout: its statuses and merchant webhook attempts',
       description:
         'The record kept of a checkout created here: last known status, each status seen (when, and whether a status ' +

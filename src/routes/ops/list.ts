@@ -9,6 +9,7 @@ const isFilter = (name: string): boolean => EMPTY_MEANS_ABSENT.includes(name);
 export const opsListRoute: FastifyPluginAsyncZod<OpsRouteOptions> = (app, { console: ops }) => {
   app.get('/ops/checkouts', {
     schema: {
+      operationId: 'listCheckouts',
       summary: 'List checkouts, newest first (find one by order id)',
       description:
         'Checkouts created through this service, newest first, 50 a page; filter by `referenceId` (the order id) ' +

@@ -7,6 +7,7 @@ import { OPS_SECURITY, OpsRedeliverySchema, type OpsRouteOptions } from './schem
 export const opsRedeliverRoute: FastifyPluginAsyncZod<OpsRouteOptions> = (app, { console: ops }) => {
   app.post('/ops/checkouts/:requestId/redeliver', {
     schema: {
+      operationId: 'redeliverCheckoutEvent',
       summary: "Send a checkout's latest status event to the merchant again",
       description:
         'Queues a new attempt of the latest status event, with the same `webhook-id` (the merchant ignores it if it ' +

@@ -8,6 +8,7 @@ import { OPS_SECURITY, OpsCheckoutSchema, type OpsRouteOptions } from './schemas
 export const opsRefreshRoute: FastifyPluginAsyncZod<OpsRouteOptions> = (app, { console: ops }) => {
   app.post('/ops/checkouts/:requestId/refresh', {
     schema: {
+      operationId: 'refreshCheckout',
       summary: 'Read a checkout from Flinks now',
       description:
         'Reads the status from Flinks at once (like a status read: a change is recorded, pushed to event streams and ' +

@@ -65,6 +65,7 @@ export const flinksWebhookRoute: FastifyPluginAsyncZod<FlinksWebhookRouteOptions
     // The schemas document the event; the body stays raw bytes, checked by signature instead.
     validatorCompiler: () => (data: unknown) => ({ value: data }),
     schema: {
+      operationId: 'receiveFlinksWebhook',
       summary: 'Receive a Flinks Pay webhook',
       description:
         'On when FLINKS_WEBHOOK_SECRET is set, and in sandbox mode, where the simulator signs its events with a ' +
