@@ -62,7 +62,7 @@ t.test('every manifest parses and names its kind', (t) => {
     t.ok(manifest.apiVersion && manifest.kind && asObject(manifest.metadata).name, `${file}: apiVersion, kind, name`);
   }
   const kinds = manifests.map(({ manifest }) => String(manifest.kind)).sort();
-  t.strictSame(kinds, ['ConfigMap', 'Deployment', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'Secret', 'Service']);
+  t.strictSame(kinds, ['ConfigMap', 'Deployment', 'HorizontalPodAutoscaler', 'NetworkPolicy', 'PodDisruptionBudget', 'Secret', 'Service']);
   t.end();
 });
 
@@ -162,6 +162,23 @@ t.test('metrics are scraped pod by pod from a port of their own, which the Servi
   for (const port of servicePorts) {
     t.not(port.targetPort, 'metrics', 'the Service (and an Ingress behind it) never reaches the metrics port');
     t.not(Number(port.targetPort), config.metricsPort);
+  }
+  t.end();
+});
+
+t.test('a NetworkPolicy lets only the ingress reach the API port and only the scraper the metrics port', (t) => {
+  const policy = asObject(only('NetworkPolicy').spec);
+  t.strictSame(asObject(policy.podSelector).matchLabels, podLabels, 'it selects the pods');
+  t.strictSame(policy.policyTypes, ['Ingress'], 'outbound calls (Flinks, Redis, merchant webhooks) stay open');
+  const rules = asArray(policy.ingress).map(asObject);
+  const containerPorts = asArray(bff.ports).map((port) => asObject(port).name).sort();
+  const rulePorts = rules.map((rule) => asArray(rule.ports).map((port) => asObject(port).port)).sort();
+  t.strictSame(rulePorts, containerPorts.map((name) => [name]), 'one rule per container port, each for that port alone');
+  for (const rule of rules) {
+    const sources = asArray(rule.from).map(asObject);
+    t.equal(sources.length, 1);
+    t.ok(asObject(sources[0]?.namespaceSelector).matchLabels, 'from one namespace, never from anywhere');
+    t.notOk(sources[0]?.ipBlock, 'no address range');
   }
   t.end();
 });
