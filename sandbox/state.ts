@@ -61,8 +61,9 @@ export function createSandboxState(opts: SandboxStateOptions) {
   const sessions = createRecordStore<SessionRecord>({ max, ttlMs: recordTtlMs, now });
   const payments = createRecordStore<PaymentRecord>({ max, ttlMs: recordTtlMs, now });
   let paymentCount = 0;
-  const statusOf = (payment: PaymentRecord): PaymentStatus =>
-    payment.forcedStatus ?? statusAt(payment, now(), opts.stepMs);
+  /** The payment's status now, or at another moment of its timeline (`at`, epoch ms). */
+  const statusOf = (payment: PaymentRecord, at = now()): PaymentStatus =>
+    payment.forcedStatus ?? statusAt(payment, at, opts.stepMs);
   const isPaymentOpen = (payment: PaymentRecord): boolean => isOpen(payment, statusOf(payment));
 
   return {

@@ -49,10 +49,10 @@ export function createWebhookSender(state: SandboxState, options: SandboxWebhook
     log.info({ requestId: payment.requestId, status, answer: response.status }, 'sandbox webhook sent');
   }
 
-  /** Sends the payment's current status, unless it was the last one sent. */
-  function send(payment: PaymentRecord): void {
+  /** Sends the payment's status at `at` (default now), unless it was the last one sent. */
+  function send(payment: PaymentRecord, at?: number): void {
     if (closed) return;
-    const status = state.statusOf(payment);
+    const status = state.statusOf(payment, at);
     if (lastSent.get(payment) === status) return;
     lastSent.set(payment, status);
     post(payment, status).catch((error: unknown) => {
@@ -63,11 +63,14 @@ export function createWebhookSender(state: SandboxState, options: SandboxWebhook
   return {
     /** The payment just changed; an approval's later steps follow on their own. */
     changed(payment: PaymentRecord, stepsAhead = 0): void {
-      send(payment);
+      const changedAt = state.now();
+      send(payment, changedAt);
       for (let step = 1; step <= stepsAhead; step += 1) {
+        // The status that step reached, not the one of the moment the timer runs: on a busy
+        // machine a late timer would otherwise find a later step already, and one change would go unsent.
         const timer = setTimeout(() => {
           timers.delete(timer);
-          send(payment);
+          send(payment, changedAt + step * stepMs);
         }, step * stepMs + 5);
         timer.unref();
         timers.add(timer);

@@ -66,6 +66,21 @@ t.test('the sandbox sends a signed event on every status change, through an appr
   }
 });
 
+t.test('each step of an approval is sent, also when its timer runs after the next step was due (a busy machine)', async (t) => {
+  const hook = await receiver(t);
+  let clock = Date.now();
+  const sandbox = await startSandbox(t, { stepMs: 50, now: () => clock, webhooks: { url: hook.url, secret: SECRET } });
+  const { sessionId } = await newPayment(sandbox.url);
+  const post = (path: string, body: unknown) =>
+    fetch(`${sandbox.url}/app/api/sessions/${sessionId}/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  await post('start', {});
+  await post('decision', { decision: 'approve', institution: 'maple-leaf-bank' });
+  // The simulator's clock is past the last step before the first step's timer has run.
+  clock += 1000;
+  await hook.waitFor(4);
+  t.same(hook.events.map((event) => (JSON.parse(event.body) as { Status: string }).Status), ['Processing', 'Accepted', 'Processed', 'Settled']);
+});
+
 t.test('a status forced through the control handle is sent too, once', async (t) => {
   const hook = await receiver(t);
   const sandbox = await startSandbox(t, { webhooks: { url: hook.url, secret: SECRET, signatureHeader: 'X-Webhook-Signature' } });
