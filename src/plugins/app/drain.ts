@@ -11,7 +11,13 @@ import fp from 'fastify-plugin';
  * waiting for a request, not as idle, so close() would wait for it until REQUEST_TIMEOUT_MS. Load
  * balancers open such connections ahead of time, and so does the upstream client's pool after a
  * timed-out call (reaching this same server in sandbox mode).
+ *
+ * A response whose headers went out before closing began (an event stream) cannot ask for that;
+ * when it ends, its connection is idle but close() has already swept the idle ones once. So while
+ * closing, idle connections are swept again every IDLE_SWEEP_MS.
  */
+const IDLE_SWEEP_MS = 100;
+
 export const drainPlugin = fp(
   (app: FastifyInstance) => {
     let isClosing = false;
@@ -23,6 +29,8 @@ export const drainPlugin = fp(
     app.addHook('preClose', (done) => {
       isClosing = true;
       for (const socket of open) if (socket.bytesRead === 0) socket.destroy();
+      const sweeper = setInterval(() => { app.server.closeIdleConnections(); }, IDLE_SWEEP_MS).unref();
+      app.server.once('close', () => { clearInterval(sweeper); });
       done();
     });
     app.addHook('onSend', (_request, reply, payload, done) => {

@@ -3,7 +3,8 @@ import { once } from 'node:events';
 import t from 'tap';
 import { buildApp } from '../../../src/app.js';
 import { loadConfig } from '../../../src/config/config.js';
-import { postCheckout, setUp, validCheckout } from '../../support/build.js';
+import { Agent, request } from 'undici';
+import { listening, newCheckout, postCheckout, setUp, validCheckout } from '../../support/build.js';
 import { freePort } from '../../support/net.js';
 
 /** A raw connection to `port` that sends nothing; resolves once it is open. */
@@ -43,4 +44,23 @@ t.test('in sandbox mode, a timed-out Flinks call leaves nothing that holds close
   await app.close();
   const tookMs = performance.now() - started;
   t.ok(tookMs < 2000, `close() took ${tookMs.toFixed(0)} ms`);
+});
+
+t.test('an event stream that ends after close() began does not keep its connection, and so close(), open', async (t) => {
+  const { app, url, sandbox } = await listening(t);
+  const requestId = await newCheckout(app);
+  // A client that keeps idle connections for a minute, as a proxy's upstream pool does.
+  const client = new Agent({ keepAliveTimeout: 60_000, keepAliveMaxTimeout: 60_000 });
+  t.teardown(() => client.destroy());
+  // The stream's first status read is slow, so the stream ends (after that status) while closing.
+  sandbox.control.inject('status', { kind: 'delay', ms: 300 });
+  const stream = request(`${url}/checkout/${requestId}/events`, { headers: { accept: 'text/event-stream' }, dispatcher: client });
+  await sandbox.control.waitForCall('status');
+  const body = stream.then((answer) => answer.body.text());
+
+  const started = performance.now();
+  await app.close();
+  const tookMs = performance.now() - started;
+  t.match(await body, /event: status/, 'the stream ended normally');
+  t.ok(tookMs < 5000, `close() took ${tookMs.toFixed(0)} ms, not the keep-alive timeout`);
 });
