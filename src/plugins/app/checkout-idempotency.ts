@@ -154,6 +154,12 @@ export function createCheckoutIdempotency(store: IdempotencyStore, retries: Stor
       claims.delete(request);
       const { claim } = held;
       inFlight.delete(claim);
+      if (reply.statusCode === 201 && typeof payload !== 'string') {
+        // Never so with the route's JSON answer; but a new checkout's key must not be freed (a retry
+        // would pay again): the claim stays, and retries are answered as cut off once its lease ends.
+        request.log.error('the answer of a new checkout is not text, so it cannot be kept under its key; the key stays claimed');
+        return payload;
+      }
       if (!((reply.statusCode === 201 || held.keepFailure) && typeof payload === 'string')) {
         await mustWrite(claim, () => store.release(claim), request);
         return payload;
