@@ -16,6 +16,7 @@ export function createMetrics() {
 
   const tokenPoolSource = { size: () => 0 };
   const circuitSource = { states: (): Record<string, CircuitStateName> => ({}) };
+  const upstreamQueueSource = { size: () => 0 };
   const streamSource = { size: () => ({ streams: 0, watches: 0, listeners: 0 }) };
 
   return {
@@ -59,6 +60,14 @@ export function createMetrics() {
       registers: [registry],
       collect() {
         for (const [step, state] of Object.entries(circuitSource.states())) this.set({ step }, CIRCUIT_STATES[state]);
+      },
+    }),
+    upstreamQueued: new Gauge({
+      name: 'flinks_upstream_queued_calls',
+      help: 'Flinks Pay calls waiting for a slot, UPSTREAM_MAX_CONCURRENCY being in flight; beyond UPSTREAM_MAX_QUEUE requests get 503.',
+      registers: [registry],
+      collect() {
+        this.set(upstreamQueueSource.size());
       },
     }),
     idempotencyReplays: new Counter({
@@ -107,6 +116,10 @@ export function createMetrics() {
     /** Lets the Flinks client report the circuit of each call when scraped. */
     observeCircuits(states: () => Record<string, CircuitStateName>): void {
       circuitSource.states = states;
+    },
+    /** Lets the Flinks client report its waiting calls when scraped. */
+    observeUpstreamQueue(size: () => number): void {
+      upstreamQueueSource.size = size;
     },
   };
 }

@@ -22,6 +22,7 @@ export const flinksPayPlugin = fp(
       },
     });
     metrics.observeCircuits(client.circuitStates);
+    metrics.observeUpstreamQueue(client.queuedCalls);
     metrics.observeTokenPool(() => client.tokenPoolSize);
     app.decorate('flinksPay', client);
     app.addHook('onClose', () => client.close());

@@ -142,6 +142,9 @@ export function createFlinksPayClient(options: FlinksPayClientOptions) {
     /** Each Flinks call's circuit, for metrics. */
     circuitStates: () => api.resilience.circuitStates(),
 
+    /** Flinks calls waiting for a slot, for metrics. */
+    queuedCalls: () => api.resilience.queuedCalls(),
+
     /** Prefetched tokens held right now (0 without prefetch). */
     get tokenPoolSize(): number {
       return sessionTokens.size;

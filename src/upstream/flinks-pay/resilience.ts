@@ -121,6 +121,10 @@ export function createUpstreamResilience(options: ResilienceOptions) {
     circuitStates(): Record<UpstreamStep, CircuitState> {
       return perStep((step) => stateOf(breakers[step]));
     },
+    /** Calls waiting for a free slot (UPSTREAM_MAX_CONCURRENCY in flight already), for metrics. */
+    queuedCalls(): number {
+      return options.maxQueue - limiter.queueSlots;
+    },
   };
 }
 

@@ -76,7 +76,7 @@ t.test('a call still queued when its checkout has used its time is not sent', as
   const first = postCheckout(app, validCheckout());
   await control.waitForCall('paymentrequest');
   const second = postCheckout(app, validCheckout());
-  await sleep(100); // its authorize now waits for the one slot
+  await until('its authorize waits for the one slot', async () => /^flinks_upstream_queued_calls 1$/m.test((await app.inject({ url: '/metrics' })).body));
   clock += 4100;
   t.equal((await first).statusCode, 201);
   const late = await second;
