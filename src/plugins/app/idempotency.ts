@@ -27,6 +27,8 @@ declare module 'fastify' {
 
 export interface IdempotencyPluginOptions {
   store: SharedStore;
+  /** How often store writes that failed are tried again (default: every second). */
+  storeRetryMs?: number;
   /** How long a completed key is remembered. */
   retentionMs: number;
   /** How long a claim's request may run before a retry answers it as cut off (its lease). */
@@ -42,7 +44,11 @@ export interface IdempotencyPluginOptions {
 export const idempotencyPlugin = fp(
   (app: FastifyInstance, options: IdempotencyPluginOptions) => {
     // Answers to keep, and claims to give back that the store may have taken though it failed the command.
-    const retries = createStoreRetries({ what: 'idempotency writes', log: app.log });
+    const retries = createStoreRetries({
+      what: 'idempotency writes',
+      log: app.log,
+      ...(options.storeRetryMs === undefined ? {} : { retryMs: options.storeRetryMs }),
+    });
     const idempotency = createCheckoutIdempotency(createIdempotencyStore(options.store, options), retries, () => {
       app.metrics.idempotencyReplays.inc();
     });

@@ -10,8 +10,12 @@ import { StoreUnavailableError, type SharedStore } from '../../../src/store/shar
 /*
  * The idempotency plugin against a store that fails the way Redis does: down for a while, or
  * carrying a command out after it timed out here (the service's commandTimeout is 1 s). Written
- * store calls that failed are tried again every second, so these tests wait 1.5 s for that.
+ * store calls that failed are tried again every STORE_RETRY_MS here (every second in the service),
+ * so these tests wait AFTER_RETRIES_MS for that.
  */
+
+const STORE_RETRY_MS = 100;
+const AFTER_RETRIES_MS = 4 * STORE_RETRY_MS;
 
 type Operation = keyof SharedStore;
 
@@ -49,7 +53,7 @@ async function instance(t: Test, store: SharedStore, clock: { now: number }, whi
   const app: FastifyInstance = Fastify();
   t.teardown(() => app.close());
   await app.register(metricsPlugin);
-  await app.register(idempotencyPlugin, { store, retentionMs: 24 * 60 * 60 * 1000, claimTtlMs: 90_000, now: () => clock.now });
+  await app.register(idempotencyPlugin, { store, storeRetryMs: STORE_RETRY_MS, retentionMs: 24 * 60 * 60 * 1000, claimTtlMs: 90_000, now: () => clock.now });
   app.setErrorHandler((error, _request, reply) => {
     const status = error instanceof AppError ? error.status : 500;
     void reply.code(status).type('application/problem+json').send({ type: error instanceof AppError ? error.code : 'internal-error', status });
@@ -76,16 +80,21 @@ t.test('a takeover of an abandoned claim that the store carried out after it fai
   const { store, state } = flakyStore();
   const clock = { now: 1_000_000 };
   let stop: () => void = () => undefined;
-  const one = await instance(t, store, clock, () => new Promise<void>((resolve) => (stop = resolve)));
+  let reached: () => void = () => undefined;
+  const stalled = new Promise<void>((resolve) => (reached = resolve));
+  const one = await instance(t, store, clock, () => {
+    reached();
+    return new Promise<void>((resolve) => (stop = resolve));
+  });
   const first = post(one.app, 'k');
-  await sleep(50);
+  await stalled;
   t.equal(one.paymentRequests.made, 1, 'the first checkout reached Flinks, then its instance stalled');
 
   const two = await instance(t, store, clock);
   clock.now += 91_000;
   state.ranButFailed.add('replaceIfEqual');
   t.equal((await post(two.app, 'k')).statusCode, 503, 'the takeover timed out here');
-  await sleep(1500);
+  await sleep(AFTER_RETRIES_MS);
   const again = await post(two.app, 'k');
   t.equal(again.statusCode, 504, 'the key answers that its checkout was cut off');
   t.equal(one.paymentRequests.made + two.paymentRequests.made, 1, 'never a second payment request');
@@ -104,7 +113,7 @@ t.test("an answer waiting for the store is not replaced by a retry's failed clai
   t.equal(first.statusCode, 503, 'not handed out while its answer waits for the store');
   t.equal((await post(app, 'k')).statusCode, 503, 'a retry during the outage');
   state.down = false;
-  await sleep(1500);
+  await sleep(AFTER_RETRIES_MS);
   const replayed = await post(app, 'k');
   t.equal(replayed.statusCode, 201, 'the checkout made first, its answer written once the store was back');
   t.equal(replayed.headers['idempotent-replayed'], 'true');
@@ -121,7 +130,7 @@ t.test('two claims of one slot that the store carried out after they failed here
   state.down = true;
   t.equal((await post(app, 'k')).statusCode, 503, 'a retry while the store is away');
   state.down = false;
-  await sleep(1500);
+  await sleep(AFTER_RETRIES_MS);
   t.equal((await post(app, 'k')).statusCode, 201, 'the key is free: the checkout runs now');
   t.equal(paymentRequests.made, 1);
 });
