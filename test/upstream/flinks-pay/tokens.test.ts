@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import t, { type Test } from 'tap';
 import type { SandboxControl } from '../../../sandbox/control.js';
 import { buildTestApp, postCheckout, setUp, startSandbox, validCheckout } from '../../support/build.js';
+import { until } from '../../support/net.js';
 
 const prefetchOn = { TOKEN_PREFETCH: 'true' };
 
@@ -11,12 +12,8 @@ function bearerOf(call: { headers: Record<string, string> } | undefined): string
 }
 
 /** Waits until every background authorize has answered. */
-async function settled(control: SandboxControl): Promise<void> {
-  for (;;) {
-    const pending = control.calls.filter((call) => call.step === 'authorize' && call.statusCode === 0).length;
-    if (pending === 0) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+function settled(control: SandboxControl): Promise<void> {
+  return until('every background authorize answered', () => !control.calls.some((call) => call.step === 'authorize' && call.statusCode === 0));
 }
 
 async function checkout(app: FastifyInstance): Promise<number> {
