@@ -71,7 +71,8 @@ for (const [storeName, storeEnv] of STORES) {
 
   for (const step of ['authorize', 'initiate', 'paymentrequest'] as const) {
     t.test(`[${storeName}] a failure at ${step} is kept and replayed, never retried upstream`, async (t) => {
-      const { app, control } = await setUp(t, storeEnv);
+      // The hanging call ends at its deadline: a short one, ample for the calls that answer.
+      const { app, control } = await setUp(t, { ...storeEnv, UPSTREAM_TIMEOUT_MS: '300' });
       control.inject(step, { kind: 'hang' });
       const k = key();
       const failed = await postCheckout(app, validCheckout(), withKey(k));
