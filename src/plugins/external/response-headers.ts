@@ -63,7 +63,7 @@ const rateLimitHeader = (description: string): HeaderObject => ({ description, r
 /** Its 503 is also merchant-webhooks-off: a setting, not a moment, so it names no time to retry. */
 const redeliveryUnavailable = allOf(operation('post', '/ops/checkouts/{requestId}/redeliver'), withStatus('503'));
 
-export const RESPONSE_HEADERS: readonly HeaderRow[] = [
+const RESPONSE_HEADERS: readonly HeaderRow[] = [
   {
     // plugins/app/request-id.ts (and early-errors.ts for answers made before routing).
     name: 'x-request-id',
@@ -112,14 +112,14 @@ export const RESPONSE_HEADERS: readonly HeaderRow[] = [
     },
   },
   {
-    // routes/checkout/create.ts; a replay repeats it (plugins/app/idempotency.ts).
+    // routes/checkout/create.ts; a replay repeats it (plugins/app/checkout-idempotency.ts).
     name: 'Location',
     id: 'CheckoutLocation',
     carriedBy: createCheckout('201'),
     header: { description: 'The status of the new checkout: `/checkout/{requestId}`.', required: true, schema: { type: 'string' } },
   },
   {
-    // plugins/app/idempotency.ts: the answers it keeps for a key (201, and a 502 or 504 once Flinks was called).
+    // plugins/app/checkout-idempotency.ts: the answers it keeps for a key (201, and a 502 or 504 once Flinks was called).
     name: 'Idempotent-Replayed',
     id: 'IdempotentReplayed',
     carriedBy: createCheckout('201', '502', '504'),

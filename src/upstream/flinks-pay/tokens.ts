@@ -24,7 +24,7 @@ const DEMAND_WINDOW_MS = 10_000;
  */
 const RISE_WINDOW_MS = 200;
 
-/** Status-read tokens are dropped this long before Flinks says they expire (clock skew, latency). */
+/** Tokens (for status reads, and pooled ones for sessions) are dropped at least this long before Flinks says they expire (clock skew, latency). */
 const EXPIRY_MARGIN_MS = 30_000;
 
 /**
