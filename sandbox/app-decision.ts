@@ -13,13 +13,13 @@ import { GUID_PATTERN } from './wire.js';
  * accepted, so a cross-site HTML form cannot post them (and no CORS is granted).
  */
 
-export const START_PATH = '/app/api/sessions/:sessionId/start';
-export const DECISION_PATH = '/app/api/sessions/:sessionId/decision';
+const START_PATH = '/app/api/sessions/:sessionId/start';
+const DECISION_PATH = '/app/api/sessions/:sessionId/decision';
 
 const ParamsSchema = z.object({ sessionId: z.string().regex(GUID_PATTERN, 'sessionId must be a GUID') });
 
 /** Approving or declining happens at a bank, so it names one; cancelling may happen before. */
-export const DecisionRequestSchema = z.discriminatedUnion('decision', [
+const DecisionRequestSchema = z.discriminatedUnion('decision', [
   z.strictObject({ decision: z.literal('approve'), institution: InstitutionIdSchema }),
   z.strictObject({ decision: z.literal('decline'), institution: InstitutionIdSchema }),
   z.strictObject({ decision: z.literal('cancel'), institution: InstitutionIdSchema.optional() }),

@@ -8,7 +8,7 @@ import { INSTITUTION_NAMES } from './institutions.js';
  * script or style).
  */
 
-export const PAYEE_NAME = 'Flinks Pay Sandbox Merchant';
+const PAYEE_NAME = 'Flinks Pay Sandbox Merchant';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);

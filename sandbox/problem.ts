@@ -9,7 +9,7 @@ import type { FastifyReply } from 'fastify';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
 
-export const VALIDATION_TITLE = 'One or more validation errors occurred.';
+const VALIDATION_TITLE = 'One or more validation errors occurred.';
 
 const RFC9110 = 'https://tools.ietf.org/html/rfc9110#section-';
 

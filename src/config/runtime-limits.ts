@@ -6,10 +6,10 @@ import { getHeapStatistics } from 'node:v8';
  */
 
 /** Upstream calls one checkout makes one after another: authorize, sessions/initiate, paymentrequests. */
-export const CHECKOUT_UPSTREAM_CALLS = 3;
+const CHECKOUT_UPSTREAM_CALLS = 3;
 
 /** On top of the upstream calls: reading the body, Redis, answering, and releasing claims on a forced exit. */
-export const SHUTDOWN_MARGIN_MS = 5000;
+const SHUTDOWN_MARGIN_MS = 5000;
 
 /** How long ending the idempotency claims of requests still running may take on a forced exit. */
 export const CLAIM_END_BUDGET_MS = 2000;
@@ -85,7 +85,7 @@ export function maxHeapUsedBytesOf(configured: number | undefined, capMb: number
 export const MEMORY_STORE_BYTES_PER_CHECKOUT = 2560;
 
 /** The share of the shedding threshold the in-memory store may fill; the rest is code, requests and streams. */
-export const MEMORY_STORE_SHARE_OF_HEAP = 0.4;
+const MEMORY_STORE_SHARE_OF_HEAP = 0.4;
 
 /**
  * How many checkouts the in-memory store (no REDIS_URL) remembers, at most `upTo`: few enough that

@@ -5,7 +5,7 @@ const KeySetSchema = z.object({ keys: z.array(z.looseObject({ kty: z.string() })
 type KeySet = z.infer<typeof KeySetSchema>;
 
 /** A set of many RSA-4096 keys is ~10 KB; without a cap a hostile or broken endpoint could fill our memory. */
-export const MAX_KEY_SET_BYTES = 64 * 1024;
+const MAX_KEY_SET_BYTES = 64 * 1024;
 
 /**
  * Downloads a JSON Web Key Set: within `timeoutMs` (body included), redirects not followed (the

@@ -3,7 +3,7 @@ import { INTENT_KEYS_RETRY_AFTER_SECONDS } from '../errors/app-errors.js';
 import { fetchKeySet } from './fetch-key-set.js';
 
 /** As jose's default: a set older than this is downloaded again before it is used. */
-export const KEY_SET_MAX_AGE_MS = 10 * 60 * 1000;
+const KEY_SET_MAX_AGE_MS = 10 * 60 * 1000;
 
 /**
  * After a failed download, intents that need the set answer 503 at once for as long as their

@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 
 /** Least time between two lines of the same repeated warning. */
-export const REPEATED_WARNING_INTERVAL_MS = 60_000;
+const REPEATED_WARNING_INTERVAL_MS = 60_000;
 
 /**
  * A warning that may repeat every second for as long as an outage lasts (a queue's Redis

@@ -33,7 +33,7 @@ export interface ListPage {
  * hold no status), so a rare status could otherwise make one request read every record kept; past
  * this a page ends early, shorter than `limit`, with a cursor to go on from.
  */
-export const MAX_SCANNED_PER_PAGE = 1000;
+const MAX_SCANNED_PER_PAGE = 1000;
 
 /** True when `entry` comes after `position` in newest-first order. */
 export function isAfter(entry: ListPosition, position: ListPosition | undefined): boolean {

@@ -8,7 +8,7 @@ import { PaymentStatusSchema, type PaymentStatus } from '../upstream/flinks-pay/
  */
 
 /** What made the service see a status: the checkout itself, a status read or stream poll, reconciliation, a Flinks webhook. */
-export const ObservationSourceSchema = z.enum(['created', 'read', 'reconcile', 'webhook']);
+const ObservationSourceSchema = z.enum(['created', 'read', 'reconcile', 'webhook']);
 export type ObservationSource = z.infer<typeof ObservationSourceSchema>;
 
 export const HistoryEntrySchema = z.object({

@@ -35,7 +35,7 @@ export const OpsListQuerySchema = z.strictObject({
 
 const iso = z.iso.datetime();
 
-export const OpsCheckoutSummarySchema = z
+const OpsCheckoutSummarySchema = z
   .object({
     requestId: z.string().describe('The Flinks payment request id.'),
     referenceId: z.string().describe("The merchant's order id."),
