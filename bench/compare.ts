@@ -44,7 +44,10 @@ export async function runCompare(service: string, settings: CompareSettings, log
   const fake = await startFakeFlinks(0);
   let started = 0;
   const envOf = (peer: 'now' | 'before') =>
-    serviceEnv(fake.url, 'prefetch', { STATUS_CACHE_MS: '0', ...(settings.redisUrl ? { REDIS_URL: settings.redisUrl, REDIS_KEY_PREFIX: `${prefix}${started}:${peer}:` } : {}) });
+    serviceEnv(fake.url, 'prefetch', {
+      STATUS_CACHE_MS: '0',
+      ...(settings.redisUrl ? { REDIS_URL: settings.redisUrl, REDIS_KEY_PREFIX: `${prefix}${started}:${peer}:` } : {}),
+    });
   const startBoth = async (): Promise<Record<'now' | 'before', Child>> => {
     started += 1;
     return {
@@ -58,8 +61,7 @@ export async function runCompare(service: string, settings: CompareSettings, log
     let pids = [fake, peers.now, peers.before].map((child) => child.process.pid);
     await sleep(1000);
     const ids = { now: await createCheckouts(peers.now, STATUS_IDS), before: await createCheckouts(peers.before, STATUS_IDS) };
-    const targetOf = (peer: 'now' | 'before', kind: Kind) =>
-      kind === 'checkout' ? checkoutTarget(peers[peer]) : statusTarget(peers[peer], ids[peer]);
+    const targetOf = (peer: 'now' | 'before', kind: Kind) => (kind === 'checkout' ? checkoutTarget(peers[peer]) : statusTarget(peers[peer], ids[peer]));
     const warmUp = async () => {
       for (const peer of ['now', 'before'] as const) await autocannonLoad(targetOf(peer, 'checkout'))(settings.connections, settings.warmupS);
     };

@@ -52,7 +52,10 @@ export interface CpuResult {
   loadAverages: string[];
 }
 
-const load = () => loadavg().map((n) => n.toFixed(1)).join(' ');
+const load = () =>
+  loadavg()
+    .map((n) => n.toFixed(1))
+    .join(' ');
 
 /** `items` starting at `by`: each round puts a different peer first. */
 export function rotate<T>(items: readonly T[], by: number): T[] {

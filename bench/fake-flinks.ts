@@ -100,9 +100,7 @@ function control(method: string | undefined, path: string, body: string): Answer
     return [200, { status }];
   }
   if (method === 'GET' && path === '/_bench/counts') {
-    const report = Object.fromEntries(
-      [...byUser].map(([user, { unused, ...calls }]) => [user, { ...calls, unused: unused.size }]),
-    );
+    const report = Object.fromEntries([...byUser].map(([user, { unused, ...calls }]) => [user, { ...calls, unused: unused.size }]));
     return [200, report];
   }
   return undefined;

@@ -15,8 +15,12 @@ export interface Inspector {
 export async function connectInspector(url: string): Promise<Inspector> {
   const socket = new WebSocket(url);
   await new Promise<void>((resolve, reject) => {
-    socket.addEventListener('open', () => { resolve(); });
-    socket.addEventListener('error', () => { reject(new Error(`cannot reach the inspector at ${url}`)); });
+    socket.addEventListener('open', () => {
+      resolve();
+    });
+    socket.addEventListener('error', () => {
+      reject(new Error(`cannot reach the inspector at ${url}`));
+    });
   });
   let nextId = 1;
   const waiting = new Map<number, (result: unknown) => void>();
@@ -42,6 +46,8 @@ export async function connectInspector(url: string): Promise<Inspector> {
       const { usedSize } = await send<{ usedSize: number }>('Runtime.getHeapUsage');
       return usedSize;
     },
-    close: () => { socket.close(); },
+    close: () => {
+      socket.close();
+    },
   };
 }

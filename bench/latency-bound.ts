@@ -46,7 +46,11 @@ export async function runLatencyBound(entries: BuiltEntries, settings: LatencySe
     const directBff = await startBff(entries.service, serviceEnv(fake.url, 'direct', { TOKEN_PREFETCH: 'false' }), options);
     children.push(directBff);
     const redisBff = redis
-      ? await startBff(entries.service, serviceEnv(fake.url, 'prefetch', { STATUS_CACHE_MS: '0', REDIS_URL: settings.redisUrl, REDIS_KEY_PREFIX: prefix }), options)
+      ? await startBff(
+          entries.service,
+          serviceEnv(fake.url, 'prefetch', { STATUS_CACHE_MS: '0', REDIS_URL: settings.redisUrl, REDIS_KEY_PREFIX: prefix }),
+          options,
+        )
       : undefined;
     if (redisBff) children.push(redisBff);
     const pids = children.map((child) => child.process.pid);

@@ -36,8 +36,7 @@ export async function measure(
   }
   sampleRss();
   const cpuAfter = cpuMsOf(pid);
-  const cpuMsPerRequest =
-    cpuBefore === undefined || cpuAfter === undefined ? undefined : (cpuAfter - cpuBefore) / Math.max(1, sample.durationsMs.length);
+  const cpuMsPerRequest = cpuBefore === undefined || cpuAfter === undefined ? undefined : (cpuAfter - cpuBefore) / Math.max(1, sample.durationsMs.length);
   const coresUsed = (cpuMsOfAll(pids) - allBefore) / (sample.elapsedS * 1000);
   return { sample, rssBytes, cpuMsPerRequest, coresUsed };
 }

@@ -53,12 +53,18 @@ async function openStreams(bff: Child, ids: readonly string[], agent: Agent): Pr
   await inParallel(ids.length, 50, async (i) => {
     const controller = new AbortController();
     controllers.push(controller);
-    const res = await request(`${bff.url}/checkout/${ids[i] ?? ''}/events`, { dispatcher: agent, signal: controller.signal, headers: { accept: 'text/event-stream' } });
+    const res = await request(`${bff.url}/checkout/${ids[i] ?? ''}/events`, {
+      dispatcher: agent,
+      signal: controller.signal,
+      headers: { accept: 'text/event-stream' },
+    });
     if (res.statusCode !== 200) throw new Error(`GET events answered ${res.statusCode}`);
     await new Promise<void>((resolve, reject) => {
       let seen = '';
       // The first status comes at once; a stream that stays silent is a failure, not a wait.
-      const timer = setTimeout(() => { reject(new Error('an event stream sent no status within 10 s')); }, 10_000);
+      const timer = setTimeout(() => {
+        reject(new Error('an event stream sent no status within 10 s'));
+      }, 10_000);
       res.body.on('data', (chunk: Buffer) => {
         seen += chunk.toString();
         if (seen.includes('event: status')) {
@@ -69,7 +75,9 @@ async function openStreams(bff: Child, ids: readonly string[], agent: Agent): Pr
       res.body.on('error', () => undefined);
     });
   });
-  return () => { for (const controller of controllers) controller.abort(); };
+  return () => {
+    for (const controller of controllers) controller.abort();
+  };
 }
 
 export async function runMemoryUnits(entry: string, settings: MemorySettings, log: (line: string) => void): Promise<string> {

@@ -105,7 +105,9 @@ function readBody(req: IncomingMessage): Promise<string> {
       text += chunk;
       if (text.length > BODY_LIMIT) reject(new HttpError(413, 'The request body is larger than the limit.'));
     });
-    req.on('end', () => { resolve(text); });
+    req.on('end', () => {
+      resolve(text);
+    });
     req.on('error', reject);
   });
 }
@@ -137,7 +139,9 @@ async function handle(req: IncomingMessage, res: ServerResponse, requestId: stri
 
 const server = createServer({ keepAlive: true }, (req, res) => {
   const requestId = requestIdOf(req.headers['x-request-id']);
-  handle(req, res, requestId).catch((error: unknown) => { fail(res, req, requestId, error); });
+  handle(req, res, requestId).catch((error: unknown) => {
+    fail(res, req, requestId, error);
+  });
 });
 server.listen(Number(process.env.PORT ?? 3000), process.env.HOST ?? '127.0.0.1');
 process.on('SIGTERM', () => {

@@ -111,7 +111,13 @@ function field(body: Record<string, unknown> | undefined, name: string): string 
 
 async function authorize(requestId: string): Promise<{ value: string; expiresAt: number }> {
   const at = Date.now();
-  const body = await call('POST', '/api/v1/authorize', requestId, { authorization: BASIC, 'content-type': 'application/x-www-form-urlencoded' }, 'grant_type=client_credentials');
+  const body = await call(
+    'POST',
+    '/api/v1/authorize',
+    requestId,
+    { authorization: BASIC, 'content-type': 'application/x-www-form-urlencoded' },
+    'grant_type=client_credentials',
+  );
   return { value: field(body, 'access_token'), expiresAt: at + Number(body?.expires_in ?? 0) * 1000 };
 }
 

@@ -113,5 +113,8 @@ app.get('/health', () => ({ status: 'ok' }));
 
 await app.listen({ port: Number(process.env.PORT ?? 3000), host: process.env.HOST ?? '127.0.0.1' });
 process.on('SIGTERM', () => {
-  void app.close().then(closeUpstream).then(() => process.exit(0));
+  void app
+    .close()
+    .then(closeUpstream)
+    .then(() => process.exit(0));
 });

@@ -24,7 +24,7 @@ export const DEPARTURES = [
   'REDIS_URL unset: one instance with the in-memory store (idempotency keys, records, outcome queue in process)',
   'RATE_LIMIT_MAX=1000000: every request comes from one loopback address (the limiter still counts each one)',
   'STATUS_RATE_LIMIT_MAX=1000000, MAX_EVENT_STREAMS(_PER_CLIENT)=100000: the same one address reads and follows every checkout',
-  'STATUS_CACHE_MS=0 for status reads, so each read reaches Flinks like the floor\'s',
+  "STATUS_CACHE_MS=0 for status reads, so each read reaches Flinks like the floor's",
   'stdout (the JSON logs, written in full at LOG_LEVEL=info) is a pipe the load generator drains unread, standing in for the container runtime',
   'CHECKOUT_SIGNING_SECRET unset (the Secret template sets one): checkouts send the amount in the body, as the floors do, not a signed intent each',
 ];

@@ -41,7 +41,10 @@ export function newestPerfMap(text: string): string {
     kept.splice(low, 0, entry);
   }
   const isKept = new Set(kept);
-  return `${entries.filter((entry) => isKept.has(entry)).map((entry) => entry.line).join('\n')}\n`;
+  return `${entries
+    .filter((entry) => isKept.has(entry))
+    .map((entry) => entry.line)
+    .join('\n')}\n`;
 }
 
 /** Rewrites /tmp/perf-<pid>.map in place before `perf script` reads it. */

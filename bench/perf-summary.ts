@@ -8,7 +8,8 @@ import { bucketOfUrl, type Bucket, type ProfileSummary } from './profile-summary
  * The service runs with --perf-basic-prof, so JIT-compiled JavaScript frames name their file.
  */
 
-const GC = /v8::internal::(Scavenger|ScavengerCollector|Heap::|MarkCompact|MinorMarkCompact|ConcurrentMarking|IncrementalMarking|Sweeper|MarkingVisitor|MainMarkingVisitor|GlobalHandles|Evacuat|PagedSpace|MemoryAllocator|MemoryReducer|ArrayBufferSweeper|CppHeap)/;
+const GC =
+  /v8::internal::(Scavenger|ScavengerCollector|Heap::|MarkCompact|MinorMarkCompact|ConcurrentMarking|IncrementalMarking|Sweeper|MarkingVisitor|MainMarkingVisitor|GlobalHandles|Evacuat|PagedSpace|MemoryAllocator|MemoryReducer|ArrayBufferSweeper|CppHeap)/;
 const JSON_NATIVE = /^Builtins_Json(Stringify|Parse)|v8::internal::(JsonStringifier|JsonParser)/;
 /** "JS:*name url:line:col", "LazyCompile:~name url:line:col" and the like, from --perf-basic-prof. */
 const JS_FRAME = /^(?:JS|LazyCompile|Function|Eval|Script):[*~^]?(.*?)\s*(\S+):\d+:\d+$/;

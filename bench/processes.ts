@@ -80,7 +80,9 @@ export async function startFakeFlinks(latencyMs: number, env: Record<string, str
       const match = /listening at (\S+)/.exec(seen);
       if (match?.[1]) resolve(match[1]);
     });
-    child.on('exit', () => { reject(new Error('fake Flinks exited before listening')); });
+    child.on('exit', () => {
+      reject(new Error('fake Flinks exited before listening'));
+    });
   });
   return { process: child, url, stop: () => stopChild(child) };
 }
@@ -132,7 +134,9 @@ function inspectorUrlOf(child: ChildProcess): Promise<string> {
       const match = /Debugger listening on (ws:\/\/\S+)/.exec(seen);
       if (match?.[1]) resolve(match[1]);
     });
-    child.on('exit', () => { reject(new Error('exited before the inspector listened')); });
+    child.on('exit', () => {
+      reject(new Error('exited before the inspector listened'));
+    });
   });
 }
 

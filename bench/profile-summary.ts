@@ -46,7 +46,10 @@ export type Bucket = (typeof BUCKETS)[number];
 
 /** First match wins; a path is a file URL or a node: specifier. */
 const RULES: [RegExp, Bucket][] = [
-  [/node_modules\/(pino|pino-std-serializers|fast-redact|@pinojs\/redact|sonic-boom|thread-stream|quick-format-unescaped|atomic-sleep|on-exit-leak-free|safe-stable-stringify|abstract-logging)\//, 'logging and redaction (pino)'],
+  [
+    /node_modules\/(pino|pino-std-serializers|fast-redact|@pinojs\/redact|sonic-boom|thread-stream|quick-format-unescaped|atomic-sleep|on-exit-leak-free|safe-stable-stringify|abstract-logging)\//,
+    'logging and redaction (pino)',
+  ],
   [/\/src\/observability\/logger\.js/, 'logging and redaction (pino)'],
   [/node_modules\/(zod|@fastify\/type-provider-zod)\//, 'validation (zod, body scan, amount rules)'],
   [/\/src\/(checkout\/schemas|money\/|intents\/|plugins\/app\/json-body)/, 'validation (zod, body scan, amount rules)'],
@@ -64,9 +67,15 @@ const RULES: [RegExp, Bucket][] = [
   [/\/src\/outcomes\//, 'outcome delivery (records, reconcile queue)'],
   [/\/src\/(checkout|routes|store)\/|\/bench\/minimal-bff\.js/, 'checkout flow and records'],
   [/node_modules\/(secure-json-parse|fast-json-stringify)\//, 'JSON (parse, stringify)'],
-  [/node_modules\/(fastify|find-my-way|avvio|light-my-request|@fastify\/[^/]+|fast-querystring|fast-decode-uri-component|proxy-addr|forwarded|ipaddr\.js|toad-cache|fastify-plugin|process-warning|rfdc|content-type|safe-regex2|ret)\//, 'framework (fastify, routing, hooks, reply)'],
+  [
+    /node_modules\/(fastify|find-my-way|avvio|light-my-request|@fastify\/[^/]+|fast-querystring|fast-decode-uri-component|proxy-addr|forwarded|ipaddr\.js|toad-cache|fastify-plugin|process-warning|rfdc|content-type|safe-regex2|ret)\//,
+    'framework (fastify, routing, hooks, reply)',
+  ],
   [/\/src\/(app|plugins)\//, 'framework (fastify, routing, hooks, reply)'],
-  [/^node:internal\/(http|_http|net|stream|streams|timers|process\/task_queues|async_hooks|dns|tcp|perf|event_target|abort_controller)|^node:(http|_http|net|stream|timers)/, 'node core (HTTP parser, sockets, timers, streams)'],
+  [
+    /^node:internal\/(http|_http|net|stream|streams|timers|process\/task_queues|async_hooks|dns|tcp|perf|event_target|abort_controller)|^node:(http|_http|net|stream|timers)/,
+    'node core (HTTP parser, sockets, timers, streams)',
+  ],
 ];
 
 /** The bucket of code in `url` (a file URL, a path or a node: specifier), or undefined to charge its caller. */
@@ -133,24 +142,18 @@ export function summarizeCpuProfile(path: string, fromUs: number, toUs: number):
  * The table of µs per request and share of the total, largest first; with the floor's profile, its
  * µs per request in each bucket beside them (the minimal BFF's own code counts as checkout flow).
  */
-export function profileTable(
-  summary: ProfileSummary,
-  requests: number,
-  unit: string,
-  floor?: { summary: ProfileSummary; requests: number },
-): string {
+export function profileTable(summary: ProfileSummary, requests: number, unit: string, floor?: { summary: ProfileSummary; requests: number }): string {
   const perRequest = (us: number, n: number) => (us / n).toFixed(1);
   const floorCell = (us: number) => (floor ? ` ${perRequest(us, floor.requests)} |` : '');
-  const lines = [
-    `| where the CPU goes | µs per ${unit} | share |${floor ? ' minimal BFF, µs |' : ''}`,
-    `|---|--:|--:|${floor ? '--:|' : ''}`,
-  ];
+  const lines = [`| where the CPU goes | µs per ${unit} | share |${floor ? ' minimal BFF, µs |' : ''}`, `|---|--:|--:|${floor ? '--:|' : ''}`];
   const rows = BUCKETS.map((bucket) => [bucket, summary.micros.get(bucket) ?? 0, floor?.summary.micros.get(bucket) ?? 0] as const)
     .filter(([, us, floorUs]) => us > 0 || floorUs > 0)
     .sort((a, b) => b[1] - a[1]);
   for (const [bucket, us, floorUs] of rows) {
     lines.push(`| ${bucket} | ${perRequest(us, requests)} | ${((us / summary.totalMicros) * 100).toFixed(1)} % |${floorCell(floorUs)}`);
   }
-  lines.push(`| **total (profiled, busy)** | **${perRequest(summary.totalMicros, requests)}** | 100 % |${floor ? ` **${perRequest(floor.summary.totalMicros, floor.requests)}** |` : ''}`);
+  lines.push(
+    `| **total (profiled, busy)** | **${perRequest(summary.totalMicros, requests)}** | 100 % |${floor ? ` **${perRequest(floor.summary.totalMicros, floor.requests)}** |` : ''}`,
+  );
   return lines.join('\n');
 }

@@ -109,7 +109,14 @@ async function withPerf(entry: string, env: Record<string, string>, workload: Wo
   }
 }
 
-async function withCpuProf(entry: string, env: Record<string, string>, workload: Workload, name: string, settings: ProfileSettings, quiet: boolean): Promise<Profiled> {
+async function withCpuProf(
+  entry: string,
+  env: Record<string, string>,
+  workload: Workload,
+  name: string,
+  settings: ProfileSettings,
+  quiet: boolean,
+): Promise<Profiled> {
   const dir = join(PROFILE_DIR, name);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });

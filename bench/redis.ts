@@ -15,7 +15,7 @@ export async function redisIfReachable(url: string): Promise<Redis | undefined> 
 
 /** Deletes the part's keys (all under `prefix`) and closes the connection. */
 export async function removeKeysAndDisconnect(redis: Redis, prefix: string): Promise<void> {
-  for (let cursor = '0'; ; ) {
+  for (let cursor = '0'; ;) {
     const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
     if (keys.length > 0) await redis.del(...keys);
     cursor = next;

@@ -54,9 +54,7 @@ const ms = (value: number): string => value.toFixed(2);
 /** The floor run a BFF run is compared with: same kind, upstream latency and concurrency. */
 export function floorOf(rows: readonly Row[], row: Row): Row | undefined {
   if (row.who === 'floor') return undefined;
-  return rows.find(
-    (f) => f.who === 'floor' && f.kind === row.kind && f.latencyMs === row.latencyMs && f.connections === row.connections,
-  );
+  return rows.find((f) => f.who === 'floor' && f.kind === row.kind && f.latencyMs === row.latencyMs && f.connections === row.connections);
 }
 
 /** A Markdown table (it reads fine in a terminal and pastes into the README as is). */
@@ -93,7 +91,5 @@ export function atLeast(name: string, value: number, min: number, measured: stri
 }
 
 export function targetLines(targets: readonly Target[]): string {
-  return targets
-    .map((t) => `${t.isMet ? 'PASS' : 'MISS'}  ${t.name}: ${t.measured} (${t.margin})`)
-    .join('\n');
+  return targets.map((t) => `${t.isMet ? 'PASS' : 'MISS'}  ${t.name}: ${t.measured} (${t.margin})`).join('\n');
 }

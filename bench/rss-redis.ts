@@ -41,7 +41,9 @@ async function observe(bff: Child, settings: RssSettings, restS: number): Promis
   await sleep(1000);
   const start = rssOf(pid) ?? 0;
   let peak = 0;
-  const sampler = setInterval(() => { peak = Math.max(peak, rssOf(pid) ?? 0); }, 250);
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, rssOf(pid) ?? 0);
+  }, 250);
   const sample = await autocannonLoad(checkoutTarget(bff))(settings.connections, settings.loadS);
   clearInterval(sampler);
   peak = Math.max(peak, rssOf(pid) ?? 0);
@@ -51,7 +53,11 @@ async function observe(bff: Child, settings: RssSettings, restS: number): Promis
   return { ...observed, after: rssOf(pid) ?? 0 };
 }
 
-export async function runRssWithRedis(entries: BuiltEntries, settings: RssSettings, log: (line: string) => void): Promise<{ section: string; targets: Target[] }> {
+export async function runRssWithRedis(
+  entries: BuiltEntries,
+  settings: RssSettings,
+  log: (line: string) => void,
+): Promise<{ section: string; targets: Target[] }> {
   const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   const redis = await redisIfReachable(url);
   if (!redis) return { section: `RSS with Redis: skipped, no Redis answered at ${url}.`, targets: [] };
@@ -63,8 +69,13 @@ export async function runRssWithRedis(entries: BuiltEntries, settings: RssSettin
     for (let round = 1; round <= settings.rounds; round++) {
       const restS = round === 1 ? settings.idleS : 0;
       const roundPrefix = `${prefix}${round}:`;
-      log(`  round ${round}: the service with REDIS_URL=${url} (prefix ${roundPrefix}), ${settings.loadS} s of checkouts${restS ? `, then ${restS} s idle` : ''}; then the minimal BFF, the same way`);
-      const service = await startBff(entries.service, serviceEnv(fake.url, 'prefetch', { REDIS_URL: url, REDIS_KEY_PREFIX: roundPrefix }), { nodeArgs: settings.nodeArgs, quiet: true });
+      log(
+        `  round ${round}: the service with REDIS_URL=${url} (prefix ${roundPrefix}), ${settings.loadS} s of checkouts${restS ? `, then ${restS} s idle` : ''}; then the minimal BFF, the same way`,
+      );
+      const service = await startBff(entries.service, serviceEnv(fake.url, 'prefetch', { REDIS_URL: url, REDIS_KEY_PREFIX: roundPrefix }), {
+        nodeArgs: settings.nodeArgs,
+        quiet: true,
+      });
       ours.push(await observe(service, settings, restS).finally(() => service.stop()));
       const minimal = await startBff(entries.minimal, minimalEnv(fake.url), { nodeArgs: settings.nodeArgs });
       floor.push(await observe(minimal, settings, restS).finally(() => minimal.stop()));

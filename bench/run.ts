@@ -26,7 +26,11 @@ import { runStack } from './stack.js';
  * REDIS_URL).
  */
 
-const numbers = (text: string) => text.split(',').map(Number).filter((n) => n >= 0 && text.trim() !== '');
+const numbers = (text: string) =>
+  text
+    .split(',')
+    .map(Number)
+    .filter((n) => n >= 0 && text.trim() !== '');
 const env = process.env;
 const parts = new Set((env.BENCH_PARTS ?? 'cpu,stack,latency,memory,rss,profile,outcomes').split(',').map((p) => p.trim()));
 /** Extra node flags for every BFF process, e.g. "--max-semi-space-size=8" to try V8 settings. */
@@ -59,13 +63,20 @@ const latencySettings = {
 };
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
-const load = () => loadavg().map((n) => n.toFixed(1)).join(' ');
+const load = () =>
+  loadavg()
+    .map((n) => n.toFixed(1))
+    .join(' ');
 
 async function main(): Promise<void> {
   const started = performance.now();
   log(`cores: ${availableParallelism()} (shared by the load generator, the fake Flinks and the BFFs), node ${process.version}, load average ${load()}`);
   log(`parts: ${[...parts].join(', ')}; ${durationS} s per measured run`);
-  log(`service settings (deploy manifests): ${Object.entries(DEPLOYED).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+  log(
+    `service settings (deploy manifests): ${Object.entries(DEPLOYED)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')}`,
+  );
   log(`departures: ${DEPARTURES.join('; ')}`);
   const entries = await buildBff();
   const targets: Target[] = [];
@@ -97,7 +108,11 @@ async function main(): Promise<void> {
   }
   if (parts.has('rss')) {
     log('\nRSS under load with Redis, as deployed');
-    const rss = await runRssWithRedis(entries, { loadS: 10, idleS: cpuSettings.idleS, connections: 50, rounds: Math.max(1, Number(env.BENCH_RSS_ROUNDS ?? 3)), nodeArgs }, log);
+    const rss = await runRssWithRedis(
+      entries,
+      { loadS: 10, idleS: cpuSettings.idleS, connections: 50, rounds: Math.max(1, Number(env.BENCH_RSS_ROUNDS ?? 3)), nodeArgs },
+      log,
+    );
     sections.push(rss.section);
     targets.push(...rss.targets);
   }
@@ -111,7 +126,15 @@ async function main(): Promise<void> {
     if (ref === undefined || ref === '') throw new Error('BENCH_PARTS=compare needs BENCH_COMPARE_REF (a commit, tag or HEAD~1)');
     log(`\nCompare: this tree against ${ref}`);
     const compareRedis = env.BENCH_COMPARE_REDIS === '1' ? { redisUrl } : {};
-    const settings = { ref, connections: cpuSettings.connections, durationS, rounds: Number(env.BENCH_ROUNDS ?? 4), warmupS: cpuSettings.warmupS, nodeArgs, ...compareRedis };
+    const settings = {
+      ref,
+      connections: cpuSettings.connections,
+      durationS,
+      rounds: Number(env.BENCH_ROUNDS ?? 4),
+      warmupS: cpuSettings.warmupS,
+      nodeArgs,
+      ...compareRedis,
+    };
     sections.push(await runCompare(entries.service, settings, log));
   }
 

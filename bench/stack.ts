@@ -45,7 +45,12 @@ interface Turn {
 
 type Turns = Record<`${StackPeer}:${Kind}:${number}`, Turn[]>;
 
-async function startPeers(entries: BuiltEntries, fakeUrl: string, nodeArgs: readonly string[], redis: RedisPeer | undefined): Promise<Partial<Record<StackPeer, Child>>> {
+async function startPeers(
+  entries: BuiltEntries,
+  fakeUrl: string,
+  nodeArgs: readonly string[],
+  redis: RedisPeer | undefined,
+): Promise<Partial<Record<StackPeer, Child>>> {
   const uncached = { STATUS_CACHE_MS: '0' };
   return {
     node: await startBff(entries.minimal, minimalEnv(fakeUrl), { nodeArgs }),
@@ -120,7 +125,12 @@ function redisTargets(turns: Turns, settings: StackSettings): Target[] {
     (['checkout', 'status'] as const).map((kind) => {
       const { pooled, range } = ratioOf(turns, 'redis', 'node', kind, latencyMs);
       const what = kind === 'checkout' ? 'checkout req/s' : 'status reads/s (uncached)';
-      return atLeast(`${what} at ${latencyMs} ms >= 0.9 x minimal BFF, service with Redis as deployed (stack part)`, pooled, 0.9, `${pooled.toFixed(2)} x (rounds ${range})`);
+      return atLeast(
+        `${what} at ${latencyMs} ms >= 0.9 x minimal BFF, service with Redis as deployed (stack part)`,
+        pooled,
+        0.9,
+        `${pooled.toFixed(2)} x (rounds ${range})`,
+      );
     }),
   );
 }

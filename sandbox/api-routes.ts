@@ -91,25 +91,21 @@ export function registerApiRoutes(app: FastifyInstance, deps: ApiRouteDeps): voi
     return { requestId: state.createPayment(session).requestId };
   });
 
-  app.get<{ Params: { requestId: string } }>(
-    `${V1_PATHS.paymentRequests}/:requestId`,
-    hooks.hooksFor('status'),
-    async (request, reply) => {
-      checkInstance(request, instance, 'Bearer');
-      // Any live token may poll, including one that already initiated a session.
-      requireBearer(request, state);
-      const payment = state.findPayment(request.params.requestId);
-      if (!payment) throw notFound('No payment request with this requestId.');
-      if (await isTriggered('status', payment.amountLiteral, request, reply)) return reply;
-      const status = state.statusOf(payment);
-      return statusBody(deps.statusShape, {
-        requestId: payment.requestId,
-        status,
-        referenceId: payment.referenceId,
-        paymentLink: `${linkBase(deps.appBase, request)}/app/?sessionId=${payment.sessionId}`,
-        paymentReferenceNumber: payment.paymentReferenceNumber,
-        statusDetails: status === 'Failed' ? FAILED_STATUS_DETAILS : undefined,
-      });
-    },
-  );
+  app.get<{ Params: { requestId: string } }>(`${V1_PATHS.paymentRequests}/:requestId`, hooks.hooksFor('status'), async (request, reply) => {
+    checkInstance(request, instance, 'Bearer');
+    // Any live token may poll, including one that already initiated a session.
+    requireBearer(request, state);
+    const payment = state.findPayment(request.params.requestId);
+    if (!payment) throw notFound('No payment request with this requestId.');
+    if (await isTriggered('status', payment.amountLiteral, request, reply)) return reply;
+    const status = state.statusOf(payment);
+    return statusBody(deps.statusShape, {
+      requestId: payment.requestId,
+      status,
+      referenceId: payment.referenceId,
+      paymentLink: `${linkBase(deps.appBase, request)}/app/?sessionId=${payment.sessionId}`,
+      paymentReferenceNumber: payment.paymentReferenceNumber,
+      statusDetails: status === 'Failed' ? FAILED_STATUS_DETAILS : undefined,
+    });
+  });
 }

@@ -51,9 +51,7 @@ function shell(title: string, main: string, withScript: boolean): string {
 }
 
 export function appPageHtml(view: AppView): string {
-  const options = Object.entries(INSTITUTION_NAMES).map(
-    ([id, name]) => `<option value="${escapeHtml(id)}">${escapeHtml(name)}</option>`,
-  );
+  const options = Object.entries(INSTITUTION_NAMES).map(([id, name]) => `<option value="${escapeHtml(id)}">${escapeHtml(name)}</option>`);
   const sessionUrl = `api/sessions/${encodeURIComponent(view.sessionId)}`;
   return shell(
     'Confirm your payment',

@@ -85,10 +85,6 @@ export function registerAppPage(app: FastifyInstance, state: SandboxState): void
       return sendPage(reply, 409, errorPageHtml('Payment closed', `This payment request is already ${status}.`));
     }
     const { customerName: payer, referenceId } = session.request;
-    return sendPage(
-      reply,
-      200,
-      appPageHtml({ sessionId: session.sessionId, amountLiteral: session.amountLiteral, payer, referenceId }),
-    );
+    return sendPage(reply, 200, appPageHtml({ sessionId: session.sessionId, amountLiteral: session.amountLiteral, payer, referenceId }));
   });
 }

@@ -24,11 +24,7 @@ function sameSecret(a: string, b: string): boolean {
  * With an instance configured, every v1 call must name it in BaseURI (§2.0: Flinks' own samples
  * send it on v1 calls); missing or different is refused. Without one, the header is not checked.
  */
-export function checkInstance(
-  request: FastifyRequest,
-  instance: string | undefined,
-  challenge: 'Basic' | 'Bearer',
-): void {
+export function checkInstance(request: FastifyRequest, instance: string | undefined, challenge: 'Basic' | 'Bearer'): void {
   if (instance === undefined) return;
   const sent = header(request, 'baseuri');
   if (sent === undefined) throw unauthorized('The BaseURI header naming this instance is required.', challenge);

@@ -67,16 +67,15 @@ export function createCallHooks(control: ControlInternals, { hangLimitMs }: Call
   }
 
   /** True when the fault answered (or hijacked) the call, false when normal handling continues. */
-  async function applyFault(
-    step: SandboxStep,
-    fault: SandboxFault,
-    request: FastifyRequest,
-    reply: FastifyReply,
-  ): Promise<boolean> {
+  async function applyFault(step: SandboxStep, fault: SandboxFault, request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
     switch (fault.kind) {
       case 'status': {
         if (fault.body === undefined) sendProblem(reply, fault.status, 'Injected fault.');
-        else void reply.code(fault.status).type(fault.contentType ?? 'application/json').send(fault.body);
+        else
+          void reply
+            .code(fault.status)
+            .type(fault.contentType ?? 'application/json')
+            .send(fault.body);
         return true;
       }
       case 'garbage':

@@ -5,13 +5,7 @@ import { z } from 'zod';
  * Flinks' own sandboxes): a tester must never think a real bank was contacted.
  */
 
-export const InstitutionIdSchema = z.enum([
-  'flinks-capital',
-  'maple-leaf-bank',
-  'caisse-du-fleuve',
-  'prairie-sky-credit-union',
-  'coastal-trust',
-]);
+export const InstitutionIdSchema = z.enum(['flinks-capital', 'maple-leaf-bank', 'caisse-du-fleuve', 'prairie-sky-credit-union', 'coastal-trust']);
 export type InstitutionId = z.infer<typeof InstitutionIdSchema>;
 
 /** In the order the bank picker lists them. */

@@ -55,20 +55,16 @@ export function problemBody(status: number, detail?: string, errors?: Record<str
   };
 }
 
-export function sendProblem(
-  reply: FastifyReply,
-  status: number,
-  detail?: string,
-  errors?: Record<string, string[]>,
-): FastifyReply {
-  return reply.code(status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problemBody(status, detail, errors)));
+export function sendProblem(reply: FastifyReply, status: number, detail?: string, errors?: Record<string, string[]>): FastifyReply {
+  return reply
+    .code(status)
+    .type(PROBLEM_CONTENT_TYPE)
+    .send(JSON.stringify(problemBody(status, detail, errors)));
 }
 
-export const unauthorized = (detail: string, challenge: 'Basic' | 'Bearer'): SandboxError =>
-  new SandboxError(401, detail, { challenge });
+export const unauthorized = (detail: string, challenge: 'Basic' | 'Bearer'): SandboxError => new SandboxError(401, detail, { challenge });
 /** A ValidationProblemDetails: every bad field in `errors`; `detail` only where one helps. */
-export const invalid = (errors: Record<string, string[]>, detail?: string): SandboxError =>
-  new SandboxError(400, detail, { errors });
+export const invalid = (errors: Record<string, string[]>, detail?: string): SandboxError => new SandboxError(400, detail, { errors });
 export const badRequest = (detail: string): SandboxError => new SandboxError(400, detail);
 export const notFound = (detail: string): SandboxError => new SandboxError(404, detail);
 export const conflict = (detail: string): SandboxError => new SandboxError(409, detail);

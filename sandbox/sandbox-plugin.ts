@@ -112,9 +112,7 @@ function setUp(app: FastifyInstance, opts: SandboxPluginOptions): void {
   // Before any route: it collects them, to match a mis-cased path against them (ASP.NET-like).
   matchPathsCaseInsensitively(app);
 
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, 404, `No sandbox route for ${request.method} ${request.url.split('?')[0] ?? ''}.`),
-  );
+  app.setNotFoundHandler((request, reply) => sendProblem(reply, 404, `No sandbox route for ${request.method} ${request.url.split('?')[0] ?? ''}.`));
 
   // preClose, not onClose: the root's onClose is what waits for open connections, so a hung or
   // delayed request must be ended before it, or close() would wait for it.

@@ -62,8 +62,7 @@ export function createSandboxState(opts: SandboxStateOptions) {
   const payments = createRecordStore<PaymentRecord>({ max, ttlMs: recordTtlMs, now });
   let paymentCount = 0;
   /** The payment's status now, or at another moment of its timeline (`at`, epoch ms). */
-  const statusOf = (payment: PaymentRecord, at = now()): PaymentStatus =>
-    payment.forcedStatus ?? statusAt(payment, at, opts.stepMs);
+  const statusOf = (payment: PaymentRecord, at = now()): PaymentStatus => payment.forcedStatus ?? statusAt(payment, at, opts.stepMs);
   const isPaymentOpen = (payment: PaymentRecord): boolean => isOpen(payment, statusOf(payment));
 
   return {
@@ -106,8 +105,7 @@ export function createSandboxState(opts: SandboxStateOptions) {
     },
     findPayment: (requestId: string): PaymentRecord | undefined => payments.get(requestId.toLowerCase()),
     /** The session's payment request; undefined before POST /paymentrequests (or once expired). */
-    paymentOf: (session: SessionRecord): PaymentRecord | undefined =>
-      session.requestId === undefined ? undefined : payments.get(session.requestId),
+    paymentOf: (session: SessionRecord): PaymentRecord | undefined => (session.requestId === undefined ? undefined : payments.get(session.requestId)),
 
     statusOf,
     isOpen: isPaymentOpen,

@@ -3,17 +3,7 @@
  * (PascalCase).
  */
 
-export const PAYMENT_STATUSES = [
-  'Initiated',
-  'Processing',
-  'Accepted',
-  'Processed',
-  'Settled',
-  'Cancelled',
-  'Expired',
-  'Declined',
-  'Failed',
-] as const;
+export const PAYMENT_STATUSES = ['Initiated', 'Processing', 'Accepted', 'Processed', 'Settled', 'Cancelled', 'Expired', 'Declined', 'Failed'] as const;
 
 export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
 

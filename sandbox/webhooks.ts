@@ -68,10 +68,13 @@ export function createWebhookSender(state: SandboxState, options: SandboxWebhook
       for (let step = 1; step <= stepsAhead; step += 1) {
         // The status that step reached, not the one of the moment the timer runs: on a busy
         // machine a late timer would otherwise find a later step already, and one change would go unsent.
-        const timer = setTimeout(() => {
-          timers.delete(timer);
-          send(payment, changedAt + step * stepMs);
-        }, step * stepMs + 5);
+        const timer = setTimeout(
+          () => {
+            timers.delete(timer);
+            send(payment, changedAt + step * stepMs);
+          },
+          step * stepMs + 5,
+        );
         timer.unref();
         timers.add(timer);
       }

@@ -39,8 +39,7 @@ const AmountSchema = z
   .positive('The field amount must be greater than 0.');
 
 /** The shape of the client URIs is not published (§2.2, §8.5): any object is taken as it is. */
-const clientUris = (name: string) =>
-  z.record(z.string(), z.unknown(), { error: `The ${name} field must be a JSON object.` }).nullish();
+const clientUris = (name: string) => z.record(z.string(), z.unknown(), { error: `The ${name} field must be a JSON object.` }).nullish();
 
 // ---- POST /api/v1/authorize ---------------------------------------------------------------------
 
@@ -126,10 +125,7 @@ export function parseAuthorizeForm(form: URLSearchParams): Parsed<z.infer<typeof
 }
 
 /** `json` is the raw body, `parsed` its JSON.parse result; also answers the amount as written. */
-export function parseInitiateSession(
-  json: string,
-  parsed: unknown,
-): Parsed<{ request: InitiateSessionRequest; amountLiteral: string }> {
+export function parseInitiateSession(json: string, parsed: unknown): Parsed<{ request: InitiateSessionRequest; amountLiteral: string }> {
   const { values, literals, unknown } = pickJsonFields(json, parsed, INITIATE_FIELDS);
   const result = parse(InitiateSessionRequestSchema, values, unknown, 'JSON property');
   const errors: FieldErrors = result.ok ? {} : result.errors;

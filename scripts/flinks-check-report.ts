@@ -4,8 +4,7 @@
  * is decided here and nothing but names, statuses and durations can reach the output.
  */
 
-export const USAGE =
-  'usage: npm run -s flinks:check -- [--yes] [--amount 1.00] [--name "First Last"] [--email a@b.example] [--reference id]';
+export const USAGE = 'usage: npm run -s flinks:check -- [--yes] [--amount 1.00] [--name "First Last"] [--email a@b.example] [--reference id]';
 
 export const NOT_CONFIGURED =
   'flinks:check checks a real Flinks Pay instance: set FLINKS_BASE_URL, FLINKS_USERNAME and FLINKS_PASSWORD ' +
@@ -137,8 +136,7 @@ const NOT_AN_API = 'FLINKS_BASE_URL does not look like a Flinks Pay API base';
 const CHECK_INSTANCE = 'check FLINKS_INSTANCE (sent as the BaseURI header)';
 const TO_US = 'send this output to the BFF maintainers';
 const TO_FLINKS = 'send this output to Flinks support';
-const CHECK_CREDENTIALS =
-  'Flinks refused the credentials: check FLINKS_USERNAME / FLINKS_PASSWORD (and that they belong to this instance)';
+const CHECK_CREDENTIALS = 'Flinks refused the credentials: check FLINKS_USERNAME / FLINKS_PASSWORD (and that they belong to this instance)';
 
 /** The flag that sets each field of the session request, keyed by the field's lower-cased name. */
 const FLAG_OF_FIELD: Readonly<Record<string, string>> = {
@@ -168,8 +166,9 @@ export function diagnose(report: StepReport, target: Target): string {
     case 'absent':
       return `Flinks does not know the payment request it has just created (HTTP 404 at ${step}): ${TO_FLINKS}.`;
     case 'unreadable':
-      return `Flinks answered ${step} with HTTP ${failure.statusCode}, but its body could not be read in full ` +
-        '(cut off, or larger than the service accepts).';
+      return (
+        `Flinks answered ${step} with HTTP ${failure.statusCode}, but its body could not be read in full ` + '(cut off, or larger than the service accepts).'
+      );
     case 'unexpected':
       return `The check itself failed at ${step} (${failure.name}), not Flinks: ${TO_US}.`;
     case 'shape':
@@ -212,29 +211,32 @@ function statusProblem(step: CheckStep, statusCode: number, response: SeenRespon
     }
     if (statusCode === 404 || statusCode === 405) return `${NOT_AN_API}: it has no ${name} endpoint (HTTP ${statusCode}).`;
     if (statusCode >= 300 && statusCode < 400) {
-      return `${NOT_AN_API}: it answered with a redirect (HTTP ${statusCode}), which the service never follows; ` +
-        'use the exact API base Flinks gave you (https://, host and path).';
+      return (
+        `${NOT_AN_API}: it answered with a redirect (HTTP ${statusCode}), which the service never follows; ` +
+        'use the exact API base Flinks gave you (https://, host and path).'
+      );
     }
   }
   if (statusCode === 401 && step === 'status') {
-    return 'Flinks refused the status read with the token that initiated the session (HTTP 401). ' +
+    return (
+      'Flinks refused the status read with the token that initiated the session (HTTP 401). ' +
       'Whether such a token may read statuses is undocumented (shared/flinks-pay-api.md §3); the service reads ' +
-      `statuses with a token of its own and re-authorizes once on a 401, so checkouts may still work: ${TO_US}.`;
+      `statuses with a token of its own and re-authorizes once on a 401, so checkouts may still work: ${TO_US}.`
+    );
   }
   if (statusCode === 401) {
-    const hint = target.hasInstance
-      ? CHECK_INSTANCE
-      : 'if Flinks gave you an instance name, set FLINKS_INSTANCE (sent as the BaseURI header)';
+    const hint = target.hasInstance ? CHECK_INSTANCE : 'if Flinks gave you an instance name, set FLINKS_INSTANCE (sent as the BaseURI header)';
     return `Flinks refused the access token it had just issued (HTTP 401 at ${name}): ${hint}; otherwise ${TO_FLINKS}.`;
   }
   if (statusCode === 403) {
-    return `Flinks does not allow ${name} for these credentials (HTTP 403): ` +
-      'ask Flinks to enable Flinks Pay (Interac e-Transfer) for this instance.';
+    return `Flinks does not allow ${name} for these credentials (HTTP 403): ` + 'ask Flinks to enable Flinks Pay (Interac e-Transfer) for this instance.';
   }
   if (statusCode === 400) return validationProblem(name, response?.problemFields ?? []);
   if (statusCode === 404) {
-    return `Flinks answered ${name} with HTTP 404 although authorize worked: ask Flinks whether the ` +
-      `Flinks Pay v1 API (sessions/initiate, paymentrequests) is enabled for this instance at ${target.baseUrl}.`;
+    return (
+      `Flinks answered ${name} with HTTP 404 although authorize worked: ask Flinks whether the ` +
+      `Flinks Pay v1 API (sessions/initiate, paymentrequests) is enabled for this instance at ${target.baseUrl}.`
+    );
   }
   if (statusCode === 429) return `Flinks rate-limited ${name} (HTTP 429): wait a minute and run the check again.`;
   if (statusCode >= 500) return `Flinks failed at ${name} (HTTP ${statusCode}): retry later; if it persists, ${TO_FLINKS}.`;

@@ -103,7 +103,10 @@ async function baseImage(): Promise<string> {
 
 async function build(nodeImage: string): Promise<void> {
   // Without the buildx plugin, the classic builder (DOCKER_BUILDKIT=0) builds this Dockerfile as well.
-  const hasBuildx = await docker(['buildx', 'version']).then(() => true, () => false);
+  const hasBuildx = await docker(['buildx', 'version']).then(
+    () => true,
+    () => false,
+  );
   const env = hasBuildx ? process.env : { ...process.env, DOCKER_BUILDKIT: '0' };
   const started = Date.now();
   await stream('docker', ['build', '--force-rm', '--build-arg', `NODE_IMAGE=${nodeImage}`, '-t', TAG, '.'], env);
@@ -111,7 +114,17 @@ async function build(nodeImage: string): Promise<void> {
   const node = await docker(['run', '--rm', ...HARDENED, '--network', 'none', TAG, 'node', '--version']);
   note('build', `${TAG}, node ${node}, ${size.toFixed(0)} MB, in ${seconds(started)}`);
   // What the runtime stage must not hold: tsx (a dev dependency), sources, a second copy of the static files.
-  const extra = await docker(['run', '--rm', ...HARDENED, '--network', 'none', TAG, 'sh', '-c', 'ls -d node_modules/tsx src static sandbox 2>/dev/null || true']);
+  const extra = await docker([
+    'run',
+    '--rm',
+    ...HARDENED,
+    '--network',
+    'none',
+    TAG,
+    'sh',
+    '-c',
+    'ls -d node_modules/tsx src static sandbox 2>/dev/null || true',
+  ]);
   expect(extra === '', `the image holds ${extra.replace(/\n/g, ', ')}`);
   note('image content', '/app: package*.json, node_modules (production only, no tsx), dist/');
 }
@@ -180,17 +193,28 @@ async function main(): Promise<void> {
   const started = Date.now();
   await docker([
     ...common,
-    '--name', names.bff,
-    '--memory', `${MEMORY_LIMIT_MB}m`,
-    '-e', 'NODE_ENV=production',
-    '-e', 'HOST=127.0.0.1',
-    '-e', `PORT=${bffPort}`,
-    '-e', `FLINKS_BASE_URL=${sandboxUrl}`,
-    '-e', `FLINKS_APP_URL=${sandboxUrl}`,
-    '-e', 'FLINKS_USERNAME=sandbox',
-    '-e', 'FLINKS_PASSWORD=sandbox',
-    '-e', 'NODE_OPTIONS=--max-old-space-size=192',
-    '-e', 'MAX_HEAP_USED_MB=144',
+    '--name',
+    names.bff,
+    '--memory',
+    `${MEMORY_LIMIT_MB}m`,
+    '-e',
+    'NODE_ENV=production',
+    '-e',
+    'HOST=127.0.0.1',
+    '-e',
+    `PORT=${bffPort}`,
+    '-e',
+    `FLINKS_BASE_URL=${sandboxUrl}`,
+    '-e',
+    `FLINKS_APP_URL=${sandboxUrl}`,
+    '-e',
+    'FLINKS_USERNAME=sandbox',
+    '-e',
+    'FLINKS_PASSWORD=sandbox',
+    '-e',
+    'NODE_OPTIONS=--max-old-space-size=192',
+    '-e',
+    'MAX_HEAP_USED_MB=144',
     TAG,
   ]);
   note('containers', `bff + simulator (same image), --network host on 127.0.0.1, bff --memory ${MEMORY_LIMIT_MB}m`);

@@ -61,6 +61,4 @@ const jti = JtiSchema.safeParse(args.jti ?? randomUUID());
 if (!jti.success) fail('--jti: expected 1-128 visible ASCII characters');
 const intent = await mintIntent(secret, { amount: amount.amount, referenceId: referenceId.data, ttlSeconds: ttl, jti: jti.data });
 process.stdout.write(`${intent}\n`);
-process.stderr.write(
-  `amount ${amount.amount}, referenceId ${referenceId.data}, jti ${jti.data}, expires ${new Date(Date.now() + ttl * 1000).toISOString()}\n`,
-);
+process.stderr.write(`amount ${amount.amount}, referenceId ${referenceId.data}, jti ${jti.data}, expires ${new Date(Date.now() + ttl * 1000).toISOString()}\n`);

@@ -45,21 +45,18 @@ async function main(): Promise<void> {
   // at once that its checkout was cut off, not 409 until the claim's lease is over) and the exit is
   // forced (1). A second signal exits at once; close-with-grace's own delay is the backstop should
   // ending them hang.
-  closeWithGrace(
-    { delay: config.shutdownTimeoutMs + CLAIM_END_BUDGET_MS + 1000, logger: app.log },
-    async ({ signal, err }) => {
-      if (err) app.log.error({ err }, 'shutting down after an uncaught error');
-      else app.log.info({ signal }, 'shutting down');
-      const closed = app.close().then(() => 'closed' as const);
-      if ((await Promise.race([closed, sleep(config.shutdownTimeoutMs, 'timeout' as const)])) === 'closed') return;
-      const interrupted = await Promise.race([app.abandonInFlightClaims(), sleep(CLAIM_END_BUDGET_MS, 0)]);
-      app.log.error(
-        { shutdownTimeoutMs: config.shutdownTimeoutMs, interruptedIdempotencyKeys: interrupted },
-        'shutdown window over: requests still running are cut off; their idempotency keys answer a retry as interrupted',
-      );
-      process.exit(1);
-    },
-  );
+  closeWithGrace({ delay: config.shutdownTimeoutMs + CLAIM_END_BUDGET_MS + 1000, logger: app.log }, async ({ signal, err }) => {
+    if (err) app.log.error({ err }, 'shutting down after an uncaught error');
+    else app.log.info({ signal }, 'shutting down');
+    const closed = app.close().then(() => 'closed' as const);
+    if ((await Promise.race([closed, sleep(config.shutdownTimeoutMs, 'timeout' as const)])) === 'closed') return;
+    const interrupted = await Promise.race([app.abandonInFlightClaims(), sleep(CLAIM_END_BUDGET_MS, 0)]);
+    app.log.error(
+      { shutdownTimeoutMs: config.shutdownTimeoutMs, interruptedIdempotencyKeys: interrupted },
+      'shutdown window over: requests still running are cut off; their idempotency keys answer a retry as interrupted',
+    );
+    process.exit(1);
+  });
 
   const address = await listenOrExit(
     () => app.listen({ port: config.port, host: config.host }),
@@ -72,10 +69,7 @@ async function main(): Promise<void> {
       (error) => listenProblem(error, config.host, config.metricsPort ?? '', 'METRICS_PORT'),
     )) ?? address;
   const mode = config.flinks.mode === 'sandbox' ? 'embedded sandbox at /sandbox' : config.flinks.baseUrl;
-  app.log.info(
-    { address, docs: `${address}${DOCS_PREFIX}`, metrics: `${metricsAddress}/metrics`, upstream: mode },
-    'checkout BFF listening',
-  );
+  app.log.info({ address, docs: `${address}${DOCS_PREFIX}`, metrics: `${metricsAddress}/metrics`, upstream: mode }, 'checkout BFF listening');
 }
 
 await main();

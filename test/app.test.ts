@@ -34,7 +34,13 @@ t.test('an unknown path answers 404 problem+json and counts against the 404 limi
 
 t.test('a method or path beside the checkout routes is a 404 with Cache-Control: no-store, like every checkout answer', async (t) => {
   const { app } = await setUp(t);
-  for (const [method, url] of [['GET', '/checkout'], ['PUT', '/checkout'], ['POST', '/checkout/abc'], ['GET', '/checkout/abc/'], ['GET', '/nope']] as const) {
+  for (const [method, url] of [
+    ['GET', '/checkout'],
+    ['PUT', '/checkout'],
+    ['POST', '/checkout/abc'],
+    ['GET', '/checkout/abc/'],
+    ['GET', '/nope'],
+  ] as const) {
     const res = await app.inject({ method, url });
     t.equal(res.statusCode, 404, `${method} ${url}`);
     t.equal(res.headers['cache-control'], 'no-store', `${method} ${url}: never kept by a cache`);
@@ -199,7 +205,11 @@ t.test('GET /ready answers 200 when Flinks accepts the credentials and 503 probl
   const ready = await app.inject({ method: 'GET', url: '/ready' });
   t.equal(ready.statusCode, 200);
   t.same(ready.json(), { status: 'ready' });
-  t.same(control.calls.map((call) => call.step), ['authorize'], 'one authorize proves the credentials; nothing is created');
+  t.same(
+    control.calls.map((call) => call.step),
+    ['authorize'],
+    'one authorize proves the credentials; nothing is created',
+  );
 
   await sandbox.app.close();
   const fresh = await buildTestApp(t, sandbox);
@@ -240,7 +250,10 @@ t.test('Flinks without FLINKS_INSTANCE: the app says at start that no BaseURI he
   const logs = captureLogs();
   const app = await buildApp(loadConfig(remote), { logStream: logs.stream });
   t.teardown(() => app.close());
-  t.match(logs.lines().find((line) => line.includes('FLINKS_INSTANCE')), /"level":40.*FLINKS_INSTANCE is not set: calls to Flinks go without the BaseURI header/);
+  t.match(
+    logs.lines().find((line) => line.includes('FLINKS_INSTANCE')),
+    /"level":40.*FLINKS_INSTANCE is not set: calls to Flinks go without the BaseURI header/,
+  );
 
   const quiet = captureLogs();
   const named = await buildApp(loadConfig({ ...remote, FLINKS_INSTANCE: 'merchant-8-prod' }), { logStream: quiet.stream });

@@ -88,11 +88,14 @@ t.test('a malformed setting stops start-up with one line naming it', async (t) =
 t.test('a port already in use stops start-up with one line naming the address and the setting', async (t) => {
   const holder = createServer();
   await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
-  t.teardown(() => new Promise<void>((resolve) => {
-    holder.close(() => {
-      resolve();
-    });
-  }));
+  t.teardown(
+    () =>
+      new Promise<void>((resolve) => {
+        holder.close(() => {
+          resolve();
+        });
+      }),
+  );
   const { port } = holder.address() as AddressInfo;
   const result = await runToExit(SERVER, { ...quiet, PORT: String(port) });
   t.equal(result.code, 1);

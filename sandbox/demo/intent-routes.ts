@@ -21,9 +21,7 @@ export interface DemoIntentOptions {
 }
 
 export const demoIntentRoutes: FastifyPluginAsyncZod<DemoIntentOptions> = (app, { signing, mint }) => {
-  app.get('/demo/config', { schema: { hide: true } }, (_request, reply) =>
-    reply.header('cache-control', 'no-store').send({ signing }),
-  );
+  app.get('/demo/config', { schema: { hide: true } }, (_request, reply) => reply.header('cache-control', 'no-store').send({ signing }));
   if (mint) {
     app.post(
       '/demo/intent',

@@ -113,8 +113,7 @@ async function start(options: PayOptions, mode: PayMode, popup: Window | null): 
   }
   if (mode === 'redirect') return redirect({ base, attempt, onStatus });
   // The overlay stands in for a blocked popup only: a popup the shopper closed already is a close.
-  const open = (closed: () => void): AppView =>
-    popup ? showInPopup(popup, attempt.launchUrl, closed) : showInOverlay(attempt.launchUrl, closed);
+  const open = (closed: () => void): AppView => (popup ? showInPopup(popup, attempt.launchUrl, closed) : showInOverlay(attempt.launchUrl, closed));
   return watch({ base, attempt, onStatus, onEvent, open });
 }
 
@@ -156,9 +155,13 @@ async function redirect(watching: Watch & { attempt: Started }): Promise<PayOutc
     // Settled as a stay, but the tab was only slow to leave: when it does go to the app after all,
     // a page loaded on the way back must still resume the checkout and hear how it ended.
     if (!tab.hasLeft) {
-      window.addEventListener('pagehide', () => {
-        saveAttempt({ ...watching.attempt, redirect: true });
-      }, { once: true });
+      window.addEventListener(
+        'pagehide',
+        () => {
+          saveAttempt({ ...watching.attempt, redirect: true });
+        },
+        { once: true },
+      );
     }
     throw error;
   } finally {
@@ -187,10 +190,7 @@ function sameOrderAs(first: PayOptions): (options: PayOptions) => boolean {
  * still to be fetched (the popup then opens for the click, and closes).
  */
 function isPaidHere(options: PayOptions): boolean {
-  return (
-    typeof options.intent !== 'function' &&
-    loadAttempt(fingerprintOf(baseOf(options.endpoint), orderOf(options, options.intent)))?.paid !== undefined
-  );
+  return typeof options.intent !== 'function' && loadAttempt(fingerprintOf(baseOf(options.endpoint), orderOf(options, options.intent)))?.paid !== undefined;
 }
 
 /**

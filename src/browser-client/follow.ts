@@ -26,12 +26,7 @@ export interface Follower {
  * once the stream fails or stays silent (a proxy that buffers, a dropped network): reads that fail
  * are tried again, and at once when the browser is back online. `onFatal` gets a 4xx other than 408 and 429.
  */
-export function follow(
-  base: string,
-  requestId: string,
-  onStatus: (status: CheckoutStatus) => void,
-  onFatal: (error: CheckoutRefusedError) => void,
-): Follower {
+export function follow(base: string, requestId: string, onStatus: (status: CheckoutStatus) => void, onFatal: (error: CheckoutRefusedError) => void): Follower {
   const path = `${base}/checkout/${encodeURIComponent(requestId)}`;
   // A browser without EventSource polls from the start.
   let stream: EventSource | undefined = typeof EventSource === 'function' ? new EventSource(`${path}/events`) : undefined;

@@ -70,17 +70,26 @@ function button(text: string, style: string, label?: string): HTMLButtonElement 
  */
 export function showInOverlay(launchUrl: string, onClosed: () => void): AppView {
   const before = document.activeElement;
-  const overlay = element('div', 'position:fixed;inset:0;z-index:2147483647;display:flex;align-items:center;justify-content:center;background:rgba(16,24,40,.6)');
+  const overlay = element(
+    'div',
+    'position:fixed;inset:0;z-index:2147483647;display:flex;align-items:center;justify-content:center;background:rgba(16,24,40,.6)',
+  );
   overlay.setAttribute('role', 'dialog');
   overlay.setAttribute('aria-modal', 'true');
   overlay.setAttribute('aria-label', 'Pay with Interac e-Transfer (Flinks Pay)');
   overlay.dataset.flinksPay = 'overlay';
-  const panel = element('div', 'position:relative;display:flex;flex-direction:column;width:min(480px,100vw);height:min(720px,100dvh);background:#fff;border-radius:8px;overflow:hidden');
+  const panel = element(
+    'div',
+    'position:relative;display:flex;flex-direction:column;width:min(480px,100vw);height:min(720px,100dvh);background:#fff;border-radius:8px;overflow:hidden',
+  );
   const close = button('×', `${BUTTON};align-self:flex-end;margin:4px;border:0;font-size:20px`, 'Close the payment');
   const frame = element('iframe', 'flex:1;width:100%;height:auto;margin:0;border:0;border-radius:0');
   frame.title = 'Flinks Pay';
   frame.src = launchUrl;
-  const confirm = element('div', 'position:absolute;inset:auto 0 0 0;display:flex;flex-wrap:wrap;gap:8px;padding:16px;background:#fff;border-top:1px solid #d8dde6');
+  const confirm = element(
+    'div',
+    'position:absolute;inset:auto 0 0 0;display:flex;flex-wrap:wrap;gap:8px;padding:16px;background:#fff;border-top:1px solid #d8dde6',
+  );
   const question = element('p', 'flex-basis:100%;margin:0', 'Leave this payment? It is not finished.');
   question.id = 'flinks-pay-leave-question';
   confirm.setAttribute('role', 'group');

@@ -84,10 +84,14 @@ export function watch({ base, attempt, onStatus, onEvent, open, hasLeft }: Watch
     view = open?.(closed);
     if (hasLeft) closed();
     const appOrigin = attempt.launchUrl ? new URL(attempt.launchUrl, location.href).origin : '';
-    stopListening = listenToApp(appOrigin, () => view?.window ?? null, (event) => {
-      if (event.step === 'SUCCESS') sawSuccess = true;
-      if (event.step === 'SUCCESS' || event.step === 'CLOSE') void readTwice();
-      onEvent?.(event);
-    });
+    stopListening = listenToApp(
+      appOrigin,
+      () => view?.window ?? null,
+      (event) => {
+        if (event.step === 'SUCCESS') sawSuccess = true;
+        if (event.step === 'SUCCESS' || event.step === 'CLOSE') void readTwice();
+        onEvent?.(event);
+      },
+    );
   });
 }

@@ -117,8 +117,7 @@ export const CheckoutRequestSchema = z
   .superRefine(checkAmountSource, { when: (payload) => isObjectBody(payload.value) })
   .meta({
     id: 'CheckoutRequest',
-    description:
-      'Either `amount` (with an optional `referenceId`), or a signed `intent` that carries both; never both ways at once.',
+    description: 'Either `amount` (with an optional `referenceId`), or a signed `intent` that carries both; never both ways at once.',
   });
 export type CheckoutRequest = z.infer<typeof CheckoutRequestSchema>;
 
@@ -155,8 +154,7 @@ export const CheckoutStatusSchema = z
   .object({
     requestId: RequestIdSchema,
     status: PaymentStatusSchema.describe(
-      'Flinks payment status. Accepted, Processed and Settled mean the funds are guaranteed; ' +
-        'Settled, Cancelled, Expired, Declined and Failed are final.',
+      'Flinks payment status. Accepted, Processed and Settled mean the funds are guaranteed; ' + 'Settled, Cancelled, Expired, Declined and Failed are final.',
     ),
     referenceId: z.string().describe('Your order id: the referenceId of the checkout, or the one this service generated for it.'),
     final: z.boolean().describe('True once the status can no longer change: stop polling.'),

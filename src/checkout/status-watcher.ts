@@ -57,7 +57,10 @@ export function createStatusWatcher(options: StatusWatcherOptions) {
     try {
       status = await options.poll(watch.ctx, requestId);
     } catch (error) {
-      if (error instanceof CheckoutNotFoundError) { end(requestId, watch); return; }
+      if (error instanceof CheckoutNotFoundError) {
+        end(requestId, watch);
+        return;
+      }
       // A failed read changes nothing the clients know; try again at the next tick.
       watch.ctx.log.warn({ err: error }, 'status poll failed');
       if (watches.get(requestId) === watch) schedule(requestId, watch);

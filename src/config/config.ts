@@ -1,10 +1,4 @@
-import {
-  defaultShutdownTimeoutMs,
-  longestCheckoutMs,
-  maxHeapUsedBytesOf,
-  memoryStoreEntriesFor,
-  oldSpaceCapMb,
-} from './runtime-limits.js';
+import { defaultShutdownTimeoutMs, longestCheckoutMs, maxHeapUsedBytesOf, memoryStoreEntriesFor, oldSpaceCapMb } from './runtime-limits.js';
 import { EnvSchema, type Env } from './env-schema.js';
 import { demoOf, intentKeysOf, outcomesOf, type FlinksConfig } from './sections.js';
 import { dependentSettingProblems } from './setting-rules.js';

@@ -24,9 +24,7 @@ export type FlinksConfig =
     };
 
 /** Where the keys that verify signed checkout intents come from; absent: unsigned amounts are accepted. */
-export type IntentKeysConfig =
-  | { mode: 'secret'; secret: string }
-  | { mode: 'jwks'; url: string; timeoutMs: number; cooldownMs: number };
+export type IntentKeysConfig = { mode: 'secret'; secret: string } | { mode: 'jwks'; url: string; timeoutMs: number; cooldownMs: number };
 
 /** Reconciliation, Flinks webhooks in and merchant webhooks out (docs/outcomes.md). */
 export function outcomesOf(env: Env) {

@@ -26,8 +26,7 @@ const SecretTextSchema = z
   .refine((text) => !isQuoted(text), { message: QUOTED_SECRET, abort: true });
 
 /** An optional secret setting (blank is unset), further checked by `rules`. */
-export const optionalSecret = <T extends z.ZodType<unknown, string>>(rules: T) =>
-  z.preprocess(emptyAsUndefined, SecretTextSchema.pipe(rules).optional());
+export const optionalSecret = <T extends z.ZodType<unknown, string>>(rules: T) => z.preprocess(emptyAsUndefined, SecretTextSchema.pipe(rules).optional());
 
 /** A URL setting (config/urls.ts): blank means unset. */
 export const optionalUrl = <T extends z.ZodType>(schema: T) => z.preprocess(emptyAsUndefined, schema.optional());
@@ -52,8 +51,7 @@ const wholeNumber = (min: number, max: number) => {
     .pipe(z.number().min(min, error).max(max, error));
 };
 
-export const integer = (min: number, max: number, fallback: number) =>
-  z.preprocess(emptyAsUndefined, wholeNumber(min, max).default(fallback));
+export const integer = (min: number, max: number, fallback: number) => z.preprocess(emptyAsUndefined, wholeNumber(min, max).default(fallback));
 
 export const optionalInteger = (min: number, max: number) => z.preprocess(emptyAsUndefined, wholeNumber(min, max).optional());
 
@@ -82,7 +80,12 @@ export const originList = z.preprocess(
   z
     .string()
     .default('')
-    .transform((text) => text.split(',').map((entry) => entry.trim()).filter(Boolean))
+    .transform((text) =>
+      text
+        .split(',')
+        .map((entry) => entry.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(OriginSchema)),
 );
 
@@ -101,11 +104,7 @@ const HOST_PROBLEM = 'expected an IP address (0.0.0.0 for every interface, :: fo
 function isListenHost(host: string): boolean {
   if (isIP(host) !== 0) return true;
   const labels = host.split('.');
-  return (
-    host.length <= 253 &&
-    labels.every((label) => /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(label)) &&
-    !/^\d+$/.test(labels.at(-1) ?? '')
-  );
+  return host.length <= 253 && labels.every((label) => /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(label)) && !/^\d+$/.test(labels.at(-1) ?? '');
 }
 
 /** Where the service listens: 0.0.0.0 by default. */
@@ -134,7 +133,12 @@ export const trustProxy = z.preprocess(
  */
 export const opsTokens = z.preprocess(
   emptyAsUndefined,
-  SecretTextSchema.transform((text) => text.split(',').map((token) => token.trim()).filter(Boolean))
+  SecretTextSchema.transform((text) =>
+    text
+      .split(',')
+      .map((token) => token.trim())
+      .filter(Boolean),
+  )
     .refine((tokens) => tokens.length > 0, 'set but holding no token (only commas or spaces); unset it to switch the operations API off')
     .refine(
       (tokens) => tokens.every((token) => token.length >= 32 && /^[\x21-\x7e]+$/.test(token)),

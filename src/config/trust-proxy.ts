@@ -3,8 +3,7 @@ import { isIP } from 'node:net';
 /** Which proxies' `X-Forwarded-*` headers to believe, in the forms Fastify's `trustProxy` takes. */
 export type TrustProxy = boolean | number | string[];
 
-export const TRUST_PROXY_PROBLEM =
-  'expected true, false, a hop count such as 1, or comma-separated proxy addresses or CIDRs such as 10.0.0.0/8,127.0.0.1';
+export const TRUST_PROXY_PROBLEM = 'expected true, false, a hop count such as 1, or comma-separated proxy addresses or CIDRs such as 10.0.0.0/8,127.0.0.1';
 
 /** proxy-addr's (and so Fastify's) names for the private ranges. */
 const NAMED_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal']);

@@ -72,8 +72,7 @@ export const FlinksAppUrlSchema = urlSchema(FLINKS_URL, true);
 export const FlinksBaseUrlSchema = urlSchema(
   {
     ...FLINKS_URL,
-    check: (url) =>
-      /\/api\/v[12]\/*$/i.test(url.pathname) ? 'expected the base without /api/v1 or /api/v2 (`/api/v1/...` is appended)' : undefined,
+    check: (url) => (/\/api\/v[12]\/*$/i.test(url.pathname) ? 'expected the base without /api/v1 or /api/v2 (`/api/v1/...` is appended)' : undefined),
   },
   true,
 );

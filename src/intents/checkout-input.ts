@@ -32,13 +32,15 @@ export function createCheckoutInputResolver(verifier: IntentVerifier | undefined
     }
     if (intent === undefined) {
       throw new InputRefusedError(
-        "A signed intent is required: this service only accepts amounts signed by the merchant's backend. " +
-          'Send intent instead of amount and referenceId.',
+        "A signed intent is required: this service only accepts amounts signed by the merchant's backend. " + 'Send intent instead of amount and referenceId.',
         [{ path: 'intent', message: 'is required: amounts must come signed' }],
       );
     }
     const claims = await verifier.verify(intent, (error) => {
-      log.warn({ err: error }, 'the intent key set could not be downloaded for an unknown kid; the cached set is used, tried again after CHECKOUT_JWKS_COOLDOWN_MS');
+      log.warn(
+        { err: error },
+        'the intent key set could not be downloaded for an unknown kid; the cached set is used, tried again after CHECKOUT_JWKS_COOLDOWN_MS',
+      );
     });
     return { input: { amount: claims.amount, referenceId: claims.referenceId, customer }, intentId: claims.jti };
   };

@@ -81,11 +81,7 @@ export function createKeySetSource(options: KeySetSourceOptions): KeySetSource {
     return local;
   }
 
-  async function getKey(
-    header: Parameters<JWTVerifyGetKey>[0],
-    token: Parameters<JWTVerifyGetKey>[1],
-    onRefetchFailure: RefetchFailureReport | undefined,
-  ) {
+  async function getKey(header: Parameters<JWTVerifyGetKey>[0], token: Parameters<JWTVerifyGetKey>[1], onRefetchFailure: RefetchFailureReport | undefined) {
     const set = await usableSet();
     try {
       return await set(header, token);

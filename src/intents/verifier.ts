@@ -70,11 +70,7 @@ function precheck(token: string, algorithms: readonly string[], nowMs: number): 
 }
 
 /** A key set without kids may offer several candidates: the intent is valid if one of them verifies it. */
-async function verifyWithAnyCandidate(
-  token: string,
-  key: Uint8Array | JWTVerifyGetKey,
-  options: JWTVerifyOptions,
-): Promise<JWTPayload> {
+async function verifyWithAnyCandidate(token: string, key: Uint8Array | JWTVerifyGetKey, options: JWTVerifyOptions): Promise<JWTPayload> {
   try {
     return (await jwtVerify(token, key, options)).payload;
   } catch (error) {

@@ -25,7 +25,10 @@ export async function intentVerificationFor(
     verifier: createIntentVerifier(keys, now),
     warmUp: () => {
       void keys.warmUp((error: unknown) => {
-        log.warn({ err: error }, `the intent key set is not reachable yet; intents answer 503 until a download succeeds (tried again after ${INTENT_KEYS_RETRY_AFTER_SECONDS} s, or CHECKOUT_JWKS_COOLDOWN_MS when shorter)`);
+        log.warn(
+          { err: error },
+          `the intent key set is not reachable yet; intents answer 503 until a download succeeds (tried again after ${INTENT_KEYS_RETRY_AFTER_SECONDS} s, or CHECKOUT_JWKS_COOLDOWN_MS when shorter)`,
+        );
       });
     },
   };

@@ -33,7 +33,9 @@ export function redactionOptions(secretKeys: readonly string[]): Pick<LoggerOpti
       const censored = secret.has(key) ? CENSOR : censorBelow(member, levels - 1);
       if (censored === member) continue;
       // Same prototype, so a copy serialises like the original (arrays stay arrays).
-      copy ??= Array.isArray(source) ? [...(source as unknown[])] as unknown as Json : Object.assign(Object.create(Object.getPrototypeOf(source) as object | null) as Json, source);
+      copy ??= Array.isArray(source)
+        ? ([...(source as unknown[])] as unknown as Json)
+        : Object.assign(Object.create(Object.getPrototypeOf(source) as object | null) as Json, source);
       copy[key] = censored;
     }
     return copy ?? value;

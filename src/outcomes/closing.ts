@@ -15,7 +15,13 @@ export async function settlesWithin(work: Promise<unknown>, ms: number): Promise
     timer.unref();
   });
   try {
-    return await Promise.race([work.then(() => true, () => true), timeout]);
+    return await Promise.race([
+      work.then(
+        () => true,
+        () => true,
+      ),
+      timeout,
+    ]);
   } finally {
     clearTimeout(timer);
   }

@@ -25,12 +25,7 @@ export interface DeliveryJob {
 }
 
 /** The job (and webhook-id) of the change to a record's current status. */
-export function deliveryJobOf(
-  record: OutcomeRecord,
-  policy: DeliveryPolicy,
-  now: number,
-  attemptsBefore = 0,
-): { jobId: string; job: DeliveryJob } {
+export function deliveryJobOf(record: OutcomeRecord, policy: DeliveryPolicy, now: number, attemptsBefore = 0): { jobId: string; job: DeliveryJob } {
   const event: StatusChangedEvent = {
     type: 'checkout.status_changed',
     timestamp: record.updatedAt,

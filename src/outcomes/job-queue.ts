@@ -5,10 +5,7 @@
  * scheduler without.
  */
 
-export type StepResult<D> =
-  | { kind: 'done' }
-  | { kind: 'again'; delayMs: number; data: D }
-  | { kind: 'failed'; reason: string };
+export type StepResult<D> = { kind: 'done' } | { kind: 'again'; delayMs: number; data: D } | { kind: 'failed'; reason: string };
 
 export type StepProcessor<D> = (data: D, jobId: string) => Promise<StepResult<D>>;
 

@@ -147,7 +147,12 @@ export function createMemoryOutcomeStore(limits: OutcomeStoreLimits & { maxEntri
     },
     deliveries: (requestId) => Promise.resolve([...(entries.get(requestId)?.deliveries ?? [])]),
     // The 100 newest, like the Redis store's answer.
-    findByReference: (referenceId) => Promise.resolve(ofReference(referenceId).slice(0, 100).map((position) => position.requestId)),
+    findByReference: (referenceId) =>
+      Promise.resolve(
+        ofReference(referenceId)
+          .slice(0, 100)
+          .map((position) => position.requestId),
+      ),
     list(query) {
       const positions = query.referenceId === undefined ? newestCreated(query.after) : ofReference(query.referenceId);
       // peek: listing must not make records look recently used (and keep them from eviction).

@@ -26,7 +26,7 @@ export function createOutcomeMetrics(registry: Registry) {
     }),
     deliveryAttempts: new Counter({
       name: 'merchant_webhook_attempts_total',
-      help: "Merchant webhook attempts: delivered (2xx), retrying (non-2xx, timeout or connection failure), failed (the last one: given up).",
+      help: 'Merchant webhook attempts: delivered (2xx), retrying (non-2xx, timeout or connection failure), failed (the last one: given up).',
       labelNames: ['outcome'] as const,
       registers: [registry],
     }),

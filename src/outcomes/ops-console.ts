@@ -35,9 +35,7 @@ async function fromStore<T>(work: () => Promise<T>): Promise<T> {
  */
 export function createOpsConsole({ store, readFresh, redeliver }: OpsConsoleDeps) {
   async function detail(requestId: string) {
-    const [record, history, deliveries] = await fromStore(() =>
-      Promise.all([store.get(requestId), store.history(requestId), store.deliveries(requestId)]),
-    );
+    const [record, history, deliveries] = await fromStore(() => Promise.all([store.get(requestId), store.history(requestId), store.deliveries(requestId)]));
     if (!record) throw new CheckoutNotFoundError(requestId);
     return { ...record, history, deliveries };
   }

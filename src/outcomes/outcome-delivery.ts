@@ -198,7 +198,10 @@ export async function createOutcomeDelivery(options: OutcomeDeliveryOptions) {
         await note(status, observation, false);
         recentObservations.add(status.requestId, status.status);
       } catch (error) {
-        requestLog.error({ err: error, checkout: status.requestId, status: status.status }, 'could not record a status change; noted again once the store takes it');
+        requestLog.error(
+          { err: error, checkout: status.requestId, status: status.status },
+          'could not record a status change; noted again once the store takes it',
+        );
         keepUnnoted(status, observation);
       }
     },

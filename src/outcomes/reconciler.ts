@@ -99,7 +99,10 @@ export function createReconcileStep({ store, read, ensureDelivered, policy, metr
     };
     if (at - job.createdAt >= policy.maxAgeMs) {
       metrics.reconcileSteps.inc({ outcome: 'expired' });
-      ctx.log.warn({ checkout: job.requestId, status: record.status }, 'reconciliation gave up: the checkout is older than RECONCILE_MAX_AGE_HOURS and still not final');
+      ctx.log.warn(
+        { checkout: job.requestId, status: record.status },
+        'reconciliation gave up: the checkout is older than RECONCILE_MAX_AGE_HOURS and still not final',
+      );
       return done;
     }
     if (at - Date.parse(record.observedAt) < policy.freshForMs) {

@@ -4,7 +4,6 @@ import { createStoreRetries } from '../store/store-retries.js';
 import type { Observation } from './outcome-store.js';
 import { RECORD_WAIT_MS } from './reconciler.js';
 
-
 interface Unnoted {
   status: CheckoutStatus;
   observation: Observation;

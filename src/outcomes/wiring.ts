@@ -11,11 +11,7 @@ declare module 'fastify' {
 }
 
 /** Outcome delivery as the configuration (and, in sandbox mode, the demo's own wiring) asks for. */
-export function outcomeDeliveryFor(
-  app: FastifyInstance,
-  config: Config,
-  extras: { now: () => number; userAgent: string; demo?: DemoWebhooks },
-) {
+export function outcomeDeliveryFor(app: FastifyInstance, config: Config, extras: { now: () => number; userAgent: string; demo?: DemoWebhooks }) {
   const settings = config.outcomes;
   const merchant = settings.merchantWebhook ?? extras.demo?.merchant;
   const flinksWebhookSecret = settings.flinksWebhook?.secret ?? extras.demo?.flinks.secret;

@@ -22,8 +22,7 @@ const FILES: { path: string; pick: (assets: ClientAssets) => Asset; type: string
 ];
 
 /** Whether Accept-Encoding prefers gzip to no encoding (`gzip;q=0` refuses it; codings ignore case). */
-const acceptsGzip = (request: FastifyRequest): boolean =>
-  negotiate((request.headers['accept-encoding'] ?? '').toLowerCase(), ['gzip', 'identity']) === 'gzip';
+const acceptsGzip = (request: FastifyRequest): boolean => negotiate((request.headers['accept-encoding'] ?? '').toLowerCase(), ['gzip', 'identity']) === 'gzip';
 
 /** Whether If-None-Match names `etag` (or is `*`). */
 function isFresh(request: FastifyRequest, etag: string): boolean {

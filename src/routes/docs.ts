@@ -9,7 +9,10 @@ const HOP_HEADERS = new Set(['connection', 'keep-alive', 'transfer-encoding', 'd
 
 /** An answer of Swagger UI's that is an error other than 404, raised for the one error handler. */
 class DocsAnswerError extends Error {
-  constructor(readonly statusCode: number, path: string) {
+  constructor(
+    readonly statusCode: number,
+    path: string,
+  ) {
     super(`Swagger UI answered ${String(statusCode)} for ${path}.`);
   }
 }

@@ -89,7 +89,7 @@ export const healthRoutes: FastifyPluginAsyncZod<HealthRoutesOptions> = (app, op
       operationId: 'getReadiness',
       summary: 'Readiness: Flinks Pay accepts the credentials (and Redis, when configured, answers).',
       description:
-        'Flinks counts as ready when an authorize succeeded within about a minute (a checkout\'s counts); probes ' +
+        "Flinks counts as ready when an authorize succeeded within about a minute (a checkout's counts); probes " +
         'never authorize more often than that. A 503 says which dependency fails, and names refused credentials as such.',
       tags: ['operations'],
       response: { 200: ReadySchema, 503: ProblemSchema },

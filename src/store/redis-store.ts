@@ -47,8 +47,7 @@ export function createRedisStore(redis: Redis, prefix: string): SharedStore {
       attempt(async () => {
         await redis.del(prefix + key);
       }),
-    replaceIfEqual: (key, expected, value, ttlMs) =>
-      attempt(async () => (await replaceIfEqual([prefix + key], [expected, value, ttlMs])) === 1),
+    replaceIfEqual: (key, expected, value, ttlMs) => attempt(async () => (await replaceIfEqual([prefix + key], [expected, value, ttlMs])) === 1),
     replaceIfEqualWhileAbsent: (key, expected, value, ttlMs, absentKey) =>
       attempt(async () => (await replaceIfEqualWhileAbsent([prefix + key, prefix + absentKey], [expected, value, ttlMs])) === 1),
     deleteIfEqual: (key, expected) => attempt(async () => (await deleteIfEqual([prefix + key], [expected])) === 1),
@@ -62,7 +61,9 @@ export function createRedisStore(redis: Redis, prefix: string): SharedStore {
       }
     },
     async close() {
-      await redis.quit().catch(() => { redis.disconnect(); });
+      await redis.quit().catch(() => {
+        redis.disconnect();
+      });
     },
   };
 }

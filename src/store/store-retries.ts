@@ -27,7 +27,10 @@ export function createStoreRetries(options: StoreRetriesOptions) {
   /** The pass writing what waits, while one runs. */
   let writing: Promise<void> | undefined;
   // Every second while the store is down: the first failure at once, then one line a minute.
-  const stillFailing = repeatedWarning(options.log, `${options.what} kept during a store outage: the store still refuses them; tried again every ${retryMs} ms`);
+  const stillFailing = repeatedWarning(
+    options.log,
+    `${options.what} kept during a store outage: the store still refuses them; tried again every ${retryMs} ms`,
+  );
 
   function schedule(): void {
     if (timer || writing) return;

@@ -43,8 +43,18 @@ for (const [name, floor] of Object.entries(floors)) {
 
   t.test(`${name}: refuses what the contract refuses, as problem+json`, async (t) => {
     const cases: [string, string, string, number][] = [
-      ['an amount with three decimals, as a JSON number', JSON.stringify({ amount: 0, customer }).replace('"amount":0', '"amount":12.345'), 'application/json', 400],
-      ['an amount whose literal rounds to a valid one', JSON.stringify({ amount: 0, customer }).replace('"amount":0', '"amount":1.000000000000000001'), 'application/json', 400],
+      [
+        'an amount with three decimals, as a JSON number',
+        JSON.stringify({ amount: 0, customer }).replace('"amount":0', '"amount":12.345'),
+        'application/json',
+        400,
+      ],
+      [
+        'an amount whose literal rounds to a valid one',
+        JSON.stringify({ amount: 0, customer }).replace('"amount":0', '"amount":1.000000000000000001'),
+        'application/json',
+        400,
+      ],
       ['an unknown field', JSON.stringify({ amount: '5', customer, tip: 1 }), 'application/json', 400],
       ['a name without a letter', JSON.stringify({ amount: '5', customer: { ...customer, firstName: ' ' } }), 'application/json', 400],
       ['a name that shows nothing (a Hangul filler)', JSON.stringify({ amount: '5', customer: { ...customer, firstName: '\u3164' } }), 'application/json', 400],

@@ -31,22 +31,28 @@ t.test('browser client, recovering', async (t) => {
 
   t.test("a status read answered with any 5xx (a CDN's 520) is read again: polling goes on to the outcome", async (t) => {
     const noEventSource = (page: Page) => page.addInitScript({ content: 'delete window.EventSource;' });
-    await withPage(t, browser, 'client-status-520', async ({ page, pageErrors }) => {
-      await page.goto(merchant.url);
-      const answered: number[] = [];
-      await page.route(`${service.url}/checkout/*`, async (route) => {
-        if (!isStatusRead(route.request())) return route.continue();
-        answered.push(answered.length === 0 ? 520 : 200);
-        return answered.length === 1 ? proxyPage(route, 520, merchant.origin) : route.continue();
-      });
-      const popup = page.waitForEvent('popup');
-      await page.click('#pay');
-      await decide(await popup, '#approve');
-      const { kind, value } = await settled(page);
-      t.equal(kind, 'paid', `not refused by the 520: ${JSON.stringify(value)}`);
-      t.equal(answered[0], 520, 'the first read was answered 520');
-      t.same(pageErrors, []);
-    }, noEventSource);
+    await withPage(
+      t,
+      browser,
+      'client-status-520',
+      async ({ page, pageErrors }) => {
+        await page.goto(merchant.url);
+        const answered: number[] = [];
+        await page.route(`${service.url}/checkout/*`, async (route) => {
+          if (!isStatusRead(route.request())) return route.continue();
+          answered.push(answered.length === 0 ? 520 : 200);
+          return answered.length === 1 ? proxyPage(route, 520, merchant.origin) : route.continue();
+        });
+        const popup = page.waitForEvent('popup');
+        await page.click('#pay');
+        await decide(await popup, '#approve');
+        const { kind, value } = await settled(page);
+        t.equal(kind, 'paid', `not refused by the 520: ${JSON.stringify(value)}`);
+        t.equal(answered[0], 520, 'the first read was answered 520');
+        t.same(pageErrors, []);
+      },
+      noEventSource,
+    );
   });
 
   t.test("a proxy's 502 to POST /checkout keeps the key: sent again with it, and Pay again replays the checkout made", async (t) => {
@@ -123,30 +129,36 @@ t.test('browser client, recovering', async (t) => {
       page.addInitScript({
         content: "Object.defineProperty(window, 'sessionStorage', { get() { throw new DOMException('The operation is insecure.', 'SecurityError'); } });",
       });
-    await withPage(t, browser, 'client-storage-blocked', async ({ page, pageErrors }) => {
-      await page.goto(merchant.url);
-      let posts = 0;
-      page.on('request', (request) => {
-        if (isCheckoutPost(request)) posts++;
-      });
-      const before = service.control.count(PAYMENT_REQUESTS);
-      const popup = page.waitForEvent('popup');
-      await page.click('#pay');
-      const app = await popup;
-      await decide(app, '#approve');
-      const first = await settled(page);
-      t.equal(first.kind, 'paid');
-      if (!app.isClosed()) await app.waitForEvent('close');
+    await withPage(
+      t,
+      browser,
+      'client-storage-blocked',
+      async ({ page, pageErrors }) => {
+        await page.goto(merchant.url);
+        let posts = 0;
+        page.on('request', (request) => {
+          if (isCheckoutPost(request)) posts++;
+        });
+        const before = service.control.count(PAYMENT_REQUESTS);
+        const popup = page.waitForEvent('popup');
+        await page.click('#pay');
+        const app = await popup;
+        await decide(app, '#approve');
+        const first = await settled(page);
+        t.equal(first.kind, 'paid');
+        if (!app.isClosed()) await app.waitForEvent('close');
 
-      await clearResult(page);
-      await page.click('#pay');
-      const again = await settled(page);
-      t.equal(again.kind, 'paid');
-      t.equal(again.value.requestId, first.value.requestId, 'that payment');
-      t.equal(posts, 1, 'one POST /checkout');
-      t.equal(service.control.count(PAYMENT_REQUESTS) - before, 1, 'one payment request reached Flinks');
-      t.same(pageErrors, []);
-    }, blockStorage);
+        await clearResult(page);
+        await page.click('#pay');
+        const again = await settled(page);
+        t.equal(again.kind, 'paid');
+        t.equal(again.value.requestId, first.value.requestId, 'that payment');
+        t.equal(posts, 1, 'one POST /checkout');
+        t.equal(service.control.count(PAYMENT_REQUESTS) - before, 1, 'one payment request reached Flinks');
+        t.same(pageErrors, []);
+      },
+      blockStorage,
+    );
   });
 
   t.test('redirect mode: Stay at a beforeunload prompt of the shop settles as not final, and Pay again goes to the same checkout', async (t) => {
@@ -222,20 +234,26 @@ t.test('browser client, recovering', async (t) => {
           Object.defineProperty(window, 'pageshowListeners', { get: () => live.size });
         })();`,
       });
-    await withPage(t, browser, 'client-redirect-pageshow', async ({ page, pageErrors }) => {
-      await page.goto(`${merchant.url}?mode=redirect`);
-      await page.evaluate('window.pageBeforeRedirect = true');
-      await page.click('#pay');
-      await page.waitForURL(/\/sandbox\/app\//);
-      await decide(page, '#approve');
-      await page.locator('#result[data-status]').waitFor();
-      await page.goBack({ waitUntil: 'commit' });
-      const { kind } = await settled(page);
-      t.ok(await page.evaluate<boolean>("'pageBeforeRedirect' in window"), 'the very page that called pay(), restored');
-      t.equal(kind, 'paid');
-      t.equal(await page.evaluate<number>('window.pageshowListeners'), 0, 'the listener went with the payment');
-      t.same(pageErrors, []);
-    }, countListeners);
+    await withPage(
+      t,
+      browser,
+      'client-redirect-pageshow',
+      async ({ page, pageErrors }) => {
+        await page.goto(`${merchant.url}?mode=redirect`);
+        await page.evaluate('window.pageBeforeRedirect = true');
+        await page.click('#pay');
+        await page.waitForURL(/\/sandbox\/app\//);
+        await decide(page, '#approve');
+        await page.locator('#result[data-status]').waitFor();
+        await page.goBack({ waitUntil: 'commit' });
+        const { kind } = await settled(page);
+        t.ok(await page.evaluate<boolean>("'pageBeforeRedirect' in window"), 'the very page that called pay(), restored');
+        t.equal(kind, 'paid');
+        t.equal(await page.evaluate<number>('window.pageshowListeners'), 0, 'the listener went with the payment');
+        t.same(pageErrors, []);
+      },
+      countListeners,
+    );
   });
 
   t.test('redirect mode: resume() reports a payment left undecided once; a later page has nothing to resume, Pay again still does', async (t) => {

@@ -50,13 +50,21 @@ t.test('browser client', async (t) => {
       t.equal(kind, 'paid');
       t.match(value, { paid: true, final: false, requestId: String, referenceId: String });
       t.match(value.status, /^(Accepted|Processed)$/, 'resolved before Settled: the funds are guaranteed from Accepted');
-      t.same(Object.keys(value).filter((key) => !['name', 'message'].includes(key)).sort(), ['final', 'paid', 'referenceId', 'requestId', 'status']);
+      t.same(
+        Object.keys(value)
+          .filter((key) => !['name', 'message'].includes(key))
+          .sort(),
+        ['final', 'paid', 'referenceId', 'requestId', 'status'],
+      );
       if (!app.isClosed()) await app.waitForEvent('close');
       t.pass('the popup is put away');
       const events = await listed(page, '#events');
       // SUCCESS may come after the status that settles the payment (which then stops listening).
       t.ok(events.includes('APP_MOUNTED') && events.includes('INSTITUTION_SELECTED'), `app events reached onEvent: ${events.join(', ')}`);
-      t.ok(paths.some((path) => /^GET \/checkout\/[^/]+\/events$/.test(path)), 'followed the event stream');
+      t.ok(
+        paths.some((path) => /^GET \/checkout\/[^/]+\/events$/.test(path)),
+        'followed the event stream',
+      );
       const reads = paths.filter((path) => /^GET \/checkout\/[^/]+$/.test(path)).length;
       t.ok(reads <= 1, `no polling while the stream works: at most the one read the app's SUCCESS asks for (${reads})`);
       t.equal(service.control.count(PAYMENT_REQUESTS), 1);
@@ -106,49 +114,58 @@ t.test('browser client', async (t) => {
   t.test('a blocked popup falls back to an accessible iframe overlay', async (t) => {
     // What a popup blocker does: window.open answers null.
     const blockPopups = (page: Page) => page.addInitScript({ content: 'window.open = () => null;' });
-    await withPage(t, browser, 'client-iframe-paid', async ({ page, pageErrors, cspViolations }) => {
-      await page.goto(merchant.url);
-      await page.focus('#pay');
-      await page.keyboard.press('Enter');
-      const dialog = page.getByRole('dialog', { name: 'Pay with Interac e-Transfer (Flinks Pay)' });
-      await dialog.waitFor();
-      t.equal(await dialog.getAttribute('aria-modal'), 'true');
-      t.same(page.context().pages().length, 1, 'no popup');
-      const frame = await page.locator('iframe[title="Flinks Pay"]').elementHandle().then((handle) => handle.contentFrame());
-      if (!frame) throw new Error('the overlay has no frame');
-      t.equal(await focused(page, 'tagName'), 'IFRAME', 'focus moves into the app');
+    await withPage(
+      t,
+      browser,
+      'client-iframe-paid',
+      async ({ page, pageErrors, cspViolations }) => {
+        await page.goto(merchant.url);
+        await page.focus('#pay');
+        await page.keyboard.press('Enter');
+        const dialog = page.getByRole('dialog', { name: 'Pay with Interac e-Transfer (Flinks Pay)' });
+        await dialog.waitFor();
+        t.equal(await dialog.getAttribute('aria-modal'), 'true');
+        t.same(page.context().pages().length, 1, 'no popup');
+        const frame = await page
+          .locator('iframe[title="Flinks Pay"]')
+          .elementHandle()
+          .then((handle) => handle.contentFrame());
+        if (!frame) throw new Error('the overlay has no frame');
+        t.equal(await focused(page, 'tagName'), 'IFRAME', 'focus moves into the app');
 
-      // Escape (outside the app's own frame) asks before leaving; focus stays inside the dialog.
-      const close = page.getByRole('button', { name: 'Close the payment' });
-      await close.focus();
-      await page.keyboard.press('Escape');
-      const ask = page.getByRole('group', { name: 'Leave this payment? It is not finished.' });
-      await ask.waitFor();
-      t.equal(await focused(page, 'textContent'), 'Keep paying');
-      await page.keyboard.press('Tab');
-      t.equal(await focused(page, 'textContent'), 'Leave');
-      await page.keyboard.press('Tab');
-      t.equal(await focused(page, 'textContent'), 'Keep paying', 'Tab cycles inside the dialog');
-      await page.focus('#note');
-      t.equal(await focused(page, 'textContent'), 'Keep paying', 'focus cannot leave the dialog');
-      await page.keyboard.press('Escape');
-      await ask.waitFor({ state: 'hidden' });
-      t.equal(await focused(page, 'tagName'), 'IFRAME', 'Escape on the question keeps paying: back in the app');
-      await close.focus();
-      await page.keyboard.press('Escape');
-      await ask.waitFor();
-      await page.keyboard.press('Enter');
-      await ask.waitFor({ state: 'hidden' });
+        // Escape (outside the app's own frame) asks before leaving; focus stays inside the dialog.
+        const close = page.getByRole('button', { name: 'Close the payment' });
+        await close.focus();
+        await page.keyboard.press('Escape');
+        const ask = page.getByRole('group', { name: 'Leave this payment? It is not finished.' });
+        await ask.waitFor();
+        t.equal(await focused(page, 'textContent'), 'Keep paying');
+        await page.keyboard.press('Tab');
+        t.equal(await focused(page, 'textContent'), 'Leave');
+        await page.keyboard.press('Tab');
+        t.equal(await focused(page, 'textContent'), 'Keep paying', 'Tab cycles inside the dialog');
+        await page.focus('#note');
+        t.equal(await focused(page, 'textContent'), 'Keep paying', 'focus cannot leave the dialog');
+        await page.keyboard.press('Escape');
+        await ask.waitFor({ state: 'hidden' });
+        t.equal(await focused(page, 'tagName'), 'IFRAME', 'Escape on the question keeps paying: back in the app');
+        await close.focus();
+        await page.keyboard.press('Escape');
+        await ask.waitFor();
+        await page.keyboard.press('Enter');
+        await ask.waitFor({ state: 'hidden' });
 
-      await decide(frame, '#approve');
-      const { kind, value } = await settled(page);
-      t.equal(kind, 'paid');
-      t.equal(value.paid, true);
-      await dialog.waitFor({ state: 'detached' });
-      t.equal(await focused(page, 'id'), 'pay', 'focus returns to the button');
-      t.ok((await listed(page, '#events')).includes('INSTITUTION_SELECTED'), "the frame's events are heard");
-      t.same([...pageErrors, ...cspViolations], [], 'no script errors or CSP violations (frame-src names the service)');
-    }, blockPopups);
+        await decide(frame, '#approve');
+        const { kind, value } = await settled(page);
+        t.equal(kind, 'paid');
+        t.equal(value.paid, true);
+        await dialog.waitFor({ state: 'detached' });
+        t.equal(await focused(page, 'id'), 'pay', 'focus returns to the button');
+        t.ok((await listed(page, '#events')).includes('INSTITUTION_SELECTED'), "the frame's events are heard");
+        t.same([...pageErrors, ...cspViolations], [], 'no script errors or CSP violations (frame-src names the service)');
+      },
+      blockPopups,
+    );
   });
 
   t.test('declining rejects with the final status, and a spoofed app event changes nothing', async (t) => {
@@ -222,31 +239,37 @@ t.test('browser client', async (t) => {
 
   t.test('a browser without EventSource follows the checkout by polling, slowed down by a Retry-After', async (t) => {
     const noEventSource = (page: Page) => page.addInitScript({ content: 'delete window.EventSource;' });
-    await withPage(t, browser, 'client-no-eventsource', async ({ page, pageErrors, cspViolations }) => {
-      await page.goto(merchant.url);
-      // The first status read is rate limited, and asks for 4 s: twice the polling interval.
-      const reads: number[] = [];
-      let secondRead = (): void => undefined;
-      const second = new Promise<void>((resolve) => (secondRead = resolve));
-      await page.route(`${service.url}/checkout/*`, async (route) => {
-        if (!isStatusRead(route.request())) return route.continue();
-        reads.push(Date.now());
-        if (reads.length === 2) secondRead();
-        if (reads.length > 1) return route.continue();
-        return route.fulfill(busyAnswer(429, '4', merchant.origin));
-      });
-      const popup = page.waitForEvent('popup');
-      await page.click('#pay');
-      const app = await popup;
-      await second;
-      const waited = (reads[1] ?? 0) - (reads[0] ?? 0);
-      t.ok(waited >= 3500, `the next read waited for the Retry-After, not the 2 s interval (${waited} ms)`);
-      await decide(app, '#approve');
-      const { kind, value } = await settled(page);
-      t.equal(kind, 'paid');
-      t.match(value, { paid: true });
-      t.same([...pageErrors, ...cspViolations], []);
-    }, noEventSource);
+    await withPage(
+      t,
+      browser,
+      'client-no-eventsource',
+      async ({ page, pageErrors, cspViolations }) => {
+        await page.goto(merchant.url);
+        // The first status read is rate limited, and asks for 4 s: twice the polling interval.
+        const reads: number[] = [];
+        let secondRead = (): void => undefined;
+        const second = new Promise<void>((resolve) => (secondRead = resolve));
+        await page.route(`${service.url}/checkout/*`, async (route) => {
+          if (!isStatusRead(route.request())) return route.continue();
+          reads.push(Date.now());
+          if (reads.length === 2) secondRead();
+          if (reads.length > 1) return route.continue();
+          return route.fulfill(busyAnswer(429, '4', merchant.origin));
+        });
+        const popup = page.waitForEvent('popup');
+        await page.click('#pay');
+        const app = await popup;
+        await second;
+        const waited = (reads[1] ?? 0) - (reads[0] ?? 0);
+        t.ok(waited >= 3500, `the next read waited for the Retry-After, not the 2 s interval (${waited} ms)`);
+        await decide(app, '#approve');
+        const { kind, value } = await settled(page);
+        t.equal(kind, 'paid');
+        t.match(value, { paid: true });
+        t.same([...pageErrors, ...cspViolations], []);
+      },
+      noEventSource,
+    );
   });
 
   t.test('cancelling (and confirming) rejects with Cancelled', async (t) => {
@@ -466,7 +489,10 @@ t.test('browser client', async (t) => {
 
       await page.goto(`${merchant.url}?mode=iframe`);
       await page.click('#pay');
-      const frame = await page.locator('iframe[title="Flinks Pay"]').elementHandle().then((handle) => handle.contentFrame());
+      const frame = await page
+        .locator('iframe[title="Flinks Pay"]')
+        .elementHandle()
+        .then((handle) => handle.contentFrame());
       if (!frame) throw new Error('no frame');
       await decide(frame, '#approve');
       const paid = await settled(page);
@@ -476,7 +502,7 @@ t.test('browser client', async (t) => {
     });
   });
 
-  t.test("a shop callback that throws neither stops the payment nor leaves the app open", async (t) => {
+  t.test('a shop callback that throws neither stops the payment nor leaves the app open', async (t) => {
     await withPage(t, browser, 'client-throwing-callbacks', async ({ page, pageErrors }) => {
       await page.goto(`${merchant.url}?throwing`);
       const popup = page.waitForEvent('popup');
@@ -487,7 +513,10 @@ t.test('browser client', async (t) => {
       t.equal(kind, 'paid', 'paid, although onCheckout and every onStatus threw');
       if (!app.isClosed()) await app.waitForEvent('close');
       t.pass('the popup is put away');
-      t.ok(pageErrors.some((error) => error.includes('a bug in the shop: onCheckout')), 'the error is reported as uncaught');
+      t.ok(
+        pageErrors.some((error) => error.includes('a bug in the shop: onCheckout')),
+        'the error is reported as uncaught',
+      );
     });
   });
 

@@ -32,8 +32,7 @@ const PAID = 'payment complete';
 /** The id of the page's focused element ('' for the body: focus was lost). */
 const focusedId = (page: Page) => page.evaluate<string>('document.activeElement?.id ?? ""');
 
-const outcome = (page: Page, word: string) =>
-  page.locator('#outcome', { hasText: word }).waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
+const outcome = (page: Page, word: string) => page.locator('#outcome', { hasText: word }).waitFor({ state: 'visible', timeout: UI_TIMEOUT_MS });
 
 t.test('demo page', async (t) => {
   const browser = await launchBrowser(t);
@@ -58,7 +57,10 @@ t.test('demo page', async (t) => {
       t.equal(await focusedId(page), 'pay', 'focus is back on Pay once the popup is put away');
       t.ok(await page.isHidden('#error'));
       t.match(await page.textContent('#app-step'), /Flinks Pay app: \w+/, 'the app events reached the page');
-      t.ok(paths.some((path) => /^\/checkout\/[^/]+\/events$/.test(path)), 'followed the event stream');
+      t.ok(
+        paths.some((path) => /^\/checkout\/[^/]+\/events$/.test(path)),
+        'followed the event stream',
+      );
       const reads = paths.filter((path) => /^\/checkout\/[^/]+$/.test(path)).length;
       t.ok(reads <= 1, `no polling while the stream works: at most the one read the app's SUCCESS asks for (${reads})`);
       t.same([...pageErrors, ...cspViolations], [], 'no script errors or CSP violations');
@@ -68,14 +70,20 @@ t.test('demo page', async (t) => {
 
   t.test('when the event stream fails, polling still reaches the outcome', async (t) => {
     const breakStream = (page: Page) => page.route(/\/checkout\/[^/]+\/events$/, (route) => route.abort());
-    await withPage(t, browser, 'demo-polling-settled', async ({ page, pageErrors, cspViolations }) => {
-      await page.goto(baseUrl);
-      const polled = page.waitForRequest((request) => /\/checkout\/[^/]+$/.test(new URL(request.url()).pathname));
-      await payInPopup(page, '#approve');
-      await polled;
-      await outcome(page, PAID);
-      t.same([...pageErrors, ...cspViolations], [], 'no script errors or CSP violations');
-    }, breakStream);
+    await withPage(
+      t,
+      browser,
+      'demo-polling-settled',
+      async ({ page, pageErrors, cspViolations }) => {
+        await page.goto(baseUrl);
+        const polled = page.waitForRequest((request) => /\/checkout\/[^/]+$/.test(new URL(request.url()).pathname));
+        await payInPopup(page, '#approve');
+        await polled;
+        await outcome(page, PAID);
+        t.same([...pageErrors, ...cspViolations], [], 'no script errors or CSP violations');
+      },
+      breakStream,
+    );
   });
 
   t.test('while status reads fail after the shopper approved, the page says the payment was submitted, then reaches the outcome', async (t) => {
@@ -84,7 +92,9 @@ t.test('demo page', async (t) => {
       await page.route(reads, (route) => route.abort());
       await page.goto(baseUrl);
       await payInPopup(page, '#approve');
-      await page.locator('#status', { hasText: 'submitted in the Flinks Pay window; waiting for Flinks Pay to confirm it' }).waitFor({ timeout: UI_TIMEOUT_MS });
+      await page
+        .locator('#status', { hasText: 'submitted in the Flinks Pay window; waiting for Flinks Pay to confirm it' })
+        .waitFor({ timeout: UI_TIMEOUT_MS });
       t.notMatch(await page.textContent('#status'), /complete the payment/);
       await page.unroute(reads);
       await outcome(page, PAID);
@@ -114,69 +124,87 @@ t.test('demo page', async (t) => {
   t.test('a blocked popup falls back to the iframe', async (t) => {
     // What a popup blocker does: window.open answers null.
     const blockPopups = (page: Page) => page.addInitScript({ content: 'window.open = () => null;' });
-    await withPage(t, browser, 'demo-iframe-settled', async ({ page, pageErrors, cspViolations }) => {
-      await page.goto(baseUrl);
-      await page.click('#pay');
-      const overlay = '[data-flinks-pay="overlay"]';
-      await page.waitForSelector(`${overlay} iframe`, { state: 'visible' });
-      const frame = await (await page.$(`${overlay} iframe`))?.contentFrame();
-      if (!frame) throw new Error('the iframe has no frame');
-      await decide(frame, '#approve');
-      await outcome(page, PAID);
-      t.ok(await page.isHidden(overlay), 'the app is put away once the payment is paid');
-      t.same([...pageErrors, ...cspViolations], [], 'no script errors or CSP violations');
-    }, blockPopups);
+    await withPage(
+      t,
+      browser,
+      'demo-iframe-settled',
+      async ({ page, pageErrors, cspViolations }) => {
+        await page.goto(baseUrl);
+        await page.click('#pay');
+        const overlay = '[data-flinks-pay="overlay"]';
+        await page.waitForSelector(`${overlay} iframe`, { state: 'visible' });
+        const frame = await (await page.$(`${overlay} iframe`))?.contentFrame();
+        if (!frame) throw new Error('the iframe has no frame');
+        await decide(frame, '#approve');
+        await outcome(page, PAID);
+        t.ok(await page.isHidden(overlay), 'the app is put away once the payment is paid');
+        t.same([...pageErrors, ...cspViolations], [], 'no script errors or CSP violations');
+      },
+      blockPopups,
+    );
   });
 
   t.test('from the keyboard: leaving the overlay, then paying in it, focus comes back to Pay each time', async (t) => {
     const blockPopups = (page: Page) => page.addInitScript({ content: 'window.open = () => null;' });
-    await withPage(t, browser, 'demo-overlay-keyboard', async ({ page, pageErrors, cspViolations }) => {
-      await page.goto(baseUrl);
-      await page.focus('#pay:enabled');
-      await page.keyboard.press('Enter');
-      const overlay = '[data-flinks-pay="overlay"]';
-      await page.waitForSelector(`${overlay} iframe`, { state: 'visible' });
-      await page.focus(`${overlay} button[aria-label="Close the payment"]`);
-      await page.keyboard.press('Enter');
-      await page.keyboard.press('Tab');
-      await page.keyboard.press('Enter');
-      await page.locator('#status', { hasText: 'Pay resumes it' }).waitFor();
-      t.ok(await page.isHidden(overlay), 'Leave put the overlay away');
-      t.equal(await focusedId(page), 'pay', 'focus returns to Pay after leaving');
+    await withPage(
+      t,
+      browser,
+      'demo-overlay-keyboard',
+      async ({ page, pageErrors, cspViolations }) => {
+        await page.goto(baseUrl);
+        await page.focus('#pay:enabled');
+        await page.keyboard.press('Enter');
+        const overlay = '[data-flinks-pay="overlay"]';
+        await page.waitForSelector(`${overlay} iframe`, { state: 'visible' });
+        await page.focus(`${overlay} button[aria-label="Close the payment"]`);
+        await page.keyboard.press('Enter');
+        await page.keyboard.press('Tab');
+        await page.keyboard.press('Enter');
+        await page.locator('#status', { hasText: 'Pay resumes it' }).waitFor();
+        t.ok(await page.isHidden(overlay), 'Leave put the overlay away');
+        t.equal(await focusedId(page), 'pay', 'focus returns to Pay after leaving');
 
-      await page.keyboard.press('Enter');
-      await page.waitForSelector(`${overlay} iframe`, { state: 'visible' });
-      const frame = await (await page.$(`${overlay} iframe`))?.contentFrame();
-      if (!frame) throw new Error('the iframe has no frame');
-      await decide(frame, '#approve');
-      await outcome(page, PAID);
-      t.equal(await focusedId(page), 'pay', 'focus returns to Pay once the payment is done');
-      t.same([...pageErrors, ...cspViolations], [], 'no script errors or CSP violations');
-    }, blockPopups);
+        await page.keyboard.press('Enter');
+        await page.waitForSelector(`${overlay} iframe`, { state: 'visible' });
+        const frame = await (await page.$(`${overlay} iframe`))?.contentFrame();
+        if (!frame) throw new Error('the iframe has no frame');
+        await decide(frame, '#approve');
+        await outcome(page, PAID);
+        t.equal(await focusedId(page), 'pay', 'focus returns to Pay once the payment is done');
+        t.same([...pageErrors, ...cspViolations], [], 'no script errors or CSP violations');
+      },
+      blockPopups,
+    );
   });
 
   t.test('Pay again after leaving follows the order at the merchant backend once, not once more per Pay', async (t) => {
     const blockPopups = (page: Page) => page.addInitScript({ content: 'window.open = () => null;' });
-    await withPage(t, browser, 'demo-merchant-follow-once', async ({ page, pageErrors, cspViolations }) => {
-      const reads: number[] = [];
-      page.on('request', (request) => {
-        if (new URL(request.url()).pathname.startsWith('/demo/merchant/orders/')) reads.push(Date.now());
-      });
-      await page.goto(baseUrl);
-      await page.waitForSelector('#merchant-panel', { state: 'visible' });
-      // Each Pay resumes the same checkout, and onCheckout follows its order again.
-      for (let pays = 0; pays < 3; pays++) {
-        await page.click('#pay:enabled');
-        await page.getByRole('button', { name: 'Close the payment' }).click();
-        await page.getByRole('button', { name: 'Leave' }).click();
-        await page.locator('#status', { hasText: 'Pay resumes it' }).waitFor();
-      }
-      const from = Date.now();
-      await page.waitForTimeout(3000);
-      const recent = reads.filter((at) => at >= from).length;
-      t.ok(recent <= 4, `one read a second, from one loop (${recent} in 3 s)`);
-      t.same([...pageErrors, ...cspViolations], [], 'no script errors or CSP violations');
-    }, blockPopups);
+    await withPage(
+      t,
+      browser,
+      'demo-merchant-follow-once',
+      async ({ page, pageErrors, cspViolations }) => {
+        const reads: number[] = [];
+        page.on('request', (request) => {
+          if (new URL(request.url()).pathname.startsWith('/demo/merchant/orders/')) reads.push(Date.now());
+        });
+        await page.goto(baseUrl);
+        await page.waitForSelector('#merchant-panel', { state: 'visible' });
+        // Each Pay resumes the same checkout, and onCheckout follows its order again.
+        for (let pays = 0; pays < 3; pays++) {
+          await page.click('#pay:enabled');
+          await page.getByRole('button', { name: 'Close the payment' }).click();
+          await page.getByRole('button', { name: 'Leave' }).click();
+          await page.locator('#status', { hasText: 'Pay resumes it' }).waitFor();
+        }
+        const from = Date.now();
+        await page.waitForTimeout(3000);
+        const recent = reads.filter((at) => at >= from).length;
+        t.ok(recent <= 4, `one read a second, from one loop (${recent} in 3 s)`);
+        t.same([...pageErrors, ...cspViolations], [], 'no script errors or CSP violations');
+      },
+      blockPopups,
+    );
   });
 
   t.test('a reload before the page learned of the approval, then Pay: the same order is not paid twice', async (t) => {
@@ -204,21 +232,27 @@ t.test('demo page', async (t) => {
     });
   });
 
-  t.test('opened under another name of this machine than the app\'s, the overlay still shows the app', async (t) => {
+  t.test("opened under another name of this machine than the app's, the overlay still shows the app", async (t) => {
     // The service listens on 127.0.0.1, so launchUrl is http://127.0.0.1:…; the page is opened at localhost
     // (and `npm start`, on 0.0.0.0, makes it localhost while its start-up log shows 127.0.0.1).
     const pageUrl = baseUrl.replace('//127.0.0.1:', '//localhost:');
     t.not(pageUrl, baseUrl);
     const blockPopups = (page: Page) => page.addInitScript({ content: 'window.open = () => null;' });
-    await withPage(t, browser, 'demo-iframe-other-host', async ({ page, pageErrors, cspViolations }) => {
-      await page.goto(pageUrl);
-      await page.click('#pay:enabled');
-      const frame = await (await page.waitForSelector('[data-flinks-pay="overlay"] iframe')).contentFrame();
-      if (!frame) throw new Error('the iframe has no frame');
-      await decide(frame, '#approve');
-      await outcome(page, PAID);
-      t.same([...pageErrors, ...cspViolations], [], 'no script errors or CSP violations');
-    }, blockPopups);
+    await withPage(
+      t,
+      browser,
+      'demo-iframe-other-host',
+      async ({ page, pageErrors, cspViolations }) => {
+        await page.goto(pageUrl);
+        await page.click('#pay:enabled');
+        const frame = await (await page.waitForSelector('[data-flinks-pay="overlay"] iframe')).contentFrame();
+        if (!frame) throw new Error('the iframe has no frame');
+        await decide(frame, '#approve');
+        await outcome(page, PAID);
+        t.same([...pageErrors, ...cspViolations], [], 'no script errors or CSP violations');
+      },
+      blockPopups,
+    );
   });
 
   t.test('a refused checkout names the field by its label, marks it invalid and focuses it, and opens nothing', async (t) => {

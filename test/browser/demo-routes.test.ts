@@ -20,7 +20,10 @@ t.test('in sandbox mode the demo page and its assets are served, hidden from Ope
   t.equal((await app.inject({ url: '/demo/demo.css' })).headers['content-type'], 'text/css; charset=utf-8');
   t.equal((await app.inject({ url: '/demo/other.js' })).statusCode, 404, 'only the three files');
   const paths = Object.keys((await app.inject({ url: '/docs/json' })).json<{ paths: object }>().paths);
-  t.notOk(paths.some((path) => path === '/' || path.startsWith('/demo')), 'not in the API document');
+  t.notOk(
+    paths.some((path) => path === '/' || path.startsWith('/demo')),
+    'not in the API document',
+  );
 });
 
 t.test('with real Flinks the demo page is off unless DEMO_PAGE=true', async (t) => {

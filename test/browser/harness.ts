@@ -22,4 +22,3 @@ export async function startService(t: Test, env: Record<string, string> = {}): P
   t.teardown(() => app.close());
   return app.listen({ port: 0, host: '127.0.0.1' });
 }
-

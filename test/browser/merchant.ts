@@ -173,7 +173,16 @@ export const listed = (page: Page, list: '#events' | '#statuses'): Promise<strin
 export async function launchBrowserWithBackForwardCache(t: Test): Promise<Browser> {
   const browser = await chromium.launch({
     executablePath: CHROMIUM_PATH,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
     ignoreDefaultArgs: ['--disable-back-forward-cache'],
   });
   t.teardown(() => browser.close());

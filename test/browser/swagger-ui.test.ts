@@ -1,11 +1,7 @@
 import t from 'tap';
 import { launchBrowser, startService, withPage } from './harness.js';
 
-const CHECKOUT_BODY = JSON.stringify(
-  { amount: '49.95', customer: { firstName: 'Jane', lastName: 'Doe', email: 'jane@example.com' } },
-  null,
-  2,
-);
+const CHECKOUT_BODY = JSON.stringify({ amount: '49.95', customer: { firstName: 'Jane', lastName: 'Doe', email: 'jane@example.com' } }, null, 2);
 
 t.test('Swagger UI at /docs renders, and "Try it out" on POST /checkout gets a 201', async (t) => {
   const browser = await launchBrowser(t);

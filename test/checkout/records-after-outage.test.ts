@@ -46,6 +46,9 @@ t.test('after a Redis outage, a checkout another instance made meanwhile answers
   await toRedis.open();
   await until('a writes the record it kept', async () => (await b.inject({ url: `/checkout/${requestId}` })).statusCode === 200);
   t.match((await b.inject({ url: `/checkout/${requestId}` })).json(), { requestId, referenceId: 'order-in-outage' });
-  await until('an unknown id is a 404 again once the instances have caught up', async () => (await b.inject({ url: `/checkout/${stranger}` })).statusCode === 404);
+  await until(
+    'an unknown id is a 404 again once the instances have caught up',
+    async () => (await b.inject({ url: `/checkout/${stranger}` })).statusCode === 404,
+  );
   await Promise.all([a.close(), b.close()]);
 });

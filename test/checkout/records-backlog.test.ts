@@ -25,7 +25,8 @@ t.test('remember never throws; past the backlog bound, assertRoom refuses the ne
       records.assertRoom();
     },
     RecordsUnavailableError,
-    'full: a new checkout is refused before any Flinks call');
+    'full: a new checkout is refused before any Flinks call',
+  );
   await t.resolves(records.remember('c', { referenceId: 'order-c', createdAt: 3 }), 'a checkout already past Flinks is still kept');
   t.same(await records.recordedOf('c'), { referenceId: 'order-c' }, 'and answered here');
   await records.close();
@@ -42,7 +43,10 @@ t.test('records the store never took before shutdown are each logged by requestI
   await records.remember('b', { referenceId: 'order-b', createdAt: 2 });
   await records.close();
   const lines = logs.lines().map((line) => JSON.parse(line) as { msg: string; lost?: number; checkout?: string; referenceId?: string });
-  t.match(lines.find((line) => line.msg === 'checkout records could not be written before shutdown'), { lost: 2 });
+  t.match(
+    lines.find((line) => line.msg === 'checkout records could not be written before shutdown'),
+    { lost: 2 },
+  );
   t.same(
     lines.filter((line) => line.msg.startsWith('checkout record lost at shutdown')).map(({ checkout, referenceId }) => ({ checkout, referenceId })),
     [

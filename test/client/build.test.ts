@@ -45,7 +45,7 @@ console.log(JSON.stringify({
 }));
 `;
 
-t.test('the sources compile in a child process: the service\'s thread never loads TypeScript', async (t) => {
+t.test("the sources compile in a child process: the service's thread never loads TypeScript", async (t) => {
   // Loading TypeScript holds a thread for a third of a second here and for seconds on a busy
   // machine: on the service's thread that stall would trip load shedding (503 overloaded).
   const { code, stdout, stderr } = await runModuleSource(LOAD_AND_LIST);
@@ -74,7 +74,7 @@ t.test('the compiler inherits how to load TypeScript, and nothing else of the co
   t.end();
 });
 
-t.test('a compile that fails says why (esbuild\'s error first, when both fail), and the next request tries again', async (t) => {
+t.test("a compile that fails says why (esbuild's error first, when both fail), and the next request tries again", async (t) => {
   const dir = t.testdir({});
   await cp(CLIENT_DIR, dir, { recursive: true });
   const entry = join(dir, 'flinks-pay-checkout.ts');
@@ -82,10 +82,16 @@ t.test('a compile that fails says why (esbuild\'s error first, when both fail), 
   await writeFile(entry, `${good}\nexport const broken = ;\n`);
   const assets = findClientAssets(pathToFileURL(`${dir}/`));
   if (!assets) throw new Error('the copied sources were not found');
-  await t.rejects(assets.load(), /^the browser client did not compile \(exit code 1\): Build failed with 1 error:\n.*flinks-pay-checkout\.ts:\d+:\d+: ERROR: Unexpected ";"$/);
+  await t.rejects(
+    assets.load(),
+    /^the browser client did not compile \(exit code 1\): Build failed with 1 error:\n.*flinks-pay-checkout\.ts:\d+:\d+: ERROR: Unexpected ";"$/,
+  );
   // esbuild compiles this; the declarations cannot be written without a return type.
   await writeFile(entry, `${good}\nexport function untyped(value: number) { return value > 1 ? 'big' : 2; }\n`);
-  await t.rejects(assets.load(), /^the browser client did not compile \(exit code 1\): flinks-pay-checkout\.ts: Function must have an explicit return type annotation with --isolatedDeclarations\.$/);
+  await t.rejects(
+    assets.load(),
+    /^the browser client did not compile \(exit code 1\): flinks-pay-checkout\.ts: Function must have an explicit return type annotation with --isolatedDeclarations\.$/,
+  );
   await writeFile(entry, good);
   const fixed = await assets.load();
   t.match(fixed.script.body.toString(), /^\/\* Flinks Pay checkout, drop-in browser client/);
@@ -117,7 +123,7 @@ t.test('the served declarations are one self-contained module a TypeScript proje
       "const outcome: Promise<PayOutcome> = pay({ amount: '49.95', customer: { firstName: 'J', lastName: 'D', email: 'j@d.ca' }, mode: 'iframe' });",
       "const signed: Promise<PayOutcome> = pay({ intent: () => Promise.resolve('jws'), customer: { firstName: 'J', lastName: 'D', email: 'j@d.ca' } });",
       'const back: Promise<PayOutcome | null> = resume();',
-      "const reference: Promise<string> = outcome.then((paid) => paid.referenceId);",
+      'const reference: Promise<string> = outcome.then((paid) => paid.referenceId);',
       "const status: components['schemas']['CheckoutStatus']['status'] = 'Settled';",
       'export function describe(error: unknown): string {',
       '  if (error instanceof PaymentNotCompletedError) return `${error.status} ${String(error.final)} ${error.requestId}`;',
@@ -126,7 +132,7 @@ t.test('the served declarations are one self-contained module a TypeScript proje
       '  return String(error);',
       '}',
       'export { outcome, signed, back, reference, status };',
-      "// @ts-expect-error an unknown mode is refused",
+      '// @ts-expect-error an unknown mode is refused',
       "pay({ amount: 1, customer: { firstName: 'J', lastName: 'D', email: 'j@d.ca' }, mode: 'tab' });",
     ].join('\n'),
   );
@@ -154,7 +160,16 @@ t.test("docs/browser-client.md's tsconfig mapping types the import of the module
   const dir = t.testdir({ types: {}, src: {} });
   await writeFile(join(dir, 'types/flinks-pay-checkout.d.ts'), assets?.types.body ?? '');
   const tsconfig = {
-    compilerOptions: { strict: true, noEmit: true, target: 'es2022', module: 'es2022', moduleResolution: 'bundler', lib: ['es2022', 'dom'], types: [], ...documented.compilerOptions },
+    compilerOptions: {
+      strict: true,
+      noEmit: true,
+      target: 'es2022',
+      module: 'es2022',
+      moduleResolution: 'bundler',
+      lib: ['es2022', 'dom'],
+      types: [],
+      ...documented.compilerOptions,
+    },
     include: ['src'],
   };
   await writeFile(join(dir, 'tsconfig.json'), JSON.stringify(tsconfig));

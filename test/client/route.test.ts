@@ -27,7 +27,12 @@ t.test('the client routes', async (t) => {
     const script = response.body;
     t.match(script, /^\/\* Flinks Pay checkout, drop-in browser client/);
     const exported = /export\s*\{([^}]*)\}\s*;?\s*$/.exec(script)?.[1] ?? '';
-    const names = exported.split(',').map((entry) => entry.trim().split(/\s+as\s+/).at(-1));
+    const names = exported.split(',').map((entry) =>
+      entry
+        .trim()
+        .split(/\s+as\s+/)
+        .at(-1),
+    );
     t.same(names.sort(), ['CheckoutRefusedError', 'PaymentInProgressError', 'PaymentNotCompletedError', 'pay', 'resume']);
     // No static or dynamic import: a merchant's CSP needs this one origin and file, nothing else.
     t.notMatch(script.replaceAll('import.meta', ''), /\bimport\b/, 'imports nothing');

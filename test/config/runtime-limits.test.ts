@@ -67,7 +67,11 @@ t.test('the in-memory store keeps only as many checkouts as fit well below the h
   const deployed = loadConfig({ NODE_OPTIONS: '--max-old-space-size=192', MAX_HEAP_USED_MB: '144' }).memoryStoreMaxEntries;
   t.equal(deployed, 23_592, '40 % of 144 MiB at 2.5 KB per checkout');
   t.ok(deployed * MEMORY_STORE_BYTES_PER_CHECKOUT < 0.5 * 144 * MiB, 'a full store leaves more than half the shedding threshold free');
-  t.equal(loadConfig({ NODE_OPTIONS: '--max-old-space-size=192' }).memoryStoreMaxEntries, deployed, 'the default threshold of a capped heap (75 % of 192 MiB) gives the same');
+  t.equal(
+    loadConfig({ NODE_OPTIONS: '--max-old-space-size=192' }).memoryStoreMaxEntries,
+    deployed,
+    'the default threshold of a capped heap (75 % of 192 MiB) gives the same',
+  );
   t.ok(loadConfig({}).memoryStoreMaxEntries <= 100_000, 'at most 100,000 on a large heap');
   t.equal(memoryStoreEntriesFor(64 * 1024 * MiB, 100_000), 100_000, 'capped at the given maximum');
   t.equal(memoryStoreEntriesFor(1 * MiB, 100_000), 1000, 'and never fewer than 1,000');
@@ -86,13 +90,10 @@ t.test('--max-old-space-size=0 is no cap (V8 keeps its default), so the default 
 const uncapped = { execArgv: [], heapSizeLimitBytes: 4144 * MiB };
 
 t.test('MAX_HEAP_USED_MB at or above the heap limit of this process is refused, capped or not', (t) => {
-  t.same(
-    heapSettingProblems({ MAX_HEAP_USED_MB: '100000' }, uncapped),
-    [
-      "MAX_HEAP_USED_MB: must be below this process's heap limit (4144 MiB), or the process runs out of heap before it sheds load " +
-        '(cap the old space with --max-old-space-size and shed at 75 % of it)',
-    ],
-  );
+  t.same(heapSettingProblems({ MAX_HEAP_USED_MB: '100000' }, uncapped), [
+    "MAX_HEAP_USED_MB: must be below this process's heap limit (4144 MiB), or the process runs out of heap before it sheds load " +
+      '(cap the old space with --max-old-space-size and shed at 75 % of it)',
+  ]);
   t.match(heapSettingProblems({ MAX_HEAP_USED_MB: '100000', NODE_OPTIONS: '--max-old-space-size=0' }, uncapped), [/heap limit \(4144 MiB\)/]);
   t.same(heapSettingProblems({ MAX_HEAP_USED_MB: '4000' }, uncapped), [], 'below the limit');
   t.throws(() => loadConfig({ MAX_HEAP_USED_MB: '1048576' }), /^Invalid configuration: MAX_HEAP_USED_MB: must be below this process's heap limit/);
@@ -117,5 +118,8 @@ t.test("the server started with --max-old-space-size on node's command line refu
   });
   t.equal(result.code, 1);
   t.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
-  t.match(result.stderr, /^Invalid configuration: PORT: [^;]+; MAX_HEAP_USED_MB: must be below the old space node's command line allows \(--max-old-space-size=192\)/);
+  t.match(
+    result.stderr,
+    /^Invalid configuration: PORT: [^;]+; MAX_HEAP_USED_MB: must be below the old space node's command line allows \(--max-old-space-size=192\)/,
+  );
 });

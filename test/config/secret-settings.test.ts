@@ -26,7 +26,10 @@ const QUOTED: [key: string, env: Env][] = [
   ['CHECKOUT_SIGNING_SECRET', { CHECKOUT_SIGNING_SECRET: `"${SIGNING_SECRET}-q3"` }],
   ['FLINKS_WEBHOOK_SECRET', { FLINKS_WEBHOOK_SECRET: ' "flinks-q4" ' }],
   ['MERCHANT_WEBHOOK_SECRET', { MERCHANT_WEBHOOK_URL: 'https://shop.test/hook', MERCHANT_WEBHOOK_SECRET: `'${WHSEC}'` }],
-  ['MERCHANT_WEBHOOK_PREVIOUS_SECRET', { MERCHANT_WEBHOOK_URL: 'https://shop.test/hook', MERCHANT_WEBHOOK_SECRET: WHSEC, MERCHANT_WEBHOOK_PREVIOUS_SECRET: `"${WHSEC}"` }],
+  [
+    'MERCHANT_WEBHOOK_PREVIOUS_SECRET',
+    { MERCHANT_WEBHOOK_URL: 'https://shop.test/hook', MERCHANT_WEBHOOK_SECRET: WHSEC, MERCHANT_WEBHOOK_PREVIOUS_SECRET: `"${WHSEC}"` },
+  ],
   ['OPS_TOKENS', { OPS_TOKENS: `"${OPS_TOKEN}-q5"` }],
 ];
 
@@ -57,7 +60,10 @@ t.test('OPS_TOKENS set but holding no token stops start-up instead of switching 
 t.test('CHECKOUT_JWKS_COOLDOWN_MS under 1000 is refused: 0 refetches the key set for every unknown kid', (t) => {
   const jwks = { CHECKOUT_JWKS_URL: 'https://shop.test/jwks.json' };
   for (const value of ['0', '999']) {
-    t.match(configError(t, { ...jwks, CHECKOUT_JWKS_COOLDOWN_MS: value }), /^Invalid configuration: CHECKOUT_JWKS_COOLDOWN_MS: expected a whole number from 1000 /);
+    t.match(
+      configError(t, { ...jwks, CHECKOUT_JWKS_COOLDOWN_MS: value }),
+      /^Invalid configuration: CHECKOUT_JWKS_COOLDOWN_MS: expected a whole number from 1000 /,
+    );
   }
   t.match(loadConfig({ ...jwks, CHECKOUT_JWKS_COOLDOWN_MS: '1000' }).intentKeys, { mode: 'jwks', cooldownMs: 1000 });
   t.end();

@@ -4,7 +4,8 @@ import { startUpWarnings } from '../../src/config/start-up-warnings.js';
 import { remoteEnv, type Env } from './support.js';
 
 const SIGNING_SECRET = 'a-signing-secret-of-at-least-thirty-two-bytes';
-const UNSIGNED_BROWSER_AMOUNTS = /^CORS_ORIGINS lets browsers call this service, but neither CHECKOUT_SIGNING_SECRET nor CHECKOUT_JWKS_URL is set: a shopper can choose the amount/;
+const UNSIGNED_BROWSER_AMOUNTS =
+  /^CORS_ORIGINS lets browsers call this service, but neither CHECKOUT_SIGNING_SECRET nor CHECKOUT_JWKS_URL is set: a shopper can choose the amount/;
 
 function warningsFor(env: Env): string[] {
   return startUpWarnings(loadConfig(remoteEnv({ FLINKS_INSTANCE: 'merchant-prod', ...env })));

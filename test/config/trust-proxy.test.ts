@@ -65,7 +65,10 @@ t.test('TRUST_PROXY=true logs a start-up warning recommending a hop count; a hop
   const warningsFor = async (trustProxy: string) => {
     const logs = captureLogs();
     await setUp(t, { TRUST_PROXY: trustProxy, LOG_LEVEL: 'warn' }, { logStream: logs.stream });
-    return logs.lines().map((line) => JSON.parse(line) as { level: number; msg: string }).filter((entry) => /TRUST_PROXY/.test(entry.msg));
+    return logs
+      .lines()
+      .map((line) => JSON.parse(line) as { level: number; msg: string })
+      .filter((entry) => /TRUST_PROXY/.test(entry.msg));
   };
   const [warning, ...more] = await warningsFor('true');
   t.match(warning, { level: 40, msg: /TRUST_PROXY=true .* e\.g\. TRUST_PROXY=1/ });

@@ -53,7 +53,13 @@ t.test('a REDIS_URL password or user that is not percent-encoded (a bare %) is o
 });
 
 t.test('a REDIS_URL database that is not 0-15 is one line: not a stack trace from SELECT, nor queues failing behind a ready instance', (t) => {
-  for (const url of ['redis://:pw-8@127.0.0.1:6379/abc', 'redis://127.0.0.1:6379/99', 'redis://127.0.0.1:6379/1/2', 'redis://127.0.0.1:6379?db=abc', 'redis://127.0.0.1:6379/0?db=16']) {
+  for (const url of [
+    'redis://:pw-8@127.0.0.1:6379/abc',
+    'redis://127.0.0.1:6379/99',
+    'redis://127.0.0.1:6379/1/2',
+    'redis://127.0.0.1:6379?db=abc',
+    'redis://127.0.0.1:6379/0?db=16',
+  ]) {
     const message = configError(t, { REDIS_URL: url });
     t.match(message, /^Invalid configuration: REDIS_URL: expected a database number from 0 to 15 after the host, if any \(redis:\/\/host:6379\/0\)$/, url);
     t.notMatch(message, /pw-8/, 'the value is not echoed');

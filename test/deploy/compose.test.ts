@@ -79,7 +79,7 @@ t.test('the sandbox container gets only its own settings, and its ports line up 
   const bffEnv = containerEnv(service('bff'));
   t.equal(bffEnv.FLINKS_BASE_URL, `http://sandbox:${port}`, 'the BFF calls the sandbox on the compose network');
   t.equal(bffEnv.FLINKS_APP_URL, `http://localhost:${port}`, 'the browser opens the app on the published port');
-  t.ok(sandboxEnv.SANDBOX_INSTANCE, 'the simulator requires a BaseURI header, as Flinks\' samples send one');
+  t.ok(sandboxEnv.SANDBOX_INSTANCE, "the simulator requires a BaseURI header, as Flinks' samples send one");
   t.equal(bffEnv.FLINKS_INSTANCE, sandboxEnv.SANDBOX_INSTANCE, 'and the BFF sends the one it requires');
   t.match(asArray(service('sandbox').ports), [`${port}:${port}`]);
   const probe = String(asArray(asObject(service('sandbox').healthcheck).test).at(-1));
@@ -120,11 +120,15 @@ t.test('docker-compose.flinks.yml swaps the sandbox for real Flinks, credentials
   }
   t.equal(env.FLINKS_APP_URL, template.FLINKS_APP_URL, 'no launch URL can point at the local sandbox');
   t.equal(env.FLINKS_INSTANCE, template.FLINKS_INSTANCE, "the instance name is the onboarding one, not the sandbox's");
-  t.match(loadConfig(env), {
-    flinks: { mode: 'remote', baseUrl: template.FLINKS_BASE_URL },
-    demo: { enabled: false },
-    events: { pollIntervalMs: 30_000 },
-  }, 'no sandbox-only setting is left over');
+  t.match(
+    loadConfig(env),
+    {
+      flinks: { mode: 'remote', baseUrl: template.FLINKS_BASE_URL },
+      demo: { enabled: false },
+      events: { pollIntervalMs: 30_000 },
+    },
+    'no sandbox-only setting is left over',
+  );
 
   t.strictSame(Object.keys(asObject(merged.depends_on)), ['redis'], 'the BFF no longer waits for the sandbox');
   t.strictSame(asObject(asObject(asObject(flinks.toJS()).services).sandbox).profiles, ['sandbox'], 'which is not started');
@@ -134,10 +138,12 @@ t.test('docker-compose.flinks.yml swaps the sandbox for real Flinks, credentials
 t.test('the variables .env.flinks cannot change are the ones deployment.md and the override name', (t) => {
   const kept = Object.keys(composeEnvironment(mergeComposeService(base, flinks, 'bff').environment)).sort();
   const docs = /`\.env\.flinks` may also set[\s\S]*?stay as `docker-compose\.yml` sets them/.exec(readRepoFile('docs/deployment.md'))?.[0] ?? '';
-  const docsNames = [...docs.matchAll(/`([A-Z][A-Z_]+)`/g)].map((match) => match[1]).filter((name) => !['CORS_ORIGINS', 'FLINKS_INSTANCE', 'RATE_LIMIT_MAX'].includes(name ?? ''));
+  const docsNames = [...docs.matchAll(/`([A-Z][A-Z_]+)`/g)]
+    .map((match) => match[1])
+    .filter((name) => !['CORS_ORIGINS', 'FLINKS_INSTANCE', 'RATE_LIMIT_MAX'].includes(name ?? ''));
   t.strictSame([...docsNames].sort(), kept, 'deployment.md');
   const comment = /except\n# the wiring[\s\S]*?\n(?!#)/.exec(readRepoFile('docker-compose.flinks.yml'))?.[0] ?? '';
-  t.strictSame([...comment.matchAll(/\b([A-Z][A-Z_]{2,})\b/g)].map((match) => match[1]).sort(), kept, 'the override\'s comment');
+  t.strictSame([...comment.matchAll(/\b([A-Z][A-Z_]{2,})\b/g)].map((match) => match[1]).sort(), kept, "the override's comment");
   t.end();
 });
 

@@ -60,9 +60,18 @@ t.test('the Dockerfile builds with dev dependencies and runs with production one
   // Node 20 reached its end of life on 2026-04-30; 26 is the Active LTS line since 2026-10-28.
   t.match(defaultImage, /^node:26\.\d+\.\d+-(bookworm-slim|slim|alpine)$/, 'a small base of a pinned Node 26 (LTS) release');
   t.match(build[0]?.args, /\s+AS build$/i);
-  t.ok(build.some((i) => i.keyword === 'RUN' && /^npm ci\b(?!.*--omit=dev)/.test(i.args)), 'build: npm ci with dev deps');
-  t.ok(build.some((i) => i.keyword === 'RUN' && /\bnpm run build\b/.test(i.args)), 'build: npm run build');
-  t.ok(runtime.some((i) => i.keyword === 'RUN' && /^npm ci .*--omit=dev/.test(i.args)), 'runtime: npm ci --omit=dev');
+  t.ok(
+    build.some((i) => i.keyword === 'RUN' && /^npm ci\b(?!.*--omit=dev)/.test(i.args)),
+    'build: npm ci with dev deps',
+  );
+  t.ok(
+    build.some((i) => i.keyword === 'RUN' && /\bnpm run build\b/.test(i.args)),
+    'build: npm run build',
+  );
+  t.ok(
+    runtime.some((i) => i.keyword === 'RUN' && /^npm ci .*--omit=dev/.test(i.args)),
+    'runtime: npm ci --omit=dev',
+  );
   const copies = runtime.filter((i) => i.keyword === 'COPY').map((i) => i.args);
   t.ok(copies.includes('--from=build /app/dist ./dist'), 'runtime: the compiled dist/ from the build stage');
   // The sandbox and demo pages find their static files next to the compiled code, in dist/.
@@ -102,7 +111,10 @@ t.test('the runtime image runs node as a non-root user in production mode, with 
 
   const cmd = runtime.find((i) => i.keyword === 'CMD')?.args ?? '';
   t.strictSame(JSON.parse(cmd), ['node', 'dist/src/server.js'], 'exec form: node is PID 1 and gets SIGTERM');
-  t.notOk(runtime.some((i) => i.keyword === 'ENTRYPOINT'), 'no wrapper shell or npm in front of node');
+  t.notOk(
+    runtime.some((i) => i.keyword === 'ENTRYPOINT'),
+    'no wrapper shell or npm in front of node',
+  );
   t.ok(existsSync(repoPath('src/server.ts')), 'dist/src/server.js is compiled from src/server.ts');
   t.end();
 });

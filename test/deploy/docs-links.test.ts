@@ -51,42 +51,33 @@ t.test('the simulator run from the image by docker run is started without the BF
 
 const jqMissing = spawnSync('jq', ['--version']).error !== undefined;
 
-t.test(
-  'the jq queries of the operations pages run cleanly over the logs a real process writes',
-  { skip: jqMissing && 'jq is not installed' },
-  async (t) => {
-    const filters = ['docs/operations.md', 'docs/operations-console.md'].flatMap((page) =>
-      [...readRepoFile(page).matchAll(/… \| jq -c '([^']+)'/g)].map((match) => match[1] ?? ''),
-    );
-    t.ok(filters.length >= 5, `the pages give ${String(filters.length)} queries`);
-    const server = await startProcess(
-      t,
-      'src/server.ts',
-      { HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', MAX_EVENT_LOOP_DELAY_MS: '10000' },
-      BFF_LISTENING,
-    );
-    const post = (amount: string) =>
-      request(`${server.url}/checkout`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(validCheckout({ amount })),
-      });
-    const created = await post('10.00');
-    const { requestId } = (await created.body.json()) as { requestId: string };
-    await (await request(`${server.url}/checkout/${requestId}`)).body.dump();
-    await (await post('13.13')).body.dump(); // the sandbox fails sessions/initiate: a failed call's lines too
-    server.child.kill('SIGTERM');
-    t.match(await server.exited, { code: 0 });
-    const logs = server.output();
-    t.match(logs, /checkout BFF listening/, 'the start-up line is among them');
+t.test('the jq queries of the operations pages run cleanly over the logs a real process writes', { skip: jqMissing && 'jq is not installed' }, async (t) => {
+  const filters = ['docs/operations.md', 'docs/operations-console.md'].flatMap((page) =>
+    [...readRepoFile(page).matchAll(/… \| jq -c '([^']+)'/g)].map((match) => match[1] ?? ''),
+  );
+  t.ok(filters.length >= 5, `the pages give ${String(filters.length)} queries`);
+  const server = await startProcess(t, 'src/server.ts', { HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', MAX_EVENT_LOOP_DELAY_MS: '10000' }, BFF_LISTENING);
+  const post = (amount: string) =>
+    request(`${server.url}/checkout`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(validCheckout({ amount })),
+    });
+  const created = await post('10.00');
+  const { requestId } = (await created.body.json()) as { requestId: string };
+  await (await request(`${server.url}/checkout/${requestId}`)).body.dump();
+  await (await post('13.13')).body.dump(); // the sandbox fails sessions/initiate: a failed call's lines too
+  server.child.kill('SIGTERM');
+  t.match(await server.exited, { code: 0 });
+  const logs = server.output();
+  t.match(logs, /checkout BFF listening/, 'the start-up line is among them');
 
-    for (const filter of filters) {
-      const run = spawnSync('jq', ['-c', filter], { input: logs, encoding: 'utf8' });
-      t.equal(run.stderr, '', `jq -c '${filter}' writes no error`);
-      t.equal(run.status, 0, `jq -c '${filter}' exits 0`);
-    }
-    const calls = filters.find((filter) => filter.includes('.upstream')) ?? '';
-    const steps = spawnSync('jq', ['-c', calls], { input: logs, encoding: 'utf8' }).stdout;
-    for (const step of ['authorize', 'initiate', 'paymentrequest', 'status']) t.match(steps, `["${step}",`, `the Flinks calls list ${step}`);
-  },
-);
+  for (const filter of filters) {
+    const run = spawnSync('jq', ['-c', filter], { input: logs, encoding: 'utf8' });
+    t.equal(run.stderr, '', `jq -c '${filter}' writes no error`);
+    t.equal(run.status, 0, `jq -c '${filter}' exits 0`);
+  }
+  const calls = filters.find((filter) => filter.includes('.upstream')) ?? '';
+  const steps = spawnSync('jq', ['-c', calls], { input: logs, encoding: 'utf8' }).stdout;
+  for (const step of ['authorize', 'initiate', 'paymentrequest', 'status']) t.match(steps, `["${step}",`, `the Flinks calls list ${step}`);
+});

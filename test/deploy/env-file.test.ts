@@ -30,7 +30,10 @@ t.test('the node --env-file command .env.example gives reads the file, quotes st
   // Too short a secret: start-up stops at once, and the message shows the quotes were stripped
   // (a quoted value would be refused as quoted instead).
   writeFileSync(file, 'LOG_LEVEL="silent"\nCHECKOUT_SIGNING_SECRET="too-short"\n');
-  const args = (command ?? '').split(' ').slice(1).map((arg) => arg.replace('=.env', `=${file}`));
+  const args = (command ?? '')
+    .split(' ')
+    .slice(1)
+    .map((arg) => arg.replace('=.env', `=${file}`));
   const result = await runCommand(process.execPath, args);
   t.equal(result.code, 1);
   t.match(result.stderr.trim(), /^Invalid configuration: CHECKOUT_SIGNING_SECRET: must be at least 32 bytes[^\n]*$/);

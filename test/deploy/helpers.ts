@@ -16,8 +16,7 @@ export const REQUIRED_IN_PRODUCTION = ['FLINKS_BASE_URL', 'FLINKS_USERNAME', 'FL
 export type Env = Record<string, string>;
 type Json = Record<string, unknown>;
 
-export const asObject = (value: unknown): Json =>
-  value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : {};
+export const asObject = (value: unknown): Json => (value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : {});
 
 export const asArray = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
 
@@ -75,9 +74,7 @@ export function composeEnvironment(value: unknown): Env {
 /** A YAML scalar as the string a process sees in its environment (null: empty). */
 export function scalarText(value: unknown): string {
   if (value === null || value === undefined) return '';
-  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
-    ? String(value)
-    : JSON.stringify(value);
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? String(value) : JSON.stringify(value);
 }
 
 /** The paths of a Compose `env_file` entry (string, list of strings or of `{ path }`). */

@@ -4,17 +4,7 @@ import { loadConfig } from '../../src/config/config.js';
 import { CLAIM_END_BUDGET_MS } from '../../src/config/runtime-limits.js';
 import { startUpWarnings } from '../../src/config/start-up-warnings.js';
 import { READINESS_CHECK_LIMIT_MS } from '../../src/routes/health.js';
-import {
-  asArray,
-  asObject,
-  loadManifests,
-  loadYamlDocuments,
-  repoPath,
-  REQUIRED_IN_PRODUCTION,
-  scalarText,
-  SCHEMA_VARS,
-  type Env,
-} from './helpers.js';
+import { asArray, asObject, loadManifests, loadYamlDocuments, repoPath, REQUIRED_IN_PRODUCTION, scalarText, SCHEMA_VARS, type Env } from './helpers.js';
 
 const manifests = loadManifests();
 
@@ -80,7 +70,11 @@ t.test('kustomization applies every manifest except the Secret template', (t) =>
 
 t.test('every variable the Deployment sets is a documented setting, and production can start', (t) => {
   const { env, source } = bffEnv();
-  t.strictSame(Object.keys(env).filter((name) => !SCHEMA_VARS.has(name)), [], 'variables missing from EnvSchema');
+  t.strictSame(
+    Object.keys(env).filter((name) => !SCHEMA_VARS.has(name)),
+    [],
+    'variables missing from EnvSchema',
+  );
   t.equal(env.NODE_ENV, 'production');
   for (const name of REQUIRED_IN_PRODUCTION) t.ok(env[name], `${name} is set`);
   t.equal(source.FLINKS_USERNAME, 'Secret', 'the username comes from the Secret');
@@ -124,10 +118,7 @@ t.test('the pod is probed, bounded and unprivileged', (t) => {
   // the release of the idempotency claims a forced exit leaves.
   const { shutdownTimeoutMs } = loadConfig(bffEnv().env);
   const drainSeconds = Number(preStop[1] ?? 0) + (shutdownTimeoutMs + CLAIM_END_BUDGET_MS) / 1000;
-  t.ok(
-    Number(asObject(podSpec).terminationGracePeriodSeconds) > drainSeconds,
-    `the grace period covers preStop + drain + release (${drainSeconds} s)`,
-  );
+  t.ok(Number(asObject(podSpec).terminationGracePeriodSeconds) > drainSeconds, `the grace period covers preStop + drain + release (${drainSeconds} s)`);
   t.end();
 });
 
@@ -171,9 +162,15 @@ t.test('a NetworkPolicy lets only the ingress reach the API port and only the sc
   t.strictSame(asObject(policy.podSelector).matchLabels, podLabels, 'it selects the pods');
   t.strictSame(policy.policyTypes, ['Ingress'], 'outbound calls (Flinks, Redis, merchant webhooks) stay open');
   const rules = asArray(policy.ingress).map(asObject);
-  const containerPorts = asArray(bff.ports).map((port) => asObject(port).name).sort();
+  const containerPorts = asArray(bff.ports)
+    .map((port) => asObject(port).name)
+    .sort();
   const rulePorts = rules.map((rule) => asArray(rule.ports).map((port) => asObject(port).port)).sort();
-  t.strictSame(rulePorts, containerPorts.map((name) => [name]), 'one rule per container port, each for that port alone');
+  t.strictSame(
+    rulePorts,
+    containerPorts.map((name) => [name]),
+    'one rule per container port, each for that port alone',
+  );
   for (const rule of rules) {
     const sources = asArray(rule.from).map(asObject);
     t.equal(sources.length, 1);

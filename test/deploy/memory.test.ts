@@ -19,7 +19,10 @@ function v8HeapLimitMb(oldSpaceMb: number): number {
 function checkSizing(t: Test, where: string, { limitMb, oldSpaceMb, shedAtMb }: MemorySizing) {
   t.ok(Number.isInteger(oldSpaceMb), `${where}: NODE_OPTIONS caps the old space (--max-old-space-size)`);
   t.ok(Number.isInteger(shedAtMb), `${where}: MAX_HEAP_USED_MB is set next to it`);
-  t.ok(shedAtMb <= oldSpaceMb * SHED_SHARE_OF_OLD_SPACE, `${where}: shedding starts by ${SHED_SHARE_OF_OLD_SPACE * 100} % of the old space (${shedAtMb} of ${oldSpaceMb} MiB)`);
+  t.ok(
+    shedAtMb <= oldSpaceMb * SHED_SHARE_OF_OLD_SPACE,
+    `${where}: shedding starts by ${SHED_SHARE_OF_OLD_SPACE * 100} % of the old space (${shedAtMb} of ${oldSpaceMb} MiB)`,
+  );
   const heapLimitMb = v8HeapLimitMb(oldSpaceMb);
   t.ok(
     limitMb >= heapLimitMb + NATIVE_MB,

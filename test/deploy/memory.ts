@@ -28,7 +28,11 @@ export function deploymentMemory(): MemorySizing {
   const deployment = loadManifests().find(({ manifest }) => manifest.kind === 'Deployment')?.manifest ?? {};
   const pod = asObject(asObject(asObject(deployment.spec).template).spec);
   const container = asObject(asArray(pod.containers)[0]);
-  const env = Object.fromEntries(asArray(container.env).map(asObject).map((entry) => [String(entry.name), scalarText(entry.value)]));
+  const env = Object.fromEntries(
+    asArray(container.env)
+      .map(asObject)
+      .map((entry) => [String(entry.name), scalarText(entry.value)]),
+  );
   return sizing(asObject(asObject(container.resources).limits).memory, env);
 }
 

@@ -5,13 +5,20 @@
 export function satisfies(version: string, range: string): boolean {
   const v = parts(version);
   return range.split('||').some((alternative) => {
-    const tokens = alternative.trim().replace(/([<>=^~]+)\s+/g, '$1').split(/\s+/).filter(Boolean);
+    const tokens = alternative
+      .trim()
+      .replace(/([<>=^~]+)\s+/g, '$1')
+      .split(/\s+/)
+      .filter(Boolean);
     return tokens.every((token) => comparatorHolds(v, token));
   });
 }
 
 function parts(text: string): [number, number, number] {
-  const [major = 0, minor = 0, patch = 0] = text.replace(/^v/, '').split('.').map((n) => (/^\d+$/.test(n) ? Number(n) : 0));
+  const [major = 0, minor = 0, patch = 0] = text
+    .replace(/^v/, '')
+    .split('.')
+    .map((n) => (/^\d+$/.test(n) ? Number(n) : 0));
   return [major, minor, patch];
 }
 
@@ -28,7 +35,10 @@ function comparatorHolds(v: [number, number, number], token: string): boolean {
   const match = /^(>=|<=|>|<|=|\^|~)?v?([\d.x*]+)$/.exec(token);
   if (!match?.[2]) throw new Error(`unsupported engines comparator: ${token}`);
   const operator = match[1] ?? '';
-  const given = match[2].split('.').filter((n) => /^\d+$/.test(n)).map(Number);
+  const given = match[2]
+    .split('.')
+    .filter((n) => /^\d+$/.test(n))
+    .map(Number);
   const bound = parts(given.join('.'));
   switch (operator) {
     case '>=':

@@ -48,9 +48,7 @@ function configurationRange(name: string): string | undefined {
 /** [status, problem type suffix] of every 5xx the service's own code can answer with. */
 function serverErrorCodes(): [string, string][] {
   const found = new Map<string, string>();
-  const files = readdirSync(repoPath('src'), { recursive: true, encoding: 'utf8' }).filter(
-    (path) => path.endsWith('.ts') && !/^(sandbox|demo)\//.test(path),
-  );
+  const files = readdirSync(repoPath('src'), { recursive: true, encoding: 'utf8' }).filter((path) => path.endsWith('.ts') && !/^(sandbox|demo)\//.test(path));
   for (const path of files) {
     const text = readRepoFile(`src/${path}`);
     for (const match of text.matchAll(/readonly status = (5\d\d);\s*readonly code = '([a-z-]+)'/g)) {
@@ -85,7 +83,7 @@ t.test('the configuration table lists exactly the variables of the config schema
 t.test('the configuration table gives the range of every number setting as the config schema checks it', (t) => {
   for (const name of SCHEMA_VARS) {
     const parsed = EnvSchema.safeParse({ [name]: 'not a number' });
-    const message = parsed.success ? '' : parsed.error.issues.find((issue) => issue.path[0] === name)?.message ?? '';
+    const message = parsed.success ? '' : (parsed.error.issues.find((issue) => issue.path[0] === name)?.message ?? '');
     const bounds = /whole number from (\d+) to (\d+)/.exec(message);
     if (bounds) t.equal(configurationRange(name), `${bounds[1]}–${bounds[2]}`, name);
   }
@@ -131,10 +129,7 @@ t.test('the numbers in docs/deployment.md are the ones in the files', (t) => {
   const resources = asObject(asObject(asArray(pod.containers)[0]).resources);
   const [requests, limits] = [asObject(resources.requests), asObject(resources.limits)];
   const mi = (value: unknown) => String(value).replace(/Mi$/, ' Mi');
-  t.match(
-    deployment,
-    `requests ${String(requests.cpu)} CPU / ${mi(requests.memory)}, limits ${String(limits.cpu)} CPU / ${mi(limits.memory)}`,
-  );
+  t.match(deployment, `requests ${String(requests.cpu)} CPU / ${mi(requests.memory)}, limits ${String(limits.cpu)} CPU / ${mi(limits.memory)}`);
   t.match(deployment, `a ${String(pod.terminationGracePeriodSeconds)} s grace period`);
   t.end();
 });
@@ -152,14 +147,15 @@ t.test('the runbook has an entry for every 5xx the service can answer with', (t)
   const headings = runbook.split('\n').filter((line) => line.startsWith('### '));
   const openapi = JSON.parse(readRepoFile('openapi/openapi.json')) as { paths: Record<string, Record<string, { responses?: object }>> };
   const documented = new Set(
-    Object.values(openapi.paths).flatMap((operations) =>
-      Object.values(operations).flatMap((operation) => Object.keys(operation.responses ?? {})),
-    ),
+    Object.values(openapi.paths).flatMap((operations) => Object.values(operations).flatMap((operation) => Object.keys(operation.responses ?? {}))),
   );
   const statuses = [...documented].filter((status) => status.startsWith('5')).sort();
   t.ok(statuses.length >= 4, `the OpenAPI document declares ${statuses.join(', ')}`);
   for (const status of statuses) {
-    t.ok(headings.some((heading) => heading.startsWith(`### ${status} `)), `a runbook entry for ${status}`);
+    t.ok(
+      headings.some((heading) => heading.startsWith(`### ${status} `)),
+      `a runbook entry for ${status}`,
+    );
   }
   for (const [status, code] of serverErrorCodes()) {
     const heading = headings.find((line) => line.startsWith(`### ${status} `)) ?? '';

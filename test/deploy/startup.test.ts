@@ -18,8 +18,7 @@ t.test('`npm start` in production without Flinks credentials exits 1 with the on
   t.equal(result.code, 1);
   t.equal(
     result.stderr.trim(),
-    'Invalid configuration: FLINKS_USERNAME: required when FLINKS_BASE_URL is set; ' +
-      'FLINKS_PASSWORD: required when FLINKS_BASE_URL is set',
+    'Invalid configuration: FLINKS_USERNAME: required when FLINKS_BASE_URL is set; ' + 'FLINKS_PASSWORD: required when FLINKS_BASE_URL is set',
   );
   t.equal(result.stdout, '', 'nothing was started');
 });

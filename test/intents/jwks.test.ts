@@ -94,7 +94,10 @@ const SHORT_FETCH_TIMEOUT = { CHECKOUT_JWKS_TIMEOUT_MS: '300' };
 
 t.test('ES256, RS256, PS256 and EdDSA intents verify against the key set; the signed amount reaches Flinks', async (t) => {
   const signers = await Promise.all([signer('ES256', 'ec-1'), signer('RS256', 'rsa-1'), signer('PS256', 'pss-1'), signer('EdDSA', 'ed-1')]);
-  const jwks = await startJwksServer(t, signers.map((s) => s.jwk));
+  const jwks = await startJwksServer(
+    t,
+    signers.map((s) => s.jwk),
+  );
   const { app, control } = await setUp(t, jwksEnv(jwks.url));
   for (const s of signers) {
     control.reset();
@@ -148,7 +151,9 @@ t.test('algorithm confusion: HS256 (keyed with the public key in any form), none
   const octKey: JWK = { kty: 'oct', kid: 'oct', alg: 'HS256', k: Buffer.from('a-shared-secret-of-at-least-32-bytes!!').toString('base64url') };
   const jwks = await startJwksServer(t, [rsa.jwk, octKey]);
   const { app, control } = await setUp(t, jwksEnv(jwks.url));
-  const publicPem = createPublicKey({ key: rsa.jwk as JsonWebKey, format: 'jwk' }).export({ type: 'spki', format: 'pem' }).toString();
+  const publicPem = createPublicKey({ key: rsa.jwk as JsonWebKey, format: 'jwk' })
+    .export({ type: 'spki', format: 'pem' })
+    .toString();
   const secrets = {
     'the public key PEM': publicPem,
     'the JWK as JSON': JSON.stringify(rsa.jwk),
@@ -230,7 +235,7 @@ t.test('the key set comes back: intents verify again without a restart, once the
   t.equal((await postIntent(app, await key.sign(claims()))).statusCode, 201);
 });
 
-t.test('with a long cooldown, a failed download is tried again after the 503\'s Retry-After (5 s), not the whole cooldown', async (t) => {
+t.test("with a long cooldown, a failed download is tried again after the 503's Retry-After (5 s), not the whole cooldown", async (t) => {
   const key = await signer('ES256', 'k');
   const jwks = await startJwksServer(t, [key.jwk]);
   jwks.state.behaviour = 'status-500';
@@ -252,7 +257,7 @@ t.test('with a long cooldown, a failed download is tried again after the 503\'s 
   t.equal(jwks.state.fetches, fetches + 1);
 });
 
-t.test('an RSA key under 2048 bits in the set is the set\'s fault: 503, not 500', async (t) => {
+t.test("an RSA key under 2048 bits in the set is the set's fault: 503, not 500", async (t) => {
   const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });
   const jwk = { ...(await exportJWK(publicKey)), kid: 'weak', alg: 'RS256' };
   const jwks = await startJwksServer(t, [jwk]);

@@ -7,8 +7,7 @@ import { customer, SECRET, SIGNED_ENV } from './support.js';
 
 /* npm run intent -- --amount 12.34 --reference order-1: an intent for local testing. */
 
-const runScript = (args: string[], env: Record<string, string>) =>
-  runCommand(process.execPath, ['--import', 'tsx', 'scripts/mint-intent.ts', ...args], env);
+const runScript = (args: string[], env: Record<string, string>) => runCommand(process.execPath, ['--import', 'tsx', 'scripts/mint-intent.ts', ...args], env);
 
 t.test('prints an intent the BFF accepts, with the amount, reference and a 10-minute default lifetime', async (t) => {
   const out = await runScript(['--amount', '12.3', '--reference', 'order-1'], SIGNED_ENV);

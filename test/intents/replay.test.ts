@@ -70,7 +70,11 @@ for (const [storeName, storeEnv] of STORES) {
     const reminted = await postIntent(app, hs256(claims({ jti, amount: '0.01' })));
     t.equal(reminted.statusCode, 422);
     t.match(reminted.headers['content-type'], /^application\/problem\+json/);
-    t.match(reminted.json(), { status: 422, type: /idempotency-mismatch$/, detail: /jti was already used for a checkout with another amount, referenceId or customer/ });
+    t.match(reminted.json(), {
+      status: 422,
+      type: /idempotency-mismatch$/,
+      detail: /jti was already used for a checkout with another amount, referenceId or customer/,
+    });
     const sameIntent = hs256(claims({ jti: randomUUID() }));
     t.equal((await postIntent(app, sameIntent)).statusCode, 201);
     control.reset();

@@ -10,12 +10,20 @@ import { claims, customer, hs256, initiateBody, nowSeconds, postIntent, SECRET, 
 
 t.test('a valid intent → 201, and the signed amount and referenceId reach Flinks exactly', async (t) => {
   const { app, control } = await setUp(t, SIGNED_ENV);
-  for (const [amount, literal] of [['12.34', '12.34'], ['25.5', '25.50'], ['1000000', '1000000.00'], ['0.01', '0.01']] as const) {
+  for (const [amount, literal] of [
+    ['12.34', '12.34'],
+    ['25.5', '25.50'],
+    ['1000000', '1000000.00'],
+    ['0.01', '0.01'],
+  ] as const) {
     control.reset();
     const res = await postIntent(app, hs256(claims({ amount, referenceId: 'order-42' })));
     t.equal(res.statusCode, 201, `amount ${amount}`);
     t.match(res.json(), { requestId: String, launchUrl: /sessionId=/ });
-    t.same(control.calls.map((call) => call.step), ['authorize', 'initiate', 'paymentrequest']);
+    t.same(
+      control.calls.map((call) => call.step),
+      ['authorize', 'initiate', 'paymentrequest'],
+    );
     const sent = initiateBody(control.calls);
     t.match(sent, new RegExp(`^\\{"amount":${literal.replace('.', '\\.')},`), `${amount} is sent as the literal ${literal}`);
     t.match(JSON.parse(sent), { referenceId: 'order-42', customerName: 'Jane Doe', customerEmail: 'jane@example.com' });

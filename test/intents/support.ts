@@ -10,17 +10,13 @@ export const customer = { firstName: 'Jane', lastName: 'Doe', email: 'jane@examp
 
 export const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 
-const b64url = (value: unknown): string =>
-  Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+const b64url = (value: unknown): string => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
 
 /**
  * The plain JWS recipe of the README, by hand (no jose): base64url(header) "." base64url(payload),
  * HMAC-SHA256 over that text, base64url of the MAC as the third part.
  */
-export function hs256(
-  payload: unknown,
-  { secret = SECRET, header = { alg: 'HS256', typ: 'JWT' } }: { secret?: string; header?: object } = {},
-): string {
+export function hs256(payload: unknown, { secret = SECRET, header = { alg: 'HS256', typ: 'JWT' } }: { secret?: string; header?: object } = {}): string {
   const signingInput = `${b64url(header)}.${b64url(payload)}`;
   return `${signingInput}.${createHmac('sha256', secret).update(signingInput).digest('base64url')}`;
 }
@@ -40,5 +36,4 @@ export function postIntent(app: FastifyInstance, intent: string, headers: Record
 }
 
 /** The JSON `initiate` body the sandbox recorded, as text (the amount literal is checked on it). */
-export const initiateBody = (calls: readonly { step: string; rawBody: string }[]): string =>
-  calls.find((call) => call.step === 'initiate')?.rawBody ?? '';
+export const initiateBody = (calls: readonly { step: string; rawBody: string }[]): string => calls.find((call) => call.step === 'initiate')?.rawBody ?? '';

@@ -36,9 +36,17 @@ t.test('without signing, exactly one way to give the amount: both or neither is 
   t.match(neither.json(), { errors: [{ path: 'amount', message: /is required/ }] });
   const nullIntent = await postCheckout(app, validCheckout({ intent: null }));
   t.equal(nullIntent.statusCode, 400);
-  t.same(nullIntent.json<{ errors: { path: string }[] }>().errors.map((error) => error.path), ['intent'], 'a null intent is the one mistake named');
+  t.same(
+    nullIntent.json<{ errors: { path: string }[] }>().errors.map((error) => error.path),
+    ['intent'],
+    'a null intent is the one mistake named',
+  );
   const { amount: _amount, ...withoutAmount } = validCheckout({ intent: 42 });
   const numberIntent = await postCheckout(app, withoutAmount);
-  t.same(numberIntent.json<{ errors: { path: string }[] }>().errors.map((error) => error.path), ['intent'], 'without an amount too');
+  t.same(
+    numberIntent.json<{ errors: { path: string }[] }>().errors.map((error) => error.path),
+    ['intent'],
+    'without an amount too',
+  );
   t.equal(control.calls.length, 0);
 });

@@ -30,7 +30,10 @@ t.test('every line reaches stdout whole and in order, also when the process exit
     parsed.map((line) => line.i),
     Array.from({ length: LINES }, (_, i) => i),
   );
-  t.ok(parsed.every((line) => line.name === NAME && line.msg === 'line'), 'multi-byte characters survive the byte buffers');
+  t.ok(
+    parsed.every((line) => line.name === NAME && line.msg === 'line'),
+    'multi-byte characters survive the byte buffers',
+  );
 });
 
 t.test('a reader that goes away does not crash the logging process', async (t) => {

@@ -45,7 +45,10 @@ t.test('logs of a full checkout and status read are JSON, carry the request id, 
   t.same(leaks, [], 'no log line holds a credential, token or personal data');
   const upstreamLines = lines.filter((line) => line.includes('"upstream"'));
   for (const line of upstreamLines) t.match(line, /"requestId":"[^"]+"/, 'upstream lines carry the request id');
-  t.ok(lines.some((line) => line.includes('"level":50') && line.includes('upstream-error')), 'the 502 is logged at error');
+  t.ok(
+    lines.some((line) => line.includes('"level":50') && line.includes('upstream-error')),
+    'the 502 is logged at error',
+  );
 });
 
 t.test('at info, a request writes one line when it ends, listing its Flinks calls; the arrival line is debug', async (t) => {
@@ -58,10 +61,21 @@ t.test('at info, a request writes one line when it ends, listing its Flinks call
   sandbox.control.inject('status', { kind: 'status', status: 500 });
   t.equal((await app.inject({ method: 'GET', url: `/checkout/${requestId}`, headers: { 'x-request-id': 'access-line-2' } })).statusCode, 502);
 
-  interface Line { msg: string; level: number; requestId?: string; res?: { statusCode: number }; req?: { method: string; url: string }; upstream?: unknown }
+  interface Line {
+    msg: string;
+    level: number;
+    requestId?: string;
+    res?: { statusCode: number };
+    req?: { method: string; url: string };
+    upstream?: unknown;
+  }
   const lines = logs.lines().map((line) => JSON.parse(line) as Line);
   const ofCheckout = lines.filter((line) => line.requestId === 'access-line-1');
-  t.same(ofCheckout.map((line) => line.msg), ['request completed'], 'one line for the whole checkout');
+  t.same(
+    ofCheckout.map((line) => line.msg),
+    ['request completed'],
+    'one line for the whole checkout',
+  );
   t.match(ofCheckout[0], {
     level: 30,
     req: { method: 'POST', url: '/checkout' },
@@ -74,14 +88,27 @@ t.test('at info, a request writes one line when it ends, listing its Flinks call
     ],
   });
   const ofFailedRead = lines.filter((line) => line.requestId === 'access-line-2');
-  t.ok(ofFailedRead.some((line) => line.msg === 'upstream call failed' && line.level === 40), 'a failed upstream call is still logged at once, at warn');
-  t.ok(ofFailedRead.some((line) => line.level === 50), 'the 502 at error');
+  t.ok(
+    ofFailedRead.some((line) => line.msg === 'upstream call failed' && line.level === 40),
+    'a failed upstream call is still logged at once, at warn',
+  );
+  t.ok(
+    ofFailedRead.some((line) => line.level === 50),
+    'the 502 at error',
+  );
   t.match(ofFailedRead.at(-1), { msg: 'request completed', res: { statusCode: 502 } }, 'and the request its access line');
-  t.match(ofFailedRead.at(-1)?.upstream, [
-    { step: 'authorize', status: 200, durationMs: Number },
-    { step: 'status', status: 500, durationMs: Number, outcome: 'rejected' },
-  ], 'which lists the failed call too');
-  t.notOk(lines.some((line) => line.msg === 'incoming request'), 'no arrival lines at info');
+  t.match(
+    ofFailedRead.at(-1)?.upstream,
+    [
+      { step: 'authorize', status: 200, durationMs: Number },
+      { step: 'status', status: 500, durationMs: Number, outcome: 'rejected' },
+    ],
+    'which lists the failed call too',
+  );
+  t.notOk(
+    lines.some((line) => line.msg === 'incoming request'),
+    'no arrival lines at info',
+  );
 });
 
 t.test('a 503 that turns work away is logged at warn, a failure of the request itself at error', async (t) => {
@@ -92,35 +119,58 @@ t.test('a 503 that turns work away is logged at warn, a failure of the request i
   t.equal((await postCheckout(app, { amount: '10.00', customer: shopper }, { 'x-request-id': 'failed-checkout' })).statusCode, 502);
   t.equal((await postCheckout(app, { amount: '10.00', customer: shopper }, { 'x-request-id': 'refused-checkout' })).statusCode, 503);
   const lines = logs.lines().map((line) => JSON.parse(line) as { level: number; requestId?: string; problem?: string });
-  t.match(lines.find((line) => line.requestId === 'failed-checkout' && line.problem !== undefined), { level: 50, problem: 'upstream-error' });
-  t.match(lines.find((line) => line.requestId === 'refused-checkout' && line.problem !== undefined), { level: 40, problem: 'upstream-unavailable' });
+  t.match(
+    lines.find((line) => line.requestId === 'failed-checkout' && line.problem !== undefined),
+    { level: 50, problem: 'upstream-error' },
+  );
+  t.match(
+    lines.find((line) => line.requestId === 'refused-checkout' && line.problem !== undefined),
+    { level: 40, problem: 'upstream-unavailable' },
+  );
 });
 
-t.test('query values, and items that are no name=value pair, are censored on the access line, whatever their name, but for the filters a route reads', async (t) => {
-  const sandbox = await startSandbox(t);
-  const logs = captureLogs();
-  const app = await buildTestApp(t, sandbox, { LOG_LEVEL: 'debug' }, { logStream: logs.stream });
-  await app.inject({ method: 'GET', url: '/checkout/some-id?access_token=query-secret-1&lang=fr', headers: { 'x-request-id': 'query-1' } });
-  await app.inject({ method: 'GET', url: '/health?Token=query-secret-2&api%5Fkey=query-secret-3&query-secret-10&&ref', headers: { 'x-request-id': 'query-2' } });
-  await app.inject({ method: 'GET', url: '/health?bearer=query-secret-4;pwd=query-secret-5;lang=fr', headers: { 'x-request-id': 'query-3' } });
-  await app.inject({ method: 'GET', url: '/checkout/other?pw=query-secret-6&t=query-secret-7&p=query-secret-8', headers: { 'x-request-id': 'query-4' } });
-  await app.inject({ method: 'GET', url: '/ops/checkouts?status=PENDING&referenceId=order-9&cursor=abc&x=query-secret-9', headers: { 'x-request-id': 'query-5' } });
-  const lines = logs.lines();
-  t.notOk(lines.some((line) => line.includes('query-secret')), 'no line holds a value of a credential-like parameter');
-  const urls = lines
-    .map((line) => JSON.parse(line) as { requestId?: string; req?: { url: string } })
-    .filter((line) => line.req)
-    .map((line) => [line.requestId, line.req?.url]);
-  t.same(new Set(urls.map(([id, url]) => `${id ?? ''} ${url ?? ''}`)), new Set([
-    'query-1 /checkout/some-id?access_token=[redacted]&lang=[redacted]',
-    'query-2 /health?Token=[redacted]&api%5Fkey=[redacted]&[redacted]&&[redacted]',
-    'query-3 /health?bearer=[redacted];pwd=[redacted];lang=[redacted]',
-    'query-4 /checkout/other?pw=[redacted]&t=[redacted]&p=[redacted]',
-    'query-5 /ops/checkouts?status=PENDING&referenceId=order-9&cursor=abc&x=[redacted]',
-  ]));
-});
+t.test(
+  'query values, and items that are no name=value pair, are censored on the access line, whatever their name, but for the filters a route reads',
+  async (t) => {
+    const sandbox = await startSandbox(t);
+    const logs = captureLogs();
+    const app = await buildTestApp(t, sandbox, { LOG_LEVEL: 'debug' }, { logStream: logs.stream });
+    await app.inject({ method: 'GET', url: '/checkout/some-id?access_token=query-secret-1&lang=fr', headers: { 'x-request-id': 'query-1' } });
+    await app.inject({
+      method: 'GET',
+      url: '/health?Token=query-secret-2&api%5Fkey=query-secret-3&query-secret-10&&ref',
+      headers: { 'x-request-id': 'query-2' },
+    });
+    await app.inject({ method: 'GET', url: '/health?bearer=query-secret-4;pwd=query-secret-5;lang=fr', headers: { 'x-request-id': 'query-3' } });
+    await app.inject({ method: 'GET', url: '/checkout/other?pw=query-secret-6&t=query-secret-7&p=query-secret-8', headers: { 'x-request-id': 'query-4' } });
+    await app.inject({
+      method: 'GET',
+      url: '/ops/checkouts?status=PENDING&referenceId=order-9&cursor=abc&x=query-secret-9',
+      headers: { 'x-request-id': 'query-5' },
+    });
+    const lines = logs.lines();
+    t.notOk(
+      lines.some((line) => line.includes('query-secret')),
+      'no line holds a value of a credential-like parameter',
+    );
+    const urls = lines
+      .map((line) => JSON.parse(line) as { requestId?: string; req?: { url: string } })
+      .filter((line) => line.req)
+      .map((line) => [line.requestId, line.req?.url]);
+    t.same(
+      new Set(urls.map(([id, url]) => `${id ?? ''} ${url ?? ''}`)),
+      new Set([
+        'query-1 /checkout/some-id?access_token=[redacted]&lang=[redacted]',
+        'query-2 /health?Token=[redacted]&api%5Fkey=[redacted]&[redacted]&&[redacted]',
+        'query-3 /health?bearer=[redacted];pwd=[redacted];lang=[redacted]',
+        'query-4 /checkout/other?pw=[redacted]&t=[redacted]&p=[redacted]',
+        'query-5 /ops/checkouts?status=PENDING&referenceId=order-9&cursor=abc&x=[redacted]',
+      ]),
+    );
+  },
+);
 
-t.test('members named like credentials in other spellings (header case, form fields) and Flinks\' customerName are censored', async (t) => {
+t.test("members named like credentials in other spellings (header case, form fields) and Flinks' customerName are censored", async (t) => {
   const sandbox = await startSandbox(t);
   const logs = captureLogs();
   const app = await buildTestApp(t, sandbox, { LOG_LEVEL: 'info' }, { logStream: logs.stream });
@@ -136,7 +186,11 @@ t.test('members named like credentials in other spellings (header case, form fie
   );
   const line = logs.lines().find((text) => text.includes('"msg":"probe"')) ?? '';
   t.match(line, /"amount":10/, 'the line is there, with what is not secret');
-  t.same(secrets.filter((secret) => line.includes(secret)), [], 'no secret in it');
+  t.same(
+    secrets.filter((secret) => line.includes(secret)),
+    [],
+    'no secret in it',
+  );
 });
 
 t.test('a Redis password never reaches the logs, not even when Redis refuses it', async (t) => {
@@ -153,6 +207,12 @@ t.test('a Redis password never reaches the logs, not even when Redis refuses it'
   await app.ready();
   await until('Redis refusing the password is logged', () => logs.lines().some((line) => /WRONGPASS|invalid password/i.test(line)));
   const lines = logs.lines();
-  t.notOk(lines.some((line) => line.includes('redis-secret-1')), 'the password is in no line');
-  t.ok(lines.some((line) => line.includes('"command"')), 'the refused command is still named');
+  t.notOk(
+    lines.some((line) => line.includes('redis-secret-1')),
+    'the password is in no line',
+  );
+  t.ok(
+    lines.some((line) => line.includes('"command"')),
+    'the refused command is still named',
+  );
 });

@@ -47,7 +47,7 @@ t.test('the censor writes the same lines as pino redact with the paths K, *.K an
   t.equal(after.lines().length, LINES.length + 1);
 });
 
-t.test('the caller\'s objects are never changed', (t) => {
+t.test("the caller's objects are never changed", (t) => {
   const logs = captureLogs();
   const logger = censoringLogger(logs.stream);
   const line = { upstream: { authorization: 'Bearer x' }, list: [{ token: 't' }] };

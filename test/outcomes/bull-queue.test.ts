@@ -45,13 +45,17 @@ t.test('a step that throws is put back and runs again, however often: the job ne
   let calls = 0;
   queue.start(() => {
     calls += 1;
-    if (calls <= 12) return Promise.reject(new Error('Stream isn\'t writeable and enableOfflineQueue options is false'));
+    if (calls <= 12) return Promise.reject(new Error("Stream isn't writeable and enableOfflineQueue options is false"));
     return Promise.resolve(done);
   });
   await queue.add('rec_1', { n: 1 }, 0);
 
   const jobs = openQueue(t, 'reconcile', prefix);
-  const counts = await eventually(() => jobs.getJobCounts('completed', 'failed'), (c) => (c.completed ?? 0) + (c.failed ?? 0) === 1, 'the job to end');
+  const counts = await eventually(
+    () => jobs.getJobCounts('completed', 'failed'),
+    (c) => (c.completed ?? 0) + (c.failed ?? 0) === 1,
+    'the job to end',
+  );
   t.same(counts, { completed: 1, failed: 0 }, 'completed, after 12 throws (BullMQ would have given up after 8 attempts)');
   t.equal(calls, 13);
   const thrown = logs.lines().filter((line) => line.includes('job step threw'));

@@ -53,7 +53,10 @@ for (const mode of MODES) {
       t.equal(await openQueue(t, 'merchant-webhooks', prefix).getJobState(webhookId), 'completed', 'its job ended as delivered: nobody sends it again');
     } else {
       const deliveries = await app.outcomes.store.deliveries(requestId);
-      t.same(deliveries.map((d) => [d.answer, d.outcome]), [['204', 'delivered']]);
+      t.same(
+        deliveries.map((d) => [d.answer, d.outcome]),
+        [['204', 'delivered']],
+      );
     }
   });
 }
@@ -68,7 +71,22 @@ t.test('redis: a merchant that does not answer holds up neither the shutdown nor
 
   const next = await startInstance(t, 'redis', sandbox, merchant, secret, prefix);
   await merchant.waitFor(() => merchant.received.length === 1, 'the delivery by the next instance');
-  t.same(merchant.attempts.map((a) => a.headers['webhook-id']), [webhookId, webhookId], 'the same webhook-id');
-  const deliveries = await eventually(() => next.outcomes.store.deliveries(requestId), (d) => d.length === 2, 'both attempts recorded');
-  t.same(deliveries.map((d) => [d.answer, d.outcome]), [[CUT_OFF, 'retrying'], ['204', 'delivered']], 'the cut attempt says why');
+  t.same(
+    merchant.attempts.map((a) => a.headers['webhook-id']),
+    [webhookId, webhookId],
+    'the same webhook-id',
+  );
+  const deliveries = await eventually(
+    () => next.outcomes.store.deliveries(requestId),
+    (d) => d.length === 2,
+    'both attempts recorded',
+  );
+  t.same(
+    deliveries.map((d) => [d.answer, d.outcome]),
+    [
+      [CUT_OFF, 'retrying'],
+      ['204', 'delivered'],
+    ],
+    'the cut attempt says why',
+  );
 });

@@ -42,10 +42,18 @@ t.test('merchant webhooks need a URL and a Standard Webhooks secret together; ht
   t.match(problem({ MERCHANT_WEBHOOK_URL: 'https://shop.example/hook' }), /MERCHANT_WEBHOOK_URL, MERCHANT_WEBHOOK_SECRET: set both or neither/);
   t.match(problem({ MERCHANT_WEBHOOK_URL: 'https://shop.example/hook', MERCHANT_WEBHOOK_SECRET: 'plain-text' }), /MERCHANT_WEBHOOK_SECRET: expected whsec_/);
   t.match(problem({ MERCHANT_WEBHOOK_URL: 'https://shop.example/hook', MERCHANT_WEBHOOK_SECRET: 'whsec_c2hvcnQ=' }), /24 to 64 random bytes/);
-  t.match(problem({ ...production, MERCHANT_WEBHOOK_URL: 'http://shop.example/hook', MERCHANT_WEBHOOK_SECRET: secret }), /must be https when NODE_ENV=production/);
+  t.match(
+    problem({ ...production, MERCHANT_WEBHOOK_URL: 'http://shop.example/hook', MERCHANT_WEBHOOK_SECRET: secret }),
+    /must be https when NODE_ENV=production/,
+  );
   t.match(problem({ MERCHANT_WEBHOOK_PREVIOUS_SECRET: secret }), /MERCHANT_WEBHOOK_PREVIOUS_SECRET: only with MERCHANT_WEBHOOK_SECRET/);
   const previous = newWebhookSecret();
-  const config = loadConfig({ ...production, MERCHANT_WEBHOOK_URL: 'https://shop.example/hook/', MERCHANT_WEBHOOK_SECRET: secret, MERCHANT_WEBHOOK_PREVIOUS_SECRET: previous });
+  const config = loadConfig({
+    ...production,
+    MERCHANT_WEBHOOK_URL: 'https://shop.example/hook/',
+    MERCHANT_WEBHOOK_SECRET: secret,
+    MERCHANT_WEBHOOK_PREVIOUS_SECRET: previous,
+  });
   t.same(config.outcomes.merchantWebhook, { url: 'https://shop.example/hook/', secrets: [secret, previous] }, 'the URL as given; the new secret first');
   t.end();
 });

@@ -18,7 +18,11 @@ async function reconcileNow(t: Test, app: FastifyInstance, prefix: string, reque
   const job = await openQueue(t, 'reconcile', prefix).getJob(`rec_${requestId}`);
   if (!job) throw new Error('no reconcile job');
   await job.promote();
-  await eventually(() => stepsEnded(app.outcomes, 'final'), (steps) => steps === before + 1, 'the reconciliation step that finds the final status');
+  await eventually(
+    () => stepsEnded(app.outcomes, 'final'),
+    (steps) => steps === before + 1,
+    'the reconciliation step that finds the final status',
+  );
 }
 
 async function setUp(t: Test) {
@@ -38,7 +42,11 @@ t.test('a delivered event is not sent again once its job is gone, when reconcili
   const job = await deliveries.getJob(webhookId);
   t.same(job?.opts.removeOnComplete, { age: HOUR_S }, 'a delivered job is kept an hour');
   t.same(job?.opts.removeOnFail, { age: 72 * HOUR_S }, 'a job given up is kept MERCHANT_WEBHOOK_MAX_AGE_HOURS');
-  await eventually(() => deliveries.getJobState(webhookId), (state) => state === 'completed', 'the completed delivery job');
+  await eventually(
+    () => deliveries.getJobState(webhookId),
+    (state) => state === 'completed',
+    'the completed delivery job',
+  );
   await deliveries.remove(webhookId);
 
   await reconcileNow(t, app, prefix, requestId);
@@ -50,7 +58,10 @@ t.test('a delivered event is not sent again once its job is gone, when reconcili
   t.equal(res.statusCode, 202);
   t.match(res.json(), { requestId, status: 'Settled', webhookId, queued: 'rerun' }, 'an ended delivery starts again');
   await merchant.waitFor(() => merchant.received.length === 2);
-  t.same(merchant.received.map((w) => w.headers['webhook-id']), [webhookId, webhookId]);
+  t.same(
+    merchant.received.map((w) => w.headers['webhook-id']),
+    [webhookId, webhookId],
+  );
 });
 
 t.test('a final status whose event was never queued is queued when reconciliation finds it', async (t) => {

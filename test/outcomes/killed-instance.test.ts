@@ -63,7 +63,11 @@ t.test('an instance killed between two delivery attempts: another instance retri
   await merchant.waitFor(() => merchant.attempts.length === 1, 'the first (refused) attempt');
   const queue = openQueue(t, 'merchant-webhooks', prefix);
   const job = await eventually(() => queue.getJob(`msg_${requestId}_Failed`), Boolean, 'the delivery job');
-  await eventually(() => job?.getState() ?? Promise.resolve('unknown'), (state) => state === 'delayed', 'the retry to be scheduled');
+  await eventually(
+    () => job?.getState() ?? Promise.resolve('unknown'),
+    (state) => state === 'delayed',
+    'the retry to be scheduled',
+  );
   // The retry now waits in Redis, three seconds out; its instance dies.
   first.child.kill('SIGKILL');
   await first.exited;

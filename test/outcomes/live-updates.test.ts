@@ -34,7 +34,12 @@ async function follow(url: string) {
 async function signedWebhook(app: FastifyInstance, requestId: string) {
   const body = JSON.stringify({ requestId });
   const signature = createHmac('sha256', SECRET).update(body).digest('base64');
-  const res = await app.inject({ method: 'POST', url: '/webhooks/flinks', headers: { 'content-type': 'application/json', 'x-webhook-signature': signature }, payload: body });
+  const res = await app.inject({
+    method: 'POST',
+    url: '/webhooks/flinks',
+    headers: { 'content-type': 'application/json', 'x-webhook-signature': signature },
+    payload: body,
+  });
   if (res.statusCode !== 202) throw new Error(`webhook answered ${res.statusCode}`);
 }
 

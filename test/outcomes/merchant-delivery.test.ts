@@ -2,7 +2,16 @@ import { performance } from 'node:perf_hooks';
 import type { FastifyInstance } from 'fastify';
 import t, { type Test } from 'tap';
 import { buildTestApp, postCheckout, startSandbox, validCheckout, type RunningSandbox } from '../support/build.js';
-import { cleanRedisOnTeardown, eventually, freshPrefix, newWebhookSecret, REDIS_URL, startMerchant, type MerchantAnswer, type ReceivedWebhook } from './support.js';
+import {
+  cleanRedisOnTeardown,
+  eventually,
+  freshPrefix,
+  newWebhookSecret,
+  REDIS_URL,
+  startMerchant,
+  type MerchantAnswer,
+  type ReceivedWebhook,
+} from './support.js';
 
 /*
  * Merchant webhooks over real HTTP, on Redis (BullMQ) and in memory alike: retried until the
@@ -11,7 +20,12 @@ import { cleanRedisOnTeardown, eventually, freshPrefix, newWebhookSecret, REDIS_
 
 const MODES = ['redis', 'memory'] as const;
 
-async function setUp(t: Test, mode: (typeof MODES)[number], answer: (event: ReceivedWebhook['event'], attempt: number) => MerchantAnswer, env: Record<string, string> = {}) {
+async function setUp(
+  t: Test,
+  mode: (typeof MODES)[number],
+  answer: (event: ReceivedWebhook['event'], attempt: number) => MerchantAnswer,
+  env: Record<string, string> = {},
+) {
   const sandbox = await startSandbox(t);
   const secret = newWebhookSecret();
   const merchant = await startMerchant(t, secret, answer);
@@ -45,15 +59,22 @@ for (const mode of MODES) {
     t.equal(merchant.attempts.length, 6, 'five refused attempts, then the delivery');
     t.same(new Set(merchant.attempts.map((a) => a.headers['webhook-id'])), new Set([`msg_${requestId}_Settled`]));
     t.same(new Set(merchant.attempts.map((a) => a.body)).size, 1, 'the same body on every attempt');
-    const deliveries = await eventually(() => app.outcomes.store.deliveries(requestId), (d) => d.length === 6, 'six recorded attempts');
-    t.same(deliveries.map((d) => [d.attempt, d.answer, d.outcome]), [
-      [1, '503', 'retrying'],
-      [2, '503', 'retrying'],
-      [3, '503', 'retrying'],
-      [4, '503', 'retrying'],
-      [5, '503', 'retrying'],
-      [6, '200', 'delivered'],
-    ]);
+    const deliveries = await eventually(
+      () => app.outcomes.store.deliveries(requestId),
+      (d) => d.length === 6,
+      'six recorded attempts',
+    );
+    t.same(
+      deliveries.map((d) => [d.attempt, d.answer, d.outcome]),
+      [
+        [1, '503', 'retrying'],
+        [2, '503', 'retrying'],
+        [3, '503', 'retrying'],
+        [4, '503', 'retrying'],
+        [5, '503', 'retrying'],
+        [6, '200', 'delivered'],
+      ],
+    );
     const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
     t.match(metrics, /merchant_webhook_attempts_total\{outcome="retrying"\} 5/);
     t.match(metrics, /merchant_webhook_attempts_total\{outcome="delivered"\} 1/);
@@ -75,11 +96,24 @@ for (const mode of MODES) {
     await merchant.waitFor(() => others.every((id) => merchant.received.some((w) => w.event.data.requestId === id)), 'the other deliveries');
     const elapsed = performance.now() - started;
     t.ok(elapsed < 2500, `four checkouts created, read and delivered in ${Math.round(elapsed)} ms while one delivery hangs`);
-    t.notOk(merchant.received.some((w) => w.event.data.requestId === slow), 'the hanging one is not delivered yet');
+    t.notOk(
+      merchant.received.some((w) => w.event.data.requestId === slow),
+      'the hanging one is not delivered yet',
+    );
 
     await merchant.waitFor(() => merchant.received.some((w) => w.event.data.requestId === slow), 'the retried slow delivery');
-    const deliveries = await eventually(() => app.outcomes.store.deliveries(slow), (d) => d.length === 2, 'two attempts');
-    t.same(deliveries.map((d) => [d.answer, d.outcome]), [['timeout', 'retrying'], ['204', 'delivered']]);
+    const deliveries = await eventually(
+      () => app.outcomes.store.deliveries(slow),
+      (d) => d.length === 2,
+      'two attempts',
+    );
+    t.same(
+      deliveries.map((d) => [d.answer, d.outcome]),
+      [
+        ['timeout', 'retrying'],
+        ['204', 'delivered'],
+      ],
+    );
     t.ok((deliveries[0]?.durationMs ?? 0) >= 2900, 'the attempt lasted the timeout');
   });
 }

@@ -38,7 +38,10 @@ t.test('nobody watching: reconciliation on Redis reads the final status and the 
   const redis = new Redis(REDIS_URL);
   t.teardown(() => redis.quit());
   const keys = (await redis.keys(`${prefix}*`)).filter((key) => !key.includes('idempotency'));
-  t.ok(keys.some((key) => key.includes(`outcome:{${requestId}}`)), 'the record is in Redis');
+  t.ok(
+    keys.some((key) => key.includes(`outcome:{${requestId}}`)),
+    'the record is in Redis',
+  );
   const dump = await Promise.all(
     keys.map(async (key) => {
       const type = await redis.type(key);
@@ -52,5 +55,8 @@ t.test('nobody watching: reconciliation on Redis reads the final status and the 
   );
   t.match(dump.join(' '), /"referenceId":"order-1001"/, 'the values were read');
   t.notMatch(dump.join(' '), /Jane|Doe|jane@example\.com/, 'no personal data kept');
-  t.match(await app.outcomes.store.history(requestId), [{ status: 'Initiated', source: 'created' }, { status: 'Settled', source: 'reconcile' }]);
+  t.match(await app.outcomes.store.history(requestId), [
+    { status: 'Initiated', source: 'created' },
+    { status: 'Settled', source: 'reconcile' },
+  ]);
 });

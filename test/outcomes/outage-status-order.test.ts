@@ -43,6 +43,10 @@ t.test('statuses read during a Redis outage are all noted, in order, and each re
   const statuses = merchant.received.map((webhook) => webhook.event.data.status).sort();
   t.same(statuses, ['Accepted', 'Settled'], 'the merchant hears of both');
   const history = await app.outcomes.store.history(requestId);
-  t.same(history.map((entry) => entry.status), ['Initiated', 'Accepted', 'Settled'], 'the record lists both, in the order read');
+  t.same(
+    history.map((entry) => entry.status),
+    ['Initiated', 'Accepted', 'Settled'],
+    'the record lists both, in the order read',
+  );
   t.equal((await app.outcomes.store.get(requestId))?.status, 'Settled');
 });

@@ -50,13 +50,21 @@ for (const [name, open] of stores) {
       { status: 'Settled', at: '2026-01-01T00:00:05.000Z', source: 'reconcile' },
     ]);
     t.equal(await store.observe('never-created', { status: 'Settled', final: true, source: 'read', at: T0 }), undefined, 'only checkouts created here');
-    t.same(await store.observe('req-1', { status: 'Settled', final: true, source: 'read', at: T0 + 7000 }), { changed: false }, 'no record read when nothing changed');
+    t.same(
+      await store.observe('req-1', { status: 'Settled', final: true, source: 'read', at: T0 + 7000 }),
+      { changed: false },
+      'no record read when nothing changed',
+    );
     t.equal(await store.observe('req-1b', { status: 'Processing', final: false, source: 'read', at: T0 }), undefined, 'not created yet');
     await store.create({ requestId: 'req-1b', referenceId: 'order-1b', at: T0 });
-    t.match(await store.observe('req-1b', { status: 'Processing', final: false, source: 'read', at: T0 + 1 }), {
-      changed: true,
-      record: { requestId: 'req-1b', referenceId: 'order-1b', status: 'Processing' },
-    }, 'the one observer of a change gets the record');
+    t.match(
+      await store.observe('req-1b', { status: 'Processing', final: false, source: 'read', at: T0 + 1 }),
+      {
+        changed: true,
+        record: { requestId: 'req-1b', referenceId: 'order-1b', status: 'Processing' },
+      },
+      'the one observer of a change gets the record',
+    );
   });
 
   t.test(`${name}: a reason is kept with its status; delivery attempts are kept, the last few`, async (t) => {
@@ -75,7 +83,14 @@ for (const [name, open] of stores) {
         outcome: attempt < 5 ? 'retrying' : 'delivered',
       });
     }
-    t.same((await store.deliveries('req-2')).map((d) => [d.attempt, d.answer, d.outcome]), [[3, '503', 'retrying'], [4, '503', 'retrying'], [5, '200', 'delivered']]);
+    t.same(
+      (await store.deliveries('req-2')).map((d) => [d.attempt, d.answer, d.outcome]),
+      [
+        [3, '503', 'retrying'],
+        [4, '503', 'retrying'],
+        [5, '200', 'delivered'],
+      ],
+    );
     t.same(await store.findByReference('order-2'), ['req-2']);
     t.same(await store.findByReference('order-none'), []);
   });

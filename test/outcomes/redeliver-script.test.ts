@@ -24,7 +24,11 @@ t.test('npm run webhooks:redeliver sends the latest event again, same webhook-id
   await app.inject({ method: 'GET', url: `/checkout/${requestId}` });
   await merchant.waitFor(() => merchant.received.length === 1);
   const queue = openQueue(t, 'merchant-webhooks', prefix);
-  await eventually(() => queue.getJobCounts('completed'), (c) => c.completed === 1, 'the delivery job to complete');
+  await eventually(
+    () => queue.getJobCounts('completed'),
+    (c) => c.completed === 1,
+    'the delivery job to complete',
+  );
 
   const { requestId: initiated } = (await postCheckout(app, validCheckout({ referenceId: 'order-open' }))).json<{ requestId: string }>();
 
@@ -39,8 +43,15 @@ t.test('npm run webhooks:redeliver sends the latest event again, same webhook-id
   await merchant.waitFor(() => merchant.received.length === 2, 'the redelivery');
   t.equal(merchant.received[1]?.headers['webhook-id'], merchant.received[0]?.headers['webhook-id'], 'the same webhook-id');
   t.equal(merchant.received[1]?.body, merchant.received[0]?.body, 'the same event');
-  const deliveries = await eventually(() => app.outcomes.store.deliveries(requestId), (d) => d.length === 2, 'two recorded deliveries');
-  t.same(deliveries.map((d) => d.outcome), ['delivered', 'delivered']);
+  const deliveries = await eventually(
+    () => app.outcomes.store.deliveries(requestId),
+    (d) => d.length === 2,
+    'two recorded deliveries',
+  );
+  t.same(
+    deliveries.map((d) => d.outcome),
+    ['delivered', 'delivered'],
+  );
 });
 
 t.test('npm run webhooks:redeliver says what it needs', async (t) => {

@@ -103,16 +103,26 @@ t.test('reconciliation backs off from 30 s to every 30 min, never reads more oft
 
   const gaps = reads.slice(1).map((at, index) => at - (reads[index] ?? 0));
   t.equal(reads[0], 30 * SECOND, 'the first read 30 s after the checkout');
-  t.same(gaps.slice(0, 6), [60, 120, 240, 480, 960, 1800].map((s) => s * SECOND), 'then doubling');
-  t.ok(gaps.every((gap) => gap >= 30 * SECOND), 'never more often than every 30 s');
-  t.ok(gaps.every((gap) => gap <= 30 * MINUTE), 'never less often than every 30 min');
+  t.same(
+    gaps.slice(0, 6),
+    [60, 120, 240, 480, 960, 1800].map((s) => s * SECOND),
+    'then doubling',
+  );
+  t.ok(
+    gaps.every((gap) => gap >= 30 * SECOND),
+    'never more often than every 30 s',
+  );
+  t.ok(
+    gaps.every((gap) => gap <= 30 * MINUTE),
+    'never less often than every 30 min',
+  );
   t.ok((reads.at(-1) ?? 0) < 168 * HOUR, 'no read once the checkout is older than 168 h');
   t.ok((reads.at(-1) ?? 0) > 167 * HOUR, 'reads go on until then');
   t.ok(reads.length < 350, `a week of reconciliation is ${reads.length} reads`);
   await queue.close();
 });
 
-t.test('a checkout\'s record and its reconciliation job are written at once, not one after the other', async (t) => {
+t.test("a checkout's record and its reconciliation job are written at once, not one after the other", async (t) => {
   const setting = setUp(t);
   const events: string[] = [];
   let recordWritten: () => void = () => undefined;
@@ -198,8 +208,15 @@ t.test('reconciliation stops at the first final status and hands it to delivery'
 
   const last = reads.at(-1) ?? 0;
   t.ok(last > 2 * HOUR && last <= 2 * HOUR + 30 * MINUTE, 'the Settled status is read within one pause of happening');
-  t.same(handedOver.map((record) => record.status), ['Settled']);
-  t.match(await store.history('req-2'), [{ status: 'Initiated', source: 'created' }, { status: 'Accepted', source: 'reconcile' }, { status: 'Settled', source: 'reconcile' }]);
+  t.same(
+    handedOver.map((record) => record.status),
+    ['Settled'],
+  );
+  t.match(await store.history('req-2'), [
+    { status: 'Initiated', source: 'created' },
+    { status: 'Accepted', source: 'reconcile' },
+    { status: 'Settled', source: 'reconcile' },
+  ]);
   await queue.close();
 });
 
@@ -236,8 +253,15 @@ t.test('merchant down for ten hours: retried with the same webhook-id, backing o
   const { merchant, store, start, metrics, queue } = await deliverSettled(t, 10 * HOUR, 24 * HOUR);
   const times = merchant.attempts.map((attempt) => attempt.at - start);
   const gaps = times.slice(1).map((at, index) => at - (times[index] ?? 0));
-  t.same(gaps.slice(0, 5), [10, 20, 40, 80, 160].map((s) => s * SECOND), 'exponential backoff from 10 s');
-  t.ok(gaps.every((gap) => gap <= HOUR), 'at most an hour between attempts');
+  t.same(
+    gaps.slice(0, 5),
+    [10, 20, 40, 80, 160].map((s) => s * SECOND),
+    'exponential backoff from 10 s',
+  );
+  t.ok(
+    gaps.every((gap) => gap <= HOUR),
+    'at most an hour between attempts',
+  );
   t.same(new Set(merchant.attempts.map((attempt) => attempt.webhookId)), new Set(['msg_req-3_Settled']), 'one webhook-id');
   const delivered = (times.at(-1) ?? 0) - 10 * HOUR;
   t.ok(delivered >= 0 && delivered <= HOUR, 'delivered within an hour of the merchant coming back');

@@ -39,7 +39,11 @@ t.test(`SIGTERM with ${IN_FLIGHT} checkouts in flight: each is answered, and ano
   await sandbox.control.waitForCall('paymentrequest', IN_FLIGHT);
   first.child.kill('SIGTERM');
   const created = await Promise.all(answers);
-  t.same(created.map((answer) => answer.status), Array.from({ length: IN_FLIGHT }, () => 201), 'every checkout in flight is answered');
+  t.same(
+    created.map((answer) => answer.status),
+    Array.from({ length: IN_FLIGHT }, () => 201),
+    'every checkout in flight is answered',
+  );
   t.match(await first.exited, { code: 0 });
   t.notMatch(first.output(), /could not record a checkout|could not be (written|made) before shutdown/, 'every record and its reconciliation was written');
 

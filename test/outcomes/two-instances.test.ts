@@ -24,9 +24,7 @@ t.test('two instances on one Redis: every status change reaches the merchant exa
   const [first] = instances;
   if (!first) throw new Error('no instance');
 
-  const checkouts = await Promise.all(
-    ['order-a', 'order-b', 'order-c'].map(async (referenceId) => postCheckout(first, validCheckout({ referenceId }))),
-  );
+  const checkouts = await Promise.all(['order-a', 'order-b', 'order-c'].map(async (referenceId) => postCheckout(first, validCheckout({ referenceId }))));
   const ids = checkouts.map((res) => res.json<{ requestId: string }>().requestId);
   for (const status of ['Processing', 'Accepted', 'Processed', 'Settled'] as const) {
     for (const id of ids) sandbox.control.setStatus(id, status);
@@ -50,7 +48,10 @@ t.test('two instances on one Redis: every status change reaches the merchant exa
   t.equal(new Set(seen).size, 12, 'none twice');
   for (const id of ids) {
     t.same(
-      merchant.received.filter((w) => w.event.data.requestId === id).map((w) => w.event.data.status).sort(),
+      merchant.received
+        .filter((w) => w.event.data.requestId === id)
+        .map((w) => w.event.data.status)
+        .sort(),
       ['Accepted', 'Processed', 'Processing', 'Settled'],
     );
     t.same(new Set(merchant.received.filter((w) => w.event.data.requestId === id).map((w) => w.headers['webhook-id'])).size, 4);

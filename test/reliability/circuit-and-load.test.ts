@@ -60,7 +60,11 @@ t.test('while the payment request circuit is open, a checkout is refused before 
   const probe = untilStatus(app, 201);
   await control.waitForCall('paymentrequest');
   const meanwhile = await Promise.all([1, 2, 3].map(() => postCheckout(app, validCheckout())));
-  t.same(meanwhile.map((res) => res.statusCode), [503, 503, 503], 'refused while the probe is out');
+  t.same(
+    meanwhile.map((res) => res.statusCode),
+    [503, 503, 503],
+    'refused while the probe is out',
+  );
   t.equal((await probe).statusCode, 201, 'the probe succeeds and closes the circuit');
   t.same(
     control.calls.map((call) => call.step),
@@ -92,23 +96,26 @@ t.test('client errors (401, 404) never open the circuit', async (t) => {
   t.equal((await postCheckout(app, validCheckout())).statusCode, 201);
 });
 
-t.test('a JSON answer the client does not read (a status outside the nine) fails that read but never opens the circuit; a body that is not JSON does', async (t) => {
-  const { app, control } = await setUp(t, { CIRCUIT_FAILURE_THRESHOLD: '2', CIRCUIT_HALF_OPEN_MS: '60000', STATUS_CACHE_MS: '0' });
-  const idOf = async () => (await postCheckout(app, validCheckout())).json<{ requestId: string }>().requestId;
-  const odd = await idOf();
-  const other = await idOf();
-  const read = async (requestId: string) => (await app.inject({ method: 'GET', url: `/checkout/${requestId}` })).statusCode;
+t.test(
+  'a JSON answer the client does not read (a status outside the nine) fails that read but never opens the circuit; a body that is not JSON does',
+  async (t) => {
+    const { app, control } = await setUp(t, { CIRCUIT_FAILURE_THRESHOLD: '2', CIRCUIT_HALF_OPEN_MS: '60000', STATUS_CACHE_MS: '0' });
+    const idOf = async () => (await postCheckout(app, validCheckout())).json<{ requestId: string }>().requestId;
+    const odd = await idOf();
+    const other = await idOf();
+    const read = async (requestId: string) => (await app.inject({ method: 'GET', url: `/checkout/${requestId}` })).statusCode;
 
-  control.inject('status', { kind: 'status', status: 200, body: JSON.stringify({ requestId: odd, status: 'Canceled' }) }, 3);
-  for (let i = 0; i < 3; i++) t.equal(await read(odd), 502, `the odd answer ${i + 1} is a 502`);
-  t.match((await app.inject({ method: 'GET', url: '/metrics' })).body, /flinks_circuit_state\{step="status"\} 0/);
-  t.equal(await read(other), 200, 'another checkout is still read from Flinks');
+    control.inject('status', { kind: 'status', status: 200, body: JSON.stringify({ requestId: odd, status: 'Canceled' }) }, 3);
+    for (let i = 0; i < 3; i++) t.equal(await read(odd), 502, `the odd answer ${i + 1} is a 502`);
+    t.match((await app.inject({ method: 'GET', url: '/metrics' })).body, /flinks_circuit_state\{step="status"\} 0/);
+    t.equal(await read(other), 200, 'another checkout is still read from Flinks');
 
-  control.inject('status', { kind: 'status', status: 200, body: '<html>maintenance</html>', contentType: 'text/html' }, 2);
-  t.equal(await read(other), 502);
-  t.equal(await read(other), 502);
-  t.equal(await read(odd), 503, 'two answers that are not JSON open it');
-});
+    control.inject('status', { kind: 'status', status: 200, body: '<html>maintenance</html>', contentType: 'text/html' }, 2);
+    t.equal(await read(other), 502);
+    t.equal(await read(other), 502);
+    t.equal(await read(odd), 503, 'two answers that are not JSON open it');
+  },
+);
 
 t.test('calls beyond the upstream concurrency bound and its queue are refused with 503', async (t) => {
   const { app, control } = await setUp(t, { UPSTREAM_MAX_CONCURRENCY: '1', UPSTREAM_MAX_QUEUE: '0', UPSTREAM_TIMEOUT_MS: '2000' });

@@ -92,7 +92,15 @@ t.test(`with a ${CAP_MB} MiB old space, filling the heap with slow checkouts get
   t.comment(`${sent} checkouts sent: ${JSON.stringify(Object.fromEntries(statuses))}`);
 
   const alive = bff.child.exitCode === null && bff.child.signalCode === null;
-  if (!alive) t.comment(bff.output().split('\n').filter((line) => !line.includes('"msg":"incoming request"')).join('\n').slice(-3000));
+  if (!alive)
+    t.comment(
+      bff
+        .output()
+        .split('\n')
+        .filter((line) => !line.includes('"msg":"incoming request"'))
+        .join('\n')
+        .slice(-3000),
+    );
   t.equal(bff.child.exitCode, null, 'the service is still running');
   t.equal(bff.child.signalCode, null, 'it did not abort for lack of heap');
   t.ok(shed, 'a request was refused with 503');
@@ -110,6 +118,8 @@ t.test(`with a ${CAP_MB} MiB old space, filling the heap with slow checkouts get
   const manifest = deploymentMemory();
   const headroomMb = manifest.limitMb - heapLimitMb(manifest.oldSpaceMb);
   const usedBeyondHeapLimitMb = shed.rssMb - heapLimitMb(CAP_MB);
-  t.comment(`RSS at the first 503: ${shed.rssMb.toFixed(0)} MiB; beyond V8's heap limit: ${usedBeyondHeapLimitMb.toFixed(0)} MiB (manifest leaves ${headroomMb.toFixed(0)})`);
+  t.comment(
+    `RSS at the first 503: ${shed.rssMb.toFixed(0)} MiB; beyond V8's heap limit: ${usedBeyondHeapLimitMb.toFixed(0)} MiB (manifest leaves ${headroomMb.toFixed(0)})`,
+  );
   t.ok(usedBeyondHeapLimitMb < headroomMb, 'the pod memory limit would not have been reached');
 });

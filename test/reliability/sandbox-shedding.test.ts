@@ -26,7 +26,12 @@ t.test('under pressure the service refuses new checkouts, and the embedded sandb
   t.equal(checkout.statusCode, 503);
   t.match(checkout.json(), { type: 'urn:problem-type:flinks-pay-bff:overloaded' });
 
-  const authorize = await app.inject({ method: 'POST', url: '/sandbox/api/v1/authorize', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'grant_type=client_credentials' });
+  const authorize = await app.inject({
+    method: 'POST',
+    url: '/sandbox/api/v1/authorize',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    payload: 'grant_type=client_credentials',
+  });
   t.equal(authorize.statusCode, 401, 'the simulator answers Flinks calls itself (here: no credentials)');
   const appPage = await app.inject({ url: '/sandbox/app/?sessionId=00000000-0000-4000-8000-000000000000' });
   t.equal(appPage.statusCode, 404, 'the simulated Flinks Pay app answers itself (here: no such session)');

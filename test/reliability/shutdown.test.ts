@@ -24,7 +24,11 @@ t.test(`SIGTERM under load: all ${IN_FLIGHT} in-flight checkouts complete, new c
   await sandbox.control.waitForCall('paymentrequest', IN_FLIGHT);
   bff.child.kill('SIGTERM');
   const statuses = await Promise.all(inFlight);
-  t.same(statuses, Array.from({ length: IN_FLIGHT }, () => 201), 'no in-flight request is lost');
+  t.same(
+    statuses,
+    Array.from({ length: IN_FLIGHT }, () => 201),
+    'no in-flight request is lost',
+  );
   t.match(await bff.exited, { code: 0 });
   await t.rejects(request(`${bff.url}/health`), 'the port is closed');
 });

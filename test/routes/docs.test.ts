@@ -57,7 +57,10 @@ t.test('the document declares every public route, its responses and problem+json
   }
   // Generated clients name their methods by it (and the browser client's types list `operations` by it).
   const operationIds = Object.values(document.paths).flatMap((operations) => Object.values(operations).map((operation) => operation.operationId));
-  t.ok(operationIds.every((id) => typeof id === 'string' && /^[a-z][A-Za-z]+$/.test(id)), `every operation has a camelCase operationId: ${operationIds.join(', ')}`);
+  t.ok(
+    operationIds.every((id) => typeof id === 'string' && /^[a-z][A-Za-z]+$/.test(id)),
+    `every operation has a camelCase operationId: ${operationIds.join(', ')}`,
+  );
   t.equal(new Set(operationIds).size, operationIds.length, 'each its own');
 });
 

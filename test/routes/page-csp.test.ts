@@ -25,10 +25,12 @@ t.test('the demo page may frame only the Flinks Pay app, and loads styles and fo
     const app = await buildApp(loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...env }));
     t.teardown(() => app.close());
     const csp = String((await app.inject({ url: '/' })).headers['content-security-policy']);
-    return Object.fromEntries(csp.split(';').map((directive) => {
-      const [name = '', ...values] = directive.trim().split(/\s+/);
-      return [name, values.join(' ')];
-    }));
+    return Object.fromEntries(
+      csp.split(';').map((directive) => {
+        const [name = '', ...values] = directive.trim().split(/\s+/);
+        return [name, values.join(' ')];
+      }),
+    );
   };
   const sandbox = await directivesOf({});
   t.equal(sandbox['frame-src'], "'self' http://localhost:* http://127.0.0.1:*", 'the embedded sandbox app, under either name of this machine');

@@ -50,9 +50,18 @@ t.test('the document declares the response headers the contract promises', async
   t.match(names('get', '/health', 200), ['x-request-id']);
   t.match(names('post', '/checkout', 201), ['x-request-id', 'Cache-Control', 'Location', 'Idempotent-Replayed']);
   t.equal(declared(document, 'post', '/checkout', 201)['Idempotent-Replayed']?.required, false, 'only on a replay');
-  const limited = [['post', '/checkout', 201], ['get', '/checkout/{requestId}', 200], ['post', '/webhooks/flinks', 202], ['get', '/ops/checkouts', 200]] as const;
+  const limited = [
+    ['post', '/checkout', 201],
+    ['get', '/checkout/{requestId}', 200],
+    ['post', '/webhooks/flinks', 202],
+    ['get', '/ops/checkouts', 200],
+  ] as const;
   for (const [method, path, status] of limited) {
-    t.equal(declared(document, method, path, status)['X-RateLimit-Remaining']?.required, false, `${method.toUpperCase()} ${path} declares the rate-limit counts`);
+    t.equal(
+      declared(document, method, path, status)['X-RateLimit-Remaining']?.required,
+      false,
+      `${method.toUpperCase()} ${path} declares the rate-limit counts`,
+    );
   }
   t.notOk(names('get', '/health', 200).includes('X-RateLimit-Limit'), 'only where a limit applies');
   for (const status of [409, 429, 503]) t.ok(names('post', '/checkout', status).includes('Retry-After'), `POST /checkout ${status}`);

@@ -109,7 +109,10 @@ void t.test('app events reach a cross-origin merchant', async (t) => {
       await waitForStep(page, 'SUCCESS');
       t.same(await steps(page), [...LOADED, 'INSTITUTION_SELECTED', 'SUCCESS']);
       const messages = await received(page);
-      t.ok(messages.every((m) => m.origin === sandbox.baseUrl), 'every event comes from the app origin');
+      t.ok(
+        messages.every((m) => m.origin === sandbox.baseUrl),
+        'every event comes from the app origin',
+      );
       t.match(messages.at(-1)?.data, { step: 'SUCCESS', institution: 'Maple Leaf Bank' });
       t.match(messages.at(-2)?.data, { step: 'INSTITUTION_SELECTED', institution: 'Maple Leaf Bank' });
       t.same(messages[0]?.data, { step: 'APP_MOUNTED' }, 'objects with a step, as Flinks Connect sends');

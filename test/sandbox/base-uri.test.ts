@@ -44,8 +44,7 @@ void t.test('with an instance configured, every v1 call needs BaseURI: initiate,
         headers: { ...bearer(token), ...JSON_TYPE, ...headers },
         body: JSON.stringify({ sessionId }),
       }),
-    status: (headers: Record<string, string>) =>
-      sandbox.call('GET', `/api/v1/paymentrequests/${requestId}`, { headers: { ...bearer(token), ...headers } }),
+    status: (headers: Record<string, string>) => sandbox.call('GET', `/api/v1/paymentrequests/${requestId}`, { headers: { ...bearer(token), ...headers } }),
   };
   for (const [name, call] of Object.entries(calls)) {
     for (const headers of [{}, { BaseURI: 'elsewhere' }] as Record<string, string>[]) {

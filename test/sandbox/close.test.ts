@@ -86,11 +86,13 @@ void t.test('many delayed requests at once are normal: no listener-leak warning,
   );
   await control.waitForCall('authorize', count);
   await app.close();
-  const statuses = await Promise.all(pending.map(async (call) => {
-    const res = await call;
-    await res.body.dump();
-    return res.statusCode;
-  }));
+  const statuses = await Promise.all(
+    pending.map(async (call) => {
+      const res = await call;
+      await res.body.dump();
+      return res.statusCode;
+    }),
+  );
   t.same(new Set(statuses), new Set([503]));
   // Warnings are emitted on the next tick.
   await new Promise((resolve) => setImmediate(resolve));

@@ -82,10 +82,16 @@ void t.test('the decision body is validated (400): known decision, a known bank 
     t.equal(res.status, 400, name);
     t.match(res.json, { status: 400, errors: Object }, name);
   }
-  t.equal((await sandbox.call('POST', '/app/api/sessions/not-a-guid/decision', {
-    headers: JSON_TYPE,
-    body: '{"decision":"cancel"}',
-  })).status, 400, 'malformed sessionId');
+  t.equal(
+    (
+      await sandbox.call('POST', '/app/api/sessions/not-a-guid/decision', {
+        headers: JSON_TYPE,
+        body: '{"decision":"cancel"}',
+      })
+    ).status,
+    400,
+    'malformed sessionId',
+  );
   t.equal(await sandbox.statusOf(requestId), 'Initiated', 'nothing was decided');
 });
 

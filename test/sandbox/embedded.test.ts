@@ -34,8 +34,7 @@ async function checkout(app: FastifyInstance) {
   const { sessionId } = initiated.json<{ sessionId: string }>();
   const created = await app.inject({ method: 'POST', url: `${api}/paymentrequests`, headers, payload: { sessionId } });
   const { requestId } = created.json<{ requestId: string }>();
-  const status = async () =>
-    (await app.inject({ url: `${api}/paymentrequests/${requestId}`, headers })).json<{ status: string }>().status;
+  const status = async () => (await app.inject({ url: `${api}/paymentrequests/${requestId}`, headers })).json<{ status: string }>().status;
   return { sessionId, status };
 }
 

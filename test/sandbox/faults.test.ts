@@ -1,11 +1,6 @@
 import t from 'tap';
 import type { SandboxStep } from '../../sandbox/control.js';
-import {
-  AUTHORIZE_RESPONSE,
-  INITIATE_RESPONSE,
-  PAYMENT_REQUEST_RESPONSE,
-  STATUS_RESPONSE_LEGACY,
-} from '../fixtures/flinks-pay-v1.js';
+import { AUTHORIZE_RESPONSE, INITIATE_RESPONSE, PAYMENT_REQUEST_RESPONSE, STATUS_RESPONSE_LEGACY } from '../fixtures/flinks-pay-v1.js';
 import { mismatches } from './documented.js';
 import { basic, bearer, FORM, JSON_TYPE, sessionBody, startSandbox, type Harness } from './helpers.js';
 

@@ -119,8 +119,7 @@ export async function startSandbox(t: Teardownable, opts: SandboxOptions = {}): 
 
   const decide = (sessionId: string, body: unknown): Promise<Response> =>
     call('POST', `/app/api/sessions/${sessionId}/decision`, { headers: JSON_TYPE, body: JSON.stringify(body) });
-  const start = (sessionId: string): Promise<Response> =>
-    call('POST', `/app/api/sessions/${sessionId}/start`, { headers: JSON_TYPE, body: '{}' });
+  const start = (sessionId: string): Promise<Response> => call('POST', `/app/api/sessions/${sessionId}/start`, { headers: JSON_TYPE, body: '{}' });
 
   async function statusOf(requestId: string): Promise<unknown> {
     const res = await call('GET', `/api/v1/paymentrequests/${requestId}`, {

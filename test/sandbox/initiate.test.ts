@@ -180,16 +180,17 @@ void t.test('an undocumented field named like a JavaScript built-in (constructor
   for (const name of ['constructor', '__proto__', 'toString']) {
     const res = await initiateRaw(sandbox, body.replace(/}$/, `,"${name}":1}`));
     t.equal(res.status, 400, name);
-    t.equal(JSON.stringify((res.json as { errors: object }).errors), JSON.stringify({ [name]: [`The JSON property '${name}' is not a field of this request.`] }), name);
+    t.equal(
+      JSON.stringify((res.json as { errors: object }).errors),
+      JSON.stringify({ [name]: [`The JSON property '${name}' is not a field of this request.`] }),
+      name,
+    );
   }
 });
 
 void t.test('property names match in any casing, the last occurrence winning', async (t) => {
   const sandbox = await startSandbox(t);
-  const cased = await initiateRaw(
-    sandbox,
-    '{"AMOUNT":12.34,"CustomerName":"Ada Lovelace","customeremail":"ada@example.com","REFERENCEID":"order-9"}',
-  );
+  const cased = await initiateRaw(sandbox, '{"AMOUNT":12.34,"CustomerName":"Ada Lovelace","customeremail":"ada@example.com","REFERENCEID":"order-9"}');
   t.equal(cased.status, 200);
   t.match(cased.json, { referenceId: 'order-9' });
   const mixed = '{"Amount":12.345,"customerName":"A B","customerEmail":"a@b.c","referenceId":"r"}';

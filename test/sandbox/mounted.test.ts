@@ -18,9 +18,12 @@ async function parentWithSandbox() {
   app.setNotFoundHandler((_request, reply) => reply.code(404).send({ parent: 'not found' }));
   app.post('/echo', { schema: { body: z.object({ a: z.number() }) } }, (request) => request.body);
   // Nested one level deeper, as a wrapper plugin (e.g. one hiding routes from OpenAPI) would.
-  await app.register(async (outer) => {
-    await outer.register(sandboxPlugin, { control });
-  }, { prefix: '/sandbox' });
+  await app.register(
+    async (outer) => {
+      await outer.register(sandboxPlugin, { control });
+    },
+    { prefix: '/sandbox' },
+  );
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as AddressInfo;
   return { app, control, base: `http://127.0.0.1:${port}` };
@@ -86,6 +89,9 @@ void t.test('mounted under /sandbox, a mis-cased path reaches the sandbox route 
   const unknown = await request(`${base}/sandbox/API/V1/NOTHING`);
   t.equal(unknown.statusCode, 404, 'an unknown path in any casing is still the sandbox 404');
   t.match(await unknown.body.json(), { status: 404, title: 'Not Found' });
-  t.same((await post(`${base}/ECHO`, { 'content-type': 'application/json' }, '{"a":1}')).json, { parent: 'not found' },
-    "the parent's own routes are untouched");
+  t.same(
+    (await post(`${base}/ECHO`, { 'content-type': 'application/json' }, '{"a":1}')).json,
+    { parent: 'not found' },
+    "the parent's own routes are untouched",
+  );
 });

@@ -91,10 +91,16 @@ void t.test('every path ends in a final status and every status it passes throug
   ];
   for (const [name, timeline] of timelines) {
     const path = [0, 5, 6, 7, 8, 9, 10, 100].map((now) => statusAt(timeline, now, 1));
-    t.ok(path.every((status) => (PAYMENT_STATUSES as readonly string[]).includes(status)), `${name}: documented statuses`);
+    t.ok(
+      path.every((status) => (PAYMENT_STATUSES as readonly string[]).includes(status)),
+      `${name}: documented statuses`,
+    );
     t.ok(isFinal(path.at(-1) ?? 'Initiated'), `${name}: ends final (${path.at(-1) ?? ''})`);
     const firstFinal = path.findIndex(isFinal);
-    t.ok(path.slice(firstFinal).every((status) => status === path.at(-1)), `${name}: a final status never changes`);
+    t.ok(
+      path.slice(firstFinal).every((status) => status === path.at(-1)),
+      `${name}: a final status never changes`,
+    );
   }
   t.end();
 });

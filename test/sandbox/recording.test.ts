@@ -9,13 +9,16 @@ void t.test('every API call is recorded with its headers, raw body and status, r
   await sandbox.call('GET', `/api/v1/paymentrequests/${requestId}`, { headers: bearer(token) });
 
   const { calls } = sandbox.control;
-  t.same(calls.map((c) => [c.step, c.statusCode]), [
-    ['authorize', 401],
-    ['authorize', 200],
-    ['initiate', 200],
-    ['paymentrequest', 200],
-    ['status', 200],
-  ]);
+  t.same(
+    calls.map((c) => [c.step, c.statusCode]),
+    [
+      ['authorize', 401],
+      ['authorize', 200],
+      ['initiate', 200],
+      ['paymentrequest', 200],
+      ['status', 200],
+    ],
+  );
   t.match(calls[0], {
     method: 'POST',
     path: '/api/v1/authorize',
@@ -58,7 +61,10 @@ void t.test('reset clears recorded calls and pending faults', async (t) => {
 void t.test('recorded calls are capped, dropping the oldest', async (t) => {
   const sandbox = await startSandbox(t, { control: createSandboxControl({ maxCalls: 3 }) });
   for (const id of ['a', 'b', 'c', 'd', 'e']) await sandbox.call('GET', `/api/v1/paymentrequests/${id}`);
-  t.same(sandbox.control.calls.map((c) => c.path), ['c', 'd', 'e'].map((id) => `/api/v1/paymentrequests/${id}`));
+  t.same(
+    sandbox.control.calls.map((c) => c.path),
+    ['c', 'd', 'e'].map((id) => `/api/v1/paymentrequests/${id}`),
+  );
   t.equal(MAX_RECORDED_CALLS, 1000, 'default cap');
 });
 

@@ -44,12 +44,16 @@ void t.test('sandbox state keeps at most maxEntries tokens, sessions and payment
   const first = state.issueToken();
   for (let i = 0; i < 20; i += 1) {
     const token = state.issueToken();
-    const session = state.createSession(token, {
-      amount: 1,
-      customerName: 'A B',
-      customerEmail: 'a@example.com',
-      referenceId: `r${i}`,
-    }, '1.00');
+    const session = state.createSession(
+      token,
+      {
+        amount: 1,
+        customerName: 'A B',
+        customerEmail: 'a@example.com',
+        referenceId: `r${i}`,
+      },
+      '1.00',
+    );
     state.createPayment(session);
   }
   t.same(state.sizes(), { tokens: 5, sessions: 5, payments: 5 });

@@ -32,7 +32,11 @@ void t.test('GET /paymentrequests/:id accepts any live token, including a fresh 
   const { token, requestId } = await sandbox.checkout();
   const other = await sandbox.checkout();
   const fresh = await sandbox.authorize();
-  for (const [name, bearerToken] of [['initiating', token], ['fresh', fresh], ['other session', other.token]] as const) {
+  for (const [name, bearerToken] of [
+    ['initiating', token],
+    ['fresh', fresh],
+    ['other session', other.token],
+  ] as const) {
     t.equal((await sandbox.call('GET', path(requestId), { headers: bearer(bearerToken) })).status, 200, name);
   }
 });

@@ -12,8 +12,7 @@ import { bearer, JSON_TYPE, startSandbox, type Harness } from './helpers.js';
 const BANK = { institution: 'flinks-capital' };
 
 function initiateWith(sandbox: Harness, token: string, amount: string, overrides: Record<string, unknown> = {}) {
-  const body = JSON.stringify({ amount: 0, customerName: 'Ada Lovelace', customerEmail: 'ada@example.com',
-    referenceId: 'order-t', ...overrides });
+  const body = JSON.stringify({ amount: 0, customerName: 'Ada Lovelace', customerEmail: 'ada@example.com', referenceId: 'order-t', ...overrides });
   return sandbox.call('POST', '/api/v1/sessions/initiate', {
     headers: { ...bearer(token), ...JSON_TYPE },
     body: body.replace('"amount":0', `"amount":${amount}`),

@@ -48,18 +48,25 @@ async function newPayment(url: string): Promise<{ requestId: string; sessionId: 
   return { ...((await request.json()) as { requestId: string }), sessionId };
 }
 
-t.test('the sandbox sends a signed event on every status change, through an approval\'s later steps', async (t) => {
+t.test("the sandbox sends a signed event on every status change, through an approval's later steps", async (t) => {
   const hook = await receiver(t);
   const sandbox = await startSandbox(t, { stepMs: 50, webhooks: { url: hook.url, secret: SECRET } });
   const { requestId, sessionId } = await newPayment(sandbox.url);
   const post = (path: string, body: unknown) =>
-    fetch(`${sandbox.url}/app/api/sessions/${sessionId}/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    fetch(`${sandbox.url}/app/api/sessions/${sessionId}/${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
   await post('start', {});
   await post('decision', { decision: 'approve', institution: 'maple-leaf-bank' });
   await hook.waitFor(4);
 
   const bodies = hook.events.map((event) => JSON.parse(event.body) as Record<string, string>);
-  t.same(bodies.map((body) => body.Status), ['Processing', 'Accepted', 'Processed', 'Settled']);
+  t.same(
+    bodies.map((body) => body.Status),
+    ['Processing', 'Accepted', 'Processed', 'Settled'],
+  );
   t.match(bodies[0], { EventType: 'PaymentRequestStatusChanged', RequestId: requestId, ReferenceId: 'order-9', when: String });
   for (const event of hook.events) {
     t.equal(event.signature, `sha256=${createHmac('sha256', SECRET).update(event.body).digest('hex').toUpperCase()}`, 'GEFT form, upper-case hex');
@@ -72,13 +79,20 @@ t.test('each step of an approval is sent, also when its timer runs after the nex
   const sandbox = await startSandbox(t, { stepMs: 50, now: () => clock, webhooks: { url: hook.url, secret: SECRET } });
   const { sessionId } = await newPayment(sandbox.url);
   const post = (path: string, body: unknown) =>
-    fetch(`${sandbox.url}/app/api/sessions/${sessionId}/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    fetch(`${sandbox.url}/app/api/sessions/${sessionId}/${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
   await post('start', {});
   await post('decision', { decision: 'approve', institution: 'maple-leaf-bank' });
   // The simulator's clock is past the last step before the first step's timer has run.
   clock += 1000;
   await hook.waitFor(4);
-  t.same(hook.events.map((event) => (JSON.parse(event.body) as { Status: string }).Status), ['Processing', 'Accepted', 'Processed', 'Settled']);
+  t.same(
+    hook.events.map((event) => (JSON.parse(event.body) as { Status: string }).Status),
+    ['Processing', 'Accepted', 'Processed', 'Settled'],
+  );
 });
 
 t.test('a status forced through the control handle is sent too, once', async (t) => {

@@ -55,7 +55,10 @@ t.test('passes all four steps against the simulator, listing field names and pri
   t.match(lines[1], /^ok\s+sessions\/initiate\s+200\s+\d+ ms\s+fields: sessionId, referenceId$/i);
   t.match(lines[2], /^ok\s+paymentrequests\s+200\s+\d+ ms\s+fields: requestId$/i);
   t.match(lines[3], /^ok\s+status read\s+200\s+\d+ ms\s+fields: .*status/i);
-  t.match(first.stdout, /This creates a real payment request: 1\.00 CAD from "Flinks Check" <flinks-check@example\.com>, referenceId flinks-check-[0-9a-f-]{36}\./);
+  t.match(
+    first.stdout,
+    /This creates a real payment request: 1\.00 CAD from "Flinks Check" <flinks-check@example\.com>, referenceId flinks-check-[0-9a-f-]{36}\./,
+  );
   t.match(first.stdout, /\nLaunch URL: https:\/\/pay\.flinks-sandbox\.example\/app\/\?sessionId=[0-9a-f-]{36}\n/);
   t.match(first.stdout, /is Initiated\.\nAll four steps passed/);
 
@@ -70,7 +73,10 @@ t.test('passes all four steps against the simulator, listing field names and pri
     'one call per step, each naming the instance',
   );
   t.match(control.calls[1]?.headers['user-agent'], /^flinks-pay-checkout-bff\/\d/, 'the user-agent the service sends');
-  t.match(control.calls[1]?.rawBody, /^\{"amount":1\.00,"customerName":"Flinks Check","customerEmail":"flinks-check@example\.com","referenceId":"flinks-check-[0-9a-f-]{36}"\}$/);
+  t.match(
+    control.calls[1]?.rawBody,
+    /^\{"amount":1\.00,"customerName":"Flinks Check","customerEmail":"flinks-check@example\.com","referenceId":"flinks-check-[0-9a-f-]{36}"\}$/,
+  );
 });
 
 t.test('names the instance when the simulator refuses the BaseURI it was sent', async (t) => {
@@ -153,13 +159,23 @@ t.test('sends what the service sends, with the flags, and reuses the session tok
   t.equal(out.code, 0, out.stdout + out.stderr);
   t.equal(stepLines(out).length, 4);
   t.match(out.stdout, /fields: id, status, paymentReferenceNumber\n/);
-  t.match(out.stdout, /Launch URL: http:\/\/127\.0\.0\.1:\d+\/app\/\?sessionId=3f2504e0-4f89-41d3-9a0c-0305e82c3301\n/, 'FLINKS_APP_URL defaults to the API base');
+  t.match(
+    out.stdout,
+    /Launch URL: http:\/\/127\.0\.0\.1:\d+\/app\/\?sessionId=3f2504e0-4f89-41d3-9a0c-0305e82c3301\n/,
+    'FLINKS_APP_URL defaults to the API base',
+  );
   t.notMatch(out.stdout, /FLK-1/, 'no field value from Flinks is printed');
-  t.same(fake.seen.map((call) => call.step), ['authorize', 'initiate', 'paymentrequest', 'status']);
+  t.same(
+    fake.seen.map((call) => call.step),
+    ['authorize', 'initiate', 'paymentrequest', 'status'],
+  );
   t.equal(fake.seen[0]?.headers.authorization, `Basic ${BASIC}`);
   t.equal(fake.seen[0]?.body, 'grant_type=client_credentials');
   t.equal(fake.seen[1]?.body, '{"amount":2.50,"customerName":"Ada Lovelace","customerEmail":"ada@example.test","referenceId":"order-42"}');
-  t.same(fake.seen.slice(1).map((call) => call.headers.authorization), Array(3).fill(`Bearer ${FAKE_TOKEN}`));
+  t.same(
+    fake.seen.slice(1).map((call) => call.headers.authorization),
+    Array(3).fill(`Bearer ${FAKE_TOKEN}`),
+  );
   t.equal(fake.seen[1]?.headers.baseuri, undefined, 'no BaseURI header without FLINKS_INSTANCE');
 });
 
@@ -214,7 +230,8 @@ t.test('stops at the first failure with a diagnosis a merchant can act on', asyn
     {
       name: 'a web page instead of the API',
       replies: { authorize: { status: 200, text: '<html>Welcome TOKENISH-PAGE</html>' } },
-      diagnosis: /fields seen \(none\): the body is not a JSON object; at authorize this usually means FLINKS_BASE_URL does not look like a Flinks Pay API base/,
+      diagnosis:
+        /fields seen \(none\): the body is not a JSON object; at authorize this usually means FLINKS_BASE_URL does not look like a Flinks Pay API base/,
       calls: ['authorize'],
       hidden: ['TOKENISH-PAGE'],
     },
@@ -251,7 +268,11 @@ t.test('stops at the first failure with a diagnosis a merchant can act on', asyn
       const out = await runCheck(t, ['--yes'], credentials(fake.url, c.env), c.hidden);
       t.equal(out.code, 1, out.stdout + out.stderr);
       t.match(out.stderr, c.diagnosis);
-      t.same(fake.seen.map((call) => call.step), c.calls, 'no step after the failed one');
+      t.same(
+        fake.seen.map((call) => call.step),
+        c.calls,
+        'no step after the failed one',
+      );
       const lines = stepLines(out);
       t.equal(lines.length, c.calls.length);
       t.match(lines.at(-1), /^FAIL /);
@@ -277,7 +298,10 @@ t.test('refuses a target that is not a sandbox without --yes, before any request
   const out = await runCheck(t, [], credentials(fake.url));
   t.equal(out.code, 2);
   t.match(out.stdout, /This creates a real payment request: 1\.00 CAD/);
-  t.match(out.stderr, /Refusing to run without --yes: the target does not look like a sandbox \(neither FLINKS_INSTANCE nor the FLINKS_BASE_URL host contains "sandbox"\)/);
+  t.match(
+    out.stderr,
+    /Refusing to run without --yes: the target does not look like a sandbox \(neither FLINKS_INSTANCE nor the FLINKS_BASE_URL host contains "sandbox"\)/,
+  );
   t.equal(fake.seen.length, 0, 'nothing reached Flinks');
 });
 

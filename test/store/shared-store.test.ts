@@ -43,7 +43,13 @@ for (const [name, storeFor] of stores) {
 
   t.test(`[${name}] each entry expires after its own time`, async (t) => {
     const store = storeFor(t);
-    t.same(await store.setEachIfAbsent([{ key: 'short', value: '1', ttlMs: 30 }, { key: 'long', value: '2', ttlMs: 60_000 }]), [true, true]);
+    t.same(
+      await store.setEachIfAbsent([
+        { key: 'short', value: '1', ttlMs: 30 },
+        { key: 'long', value: '2', ttlMs: 60_000 },
+      ]),
+      [true, true],
+    );
     await sleep(80);
     t.equal(await store.get('short'), undefined);
     t.equal(await store.get('long'), '2');
@@ -108,11 +114,28 @@ t.test('[memory] full, the store refuses new keys instead of evicting live ones;
   const clock = manualClock();
   const store = createMemoryStore({ maxEntries: 3, now: clock.now });
   await store.set('long', '1', 60_000);
-  t.same(await store.setEachIfAbsent([{ key: 'brief', value: '2', ttlMs: 30 }, { key: 'claim', value: '3', ttlMs: 60_000 }]), [true, true]);
+  t.same(
+    await store.setEachIfAbsent([
+      { key: 'brief', value: '2', ttlMs: 30 },
+      { key: 'claim', value: '3', ttlMs: 60_000 },
+    ]),
+    [true, true],
+  );
   await t.rejects(store.setIfAbsent('new', '4', 60_000), StoreFullError);
-  await t.rejects(store.setEachIfAbsent([{ key: 'long', value: 'x', ttlMs: 60_000 }, { key: 'new', value: '4', ttlMs: 60_000 }]), StoreFullError, 'all or nothing');
+  await t.rejects(
+    store.setEachIfAbsent([
+      { key: 'long', value: 'x', ttlMs: 60_000 },
+      { key: 'new', value: '4', ttlMs: 60_000 },
+    ]),
+    StoreFullError,
+    'all or nothing',
+  );
   await t.rejects(store.set('new', '4', 60_000), StoreFullError);
-  t.same([await store.get('long'), await store.get('brief'), await store.get('claim'), await store.get('new')], ['1', '2', '3', undefined], 'nothing was evicted or written');
+  t.same(
+    [await store.get('long'), await store.get('brief'), await store.get('claim'), await store.get('new')],
+    ['1', '2', '3', undefined],
+    'nothing was evicted or written',
+  );
   t.equal(await store.replaceIfEqual('claim', '3', 'answer', 60_000), true, 'a live key may still change');
   await store.set('long', 'again', 60_000);
   t.equal(await store.get('long'), 'again');

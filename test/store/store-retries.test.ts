@@ -76,7 +76,7 @@ t.test('a store that keeps refusing the writes is said in the log: the first fai
   const lines: { msg: string; err?: { message: string }; waiting?: number }[] = [];
   const log = pino({ level: 'warn' }, { write: (line: string) => void lines.push(JSON.parse(line) as (typeof lines)[number]) });
   const retries = createStoreRetries({ what: 'answers', log, retryMs: 5 });
-  retries.add('a', () => Promise.reject(new Error('READONLY You can\'t write against a read only replica')));
+  retries.add('a', () => Promise.reject(new Error("READONLY You can't write against a read only replica")));
   await sleep(60);
   t.equal(lines.length, 1, 'about ten failed passes, one line');
   t.match(lines[0], { msg: /^answers kept during a store outage: the store still refuses them/, err: { message: /READONLY/ }, waiting: 1 });

@@ -24,12 +24,7 @@ export function testEnv(sandbox: RunningSandbox, env: Record<string, string> = {
 }
 
 /** A BFF built against `sandbox` (use `app.inject`), closed when the test ends. */
-export async function buildTestApp(
-  t: Test,
-  sandbox: RunningSandbox,
-  env: Record<string, string> = {},
-  deps: AppDeps = {},
-): Promise<FastifyInstance> {
+export async function buildTestApp(t: Test, sandbox: RunningSandbox, env: Record<string, string> = {}, deps: AppDeps = {}): Promise<FastifyInstance> {
   const app = await buildApp(loadConfig(testEnv(sandbox, env)), deps);
   t.teardown(() => app.close());
   return app;

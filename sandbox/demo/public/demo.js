@@ -85,13 +85,14 @@ function newOrderId() {
   }
   return id;
 }
-let orderId = (() => {
-  try {
-    return window.sessionStorage.getItem(ORDER_KEY);
-  } catch {
-    return null;
-  }
-})() ?? newOrderId();
+let orderId =
+  (() => {
+    try {
+      return window.sessionStorage.getItem(ORDER_KEY);
+    } catch {
+      return null;
+    }
+  })() ?? newOrderId();
 
 // Whether the demo's merchant backend receives the BFF's webhooks here (sandbox mode).
 const merchantBackend = fetch('/demo/merchant')
@@ -188,7 +189,8 @@ function onPay(event) {
     onEvent: ({ step }) => {
       show('#app-step', `Flinks Pay app: ${step}`);
       // The shopper is done in the app; until Flinks Pay confirms it, "complete the payment" would be wrong.
-      if (step === 'SUCCESS' && lastStatus === 'Initiated') show('#status', 'Status: Initiated — submitted in the Flinks Pay window; waiting for Flinks Pay to confirm it.');
+      if (step === 'SUCCESS' && lastStatus === 'Initiated')
+        show('#status', 'Status: Initiated — submitted in the Flinks Pay window; waiting for Flinks Pay to confirm it.');
     },
   })
     .then(({ status }) => {

@@ -7,14 +7,7 @@ import {
   UpstreamRejectedError,
   UpstreamTimeoutError,
 } from '../../errors/app-errors.js';
-import {
-  bodyBoundSlot,
-  type Claim,
-  type ClaimOutcome,
-  fingerprintOf,
-  type IdempotencyStore,
-  type StoredResponse,
-} from '../../checkout/idempotency-store.js';
+import { bodyBoundSlot, type Claim, type ClaimOutcome, fingerprintOf, type IdempotencyStore, type StoredResponse } from '../../checkout/idempotency-store.js';
 import { StoreFullError, StoreUnavailableError } from '../../store/shared-store.js';
 import type { StoreRetries } from '../../store/store-retries.js';
 import { clientKeyOf } from '../external/rate-limit.js';
@@ -32,8 +25,7 @@ export type IdempotencySource = 'header' | 'intent';
 const STORE_FULL =
   'This instance holds as many Idempotency-Keys as it can keep (no shared store is configured); new keys are taken again as older ones expire. Retry later.';
 const INTENT_IN_FLIGHT = 'A checkout with this intent is still being processed; retry in a moment to get its result.';
-const INTENT_REUSED =
-  'This intent\'s jti was already used for a checkout with another amount, referenceId or customer; each checkout needs a new intent.';
+const INTENT_REUSED = "This intent's jti was already used for a checkout with another amount, referenceId or customer; each checkout needs a new intent.";
 const INTENT_INTERRUPTED =
   'The checkout first sent with this intent was cut off before it answered (the instance running it stopped), so ' +
   'whether Flinks Pay made its payment request is unknown; none was handed out. Start the checkout again with a new intent.';

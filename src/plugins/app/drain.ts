@@ -29,8 +29,12 @@ export const drainPlugin = fp(
     app.addHook('preClose', (done) => {
       isClosing = true;
       for (const socket of open) if (socket.bytesRead === 0) socket.destroy();
-      const sweeper = setInterval(() => { app.server.closeIdleConnections(); }, IDLE_SWEEP_MS).unref();
-      app.server.once('close', () => { clearInterval(sweeper); });
+      const sweeper = setInterval(() => {
+        app.server.closeIdleConnections();
+      }, IDLE_SWEEP_MS).unref();
+      app.server.once('close', () => {
+        clearInterval(sweeper);
+      });
       done();
     });
     app.addHook('onSend', (_request, reply, payload, done) => {

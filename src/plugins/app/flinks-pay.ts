@@ -1,11 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import {
-  createFlinksPayClient,
-  type CredentialsState,
-  type FlinksPayClient,
-  type FlinksPayClientOptions,
-} from '../../upstream/flinks-pay/client.js';
+import { createFlinksPayClient, type CredentialsState, type FlinksPayClient, type FlinksPayClientOptions } from '../../upstream/flinks-pay/client.js';
 
 /** `app.flinksPay`: the one client that speaks to Flinks Pay, closed with the app. */
 export const flinksPayPlugin = fp(

@@ -49,7 +49,7 @@ function scanJson(text: string, literalNames: readonly string[] = []): JsonScan 
   const stack: Frame[] = [];
   const literals = new Map<string, string>();
   let expectName = false;
-  for (let i = 0; i < text.length; ) {
+  for (let i = 0; i < text.length;) {
     const char = text.charAt(i);
     const top = stack.at(-1);
     if (char === '{' || char === '[') {
@@ -128,17 +128,14 @@ function decodedBody(body: Buffer, contentType: string | undefined, contentEncod
   try {
     return utf8.decode(body);
   } catch {
-    return new InputRefusedError('The body is not valid UTF-8; send JSON encoded as UTF-8.', [
-      { path: 'body', message: 'is not valid UTF-8' },
-    ]);
+    return new InputRefusedError('The body is not valid UTF-8; send JSON encoded as UTF-8.', [{ path: 'body', message: 'is not valid UTF-8' }]);
   }
 }
 
 function forbiddenMember(): InputRefusedError {
-  return new InputRefusedError(
-    'The body holds a member named __proto__, or a constructor with a prototype member; neither is accepted.',
-    [{ path: 'body', message: 'holds a __proto__ or constructor.prototype member' }],
-  );
+  return new InputRefusedError('The body holds a member named __proto__, or a constructor with a prototype member; neither is accepted.', [
+    { path: 'body', message: 'holds a __proto__ or constructor.prototype member' },
+  ]);
 }
 
 /**
@@ -168,12 +165,7 @@ export const jsonBodyPlugin = fp(
         const scan = scanJson(text, literalNames);
         if (scan.duplicate !== undefined) {
           const path = scan.duplicate.length > 100 ? `${scan.duplicate.slice(0, 100)}…` : scan.duplicate;
-          done(
-            new InputRefusedError(`The body names ${path} more than once; send each field once.`, [
-              { path, message: 'appears more than once' },
-            ]),
-            undefined,
-          );
+          done(new InputRefusedError(`The body names ${path} more than once; send each field once.`, [{ path, message: 'appears more than once' }]), undefined);
           return;
         }
         if (scan.literals.size > 0 && value !== null && typeof value === 'object' && !Array.isArray(value)) {

@@ -94,8 +94,7 @@ const RESPONSE_HEADERS: readonly HeaderRow[] = [
     id: 'RetryAfterUnlessOff',
     carriedBy: redeliveryUnavailable,
     header: {
-      description:
-        'Seconds to wait before trying again; absent on `merchant-webhooks-off`, which lasts until merchant webhooks are configured.',
+      description: 'Seconds to wait before trying again; absent on `merchant-webhooks-off`, which lasts until merchant webhooks are configured.',
       required: false,
       schema: { type: 'integer', minimum: 1 },
     },

@@ -9,9 +9,7 @@ import { zodOnlySchemas } from '../zod-compilers.js';
  * and the console would stay blank; https deployments have HSTS.
  */
 function docsCsp(header: string): string {
-  return header
-    .replace("style-src 'self' https:", "style-src 'self' https: 'unsafe-inline'")
-    .replace(/\s*upgrade-insecure-requests;?/, '');
+  return header.replace("style-src 'self' https:", "style-src 'self' https: 'unsafe-inline'").replace(/\s*upgrade-insecure-requests;?/, '');
 }
 
 /**

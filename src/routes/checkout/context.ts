@@ -7,7 +7,13 @@ import type { CallContext } from '../../upstream/flinks-pay/client.js';
  * successful call is listed on the request's access line rather than on a line of its own.
  */
 export function contextOf(request: FastifyRequest): CallContext {
-  return { log: request.log, requestId: request.id, record: (call) => { recordUpstreamCall(request, call); } };
+  return {
+    log: request.log,
+    requestId: request.id,
+    record: (call) => {
+      recordUpstreamCall(request, call);
+    },
+  };
 }
 
 /**

@@ -48,7 +48,7 @@ export const createCheckoutRoute: FastifyPluginAsyncZod<CreateCheckoutRouteOptio
       description:
         'Calls Flinks Pay authorize → sessions/initiate → paymentrequests and returns the URL of the Flinks Pay app ' +
         'for the shopper. Credentials and tokens never leave the server. Where the service verifies signed intents, ' +
-        'the amount must come in `intent` (signed by the merchant\'s backend): a body `amount` is then a 400 and an ' +
+        "the amount must come in `intent` (signed by the merchant's backend): a body `amount` is then a 400 and an " +
         'invalid intent a 401, and nothing reaches Flinks.',
       tags: ['checkout'],
       headers: CheckoutHeadersSchema,

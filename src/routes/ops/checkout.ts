@@ -16,7 +16,15 @@ export const opsCheckoutRoute: FastifyPluginAsyncZod<OpsRouteOptions> = (app, { 
       tags: ['ops'],
       security: OPS_SECURITY,
       params: CheckoutParamsSchema,
-      response: { 200: OpsCheckoutSchema, 400: ProblemSchema, 401: ProblemSchema, 404: ProblemSchema, 429: ProblemSchema, 500: ProblemSchema, 503: ProblemSchema },
+      response: {
+        200: OpsCheckoutSchema,
+        400: ProblemSchema,
+        401: ProblemSchema,
+        404: ProblemSchema,
+        429: ProblemSchema,
+        500: ProblemSchema,
+        503: ProblemSchema,
+      },
     },
     handler: (request) => ops.detail(request.params.requestId),
   });

@@ -17,7 +17,15 @@ export const opsListRoute: FastifyPluginAsyncZod<OpsRouteOptions> = (app, { cons
       tags: ['ops'],
       security: OPS_SECURITY,
       querystring: OpsListQuerySchema,
-      response: { 200: OpsCheckoutPageSchema, 400: ProblemSchema, 401: ProblemSchema, 404: ProblemSchema, 429: ProblemSchema, 500: ProblemSchema, 503: ProblemSchema },
+      response: {
+        200: OpsCheckoutPageSchema,
+        400: ProblemSchema,
+        401: ProblemSchema,
+        404: ProblemSchema,
+        429: ProblemSchema,
+        500: ProblemSchema,
+        503: ProblemSchema,
+      },
     },
     // An empty filter is no filter: `?referenceId=&status=&cursor=` (as the contract writes the URL,
     // and as a form sends it) lists every checkout instead of failing validation.

@@ -91,7 +91,9 @@ export const OpsCheckoutSchema = z
     reason: z.string().optional().describe('Why it failed, when Flinks says.'),
     createdAt: iso,
     updatedAt: iso.describe('When the status last changed.'),
-    observedAt: iso.describe('When the status was last read from Flinks, changed or not, to within 10 s: an unchanged status read again that soon is not written again, except by a refresh.'),
+    observedAt: iso.describe(
+      'When the status was last read from Flinks, changed or not, to within 10 s: an unchanged status read again that soon is not written again, except by a refresh.',
+    ),
     history: z.array(OpsStatusSeenSchema).describe('Each status seen, oldest first (the last 20).'),
     deliveries: z.array(OpsDeliveryAttemptSchema).describe('Each merchant webhook attempt, oldest first (the last 50).'),
   })

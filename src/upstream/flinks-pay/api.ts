@@ -85,7 +85,6 @@ export interface AccessToken {
 
 export type SessionInput = Omit<InitiateSessionRequest, 'amount'> & { amount: CanonicalAmount };
 
-
 /**
  * The four Flinks Pay v1 calls as they are on the wire, one call each: the caller passes the
  * bearer token. Token handling (prefetch, reuse for status reads, re-authorize) is the client's.
@@ -189,11 +188,7 @@ export function createFlinksPayApi(options: FlinksPayApiOptions) {
     },
 
     /** Reads a payment request's status; undefined when Flinks does not know the id. */
-    async getPaymentRequest(
-      ctx: CallContext,
-      token: AccessToken,
-      requestId: string,
-    ): Promise<PaymentRequestStatusResponse | undefined> {
+    async getPaymentRequest(ctx: CallContext, token: AccessToken, requestId: string): Promise<PaymentRequestStatusResponse | undefined> {
       return call(ctx, {
         step: 'status',
         method: 'GET',

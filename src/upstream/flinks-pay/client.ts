@@ -108,8 +108,7 @@ export function createFlinksPayClient(options: FlinksPayClientOptions) {
      * Links a payment request to the session; only then can the Flinks app complete it. Only the
      * token that initiated the session may (Flinks §2.3), so a refusal is never retried with another.
      */
-    createPaymentRequest: (ctx: CallContext, token: SessionToken, sessionId: string) =>
-      api.createPaymentRequest(ctx, token.access, sessionId),
+    createPaymentRequest: (ctx: CallContext, token: SessionToken, sessionId: string) => api.createPaymentRequest(ctx, token.access, sessionId),
 
     /** A payment request's status; undefined when Flinks does not know the id. */
     async getPaymentRequest(ctx: CallContext, requestId: string) {

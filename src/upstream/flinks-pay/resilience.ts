@@ -8,13 +8,7 @@ import {
   circuitBreaker,
   handleWhen,
 } from 'cockatiel';
-import {
-  OverloadedError,
-  UpstreamRejectedError,
-  UpstreamTimeoutError,
-  UpstreamUnavailableError,
-  type UpstreamStep,
-} from '../../errors/app-errors.js';
+import { OverloadedError, UpstreamRejectedError, UpstreamTimeoutError, UpstreamUnavailableError, type UpstreamStep } from '../../errors/app-errors.js';
 
 export interface ResilienceOptions {
   /** Consecutive failures of one Flinks call that open its circuit. */
@@ -127,4 +121,3 @@ export function createUpstreamResilience(options: ResilienceOptions) {
     },
   };
 }
-

@@ -17,28 +17,12 @@ const GUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{
 /** Flinks does not publish its requestId format; this bounds it to what is safe in a URL path. */
 export const REQUEST_ID_PATTERN = /^[A-Za-z0-9-]{1,100}$/;
 
-export const PAYMENT_STATUSES = [
-  'Initiated',
-  'Processing',
-  'Accepted',
-  'Processed',
-  'Settled',
-  'Cancelled',
-  'Expired',
-  'Declined',
-  'Failed',
-] as const;
+export const PAYMENT_STATUSES = ['Initiated', 'Processing', 'Accepted', 'Processed', 'Settled', 'Cancelled', 'Expired', 'Declined', 'Failed'] as const;
 
 export const PaymentStatusSchema = z.enum(PAYMENT_STATUSES);
 export type PaymentStatus = z.infer<typeof PaymentStatusSchema>;
 
-const FINAL_STATUSES: ReadonlySet<PaymentStatus> = new Set([
-  'Settled',
-  'Cancelled',
-  'Expired',
-  'Declined',
-  'Failed',
-]);
+const FINAL_STATUSES: ReadonlySet<PaymentStatus> = new Set(['Settled', 'Cancelled', 'Expired', 'Declined', 'Failed']);
 
 export function isFinalStatus(status: PaymentStatus): boolean {
   return FINAL_STATUSES.has(status);
@@ -71,10 +55,7 @@ function sameValue(a: unknown, b: unknown): boolean {
 
 /** Flinks writes statuses in PascalCase; accept any casing of a known status. */
 const CaseInsensitiveStatusSchema = z.preprocess(
-  (value) =>
-    typeof value === 'string'
-      ? (PAYMENT_STATUSES.find((s) => s.toLowerCase() === value.toLowerCase()) ?? value)
-      : value,
+  (value) => (typeof value === 'string' ? (PAYMENT_STATUSES.find((s) => s.toLowerCase() === value.toLowerCase()) ?? value) : value),
   PaymentStatusSchema,
 );
 
@@ -85,7 +66,10 @@ export const AuthorizeResponseSchema = z.preprocess(
   z.object({
     // RFC 6750's b64token, the form a Bearer header carries: a token with a space or a line break
     // could not be sent as one, and must fail here as a bad answer, not later as "Flinks unreachable".
-    access_token: z.string().max(2048).regex(/^[A-Za-z0-9\-._~+/]+=*$/, 'access_token is not a bearer token'),
+    access_token: z
+      .string()
+      .max(2048)
+      .regex(/^[A-Za-z0-9\-._~+/]+=*$/, 'access_token is not a bearer token'),
     token_type: z.string().regex(/^bearer$/i),
     expires_in: z.number().int().positive(),
   }),
@@ -117,9 +101,7 @@ export const InitiateSessionResponseSchema = z.preprocess(
 
 export const CreatePaymentRequestResponseSchema = z.preprocess(
   foldKeys,
-  z
-    .object({ requestid: z.string().regex(REQUEST_ID_PATTERN) })
-    .transform(({ requestid }) => ({ requestId: requestid })),
+  z.object({ requestid: z.string().regex(REQUEST_ID_PATTERN) }).transform(({ requestid }) => ({ requestId: requestid })),
 );
 
 // ---- GET /api/v1/paymentrequests/{requestId} ---------------------------------------------

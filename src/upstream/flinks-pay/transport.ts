@@ -62,11 +62,7 @@ export interface Transport {
   close(): Promise<void>;
 }
 
-const TIMEOUT_CODES = new Set([
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_BODY_TIMEOUT',
-]);
+const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
 export function createTransport(options: TransportOptions): Transport {
   const pools = new Map<string, Pool>();
@@ -214,9 +210,7 @@ class ResponseCollector implements Dispatcher.DispatchHandler {
 function transportFailure(step: UpstreamStep, error: unknown): Error {
   const code = (error as { code?: unknown } | null)?.code;
   const isTimeout = typeof code === 'string' && TIMEOUT_CODES.has(code);
-  return isTimeout
-    ? new UpstreamTimeoutError(step, { cause: error })
-    : new UpstreamRejectedError(step, undefined, { cause: error });
+  return isTimeout ? new UpstreamTimeoutError(step, { cause: error }) : new UpstreamRejectedError(step, undefined, { cause: error });
 }
 
 function shapeOf(step: UpstreamStep, statusCode: number, text: string): ResponseShape {

@@ -37,9 +37,7 @@ function rawRequest(port: number, request: string, options: { trickle?: boolean 
         reject(new Error(`no HTTP answer: ${JSON.stringify(text)}`));
         return;
       }
-      const headers = Object.fromEntries(
-        lines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]),
-      );
+      const headers = Object.fromEntries(lines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]));
       resolve({ status, headers, body, closedAfterMs: Date.now() - started });
     });
     socket.write(request);
@@ -79,7 +77,7 @@ function assertProblem(t: Test, answer: RawAnswer, status: number, type: RegExp)
   if (status === 400) t.match(problem, { errors: [{ path: String, message: String }] }, 'a 400 lists what was wrong');
 }
 
-t.test('an over-long requestId is a 400 problem+json with x-request-id, not the router\'s 414', async (t) => {
+t.test("an over-long requestId is a 400 problem+json with x-request-id, not the router's 414", async (t) => {
   const { app } = await setUp(t);
   for (const url of [`/checkout/${'a'.repeat(300)}`, `/checkout/${'a'.repeat(5000)}/events`]) {
     const res = await app.inject({ method: 'GET', url, headers: { 'x-request-id': 'caller-id-1' } });
@@ -148,8 +146,7 @@ t.test('a path the router refuses carries the security and CORS headers of any o
 t.test('malformed HTTP (duplicate Content-Length, CR in a header value, bad request line) gets problem+json and a closed connection', async (t) => {
   const { port } = await listening(t);
   const requests = {
-    'duplicate Content-Length':
-      'POST /checkout HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}',
+    'duplicate Content-Length': 'POST /checkout HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}',
     'a CR inside a header value': 'GET /health HTTP/1.1\r\nHost: a\r\nX-Note: one\rtwo\r\n\r\n',
     'a space inside the request target': 'GET /checkout/a b HTTP/1.1\r\nHost: a\r\n\r\n',
   };
@@ -224,7 +221,7 @@ t.test('REQUEST_TIMEOUT_MS bounds how a request arrives, not how long its answer
   t.ok(answer.closedAfterMs >= 700);
 });
 
-t.test('an HTTP/1.1 request without a Host header is a 400 problem+json naming its request id, not Node\'s empty 400', async (t) => {
+t.test("an HTTP/1.1 request without a Host header is a 400 problem+json naming its request id, not Node's empty 400", async (t) => {
   const { port } = await listening(t);
   const fresh = await rawRequest(port, 'GET /health HTTP/1.1\r\nConnection: close\r\n\r\n');
   assertProblem(t, fresh, 400, /malformed-request$/);
@@ -278,7 +275,7 @@ t.test('a client error a plugin answers with a status other than 400 keeps its s
   t.notOk('errors' in res.json(), 'only a 400 lists fields');
 });
 
-t.test("a path the router refuses gets its access line and is counted like any answer", async (t) => {
+t.test('a path the router refuses gets its access line and is counted like any answer', async (t) => {
   const logs = captureLogs();
   const { app } = await setUp(t, { LOG_LEVEL: 'info' }, { logStream: logs.stream });
   const counted = async () => {

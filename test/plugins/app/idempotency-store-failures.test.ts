@@ -56,7 +56,10 @@ async function instance(t: Test, store: SharedStore, clock: { now: number }, whi
   await app.register(idempotencyPlugin, { store, storeRetryMs: STORE_RETRY_MS, retentionMs: 24 * 60 * 60 * 1000, claimTtlMs: 90_000, now: () => clock.now });
   app.setErrorHandler((error, _request, reply) => {
     const status = error instanceof AppError ? error.status : 500;
-    void reply.code(status).type('application/problem+json').send({ type: error instanceof AppError ? error.code : 'internal-error', status });
+    void reply
+      .code(status)
+      .type('application/problem+json')
+      .send({ type: error instanceof AppError ? error.code : 'internal-error', status });
   });
   const paymentRequests = { made: 0 };
   app.post(

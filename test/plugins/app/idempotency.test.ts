@@ -110,14 +110,18 @@ for (const [storeName, storeEnv] of STORES) {
     const real = await post(shopperBody, '198.51.100.7');
     t.equal(real.statusCode, 201, 'the real checkout goes through: no 422 for a key someone else used first');
     t.not(real.json<{ requestId: string }>().requestId, squatted.json<{ requestId: string }>().requestId);
-    t.equal(real.headers['idempotent-replayed'], undefined, 'not the guesser\'s answer');
+    t.equal(real.headers['idempotent-replayed'], undefined, "not the guesser's answer");
 
     control.reset();
     const retried = await post(shopperBody, '198.51.100.7');
     t.equal(retried.body, real.body, "the shopper's retry replays the shopper's checkout");
     const peek = await post(validCheckout({ amount: '250.00', customer: { firstName: 'Mallory', lastName: 'Peek', email: 'p@example.com' } }), '192.0.2.99');
     t.equal(peek.statusCode, 201);
-    t.not(peek.json<{ requestId: string }>().requestId, real.json<{ requestId: string }>().requestId, 'the key without the exact body does not read the checkout');
+    t.not(
+      peek.json<{ requestId: string }>().requestId,
+      real.json<{ requestId: string }>().requestId,
+      'the key without the exact body does not read the checkout',
+    );
     t.equal(control.count('paymentrequest'), 1, 'only the peek (a checkout of its own) reached Flinks');
   });
 

@@ -14,7 +14,10 @@ t.test('POST /checkout calls authorize, initiate and paymentrequests once each, 
   t.equal(res.headers.location, `/checkout/${body.requestId}`);
   t.match(body.launchUrl, /^https:\/\/pay\.example\.test\/app\/\?sessionId=[0-9a-f-]{36}$/);
 
-  t.same(control.calls.map((c) => c.step), ['authorize', 'initiate', 'paymentrequest']);
+  t.same(
+    control.calls.map((c) => c.step),
+    ['authorize', 'initiate', 'paymentrequest'],
+  );
   const [authorize, initiate, payment] = control.calls;
   t.match(authorize?.headers.authorization, /^Basic /);
   t.equal(authorize?.headers['content-type'], 'application/x-www-form-urlencoded');
@@ -56,10 +59,7 @@ t.test('POST /checkout forwards the amount as the exact decimal it was given', a
 
 t.test('POST /checkout generates a referenceId when none is given and trims names into one v1 customerName', async (t) => {
   const { app, control } = await setUp(t);
-  const res = await postCheckout(
-    app,
-    validCheckout({ customer: { firstName: '  Jane ', middleName: 'Q', lastName: ' Doe', email: 'jane@example.com' } }),
-  );
+  const res = await postCheckout(app, validCheckout({ customer: { firstName: '  Jane ', middleName: 'Q', lastName: ' Doe', email: 'jane@example.com' } }));
   t.equal(res.statusCode, 201);
   const sent = JSON.parse(control.calls[1]?.rawBody ?? '{}') as Record<string, string>;
   t.match(sent.referenceId, /^[0-9a-f-]{36}$/);

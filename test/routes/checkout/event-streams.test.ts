@@ -56,9 +56,7 @@ t.test('a client that hangs up while the first status is still being read leaves
   sandbox.control.reset();
   sandbox.control.inject('status', { kind: 'delay', ms: 300 });
   const hangingUp = new AbortController();
-  const pending = request(`${url}/checkout/${requestId}/events`, { headers: { accept: 'text/event-stream' }, signal: hangingUp.signal }).catch(
-    () => undefined,
-  );
+  const pending = request(`${url}/checkout/${requestId}/events`, { headers: { accept: 'text/event-stream' }, signal: hangingUp.signal }).catch(() => undefined);
   await sandbox.control.waitForCall('status');
   hangingUp.abort();
   await pending;
@@ -108,7 +106,10 @@ t.test('an IPv6 client is one client across its /64: other addresses of its netw
   const requestId = await newCheckout(app);
   const from = (address: string) => openStream(`${url}/checkout/${requestId}/events`, undefined, { 'x-forwarded-for': address });
   const streams = [await from('2001:db8:1:2::1'), await from('2001:db8:1:2::2')];
-  t.same(streams.map((stream) => stream.res.statusCode), [200, 200]);
+  t.same(
+    streams.map((stream) => stream.res.statusCode),
+    [200, 200],
+  );
   const sameNetwork = await from('2001:db8:1:2:aaaa:bbbb:cccc:dddd');
   t.equal(sameNetwork.res.statusCode, 429, 'another address of the same /64 is the same client');
   const otherNetwork = await from('2001:db8:1:3::1');

@@ -25,9 +25,7 @@ async function openStream(url: string) {
     }
   })();
   const statuses = () =>
-    frames
-      .filter((frame) => frame.includes('event: status'))
-      .map((frame) => JSON.parse(/^data: (.*)$/m.exec(frame)?.[1] ?? '{}') as StatusEvent);
+    frames.filter((frame) => frame.includes('event: status')).map((frame) => JSON.parse(/^data: (.*)$/m.exec(frame)?.[1] ?? '{}') as StatusEvent);
   async function waitFor(predicate: () => boolean): Promise<void> {
     while (!predicate()) await new Promise<void>((resolve) => (notify = resolve));
   }
@@ -59,7 +57,12 @@ t.test('GET /checkout/{id}/events sends the status at once, on every change, and
   await stream.ended;
   t.same(
     stream.statuses().map((event) => [event.status, event.final]),
-    [['Initiated', false], ['Processing', false], ['Accepted', false], ['Settled', true]],
+    [
+      ['Initiated', false],
+      ['Processing', false],
+      ['Accepted', false],
+      ['Settled', true],
+    ],
   );
   t.equal(stream.statuses()[0]?.requestId, requestId);
 });
@@ -79,7 +82,11 @@ t.test('100 clients following one checkout cause one upstream poll per interval'
   await Promise.all(streams.map((s) => s.ended));
   const polls = sandbox.control.calls.filter((call) => call.step === 'status');
   t.ok(polls.length >= 6 && polls.length <= 8, `${polls.length} status calls in all`);
-  for (const s of streams) t.same(s.statuses().map((e) => e.status), ['Initiated', 'Declined']);
+  for (const s of streams)
+    t.same(
+      s.statuses().map((e) => e.status),
+      ['Initiated', 'Declined'],
+    );
 });
 
 t.test('GET /checkout/{id}/events answers 404 problem+json for an unknown checkout, without a stream', async (t) => {
@@ -113,7 +120,10 @@ t.test('GET /checkout/{id}/events on a final checkout sends one event and ends',
   sandbox.control.setStatus(requestId, 'Expired');
   const stream = await openStream(`${url}/checkout/${requestId}/events`);
   await stream.ended;
-  t.same(stream.statuses().map((e) => e.status), ['Expired']);
+  t.same(
+    stream.statuses().map((e) => e.status),
+    ['Expired'],
+  );
 });
 
 t.test('GET /checkout/{id}/events sends heartbeats while nothing changes', async (t) => {
@@ -152,7 +162,10 @@ t.test('a poll that Flinks answers 404 for (a replica behind) does not end the s
   t.equal(first, 'Processing arrived');
   sandbox.control.setStatus(requestId, 'Settled');
   await stream.ended;
-  t.same(stream.statuses().map((event) => event.status), ['Initiated', 'Processing', 'Settled']);
+  t.same(
+    stream.statuses().map((event) => event.status),
+    ['Initiated', 'Processing', 'Settled'],
+  );
 });
 
 t.test('closing the server while a stream waits for its first status: the stream gets it, then ends', async (t) => {
@@ -165,7 +178,11 @@ t.test('closing the server while a stream waits for its first status: the stream
   const closing = app.close();
   const stream = await opening;
   await stream.ended;
-  t.same(stream.statuses().map((event) => event.status), ['Initiated'], 'the first status, then the end');
+  t.same(
+    stream.statuses().map((event) => event.status),
+    ['Initiated'],
+    'the first status, then the end',
+  );
   await closing;
   await new Promise((resolve) => setTimeout(resolve, 300));
   t.equal(statusCalls(sandbox), 1, 'no poll after the stream ended');
@@ -196,12 +213,23 @@ t.test('an Accept header is judged by its most specific range: a refused event s
   const requestId = await newCheckout(app);
   // A final checkout: an admitted stream sends its one event and ends, so inject() returns.
   sandbox.control.setStatus(requestId, 'Settled');
-  const statusFor = async (accept: string) =>
-    (await app.inject({ url: `/checkout/${requestId}/events`, headers: { accept } })).statusCode;
-  for (const accept of ['text/event-stream;q=0, */*', 'text/*;q=0, */*', '*/*, text/event-stream;q=0', 'text/event-stream;q=0.0, */*;q=0.5', 'TEXT/*;Q=0, application/json']) {
+  const statusFor = async (accept: string) => (await app.inject({ url: `/checkout/${requestId}/events`, headers: { accept } })).statusCode;
+  for (const accept of [
+    'text/event-stream;q=0, */*',
+    'text/*;q=0, */*',
+    '*/*, text/event-stream;q=0',
+    'text/event-stream;q=0.0, */*;q=0.5',
+    'TEXT/*;Q=0, application/json',
+  ]) {
     t.equal(await statusFor(accept), 406, accept);
   }
-  for (const accept of ['*/*', 'text/*, application/json', 'text/event-stream;q=0.5, */*;q=0', 'text/*;q=0, text/event-stream', 'application/json, */*;q=0.1']) {
+  for (const accept of [
+    '*/*',
+    'text/*, application/json',
+    'text/event-stream;q=0.5, */*;q=0',
+    'text/*;q=0, text/event-stream',
+    'application/json, */*;q=0.1',
+  ]) {
     t.equal(await statusFor(accept), 200, accept);
   }
 });

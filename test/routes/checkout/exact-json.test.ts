@@ -17,7 +17,10 @@ t.test('POST /checkout judges a JSON-number amount by its literal as written, ne
     const res = await postCheckout(app, withAmount(literal));
     t.equal(res.statusCode, 400, literal);
     t.match(res.headers['content-type'], /^application\/problem\+json/);
-    t.ok(res.json<ProblemBody>().errors?.some((e) => e.path === 'amount'), `${literal}: errors names amount`);
+    t.ok(
+      res.json<ProblemBody>().errors?.some((e) => e.path === 'amount'),
+      `${literal}: errors names amount`,
+    );
   }
   t.equal(control.calls.length, 0, 'nothing reached Flinks');
 });

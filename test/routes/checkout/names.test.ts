@@ -29,7 +29,11 @@ for (const field of ['firstName', 'lastName', 'middleName'] as const) {
       const res = await postCheckout(app, validCheckout({ customer: { ...customer, [field]: value } }));
       t.equal(res.statusCode, 400, label);
       const errors = res.json<{ errors: { path: string; message: string }[] }>().errors;
-      t.same(errors.map((e) => e.path), [`customer.${field}`], `${label}: one error, on the field`);
+      t.same(
+        errors.map((e) => e.path),
+        [`customer.${field}`],
+        `${label}: one error, on the field`,
+      );
       t.match(errors[0]?.message, message, label);
     }
     t.equal(control.calls.length, 0, 'nothing reached Flinks');

@@ -13,11 +13,7 @@ async function sandboxMode(t: Test, host: string, env: Record<string, string> = 
   return { app, port: address.port };
 }
 
-const HOSTILE_HEADERS = [
-  {},
-  { host: 'evil.example' },
-  { host: 'evil.example:8443', 'x-forwarded-host': 'phish.example', 'x-forwarded-proto': 'https' },
-];
+const HOSTILE_HEADERS = [{}, { host: 'evil.example' }, { host: 'evil.example:8443', 'x-forwarded-host': 'phish.example', 'x-forwarded-proto': 'https' }];
 
 t.test('in sandbox mode the launchUrl points at the address this server listens on, whatever Host says', async (t) => {
   const { app, port } = await sandboxMode(t, '127.0.0.1');
@@ -30,14 +26,24 @@ t.test('in sandbox mode the launchUrl points at the address this server listens 
 
 t.test('listening on every interface, the sandbox launchUrl names localhost', async (t) => {
   const { app, port } = await sandboxMode(t, '0.0.0.0');
-  const res = await app.inject({ method: 'POST', url: '/checkout', headers: { 'content-type': 'application/json', host: 'evil.example' }, payload: validCheckout() });
+  const res = await app.inject({
+    method: 'POST',
+    url: '/checkout',
+    headers: { 'content-type': 'application/json', host: 'evil.example' },
+    payload: validCheckout(),
+  });
   t.equal(res.statusCode, 201);
   t.match(res.json<{ launchUrl: string }>().launchUrl, new RegExp(`^http://localhost:${port}/sandbox/app/\\?sessionId=`));
 });
 
 t.test('in sandbox mode FLINKS_APP_URL, when set, is the launchUrl base', async (t) => {
   const { app } = await sandboxMode(t, '127.0.0.1', { FLINKS_APP_URL: 'https://sandbox.shop.example/flinks' });
-  const res = await app.inject({ method: 'POST', url: '/checkout', headers: { 'content-type': 'application/json', host: 'evil.example' }, payload: validCheckout() });
+  const res = await app.inject({
+    method: 'POST',
+    url: '/checkout',
+    headers: { 'content-type': 'application/json', host: 'evil.example' },
+    payload: validCheckout(),
+  });
   t.equal(res.statusCode, 201);
   t.match(res.json<{ launchUrl: string }>().launchUrl, /^https:\/\/sandbox\.shop\.example\/flinks\/app\/\?sessionId=/);
 });

@@ -41,7 +41,10 @@ t.test('GET /checkout/{requestId} starts at Initiated and reuses one status toke
     const res = await app.inject({ method: 'GET', url: `/checkout/${requestId}` });
     t.match(res.json(), { status: 'Initiated', final: false });
   }
-  t.same(control.calls.map((c) => c.step), ['authorize', 'status', 'status', 'status']);
+  t.same(
+    control.calls.map((c) => c.step),
+    ['authorize', 'status', 'status', 'status'],
+  );
   const tokens = new Set(control.calls.filter((c) => c.step === 'status').map((c) => c.headers.authorization));
   t.equal(tokens.size, 1);
 });
@@ -54,7 +57,10 @@ t.test('GET /checkout/{requestId} authorizes again once when the status token is
   control.inject('status', { kind: 'status', status: 401 });
   const res = await app.inject({ method: 'GET', url: `/checkout/${requestId}` });
   t.equal(res.statusCode, 200);
-  t.same(control.calls.map((c) => c.step), ['status', 'authorize', 'status']);
+  t.same(
+    control.calls.map((c) => c.step),
+    ['status', 'authorize', 'status'],
+  );
 });
 
 t.test('GET /checkout/{requestId} answers 404 problem+json for an id Flinks does not know', async (t) => {

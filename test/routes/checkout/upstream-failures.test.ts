@@ -25,7 +25,11 @@ for (const step of STEPS) {
       t.match(res.json(), { detail: /Start the checkout again with a new Idempotency-Key/ }, 'a retry with the same key would replay this answer');
       t.notMatch(res.body, /upstream-detail|oops|<html|evil/i, 'the upstream body is never relayed');
       const upTo = STEPS.slice(0, STEPS.indexOf(step) + 1);
-      t.same(control.calls.map((c) => c.step), upTo, 'nothing is retried, nothing after the failed step');
+      t.same(
+        control.calls.map((c) => c.step),
+        upTo,
+        'nothing is retried, nothing after the failed step',
+      );
     });
   }
 }
@@ -57,7 +61,10 @@ t.test('POST /checkout does not retry authorize when the credentials are refused
   const { app, control } = await setUp(t, { FLINKS_PASSWORD: 'wrong' });
   const res = await postCheckout(app, validCheckout());
   t.equal(res.statusCode, 502);
-  t.same(control.calls.map((c) => c.step), ['authorize']);
+  t.same(
+    control.calls.map((c) => c.step),
+    ['authorize'],
+  );
 });
 
 t.test('POST /checkout answers 502 when Flinks cannot be reached at all', async (t) => {

@@ -50,7 +50,10 @@ t.test('POST /checkout answers 400 problem+json naming the field, and calls nobo
     t.match(res.headers['content-type'], /^application\/problem\+json/, label);
     const problem = res.json<ProblemBody>();
     t.match(problem, { status: 400, title: 'Invalid request', instance: '/checkout', requestId: res.headers['x-request-id'] }, label);
-    t.ok(problem.errors?.some((e) => e.path === path && e.message.length > 0), `${label}: errors names ${path}`);
+    t.ok(
+      problem.errors?.some((e) => e.path === path && e.message.length > 0),
+      `${label}: errors names ${path}`,
+    );
   }
   t.equal(control.calls.length, 0, 'no upstream call for any invalid body');
 });
@@ -68,14 +71,27 @@ t.test('POST /checkout says an amount above the limit is too large, however many
 t.test('POST /checkout lists every invalid field at once', async (t) => {
   const { app } = await setUp(t);
   const res = await postCheckout(app, { amount: 'ten', customer: { firstName: '', lastName: 'Doe', email: 'x' }, extra: 1 });
-  const paths = res.json<ProblemBody>().errors?.map((e) => e.path).sort();
+  const paths = res
+    .json<ProblemBody>()
+    .errors?.map((e) => e.path)
+    .sort();
   t.same(paths, ['amount', 'customer.email', 'customer.firstName', 'extra']);
   // A missing amount is judged after the fields themselves, and still named beside their errors.
   const missing = await postCheckout(app, { customer: 'Jane', extra: 1 });
-  t.same(missing.json<ProblemBody>().errors?.map((e) => e.path).sort(), ['amount', 'customer', 'extra']);
+  t.same(
+    missing
+      .json<ProblemBody>()
+      .errors?.map((e) => e.path)
+      .sort(),
+    ['amount', 'customer', 'extra'],
+  );
   t.match(missing.json<ProblemBody>(), { detail: 'The body has 3 invalid fields: customer, extra, amount.' });
   const array = await postCheckout(app, [validCheckout()]);
-  t.same(array.json<ProblemBody>().errors?.map((e) => e.path), ['body'], 'a body that is not an object is only that');
+  t.same(
+    array.json<ProblemBody>().errors?.map((e) => e.path),
+    ['body'],
+    'a body that is not an object is only that',
+  );
 });
 
 t.test('POST /checkout answers 400 for malformed or empty JSON', async (t) => {
@@ -128,14 +144,27 @@ t.test('POST /checkout reads JSON as UTF-8 only: other bytes are a 400, another 
 t.test('POST /checkout answers 415 for a body sent with a Content-Encoding, compressed or not, and nothing reaches Flinks', async (t) => {
   const { app, control } = await setUp(t);
   const body = JSON.stringify(validCheckout());
-  for (const [coding, payload] of [['gzip', gzipSync(body)], ['gzip', Buffer.from(body)], ['br', Buffer.from(body)], ['x-custom', Buffer.from(body)]] as const) {
+  for (const [coding, payload] of [
+    ['gzip', gzipSync(body)],
+    ['gzip', Buffer.from(body)],
+    ['br', Buffer.from(body)],
+    ['x-custom', Buffer.from(body)],
+  ] as const) {
     const res = await app.inject({ method: 'POST', url: '/checkout', headers: { 'content-type': 'application/json', 'content-encoding': coding }, payload });
     t.equal(res.statusCode, 415, coding);
     t.match(res.headers['content-type'], /^application\/problem\+json/);
-    t.match(res.json<ProblemBody>(), { type: /unsupported-media-type$/, detail: `The body is sent with Content-Encoding: ${coding}; send it uncompressed (no Content-Encoding).` });
+    t.match(res.json<ProblemBody>(), {
+      type: /unsupported-media-type$/,
+      detail: `The body is sent with Content-Encoding: ${coding}; send it uncompressed (no Content-Encoding).`,
+    });
   }
   t.equal(control.calls.length, 0, 'nothing reached Flinks');
-  const identity = await app.inject({ method: 'POST', url: '/checkout', headers: { 'content-type': 'application/json', 'content-encoding': 'identity' }, payload: body });
+  const identity = await app.inject({
+    method: 'POST',
+    url: '/checkout',
+    headers: { 'content-type': 'application/json', 'content-encoding': 'identity' },
+    payload: body,
+  });
   t.equal(identity.statusCode, 201, 'identity is no coding');
 });
 

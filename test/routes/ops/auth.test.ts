@@ -88,23 +88,29 @@ t.test('each of two tokens is accepted; the audit line names it by index, never 
   t.notOk(everything.includes('not-a-token-not-a-token'), 'nor a wrong one');
 });
 
-t.test('a refused call cannot write what it likes into the audit line: an overlong or repeated filter, or a checkout no requestId could be, is left out', async (t) => {
-  const { app, logs } = await setUpOps(t, 'memory');
-  const long = 'z'.repeat(3000);
-  t.equal((await opsCall(app, 'GET', `/ops/checkouts?referenceId=${long}&status=Initiated&status=Settled`, 'wrong-token-wrong-token')).statusCode, 401);
-  t.equal((await opsCall(app, 'GET', '/ops/checkouts?referenceId=order-7&status=Initiated', 'wrong-token-wrong-token')).statusCode, 401);
-  const audit = auditLines(logs);
-  t.equal(audit.length, 2);
-  t.notOk('referenceId' in (audit[0] ?? {}) || 'status' in (audit[0] ?? {}), 'neither filter as sent');
-  t.notOk(audit.some((line) => JSON.stringify(line).includes(long)), 'the overlong value is in no audit line');
-  t.match(audit[1], { opsToken: null, referenceId: 'order-7', status: 'Initiated', msg: 'ops call refused' }, 'plausible filters are shown');
-  const forged = encodeURIComponent('x" forged=1\nops call accepted');
-  t.equal((await opsCall(app, 'GET', `/ops/checkouts/${forged}`, 'wrong-token-wrong-token')).statusCode, 401);
-  t.equal((await opsCall(app, 'GET', '/ops/checkouts/a1b2-c3', 'wrong-token-wrong-token')).statusCode, 401);
-  const [, , forgedLine, plausibleLine] = auditLines(logs);
-  t.notOk('checkout' in (forgedLine ?? {}), 'a path segment that is no requestId is not shown');
-  t.match(plausibleLine, { opsToken: null, checkout: 'a1b2-c3', msg: 'ops call refused' }, 'one that could be is');
-});
+t.test(
+  'a refused call cannot write what it likes into the audit line: an overlong or repeated filter, or a checkout no requestId could be, is left out',
+  async (t) => {
+    const { app, logs } = await setUpOps(t, 'memory');
+    const long = 'z'.repeat(3000);
+    t.equal((await opsCall(app, 'GET', `/ops/checkouts?referenceId=${long}&status=Initiated&status=Settled`, 'wrong-token-wrong-token')).statusCode, 401);
+    t.equal((await opsCall(app, 'GET', '/ops/checkouts?referenceId=order-7&status=Initiated', 'wrong-token-wrong-token')).statusCode, 401);
+    const audit = auditLines(logs);
+    t.equal(audit.length, 2);
+    t.notOk('referenceId' in (audit[0] ?? {}) || 'status' in (audit[0] ?? {}), 'neither filter as sent');
+    t.notOk(
+      audit.some((line) => JSON.stringify(line).includes(long)),
+      'the overlong value is in no audit line',
+    );
+    t.match(audit[1], { opsToken: null, referenceId: 'order-7', status: 'Initiated', msg: 'ops call refused' }, 'plausible filters are shown');
+    const forged = encodeURIComponent('x" forged=1\nops call accepted');
+    t.equal((await opsCall(app, 'GET', `/ops/checkouts/${forged}`, 'wrong-token-wrong-token')).statusCode, 401);
+    t.equal((await opsCall(app, 'GET', '/ops/checkouts/a1b2-c3', 'wrong-token-wrong-token')).statusCode, 401);
+    const [, , forgedLine, plausibleLine] = auditLines(logs);
+    t.notOk('checkout' in (forgedLine ?? {}), 'a path segment that is no requestId is not shown');
+    t.match(plausibleLine, { opsToken: null, checkout: 'a1b2-c3', msg: 'ops call refused' }, 'one that could be is');
+  },
+);
 
 t.test('a call that reaches an ops operation gets an audit line, refused or not; one the router refuses gets the access line only', async (t) => {
   const { app, logs } = await setUpOps(t, 'memory');
@@ -128,7 +134,7 @@ t.test('a call that reaches an ops operation gets an audit line, refused or not;
   );
 });
 
-t.test('ops routes have a budget of their own: 600 calls per token and window, not the shoppers\' RATE_LIMIT_MAX', async (t) => {
+t.test("ops routes have a budget of their own: 600 calls per token and window, not the shoppers' RATE_LIMIT_MAX", async (t) => {
   const { app } = await setUpOps(t, 'memory', { env: { RATE_LIMIT_MAX: '3' } });
   const codes = new Map<number, number>();
   for (let i = 0; i < 600; i += 1) {
@@ -143,14 +149,21 @@ t.test('ops routes have a budget of their own: 600 calls per token and window, n
   t.equal((await opsCall(app, 'GET', '/ops/checkouts', 'guess-guess-guess-guess-guess-guess')).statusCode, 401);
 });
 
-t.test('guessing tokens spends the budget of its address, never an operator\'s, even from behind the same proxy', async (t) => {
+t.test("guessing tokens spends the budget of its address, never an operator's, even from behind the same proxy", async (t) => {
   const { app } = await setUpOps(t, 'memory');
   const codes = new Map<number, number>();
   for (let i = 0; i < 601; i += 1) {
     const { statusCode } = await opsCall(app, 'GET', '/ops/checkouts', `guess-${i}-guess-guess-guess-guess`);
     codes.set(statusCode, (codes.get(statusCode) ?? 0) + 1);
   }
-  t.same([...codes], [[401, 600], [429, 1]], '600 guesses are judged, the 601st is not');
+  t.same(
+    [...codes],
+    [
+      [401, 600],
+      [429, 1],
+    ],
+    '600 guesses are judged, the 601st is not',
+  );
   const noToken = await app.inject({ method: 'GET', url: '/ops/checkouts' });
   t.equal(noToken.statusCode, 429, 'nor is a call without a token from that address');
   t.equal((await opsCall(app, 'GET', '/ops/checkouts', TOKENS[0])).statusCode, 200, 'the operator, from the same address, is not locked out');

@@ -20,7 +20,11 @@ async function settledAndDelivered(t: Test, mode: Mode, referenceId: string) {
   sandbox.control.setStatus(requestId, 'Settled');
   await app.inject({ method: 'GET', url: `/checkout/${requestId}` });
   await merchant.waitFor(() => merchant.received.length === 1);
-  await eventually(() => app.outcomes.store.deliveries(requestId), (d) => d.length === 1, 'the first recorded attempt');
+  await eventually(
+    () => app.outcomes.store.deliveries(requestId),
+    (d) => d.length === 1,
+    'the first recorded attempt',
+  );
   return { app, merchant, logs, requestId };
 }
 
@@ -31,13 +35,23 @@ for (const mode of MODES) {
     sandbox.control.setStatus(requestId, 'Settled');
     await app.inject({ method: 'GET', url: `/checkout/${requestId}` });
     await merchant?.waitFor(() => merchant.received.length === 1);
-    await eventually(() => app.outcomes.store.deliveries(requestId), (d) => d.length === 1, 'the recorded attempt');
+    await eventually(
+      () => app.outcomes.store.deliveries(requestId),
+      (d) => d.length === 1,
+      'the recorded attempt',
+    );
 
     const res = await opsCall(app, 'GET', `/ops/checkouts/${requestId}`);
     t.equal(res.statusCode, 200);
     const detail = res.json<Detail>();
     t.match(detail, { requestId, referenceId: 'order-1001', status: 'Settled', final: true });
-    t.same(detail.history.map((h) => [h.status, h.source]), [['Initiated', 'created'], ['Settled', 'read']]);
+    t.same(
+      detail.history.map((h) => [h.status, h.source]),
+      [
+        ['Initiated', 'created'],
+        ['Settled', 'read'],
+      ],
+    );
     t.match(detail.deliveries, [{ webhookId: `msg_${requestId}_Settled`, attempt: 1, answer: '204', outcome: 'delivered' }]);
 
     const unknown = await opsCall(app, 'GET', '/ops/checkouts/no-such-checkout');
@@ -56,7 +70,13 @@ for (const mode of MODES) {
     t.equal(sandbox.control.count('status'), before + 1, 'one status call to Flinks');
     const detail = res.json<Detail>();
     t.match(detail, { requestId, referenceId: 'order-2002', status: 'Declined', final: true });
-    t.same(detail.history.map((h) => [h.status, h.source]), [['Initiated', 'created'], ['Declined', 'read']]);
+    t.same(
+      detail.history.map((h) => [h.status, h.source]),
+      [
+        ['Initiated', 'created'],
+        ['Declined', 'read'],
+      ],
+    );
 
     const unknown = await opsCall(app, 'POST', '/ops/checkouts/not-created-here/refresh');
     t.equal(unknown.statusCode, 404);
@@ -70,11 +90,25 @@ for (const mode of MODES) {
     t.equal(res.statusCode, 202);
     t.same(res.json(), { requestId, status: 'Settled', webhookId: `msg_${requestId}_Settled`, queued: 'rerun' });
     await merchant.waitFor(() => merchant.received.length === 2, 'the redelivery');
-    t.same(merchant.received.map((w) => w.headers['webhook-id']), [`msg_${requestId}_Settled`, `msg_${requestId}_Settled`]);
+    t.same(
+      merchant.received.map((w) => w.headers['webhook-id']),
+      [`msg_${requestId}_Settled`, `msg_${requestId}_Settled`],
+    );
     t.equal(merchant.received[1]?.body, merchant.received[0]?.body, 'the same event');
-    const deliveries = await eventually(() => app.outcomes.store.deliveries(requestId), (d) => d.length === 2, 'two recorded attempts');
-    t.same(deliveries.map((d) => d.outcome), ['delivered', 'delivered']);
-    t.same(deliveries.map((d) => d.attempt), [1, 2], 'numbered on from the first attempt, not from 1 again');
+    const deliveries = await eventually(
+      () => app.outcomes.store.deliveries(requestId),
+      (d) => d.length === 2,
+      'two recorded attempts',
+    );
+    t.same(
+      deliveries.map((d) => d.outcome),
+      ['delivered', 'delivered'],
+    );
+    t.same(
+      deliveries.map((d) => d.attempt),
+      [1, 2],
+      'numbered on from the first attempt, not from 1 again',
+    );
     const audit = logs().filter((line) => line.includes('"audit":"ops"'));
     t.match(JSON.parse(audit.at(-1) ?? '{}'), { opsToken: 0, action: 'POST /ops/checkouts/:requestId/redeliver', checkout: requestId, statusCode: 202 });
 
@@ -85,10 +119,16 @@ for (const mode of MODES) {
     const { app, merchant, logs, requestId } = await settledAndDelivered(t, mode, 'order-3004');
 
     const answers = await Promise.all(Array.from({ length: 5 }, () => opsCall(app, 'POST', `/ops/checkouts/${requestId}/redeliver`)));
-    t.same(answers.map((res) => res.statusCode), [202, 202, 202, 202, 202]);
+    t.same(
+      answers.map((res) => res.statusCode),
+      [202, 202, 202, 202, 202],
+    );
     for (const res of answers) t.match(res.json(), { webhookId: `msg_${requestId}_Settled`, queued: /^(rerun|pending)$/ });
     await merchant.waitFor(() => merchant.received.length >= 2, 'a redelivery');
-    t.notOk(logs().some((line) => line.includes('"level":50')), 'no error logged');
+    t.notOk(
+      logs().some((line) => line.includes('"level":50')),
+      'no error logged',
+    );
   });
   t.test(`${mode}: POST …/redeliver of a checkout no status event was sent for is a 409, and nothing is sent`, async (t) => {
     const { app, sandbox, merchant } = await setUpOps(t, mode, { merchant: true });
@@ -109,7 +149,10 @@ for (const mode of MODES) {
     sandbox.control.setStatus(requestId, 'Settled');
     await app.inject({ method: 'GET', url: `/checkout/${requestId}` });
     await merchant.waitFor(() => merchant.received.length === 1, 'the Settled event');
-    t.same(merchant.received.map((w) => w.event.data.status), ['Settled']);
+    t.same(
+      merchant.received.map((w) => w.event.data.status),
+      ['Settled'],
+    );
   });
 }
 
@@ -121,7 +164,7 @@ t.test('POST …/redeliver is a 503 problem while merchant webhooks are off', as
   t.match(res.headers['content-type'], /application\/problem\+json/);
   t.match(res.json(), { type: 'urn:problem-type:flinks-pay-bff:merchant-webhooks-off', detail: /MERCHANT_WEBHOOK_URL/ });
   t.notOk(res.headers['retry-after'], 'no time to retry: it lasts until merchant webhooks are configured');
-  t.notMatch(res.json(), { type: /not-ready$/ }, 'not-ready is GET /ready\'s alone');
+  t.notMatch(res.json(), { type: /not-ready$/ }, "not-ready is GET /ready's alone");
 });
 
 t.test('the POST ops operations answer 415 for a body that is not JSON, and their schemas say so', async (t) => {

@@ -80,7 +80,10 @@ for (const mode of MODES) {
     t.same(first.items, [], 'nothing in the first 1000 looked at');
     t.type(first.next, 'string');
     const second = (await opsCall(app, 'GET', `/ops/checkouts?status=Failed&cursor=${first.next ?? ''}`)).json<Page>();
-    t.same(second.items.map((item) => item.requestId), ['req-failed']);
+    t.same(
+      second.items.map((item) => item.requestId),
+      ['req-failed'],
+    );
     t.equal(second.next, null);
   });
 }

@@ -78,8 +78,19 @@ t.test('a webhook reads the checkout it names and records the status with source
   const before = statusReads(sandbox);
   t.equal((await postWebhook(app, body, hmac(body).toString('base64'))).statusCode, 202);
   await nthStatusRead(sandbox, before + 1);
-  const history = await eventually(() => app.outcomes.store.history(requestId), (h) => h.length === 2, 'the webhook-triggered change');
-  t.match(history, [{ status: 'Initiated', source: 'created' }, { status: 'Settled', source: 'webhook' }], 'the status read from Flinks, not the one in the event');
+  const history = await eventually(
+    () => app.outcomes.store.history(requestId),
+    (h) => h.length === 2,
+    'the webhook-triggered change',
+  );
+  t.match(
+    history,
+    [
+      { status: 'Initiated', source: 'created' },
+      { status: 'Settled', source: 'webhook' },
+    ],
+    'the status read from Flinks, not the one in the event',
+  );
   t.match((await app.inject({ method: 'GET', url: '/metrics' })).body, /checkout_status_changes_total\{source="webhook"\} 1/);
 });
 
@@ -182,11 +193,21 @@ t.test("what a webhook leads to is logged under the webhook's request id: a drop
       .find((line) => line.requestId === id && line.msg === msg && (step === undefined || line.upstream?.step === step));
 
   const unknown = JSON.stringify({ requestId: 'never-made-here' });
-  await app.inject({ method: 'POST', url: '/webhooks/flinks', headers: { 'content-type': 'application/json', 'x-webhook-signature': hmac(unknown).toString('base64'), 'x-request-id': 'hook-1' }, payload: unknown });
+  await app.inject({
+    method: 'POST',
+    url: '/webhooks/flinks',
+    headers: { 'content-type': 'application/json', 'x-webhook-signature': hmac(unknown).toString('base64'), 'x-request-id': 'hook-1' },
+    payload: unknown,
+  });
   await eventually(() => Promise.resolve(lineOf('hook-1', 'a Flinks webhook names no checkout created here; dropped')), Boolean, 'the dropped line');
 
   const known = JSON.stringify({ RequestId: requestId });
-  await app.inject({ method: 'POST', url: '/webhooks/flinks', headers: { 'content-type': 'application/json', 'x-webhook-signature': hmac(known).toString('base64'), 'x-request-id': 'hook-2' }, payload: known });
+  await app.inject({
+    method: 'POST',
+    url: '/webhooks/flinks',
+    headers: { 'content-type': 'application/json', 'x-webhook-signature': hmac(known).toString('base64'), 'x-request-id': 'hook-2' },
+    payload: known,
+  });
   await eventually(() => Promise.resolve(lineOf('hook-2', 'upstream call', 'status')), Boolean, 'the line of the triggered read');
   t.pass('the Flinks read after the 202 has a line of its own');
 });

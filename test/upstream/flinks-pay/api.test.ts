@@ -6,13 +6,7 @@ import type { Test } from 'tap';
 import { Headers, MockAgent } from 'undici';
 import { UpstreamRejectedError, UpstreamTimeoutError } from '../../../src/errors/app-errors.js';
 import { parseCadAmount, type CanonicalAmount } from '../../../src/money/cad-amount.js';
-import {
-  createFlinksPayApi,
-  type AccessToken,
-  type CallContext,
-  type FlinksPayApiOptions,
-  type SessionInput,
-} from '../../../src/upstream/flinks-pay/api.js';
+import { createFlinksPayApi, type AccessToken, type CallContext, type FlinksPayApiOptions, type SessionInput } from '../../../src/upstream/flinks-pay/api.js';
 import { listenOnLoopback, until } from '../../support/net.js';
 
 const ORIGIN = 'http://flinks.test';
@@ -123,9 +117,7 @@ t.test('authorize sends Basic credentials and the client_credentials form, and d
 
 t.test('authorize accepts the token fields in any key casing', async (t) => {
   const { agent, upstream, client, ctx } = setUp(t);
-  upstream
-    .intercept({ path: '/api/v1/authorize', method: 'POST' })
-    .reply(200, { Access_Token: 'tok-2', TOKEN_TYPE: 'bearer', Expires_In: 60 });
+  upstream.intercept({ path: '/api/v1/authorize', method: 'POST' }).reply(200, { Access_Token: 'tok-2', TOKEN_TYPE: 'bearer', Expires_In: 60 });
 
   t.same(await client.authorize(ctx), { value: 'tok-2', expiresAt: 1_000_000 + 60_000 });
   agent.assertNoPendingInterceptors();
@@ -161,10 +153,7 @@ t.test('initiateSession writes the canonical amount as an exact JSON number lite
   t.same(session, { sessionId: SESSION_ID });
   const body = bodyOf(seen);
   t.ok(body?.startsWith('{"amount":12.30,'), `body starts with the literal amount: ${String(body)}`);
-  t.equal(
-    body,
-    '{"amount":12.30,"customerName":"Ada Lovelace","customerEmail":"ada@example.test","referenceId":"order-1"}',
-  );
+  t.equal(body, '{"amount":12.30,"customerName":"Ada Lovelace","customerEmail":"ada@example.test","referenceId":"order-1"}');
   const headers = headersOf(seen);
   t.equal(headers.authorization, 'Bearer tok-9');
   t.equal(headers['content-type'], 'application/json');
@@ -234,9 +223,7 @@ t.test('a connection reset becomes an UpstreamRejectedError without an upstream 
 
 t.test('a response larger than maxResponseBytes is rejected', async (t) => {
   const { agent, upstream, client, ctx } = setUp(t, { maxResponseBytes: 1024 });
-  upstream
-    .intercept({ path: '/api/v1/authorize', method: 'POST' })
-    .reply(200, authorizeReply({ padding: 'x'.repeat(2048) }));
+  upstream.intercept({ path: '/api/v1/authorize', method: 'POST' }).reply(200, authorizeReply({ padding: 'x'.repeat(2048) }));
 
   const error = await caught(client.authorize(ctx), UpstreamRejectedError);
 
@@ -256,9 +243,7 @@ t.test('a response exactly at maxResponseBytes is accepted', async (t) => {
 
 t.test('a 302 redirect is not followed and is rejected with upstream status 302', async (t) => {
   const { agent, upstream, client, ctx } = setUp(t);
-  upstream
-    .intercept({ path: '/api/v1/authorize', method: 'POST' })
-    .reply(302, '', { headers: { location: `${ORIGIN}/elsewhere` } });
+  upstream.intercept({ path: '/api/v1/authorize', method: 'POST' }).reply(302, '', { headers: { location: `${ORIGIN}/elsewhere` } });
 
   const error = await caught(client.authorize(ctx), UpstreamRejectedError);
 
@@ -268,9 +253,7 @@ t.test('a 302 redirect is not followed and is rejected with upstream status 302'
 
 t.test('an error status is rejected and its body is not carried on the error', async (t) => {
   const { agent, upstream, client, ctx } = setUp(t);
-  upstream
-    .intercept({ path: '/api/v1/sessions/initiate', method: 'POST' })
-    .reply(500, { message: 'upstream-detail-500 for Ada Lovelace' });
+  upstream.intercept({ path: '/api/v1/sessions/initiate', method: 'POST' }).reply(500, { message: 'upstream-detail-500 for Ada Lovelace' });
 
   const error = await caught(client.initiateSession(ctx, token(), sessionInput()), UpstreamRejectedError);
 
@@ -282,9 +265,7 @@ t.test('an error status is rejected and its body is not carried on the error', a
 
 t.test('a body that is not JSON is rejected without quoting it', async (t) => {
   const { agent, upstream, client, ctx } = setUp(t);
-  upstream
-    .intercept({ path: '/api/v1/authorize', method: 'POST' })
-    .reply(200, `<html>access_token=${SECRET_TOKEN}</html>`);
+  upstream.intercept({ path: '/api/v1/authorize', method: 'POST' }).reply(200, `<html>access_token=${SECRET_TOKEN}</html>`);
 
   const error = await caught(client.authorize(ctx), UpstreamRejectedError);
 
@@ -295,9 +276,7 @@ t.test('a body that is not JSON is rejected without quoting it', async (t) => {
 
 t.test('a sessionId that is not a GUID is rejected without echoing the body', async (t) => {
   const { agent, upstream, client, ctx } = setUp(t);
-  upstream
-    .intercept({ path: '/api/v1/sessions/initiate', method: 'POST' })
-    .reply(200, { sessionId: '../../x', referenceId: 'order-SECRET-ref' });
+  upstream.intercept({ path: '/api/v1/sessions/initiate', method: 'POST' }).reply(200, { sessionId: '../../x', referenceId: 'order-SECRET-ref' });
 
   const error = await caught(client.initiateSession(ctx, token(), sessionInput()), UpstreamRejectedError);
 
@@ -357,7 +336,10 @@ t.test('an upstream slower than timeoutMs becomes an UpstreamTimeoutError', asyn
 t.test('a call waiting for the one pooled connection fails at its own deadline, the wait included', async (t) => {
   // A real server that never answers: the first call holds the pool's only connection.
   const received: IncomingMessage[] = [];
-  const port = await listenOnLoopback(t, createServer((request) => received.push(request)));
+  const port = await listenOnLoopback(
+    t,
+    createServer((request) => received.push(request)),
+  );
   const client = createFlinksPayApi({
     baseUrl: `http://127.0.0.1:${port}/`,
     credentials: { username: 'merchant', password: 's3cret:pass' },
@@ -406,9 +388,7 @@ t.test('getPaymentRequest sends the bearer token, the request id and the user-ag
 
 t.test('getPaymentRequest parses the { id, STATUS, paymentReferenceNumber } variant case-insensitively', async (t) => {
   const { agent, upstream, client, ctx } = setUp(t);
-  upstream
-    .intercept({ path: '/api/v1/paymentrequests/pr-7', method: 'GET' })
-    .reply(200, { id: 'pr-7', STATUS: 'settled', paymentReferenceNumber: 'PRN-1' });
+  upstream.intercept({ path: '/api/v1/paymentrequests/pr-7', method: 'GET' }).reply(200, { id: 'pr-7', STATUS: 'settled', paymentReferenceNumber: 'PRN-1' });
 
   t.same(await client.getPaymentRequest(ctx, token(), 'pr-7'), {
     status: 'Settled',

@@ -49,7 +49,10 @@ t.test('every token serves exactly one session, under concurrency too', async (t
   const { app, control } = await setUp(t, prefetchOn);
   for (let round = 0; round < 5; round++) {
     const statuses = await Promise.all(Array.from({ length: 10 }, () => checkout(app)));
-    t.same(statuses, Array.from({ length: 10 }, () => 201));
+    t.same(
+      statuses,
+      Array.from({ length: 10 }, () => 201),
+    );
   }
   const initiateTokens = control.calls.filter((call) => call.step === 'initiate').map(bearerOf);
   t.equal(initiateTokens.length, 50);
@@ -94,15 +97,22 @@ t.test('a pooled token refused, then its replacement refused too, is a 502 witho
   t.equal(control.count('paymentrequest'), 0);
 });
 
-t.test('a payment request call Flinks refuses (401) is a 502, never retried with another token: only the initiating one may activate the session', async (t) => {
-  const { app, control } = await withFilledPool(t);
-  control.inject('paymentrequest', { kind: 'status', status: 401 });
-  t.equal(await checkout(app), 502);
-  const calls = control.calls.filter((call) => call.step === 'initiate' || call.step === 'paymentrequest');
-  t.same(calls.map((call) => call.step), ['initiate', 'paymentrequest'], 'one call each');
-  t.equal(bearerOf(calls[1]), bearerOf(calls[0]), 'with the token that initiated the session');
-  await settled(control);
-});
+t.test(
+  'a payment request call Flinks refuses (401) is a 502, never retried with another token: only the initiating one may activate the session',
+  async (t) => {
+    const { app, control } = await withFilledPool(t);
+    control.inject('paymentrequest', { kind: 'status', status: 401 });
+    t.equal(await checkout(app), 502);
+    const calls = control.calls.filter((call) => call.step === 'initiate' || call.step === 'paymentrequest');
+    t.same(
+      calls.map((call) => call.step),
+      ['initiate', 'paymentrequest'],
+      'one call each',
+    );
+    t.equal(bearerOf(calls[1]), bearerOf(calls[0]), 'with the token that initiated the session');
+    await settled(control);
+  },
+);
 
 t.test('a pooled token Flinks refuses is replaced and never used again', async (t) => {
   const { app, control } = await withFilledPool(t);
