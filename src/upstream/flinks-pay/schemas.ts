@@ -53,9 +53,17 @@ function sameValue(a: unknown, b: unknown): boolean {
   return a === b || (typeof a === 'object' && typeof b === 'object' && JSON.stringify(a) === JSON.stringify(b));
 }
 
-/** Flinks writes statuses in PascalCase; accept any casing of a known status. */
+/**
+ * Flinks writes statuses in PascalCase; any casing of a known status is taken, and so is the US
+ * spelling `Canceled`, which Flinks' GEFT payments use (flinks-pay-api.md §4), as `Cancelled`:
+ * an answer refused for it would leave the checkout unreadable for good.
+ */
+const STATUS_SPELLINGS: ReadonlyMap<string, PaymentStatus> = new Map([
+  ...PAYMENT_STATUSES.map((status) => [status.toLowerCase(), status] as const),
+  ['canceled', 'Cancelled'],
+]);
 const CaseInsensitiveStatusSchema = z.preprocess(
-  (value) => (typeof value === 'string' ? (PAYMENT_STATUSES.find((s) => s.toLowerCase() === value.toLowerCase()) ?? value) : value),
+  (value) => (typeof value === 'string' ? (STATUS_SPELLINGS.get(value.toLowerCase()) ?? value) : value),
   PaymentStatusSchema,
 );
 

@@ -386,6 +386,15 @@ t.test('getPaymentRequest sends the bearer token, the request id and the user-ag
   agent.assertNoPendingInterceptors();
 });
 
+t.test("getPaymentRequest reads GEFT's spelling Canceled as Cancelled, and refuses a status Flinks does not document", async (t) => {
+  const { agent, upstream, client, ctx } = setUp(t);
+  upstream.intercept({ path: '/api/v1/paymentrequests/pr-8', method: 'GET' }).reply(200, { requestId: 'pr-8', status: 'Canceled' });
+  t.match(await client.getPaymentRequest(ctx, token(), 'pr-8'), { status: 'Cancelled', requestId: 'pr-8' });
+  upstream.intercept({ path: '/api/v1/paymentrequests/pr-9', method: 'GET' }).reply(200, { requestId: 'pr-9', status: 'Completed' });
+  await t.rejects(client.getPaymentRequest(ctx, token(), 'pr-9'), { name: 'UpstreamRejectedError' });
+  agent.assertNoPendingInterceptors();
+});
+
 t.test('getPaymentRequest parses the { id, STATUS, paymentReferenceNumber } variant case-insensitively', async (t) => {
   const { agent, upstream, client, ctx } = setUp(t);
   upstream.intercept({ path: '/api/v1/paymentrequests/pr-7', method: 'GET' }).reply(200, { id: 'pr-7', STATUS: 'settled', paymentReferenceNumber: 'PRN-1' });
