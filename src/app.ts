@@ -24,26 +24,17 @@ import { ssePlugin } from './plugins/external/sse.js';
 import { swaggerPlugin } from './plugins/external/swagger.js';
 import { underPressurePlugin } from './plugins/external/under-pressure.js';
 import { zodOnlySchemas } from './plugins/zod-compilers.js';
-import { createCheckoutFlow } from './checkout/create-checkout.js';
-import { createStatusReader } from './checkout/read-status.js';
-import { createCheckoutRecords, STORE_CATCH_UP_MS } from './checkout/records.js';
-import { createStatusCache } from './checkout/status-cache.js';
-import { createStatusWatcher } from './checkout/status-watcher.js';
-import { createStreamLimits } from './checkout/stream-limits.js';
 import type { Config, FlinksConfig } from './config/config.js';
 import { packageVersion } from './config/package-version.js';
 import { startUpWarnings } from './config/start-up-warnings.js';
 import { toFastifyTrustProxy } from './config/trust-proxy.js';
-import { createCheckoutInputResolver } from './intents/checkout-input.js';
 import { mintDemoIntent } from './intents/demo-signer.js';
 import { intentVerificationFor } from './intents/wiring.js';
 import { findClientAssets } from './client-assets/assets.js';
 import { AccessLogController } from './observability/access-log.js';
 import { stdoutLogDestination } from './observability/log-destination.js';
 import { buildLoggerOptions, requestIdFor } from './observability/logger.js';
-import { createCheckoutRoute } from './routes/checkout/create.js';
-import { checkoutEventsRoute } from './routes/checkout/events.js';
-import { checkoutStatusRoute } from './routes/checkout/status.js';
+import { registerCheckoutRoutes } from './routes/checkout/wiring.js';
 import { clientRoutes } from './routes/client.js';
 import { docsRoutes } from './routes/docs.js';
 import { healthRoutes } from './routes/health.js';
@@ -73,7 +64,8 @@ const OPS_RATE_LIMIT_MAX = 600;
 
 /**
  * Assembles the service; never listens. The only place that wires things: every plugin, route and
- * collaborator is registered here, in this order.
+ * collaborator is registered from here, in this order (the checkout's routes, outcome delivery and
+ * signed intents through their wiring modules).
  */
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
   const isSandbox = config.flinks.mode === 'sandbox';
@@ -185,55 +177,24 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
       ...(app.shared.redis ? { Redis: async () => ((await app.shared.store.isHealthy()) ? 'ok' : 'down') } : {}),
     },
   });
-  // The checkout: its flow, status reads (cached, shared by concurrent readers) and event streams.
   // Outcome delivery (docs/outcomes.md): it keeps the record of every checkout created here, which
   // status reads answer from; every status read reports to it; it reconciles, takes Flinks webhooks
   // and tells the merchant's backend. Sandbox mode wires the demo to itself.
   const outcomes = await outcomeDeliveryFor(app, config, { now, userAgent: `flinks-pay-checkout-bff/${version}`, demo: demoWebhooks });
-  const records = createCheckoutRecords(outcomes.records, app.log, {
-    isCatchingUp: () => app.shared.cameBackWithin(STORE_CATCH_UP_MS),
-  });
   // onClose runs once the server has drained, last-registered first: the checkouts still in flight
   // at SIGTERM record themselves and schedule their reconciliation, then the records kept during
-  // a store outage are written, and only then do the queues close, before the store does.
+  // a store outage are written (registerCheckoutRoutes), and only then do the queues close, before
+  // the store does.
   app.addHook('onClose', () => outcomes.close());
-  app.addHook('onClose', () => records.close());
-  const statuses = createStatusCache(createStatusReader({ flinks: app.flinksPay, records }), {
-    ...config.statusCache,
-    now,
-    onObserved: outcomes.observe,
-  });
-  app.addHook('onReady', () => {
-    outcomes.start(statuses.readFresh);
-    return Promise.resolve();
-  });
   app.decorate('outcomes', outcomes);
   const intents = await intentVerificationFor(config.intentKeys, app.log, now);
   if (intents) app.addHook('onReady', intents.warmUp);
-  await app.register(createCheckoutRoute, {
-    createCheckout: createCheckoutFlow({
-      flinks: app.flinksPay,
-      records,
-      callBudgetMs: config.longestCheckoutMs,
-      callTimeoutMs: config.upstream.timeoutMs,
-      now,
-    }),
-    resolveInput: createCheckoutInputResolver(intents?.verifier),
-    appUrlFor: target.appUrlFor,
+  // The checkout: its flow, status reads and event streams.
+  const { readFresh } = await registerCheckoutRoutes(app, config, { outcomes, intents, appUrlFor: target.appUrlFor, now });
+  app.addHook('onReady', () => {
+    outcomes.start(readFresh);
+    return Promise.resolve();
   });
-  await app.register(checkoutStatusRoute, { readStatus: statuses.read, rateLimit: config.statusRateLimit });
-  const watcher = outcomes.withLiveUpdates(
-    createStatusWatcher({
-      read: statuses.read,
-      poll: statuses.readFresh,
-      intervalMs: config.events.pollIntervalMs,
-      maxWatched: config.events.maxWatched,
-      log: app.log,
-    }),
-  );
-  const streamLimits = createStreamLimits({ maxStreams: config.events.maxStreams, maxPerClient: config.events.maxStreamsPerClient });
-  app.metrics.observeEventStreams(() => ({ streams: streamLimits.size().streams, ...watcher.size() }));
-  await app.register(checkoutEventsRoute, { watcher, limits: streamLimits, rateLimit: config.statusRateLimit });
   await app.register(flinksWebhookRoute, {
     verify: outcomes.verifyFlinksSignature,
     signatureHeader: config.outcomes.flinksWebhookSignatureHeader,
@@ -251,7 +212,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     rateLimitMax: Math.max(config.rateLimit.max, OPS_RATE_LIMIT_MAX),
     console: createOpsConsole({
       store: outcomes.store,
-      readFresh: statuses.readFresh,
+      readFresh,
       ...(outcomes.redeliver ? { redeliver: outcomes.redeliver } : {}),
     }),
   });
