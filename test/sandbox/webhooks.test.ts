@@ -48,18 +48,23 @@ async function newPayment(url: string): Promise<{ requestId: string; sessionId: 
   return { ...((await request.json()) as { requestId: string }), sessionId };
 }
 
-t.test("the sandbox sends a signed event on every status change, through an approval's later steps", async (t) => {
-  const hook = await receiver(t);
-  const sandbox = await startSandbox(t, { stepMs: 50, webhooks: { url: hook.url, secret: SECRET } });
-  const { requestId, sessionId } = await newPayment(sandbox.url);
+/** The shopper opens the session in the app page and approves it at a bank. */
+async function approveInApp(url: string, sessionId: string): Promise<void> {
   const post = (path: string, body: unknown) =>
-    fetch(`${sandbox.url}/app/api/sessions/${sessionId}/${path}`, {
+    fetch(`${url}/app/api/sessions/${sessionId}/${path}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),
     });
   await post('start', {});
   await post('decision', { decision: 'approve', institution: 'maple-leaf-bank' });
+}
+
+t.test("the sandbox sends a signed event on every status change, through an approval's later steps", async (t) => {
+  const hook = await receiver(t);
+  const sandbox = await startSandbox(t, { stepMs: 50, webhooks: { url: hook.url, secret: SECRET } });
+  const { requestId, sessionId } = await newPayment(sandbox.url);
+  await approveInApp(sandbox.url, sessionId);
   await hook.waitFor(4);
 
   const bodies = hook.events.map((event) => JSON.parse(event.body) as Record<string, string>);
@@ -78,14 +83,7 @@ t.test('each step of an approval is sent, also when its timer runs after the nex
   let clock = Date.now();
   const sandbox = await startSandbox(t, { stepMs: 50, now: () => clock, webhooks: { url: hook.url, secret: SECRET } });
   const { sessionId } = await newPayment(sandbox.url);
-  const post = (path: string, body: unknown) =>
-    fetch(`${sandbox.url}/app/api/sessions/${sessionId}/${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-  await post('start', {});
-  await post('decision', { decision: 'approve', institution: 'maple-leaf-bank' });
+  await approveInApp(sandbox.url, sessionId);
   // The simulator's clock is past the last step before the first step's timer has run.
   clock += 1000;
   await hook.waitFor(4);
