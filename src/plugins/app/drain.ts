@@ -29,12 +29,15 @@ export const drainPlugin = fp(
     app.addHook('preClose', (done) => {
       isClosing = true;
       for (const socket of open) if (socket.bytesRead === 0) socket.destroy();
-      const sweeper = setInterval(() => {
-        app.server.closeIdleConnections();
-      }, IDLE_SWEEP_MS).unref();
-      app.server.once('close', () => {
-        clearInterval(sweeper);
-      });
+      // Only while listening: the server's 'close', which ends the sweeps, comes only then.
+      if (app.server.listening) {
+        const sweeper = setInterval(() => {
+          app.server.closeIdleConnections();
+        }, IDLE_SWEEP_MS).unref();
+        app.server.once('close', () => {
+          clearInterval(sweeper);
+        });
+      }
       done();
     });
     app.addHook('onSend', (_request, reply, payload, done) => {
