@@ -1,7 +1,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import t, { type Test } from 'tap';
-import { UI_TIMEOUT_MS } from './harness.js';
-import { decide, launchBrowserWithBackForwardCache, settled, startMerchant, startServiceFor } from './merchant.js';
+import { launchBrowser, UI_TIMEOUT_MS } from './harness.js';
+import { decide, settled, startMerchant, startServiceFor } from './merchant.js';
 
 /*
  * Phones (docs/mobile.md): a phone-sized, touch-driven headless Chromium. In the browser, the
@@ -31,7 +31,7 @@ async function phone(t: Test, browser: Browser, name: string): Promise<{ context
 }
 
 t.test('phone', async (t) => {
-  const browser = await launchBrowserWithBackForwardCache(t);
+  const browser = await launchBrowser(t, { backForwardCache: true });
   const merchant = await startMerchant(t);
   const service = await startServiceFor(t, merchant);
 

@@ -2,7 +2,7 @@ import type { Page, Request } from 'playwright-core';
 import t from 'tap';
 import { startBufferingProxy } from './buffering-proxy.js';
 import { launchBrowser, withPage } from './harness.js';
-import { decide, isCheckoutPost, listed, nextCheckout, settled, startMerchant, startServiceFor } from './merchant.js';
+import { checkoutPostsOf, decide, isCheckoutPost, listed, nextCheckout, payInPopup, settled, startMerchant, startServiceFor } from './merchant.js';
 import { claims, hs256, SIGNED_ENV } from '../intents/support.js';
 
 /*
@@ -42,9 +42,7 @@ t.test('browser client', async (t) => {
       const paths: string[] = [];
       page.on('request', (request) => paths.push(`${request.method()} ${new URL(request.url()).pathname}`));
       await page.goto(merchant.url);
-      const popup = page.waitForEvent('popup');
-      await page.click('#pay');
-      const app = await popup;
+      const app = await payInPopup(page);
       await decide(app, '#approve');
       const { kind, value } = await settled(page);
       t.equal(kind, 'paid');
@@ -76,15 +74,10 @@ t.test('browser client', async (t) => {
     const signedShop = await startMerchant(t);
     const signed = await startServiceFor(t, signedShop, SIGNED_ENV);
     await withPage(t, browser, 'client-signed-intent', async ({ page, pageErrors, cspViolations }) => {
-      const posts: Request[] = [];
-      page.on('request', (request) => {
-        if (isCheckoutPost(request)) posts.push(request);
-      });
+      const posts = checkoutPostsOf(page);
       const intent = hs256(claims({ amount: '12.34', referenceId: 'order-signed-1' }));
       await page.goto(`${signedShop.url}?intent=${intent}`);
-      const popup = page.waitForEvent('popup');
-      await page.click('#pay');
-      const app = await popup;
+      const app = await payInPopup(page);
       await app.waitForSelector('#approve:enabled');
       t.match(await app.textContent('#amount'), /\$12\.34/, 'the signed amount is what the shopper is asked to pay');
       await decide(app, '#approve');
@@ -171,9 +164,7 @@ t.test('browser client', async (t) => {
   t.test('declining rejects with the final status, and a spoofed app event changes nothing', async (t) => {
     await withPage(t, browser, 'client-popup-declined', async ({ page, pageErrors, cspViolations }) => {
       await page.goto(merchant.url);
-      const popup = page.waitForEvent('popup');
-      await page.click('#pay');
-      const app = await popup;
+      const app = await payInPopup(page);
       await app.waitForSelector('#approve:enabled');
       // Any window can post a message; only the app's origin (and window) counts, and never settles anything.
       await page.evaluate("window.postMessage({ step: 'SUCCESS' }, '*')");
@@ -195,9 +186,7 @@ t.test('browser client', async (t) => {
     await withPage(t, browser, 'client-decline-close', async ({ page, pageErrors, cspViolations }) => {
       await page.goto(shop.url);
       const requestId = nextRequestId(page);
-      const popup = page.waitForEvent('popup');
-      await page.click('#pay');
-      const app = await popup;
+      const app = await payInPopup(page);
       await app.waitForSelector('#decline:enabled');
       // Read a moment before the decision (by the shop's backend, say): for 2 s the service's status
       // cache answers Processing, the first read after the close included.
@@ -256,9 +245,7 @@ t.test('browser client', async (t) => {
           if (reads.length > 1) return route.continue();
           return route.fulfill(busyAnswer(429, '4', merchant.origin));
         });
-        const popup = page.waitForEvent('popup');
-        await page.click('#pay');
-        const app = await popup;
+        const app = await payInPopup(page);
         await second;
         const waited = (reads[1] ?? 0) - (reads[0] ?? 0);
         t.ok(waited >= 3500, `the next read waited for the Retry-After, not the 2 s interval (${waited} ms)`);
@@ -345,10 +332,7 @@ t.test('browser client', async (t) => {
   t.test('a double click makes one checkout and one payment request upstream', async (t) => {
     await withPage(t, browser, 'client-double-click', async ({ page }) => {
       await page.goto(merchant.url);
-      const posts: Request[] = [];
-      page.on('request', (request) => {
-        if (isCheckoutPost(request)) posts.push(request);
-      });
+      const posts = checkoutPostsOf(page);
       const before = service.control.count(PAYMENT_REQUESTS);
       const popup = page.waitForEvent('popup');
       await page.dblclick('#pay');
@@ -366,14 +350,9 @@ t.test('browser client', async (t) => {
   t.test('paying for another order while one runs is refused at once, and the first order goes on', async (t) => {
     await withPage(t, browser, 'client-another-order', async ({ page }) => {
       await page.goto(merchant.url);
-      const posts: Request[] = [];
-      page.on('request', (request) => {
-        if (isCheckoutPost(request)) posts.push(request);
-      });
+      const posts = checkoutPostsOf(page);
       const before = service.control.count(PAYMENT_REQUESTS);
-      const popup = page.waitForEvent('popup');
-      await page.click('#pay');
-      const app = await popup;
+      const app = await payInPopup(page);
       // The shop's own module instance (the same URL), paying for a cart of 1.00 instead of 49.95;
       // a promise still pending after 2 s (the first order's, handed out again) fails at once.
       const other = await page.evaluate<{ name: string; message: string; isInProgressError: boolean }>(`
@@ -399,10 +378,7 @@ t.test('browser client', async (t) => {
   t.test('after a reload, paying for the same order resumes the same checkout, through a busy moment of the service', async (t) => {
     await withPage(t, browser, 'client-reload-resumes', async ({ page }) => {
       await page.goto(merchant.url);
-      const posts: Request[] = [];
-      page.on('request', (request) => {
-        if (isCheckoutPost(request)) posts.push(request);
-      });
+      const posts = checkoutPostsOf(page);
       const before = service.control.count(PAYMENT_REQUESTS);
       const firstPopup = page.waitForEvent('popup');
       await page.click('#pay');
@@ -446,9 +422,7 @@ t.test('browser client', async (t) => {
   t.test('paying again for an order paid in this tab resolves with that payment and opens no window', async (t) => {
     await withPage(t, browser, 'client-paid-again', async ({ page, pageErrors }) => {
       await page.goto(merchant.url);
-      const popup = page.waitForEvent('popup');
-      await page.click('#pay');
-      const app = await popup;
+      const app = await payInPopup(page);
       await decide(app, '#approve');
       const first = await settled(page);
       t.equal(first.kind, 'paid');
@@ -505,9 +479,7 @@ t.test('browser client', async (t) => {
   t.test('a shop callback that throws neither stops the payment nor leaves the app open', async (t) => {
     await withPage(t, browser, 'client-throwing-callbacks', async ({ page, pageErrors }) => {
       await page.goto(`${merchant.url}?throwing`);
-      const popup = page.waitForEvent('popup');
-      await page.click('#pay');
-      const app = await popup;
+      const app = await payInPopup(page);
       await decide(app, '#approve');
       const { kind } = await settled(page);
       t.equal(kind, 'paid', 'paid, although onCheckout and every onStatus threw');
@@ -534,9 +506,7 @@ t.test('browser client', async (t) => {
         await route.abort('connectionreset');
       });
       const before = service.control.count(PAYMENT_REQUESTS);
-      const popup = page.waitForEvent('popup');
-      await page.click('#pay');
-      const app = await popup;
+      const app = await payInPopup(page);
       await app.waitForSelector('#approve:enabled');
       t.equal(keys.length, 2, 'POST /checkout was sent again');
       t.equal(keys[0], keys[1], 'with the same Idempotency-Key');
@@ -576,9 +546,7 @@ t.test('browser client', async (t) => {
         return route.fulfill(busyAnswer(503, new Date(Date.now() + 3000).toUTCString(), merchant.origin));
       });
       const before = service.control.count(PAYMENT_REQUESTS);
-      const popup = page.waitForEvent('popup');
-      await page.click('#pay');
-      const app = await popup;
+      const app = await payInPopup(page);
       await app.waitForURL(/\/sandbox\/app\//);
       t.equal(posts.length, 2, 'POST /checkout was sent again');
       t.equal(posts[0]?.key, posts[1]?.key, 'with the same Idempotency-Key');

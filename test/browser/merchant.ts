@@ -2,12 +2,12 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { chromium, type Browser, type Frame, type Locator, type Page, type Request } from 'playwright-core';
+import type { Frame, Locator, Page, Request } from 'playwright-core';
 import type { Test } from 'tap';
 import { createSandboxControl, type SandboxControl } from '../../sandbox/control.js';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';
-import { CHROMIUM_PATH, UI_TIMEOUT_MS } from './harness.js';
+import { UI_TIMEOUT_MS } from './harness.js';
 
 /*
  * For the browser client's tests: a merchant site on an origin of its own, whose page loads
@@ -157,6 +157,22 @@ export async function settled(page: Page): Promise<Settled> {
 /** Whether a browser request is the shop page's POST /checkout. */
 export const isCheckoutPost = (request: Request): boolean => request.method() === 'POST' && new URL(request.url()).pathname === '/checkout';
 
+/** Every POST /checkout the page sends from now on, in order. */
+export function checkoutPostsOf(page: Page): Request[] {
+  const posts: Request[] = [];
+  page.on('request', (request) => {
+    if (isCheckoutPost(request)) posts.push(request);
+  });
+  return posts;
+}
+
+/** Presses the shop's Pay button and resolves with the popup it opens (the Flinks app, once the checkout exists). */
+export async function payInPopup(page: Page): Promise<Page> {
+  const popup = page.waitForEvent('popup');
+  await page.click('#pay');
+  return popup;
+}
+
 /** The body of the 201 the page's next POST /checkout gets. */
 export const nextCheckout = (page: Page): Promise<{ requestId: string; launchUrl: string }> =>
   page
@@ -165,26 +181,3 @@ export const nextCheckout = (page: Page): Promise<{ requestId: string; launchUrl
 
 /** The items of the page's list `#events` or `#statuses`. */
 export const listed = (page: Page, list: '#events' | '#statuses'): Promise<string[]> => page.locator(`${list} li`).allTextContents();
-
-/**
- * Headless Chromium with the back/forward cache on, as in a shopper's browser (Playwright turns it
- * off by default): going back restores the page as it was, without running its scripts again.
- */
-export async function launchBrowserWithBackForwardCache(t: Test): Promise<Browser> {
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-    ignoreDefaultArgs: ['--disable-back-forward-cache'],
-  });
-  t.teardown(() => browser.close());
-  return browser;
-}

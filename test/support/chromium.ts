@@ -27,12 +27,20 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
-/** Headless Debian Chromium. Missing is a failure, never a skip: .ci/run installs it. */
-export async function launchBrowser(t: Test): Promise<Browser> {
+/**
+ * Headless Debian Chromium. Missing is a failure, never a skip: .ci/run installs it. With
+ * `backForwardCache`, going back restores a page as it was, without running its scripts again, as
+ * in a shopper's browser (Playwright turns the cache off by default).
+ */
+export async function launchBrowser(t: Test, { backForwardCache = false }: { backForwardCache?: boolean } = {}): Promise<Browser> {
   if (!existsSync(CHROMIUM_PATH)) {
     throw new Error(`${CHROMIUM_PATH} is missing; install it with: apt-get install -y --no-install-recommends chromium`);
   }
-  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: CHROMIUM_ARGS,
+    ...(backForwardCache ? { ignoreDefaultArgs: ['--disable-back-forward-cache'] } : {}),
+  });
   t.teardown(() => browser.close());
   return browser;
 }
