@@ -1,6 +1,8 @@
 import { existsSync, readdirSync } from 'node:fs';
 import t from 'tap';
 import { EnvSchema } from '../../src/config/env-schema.js';
+import { createMetrics } from '../../src/observability/metrics.js';
+import { createOutcomeMetrics } from '../../src/outcomes/metrics.js';
 import { asArray, asObject, loadManifests, loadYamlDocument, readRepoFile, repoPath, SCHEMA_VARS } from './helpers.js';
 
 /*
@@ -139,6 +141,22 @@ t.test('logs and metrics name the fields operators search by', (t) => {
   for (const field of ['requestId', 'upstream.step', '.status', '.durationMs', 'GET /metrics', 'Prometheus']) {
     t.match(logs, field);
   }
+  t.end();
+});
+
+t.test('every metric the service registers is named in the docs, and every metric the docs name is registered', async (t) => {
+  const metrics = createMetrics();
+  createOutcomeMetrics(metrics.registry);
+  const registered = (await metrics.registry.getMetricsAsJSON()).map((metric) => metric.name);
+  const own = registered.filter((name) => !/^(process|nodejs)_/.test(name));
+  const docs = [operationsPage, readRepoFile('docs/outcomes.md')].join('\n');
+  for (const name of own) t.match(docs, `\`${name}\``, `${name} is documented`);
+  const named = new Set(
+    [...docs.matchAll(/`((?:http|checkout|flinks|merchant|reconcile)_[a-z_]+_(?:total|seconds|size|state|calls|open|watches|listeners))`/g)].map(
+      (match) => match[1],
+    ),
+  );
+  for (const name of named) t.ok(registered.includes(name ?? ''), `${name ?? ''} (named in the docs) is registered`);
   t.end();
 });
 
