@@ -4,9 +4,10 @@
 # production dependencies, package*.json and dist/ only (no TypeScript sources, tests, tsx, .env
 # or credentials: configuration comes from the environment at run time, see docs/configuration.md).
 #
-# The Node release is pinned here and nowhere else: `npm test` runs the suite a second time on this
-# version (scripts/test-on-image-node.sh), and scripts/base-image.sh builds a local stand-in of this
-# base image (`--build-arg NODE_IMAGE=...`) where public registries are out of reach.
+# The Node release is pinned here and in tools/image-node/package.json (a test keeps the two equal):
+# `npm test` runs the suite a second time on this version (scripts/test-on-image-node.sh), and
+# scripts/base-image.sh builds a local stand-in of this base image (`--build-arg NODE_IMAGE=...`)
+# where public registries are out of reach.
 ARG NODE_IMAGE=node:26.12.1-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build

@@ -82,7 +82,7 @@ export const EnvSchema = z.object({
       .default('flinks-bff:'),
   ),
   DEMO_PAGE: booleanFlag,
-  // Signed checkout intents: one trust anchor, a shared HS256 secret or a key set (see README).
+  // Signed checkout intents: one trust anchor, a shared HS256 secret or a key set (docs/signed-intents.md).
   CHECKOUT_SIGNING_SECRET: optionalSecret(z.string().refine(isLongEnoughSecret, SECRET_TOO_SHORT)),
   CHECKOUT_JWKS_URL: optionalUrl(JwksUrlSchema),
   CHECKOUT_JWKS_TIMEOUT_MS: integer(100, 60_000, 5000),
