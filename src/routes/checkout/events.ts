@@ -89,6 +89,7 @@ export const checkoutEventsRoute: FastifyPluginAsyncZod<CheckoutEventsRouteOptio
         404: ProblemSchema,
         406: ProblemSchema,
         429: ProblemSchema,
+        500: ProblemSchema,
         502: ProblemSchema,
         503: ProblemSchema,
         504: ProblemSchema,
