@@ -1,4 +1,13 @@
-import { defaultShutdownTimeoutMs, longestCheckoutMs, maxHeapUsedBytesOf, memoryStoreEntriesFor, oldSpaceCapMb } from './runtime-limits.js';
+import {
+  defaultShutdownTimeoutMs,
+  defaultStatusBudget,
+  longestCheckoutMs,
+  maxHeapUsedBytesOf,
+  memoryStoreEntriesFor,
+  oldSpaceCapMb,
+  STATUS_NOT_FOUND_PER_CHECKOUT,
+  STATUS_READS_PER_CHECKOUT,
+} from './runtime-limits.js';
 import { EnvSchema, type Env } from './env-schema.js';
 import { demoOf, intentKeysOf, outcomesOf, type FlinksConfig } from './sections.js';
 import { dependentSettingProblems } from './setting-rules.js';
@@ -58,9 +67,9 @@ function toConfig(env: Env) {
     flinks,
     corsOrigins: env.CORS_ORIGINS,
     rateLimit: { max: env.RATE_LIMIT_MAX, windowMs: env.RATE_LIMIT_WINDOW },
-    statusNotFoundLimit: env.STATUS_NOT_FOUND_LIMIT,
-    // Per client, any checkout; a browser polling every 2 s uses 30 a minute of the default 600.
-    statusRateLimit: { max: env.STATUS_RATE_LIMIT_MAX, windowMs: env.RATE_LIMIT_WINDOW },
+    statusNotFoundLimit: env.STATUS_NOT_FOUND_LIMIT ?? defaultStatusBudget(STATUS_NOT_FOUND_PER_CHECKOUT, env.RATE_LIMIT_MAX),
+    // Per client, any checkout.
+    statusRateLimit: { max: env.STATUS_RATE_LIMIT_MAX ?? defaultStatusBudget(STATUS_READS_PER_CHECKOUT, env.RATE_LIMIT_MAX), windowMs: env.RATE_LIMIT_WINDOW },
     upstream: {
       timeoutMs: env.UPSTREAM_TIMEOUT_MS,
       connections: env.UPSTREAM_CONNECTIONS,

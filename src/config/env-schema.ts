@@ -41,8 +41,9 @@ export const EnvSchema = z.object({
   CORS_ORIGINS: originList,
   RATE_LIMIT_MAX: integer(1, 1_000_000, 60),
   RATE_LIMIT_WINDOW: duration('1 minute'),
-  STATUS_NOT_FOUND_LIMIT: integer(1, 1_000_000, 300),
-  STATUS_RATE_LIMIT_MAX: integer(1, 1_000_000, 600),
+  // Unset, both grow with RATE_LIMIT_MAX (config.ts).
+  STATUS_NOT_FOUND_LIMIT: optionalInteger(1, 1_000_000),
+  STATUS_RATE_LIMIT_MAX: optionalInteger(1, 1_000_000),
   UPSTREAM_TIMEOUT_MS: integer(100, 120_000, 10_000),
   STATUS_POLL_INTERVAL_MS: optionalInteger(100, 600_000),
   SSE_HEARTBEAT_MS: integer(1000, 300_000, 15_000),

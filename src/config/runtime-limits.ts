@@ -132,3 +132,17 @@ export function heapSettingProblems(env: Record<string, string | undefined>, fac
   }
   return [];
 }
+
+/** Status reads a client address may make per window for each checkout it may start (a browser polling every 2 s makes 30 a minute). */
+export const STATUS_READS_PER_CHECKOUT = 10;
+/** Requests answered 404 a client address may collect per window for each checkout it may start. */
+export const STATUS_NOT_FOUND_PER_CHECKOUT = 5;
+
+/**
+ * The default status budget of one client address: RATE_LIMIT_MAX is how many shoppers' checkouts
+ * an address may start in a window, so an operator who raises it for many shoppers behind one NAT
+ * raises what they may read with it. Never below the budget of the default 60 (600 reads, 300 404s).
+ */
+export function defaultStatusBudget(perCheckout: number, rateLimitMax: number): number {
+  return Math.min(1_000_000, perCheckout * Math.max(60, rateLimitMax));
+}

@@ -176,6 +176,20 @@ for (const [text, ms] of WINDOWS) {
   });
 }
 
+t.test('the status budgets grow with RATE_LIMIT_MAX unless set: an address raised for many shoppers reads for all of them', (t) => {
+  const statusBudgets = (env: Record<string, string>) => {
+    const config = loadConfig(env);
+    return { reads: config.statusRateLimit.max, notFound: config.statusNotFoundLimit };
+  };
+  t.same(statusBudgets({}), { reads: 600, notFound: 300 }, 'the defaults for 60 checkouts a window');
+  t.same(statusBudgets({ RATE_LIMIT_MAX: '10' }), { reads: 600, notFound: 300 }, 'a stricter checkout limit keeps them');
+  t.same(statusBudgets({ RATE_LIMIT_MAX: '1000' }), { reads: 10_000, notFound: 5000 }, '10 reads and 5 404s for each checkout allowed');
+  t.same(statusBudgets({ RATE_LIMIT_MAX: '1000000' }), { reads: 1_000_000, notFound: 1_000_000 }, 'within their own range');
+  t.same(statusBudgets({ RATE_LIMIT_MAX: '1000', STATUS_RATE_LIMIT_MAX: '50', STATUS_NOT_FOUND_LIMIT: '7' }), { reads: 50, notFound: 7 }, 'a set one wins');
+  t.equal(loadConfig({ RATE_LIMIT_WINDOW: '10s' }).statusRateLimit.windowMs, 10_000, 'over the same window');
+  t.end();
+});
+
 t.test('loadConfig refuses a RATE_LIMIT_WINDOW under 1 second: it would switch every rate limit off', (t) => {
   for (const text of ['1', '999', '500 ms', '0.5s']) {
     t.match(
