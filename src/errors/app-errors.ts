@@ -117,10 +117,18 @@ export class RateLimitedError extends AppError {
   readonly status = 429;
   readonly code = 'rate-limited';
   override readonly headers: Readonly<Record<string, string>>;
-  /** `what` names what there is too much of (default: requests). */
-  constructor(retryAfterSeconds: number, what = 'Too many requests') {
+  /**
+   * `what` names what there is too much of (default: requests). `limit`, for a limit the rate-limit
+   * plugin does not answer itself: the X-RateLimit-* headers then speak of this limit, not of
+   * another one the request passed before it.
+   */
+  constructor(retryAfterSeconds: number, what = 'Too many requests', limit?: number) {
     super(`${what}; retry in ${retryAfterSeconds} s.`);
-    this.headers = { 'retry-after': String(retryAfterSeconds) };
+    const retryAfter = String(retryAfterSeconds);
+    this.headers =
+      limit === undefined
+        ? { 'retry-after': retryAfter }
+        : { 'retry-after': retryAfter, 'x-ratelimit-limit': String(limit), 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': retryAfter };
   }
 }
 

@@ -23,7 +23,8 @@ function createNotFoundGuard(app: FastifyInstance, options: { max: number; windo
      */
     async countNotFound(request: FastifyRequest): Promise<RateLimitedError | undefined> {
       const state = await limiter(request);
-      return !state.isAllowed && state.isExceeded ? new RateLimitedError(Math.max(1, state.ttlInSeconds)) : undefined;
+      if (state.isAllowed || !state.isExceeded) return undefined;
+      return new RateLimitedError(Math.max(1, state.ttlInSeconds), 'Too many requests for checkouts or paths that do not exist', options.max);
     },
   };
 }

@@ -83,6 +83,12 @@ t.test('GET /checkout/{requestId} answers 429 once a client has collected too ma
   t.equal(limited.statusCode, 429);
   t.match(limited.headers['content-type'], /^application\/problem\+json/);
   t.match(limited.headers['retry-after'], /^\d+$/);
+  t.match(limited.json(), { detail: /^Too many requests for checkouts or paths that do not exist; retry in \d+ s\.$/ });
+  t.match(
+    limited.headers,
+    { 'x-ratelimit-limit': '3', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': limited.headers['retry-after'] },
+    'the X-RateLimit-* headers speak of the 404 budget that refused it, not of the read limit it passed',
+  );
   t.equal(control.calls.length, 0, 'a limited guess costs nothing upstream');
   const known = await app.inject({ method: 'GET', url: `/checkout/${requestId}`, remoteAddress: '10.0.0.9' });
   t.equal(known.statusCode, 200, 'other clients are unaffected');
