@@ -253,6 +253,20 @@ t.test("an HTTP/1.1 request without a Host header is a 400 problem+json naming i
   t.equal(http10.status, 200, 'HTTP/1.0 needs no Host header');
 });
 
+t.test('several Host headers or an invalid one are a 400 problem+json too (RFC 9112 §3.2); an empty one, a name, an address with a port are not', async (t) => {
+  const { port } = await listening(t);
+  const health = (hostLines: string) => rawRequest(port, `GET /health HTTP/1.1\r\n${hostLines}Connection: close\r\n\r\n`);
+  const twice = await health('Host: a\r\nHost: b\r\n');
+  assertProblem(t, twice, 400, /malformed-request$/);
+  t.match(JSON.parse(twice.body), { instance: '/health', errors: [{ path: 'host', message: 'is sent more than once' }] });
+  const invalid = await health('Host: a b/c\r\n');
+  assertProblem(t, invalid, 400, /malformed-request$/);
+  t.match(JSON.parse(invalid.body), { errors: [{ path: 'host', message: 'is not a valid host' }] });
+  for (const host of ['', 'shop.example:8443', '127.0.0.1:3000', '[::1]:3000', 'xn--bcher-kva.example']) {
+    t.equal((await health(`Host: ${host}\r\n`)).status, 200, `Host: ${host}`);
+  }
+});
+
 t.test("a refused request keeps the caller's sane X-Request-Id, and a 408 for a late body names its path", async (t) => {
   const { port } = await listening(t, { REQUEST_TIMEOUT_MS: '300' });
   const badHeader = await rawRequest(port, 'GET /health HTTP/1.1\r\nHost: a\r\nX-Request-Id: trace-123\r\nX-Note: one\rtwo\r\n\r\n');
