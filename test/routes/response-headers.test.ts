@@ -53,6 +53,7 @@ t.test('the document declares the response headers the contract promises', async
   const limited = [
     ['post', '/checkout', 201],
     ['get', '/checkout/{requestId}', 200],
+    ['get', '/checkout/{requestId}/events', 200],
     ['post', '/webhooks/flinks', 202],
     ['get', '/ops/checkouts', 200],
   ] as const;

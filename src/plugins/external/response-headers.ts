@@ -57,7 +57,13 @@ const none =
 
 const retryable = anyOf(withStatus('429', '503'), createCheckout('409'));
 /** The operations behind a per-client limit (a route's config.rateLimit, or the ops budget). */
-const rateLimited = anyOf(operation('post', '/checkout'), operation('get', '/checkout/{requestId}'), operation('post', '/webhooks/flinks'), under('/ops'));
+const rateLimited = anyOf(
+  operation('post', '/checkout'),
+  operation('get', '/checkout/{requestId}'),
+  operation('get', '/checkout/{requestId}/events'),
+  operation('post', '/webhooks/flinks'),
+  under('/ops'),
+);
 /** Sent by @fastify/rate-limit on the answers of a request it counted (not one refused before it, such as a shed 503). */
 const rateLimitHeader = (description: string): HeaderObject => ({ description, required: false, schema: { type: 'integer', minimum: 0 } });
 /** Its 503 is also merchant-webhooks-off: a setting, not a moment, so it names no time to retry. */
