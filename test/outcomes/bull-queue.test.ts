@@ -87,8 +87,10 @@ t.test('while Redis is down the queue and its worker warn once, and closing them
   const url = `redis://127.0.0.1:${port}`;
   const logs = captureLogs();
   const retryStrategy = (attempt: number) => Math.min(attempt * 200, 2000);
+  // Connection failures so far, counted on the producer and on the worker's connection.
+  const failures = { producer: 0, worker: 0 };
   const producer = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, retryStrategy });
-  producer.on('error', () => undefined);
+  producer.on('error', () => (failures.producer += 1));
   const timers = trackLibraryTimers();
   t.teardown(() => {
     timers.stop();
@@ -97,7 +99,7 @@ t.test('while Redis is down the queue and its worker warn once, and closing them
   const queue = createBullQueue<{ n: number }>({
     name: 'reconcile',
     producer,
-    workerConnection: () => new Redis(url, { maxRetriesPerRequest: null, retryStrategy }).on('error', () => undefined),
+    workerConnection: () => new Redis(url, { maxRetriesPerRequest: null, retryStrategy }).on('error', () => (failures.worker += 1)),
     prefix: 'outage-test:bull',
     concurrency: 1,
     keepCompletedMs: 60_000,
@@ -115,8 +117,10 @@ t.test('while Redis is down the queue and its worker warn once, and closing them
   await stopRedis(redis);
   const warnings = (message: string) => logs.lines().filter((line) => line.includes(`"msg":"${message}"`));
   await until('the queue and its worker warn', () => warnings('job queue error').length > 0 && warnings('job worker error').length > 0);
-  // Each connection tries again every 0.2–2 s, and the queue and its worker reported every failure.
-  await sleep(3000);
+  // Each connection tries again every 0.2–2 s, and the queue and its worker report every failure:
+  // three more of each after the first warnings.
+  const warned = { ...failures };
+  await until('three more failed reconnections of each connection', () => failures.producer >= warned.producer + 3 && failures.worker >= warned.worker + 3);
   t.equal(warnings('job queue error').length, 1, 'one line for the queue');
   t.equal(warnings('job worker error').length, 1, 'one line for the worker');
 

@@ -75,7 +75,8 @@ t.test('while the payment request circuit is open, a checkout is refused before 
 });
 
 t.test('a failed probe opens the circuit again', async (t) => {
-  const { app, control } = await setUp(t, { CIRCUIT_FAILURE_THRESHOLD: '2', CIRCUIT_HALF_OPEN_MS: '200' });
+  // Every call that reaches Flinks here hangs, so the shortest upstream timeout proves as much as a longer one.
+  const { app, control } = await setUp(t, { CIRCUIT_FAILURE_THRESHOLD: '2', CIRCUIT_HALF_OPEN_MS: '200', UPSTREAM_TIMEOUT_MS: '100' });
   control.inject('authorize', { kind: 'hang' }, 3);
   t.equal((await postCheckout(app, validCheckout())).statusCode, 504);
   t.equal((await postCheckout(app, validCheckout())).statusCode, 504);

@@ -1,3 +1,4 @@
+import FakeTimers from '@sinonjs/fake-timers';
 import { randomUUID } from 'node:crypto';
 import t, { type Test } from 'tap';
 import { postCheckout, setUp, validCheckout } from '../../support/build.js';
@@ -143,14 +144,19 @@ for (const [storeName, storeEnv] of STORES) {
    * circuit was open, which kept nothing. The circuit has closed again when it resolves.
    */
   async function keyRefusedBeforeAnyCall(t: Test) {
-    // Open for a second: on a busy machine the keyed request must still find the circuit open.
     const { app, control } = await setUp(t, { ...storeEnv, CIRCUIT_FAILURE_THRESHOLD: '1', CIRCUIT_HALF_OPEN_MS: '1000' });
+    // The circuit's clock is Date: stopped, so that on a busy machine the keyed request still finds
+    // the circuit open, then moved past the pause instead of waiting it out.
+    const clock = FakeTimers.install({ toFake: ['Date'], now: Date.now() });
+    t.teardown(() => {
+      clock.uninstall();
+    });
     const k = key();
     // One failed checkout without a key opens the circuit: the keyed one is refused before any call.
     control.inject('authorize', { kind: 'status', status: 500 });
     t.equal((await postCheckout(app, validCheckout())).statusCode, 502);
     t.equal((await postCheckout(app, validCheckout({ amount: '10.00' }), withKey(k))).statusCode, 503, 'circuit open: the key is bound, its slot given back');
-    await new Promise((resolve) => setTimeout(resolve, 1050));
+    clock.tick(1050);
     return { app, control, k };
   }
 
