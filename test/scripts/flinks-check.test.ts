@@ -179,7 +179,8 @@ t.test('sends what the service sends, with the flags, and reuses the session tok
   t.equal(fake.seen[1]?.headers.baseuri, undefined, 'no BaseURI header without FLINKS_INSTANCE');
 });
 
-t.test('stops at the first failure with a diagnosis a merchant can act on', async (t) => {
+// Each case is a process of its own, started against a fake of its own: a few run at once.
+t.test('stops at the first failure with a diagnosis a merchant can act on', { jobs: 3 }, (t) => {
   const cases: { name: string; replies: Partial<Record<Step, Reply>>; env?: Record<string, string>; diagnosis: RegExp; calls: Step[]; hidden?: string[] }[] = [
     {
       name: 'bad credentials (401 at authorize)',
@@ -262,22 +263,24 @@ t.test('stops at the first failure with a diagnosis a merchant can act on', asyn
       calls: ['authorize', 'initiate', 'paymentrequest', 'status'],
     },
   ];
-  for (const c of cases) {
-    await t.test(c.name, async (t) => {
-      const fake = await startFake(t, c.replies);
-      const out = await runCheck(t, ['--yes'], credentials(fake.url, c.env), c.hidden);
-      t.equal(out.code, 1, out.stdout + out.stderr);
-      t.match(out.stderr, c.diagnosis);
-      t.same(
-        fake.seen.map((call) => call.step),
-        c.calls,
-        'no step after the failed one',
-      );
-      const lines = stepLines(out);
-      t.equal(lines.length, c.calls.length);
-      t.match(lines.at(-1), /^FAIL /);
-    });
-  }
+  return Promise.all(
+    cases.map((c) =>
+      t.test(c.name, async (t) => {
+        const fake = await startFake(t, c.replies);
+        const out = await runCheck(t, ['--yes'], credentials(fake.url, c.env), c.hidden);
+        t.equal(out.code, 1, out.stdout + out.stderr);
+        t.match(out.stderr, c.diagnosis);
+        t.same(
+          fake.seen.map((call) => call.step),
+          c.calls,
+          'no step after the failed one',
+        );
+        const lines = stepLines(out);
+        t.equal(lines.length, c.calls.length);
+        t.match(lines.at(-1), /^FAIL /);
+      }),
+    ),
+  );
 });
 
 t.test('an unreachable base URL is diagnosed as not a Flinks Pay API', async (t) => {
@@ -317,10 +320,11 @@ t.test('bad usage or configuration exits 2 before any request', async (t) => {
     ['a bad reference', ['--yes', '--reference', 'a/b'], credentials(fake.url), /--reference: expected 1-64 characters/],
     ['an unknown flag', ['--yes', '--colour', 'red'], credentials(fake.url), /Unknown option '--colour'/],
   ];
-  for (const [name, args, env, message] of cases) {
-    const out = await runCheck(t, args, env);
-    t.equal(out.code, 2, name);
-    t.match(out.stderr, message, name);
-  }
+  // Each case is a process of its own: all of them at once.
+  const outs = await Promise.all(cases.map(([, args, env]) => runCheck(t, args, env)));
+  cases.forEach(([name, , , message], i) => {
+    t.equal(outs[i]?.code, 2, name);
+    t.match(outs[i]?.stderr, message, name);
+  });
   t.equal(fake.seen.length, 0, 'nothing reached Flinks');
 });
