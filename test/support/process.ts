@@ -10,6 +10,15 @@ export interface RunningProcess {
 }
 
 /**
+ * What a child process takes over from the test's environment: PATH, and NODE_COMPILE_CACHE when
+ * the suite set it (scripts/test-on-image-node.sh), so that they reuse the compiled code too.
+ */
+function inherited(): Record<string, string> {
+  const { PATH = '', NODE_COMPILE_CACHE } = process.env;
+  return NODE_COMPILE_CACHE ? { PATH, NODE_COMPILE_CACHE } : { PATH };
+}
+
+/**
  * Starts a TypeScript entry file the way `npm start` does and waits for its "listening" log line.
  * Pass `nodeArgs: []` to run compiled JavaScript with plain node, as the container image does.
  */
@@ -21,7 +30,7 @@ export async function startProcess(
   nodeArgs: readonly string[] = ['--import', 'tsx'],
 ): Promise<RunningProcess> {
   const child = spawn(process.execPath, [...nodeArgs, entry], {
-    env: { PATH: process.env.PATH ?? '', ...env },
+    env: { ...inherited(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -62,7 +71,7 @@ export async function startProcess(
 /** Runs a command to completion and collects its output (cwd: the project root). */
 export async function runCommand(command: string, args: string[], env: Record<string, string> = {}) {
   const child = spawn(command, args, {
-    env: { PATH: process.env.PATH ?? '', ...env },
+    env: { ...inherited(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
