@@ -60,7 +60,9 @@ t.test('npm test runs the suite a second time on the image release, pinned in to
   t.match(pkg.scripts['test:coverage'], /^c8 sh scripts\/tap-suite\.sh$/, 'the first pass');
   const suite = readRepoFile('scripts/tap-suite.sh');
   t.match(suite, /--jobs="\$jobs" --exclude='test\/browser\/\*\*'/, 'all but the browser tests, several at once');
-  t.match(suite, /--jobs=1 'test\/browser\/\*\.test\.ts'/, 'then the browser tests, one at a time');
+  t.match(suite, /--jobs=1 'test\/browser\/\*\.test\.ts' "\$browser_sandbox"/, 'then the browser tests, one at a time');
+  t.match(suite, /^browser_sandbox=test\/sandbox\/app-events\.test\.ts$/m, "the sandbox's test in Chromium among them");
+  t.match(suite, /--exclude="\$browser_sandbox"/, 'and not in the first phase');
   t.match(script, /PATH="\$\(cd "\$bin" && pwd\):\$PATH"/, 'with the image release first on PATH');
   const ci = readFileSync(repoPath('.ci/run'), 'utf8');
   t.match(ci, /^npm ci\b[^\n]*$/m, 'CI installs with npm ci');
