@@ -1,4 +1,3 @@
-import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
@@ -16,20 +15,8 @@ import fp from 'fastify-plugin';
  * A response whose headers went out before closing began (an event stream) cannot ask for that;
  * when it ends, its connection is idle but close() has already swept the idle ones once. So while
  * closing, idle connections are swept again every IDLE_SWEEP_MS.
- *
- * An answer sent before its request's body arrived (a 415, a 429, a route that reads no body)
- * closes its connection too, at any time: Node would keep reading the rest of that body to drop it,
- * and when the rest never comes, the request timeout would answer the same request a second time
- * (a 408 after the first answer, read by the client as the answer to its next request).
  */
 const IDLE_SWEEP_MS = 100;
-
-/** Whether the request announced a body that has not all arrived (a request without one is complete once its headers are read). */
-function bodyStillArriving(request: IncomingMessage): boolean {
-  if (request.complete) return false;
-  const length = request.headers['content-length'];
-  return (length !== undefined && length !== '0') || request.headers['transfer-encoding'] !== undefined;
-}
 
 export const drainPlugin = fp(
   (app: FastifyInstance) => {
@@ -53,8 +40,8 @@ export const drainPlugin = fp(
       }
       done();
     });
-    app.addHook('onSend', (request, reply, payload, done) => {
-      if (isClosing || bodyStillArriving(request.raw)) reply.header('connection', 'close');
+    app.addHook('onSend', (_request, reply, payload, done) => {
+      if (isClosing) reply.header('connection', 'close');
       done(null, payload);
     });
     return Promise.resolve();

@@ -124,8 +124,14 @@ function requestIdAmong(text: string | undefined): string | undefined {
   return saneRequestId(/\r\nx-request-id:[ \t]*([^\r\n]*?)[ \t]*(?:\r\n|$)/i.exec(headers)?.[1]);
 }
 
-/** What the server's socket holds while a request is being answered (Node's own bookkeeping). */
-type ServerSocket = Socket & { _httpMessage?: { headersSent?: boolean; req?: IncomingMessage } };
+/**
+ * Node's own bookkeeping on a server socket: the response being written (until it finishes), and
+ * its parser's message, which stays there after its answer until the message has all arrived.
+ */
+type ServerSocket = Socket & {
+  _httpMessage?: { headersSent?: boolean; req?: IncomingMessage } | null;
+  parser?: { incoming?: IncomingMessage | null } | null;
+};
 
 /**
  * Fastify's `clientErrorHandler` (bound to the instance): the parser refused the bytes, or the
@@ -136,6 +142,16 @@ export function handleClientError(this: FastifyInstance, error: ParserError, soc
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
   // A request whose headers were read (a 408 for its late body) is the socket's current one.
   const inFlight = (socket as ServerSocket)._httpMessage;
+  const answered = inFlight == null ? answeredBeforeItsBody(socket) : undefined;
+  if (answered !== undefined) {
+    // It had its answer (a 415 or 429 sent before its body was read, Node reading the rest to drop
+    // it) and the rest never came: a 408 now would be a second answer to one request, which the
+    // client would take for the answer to its next one. The connection is only closed.
+    const requestId = saneRequestId(answered.headers[REQUEST_ID_HEADER]) ?? randomUUID();
+    this.log.info({ requestId, parserError: error.code, url: answered.url }, 'closed a connection: the body of a request answered before it never arrived');
+    socket.destroy();
+    return;
+  }
   const read = inFlight?.req;
   const refused = read === undefined ? refusedText(error) : undefined;
   const line = read === undefined ? requestLineOf(refused) : `${read.method ?? 'GET'} ${read.url ?? '/'} HTTP/1.1`;
@@ -149,6 +165,12 @@ export function handleClientError(this: FastifyInstance, error: ParserError, soc
     return;
   }
   socket.end(rawProblemAnswer(problem, instanceOf(line), requestId), () => socket.destroy());
+}
+
+/** The request on `socket` that was answered while its body was still arriving, and whose body has not all arrived since. */
+function answeredBeforeItsBody(socket: ServerSocket): IncomingMessage | undefined {
+  const incoming = socket.parser?.incoming;
+  return incoming?.complete === false ? incoming : undefined;
 }
 
 /** A whole HTTP/1.1 answer carrying `problem`, for a socket no response object writes to; it closes the connection. */
