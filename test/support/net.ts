@@ -15,9 +15,10 @@ export async function freePort(): Promise<number> {
 
 /** Polls `check` until it holds (at most 15 s): for state that settles in the background. */
 export async function until(what: string, check: () => Promise<boolean> | boolean): Promise<void> {
-  const deadline = Date.now() + 15_000;
+  // performance.now(), not Date: a test may have stopped or moved Date with fake timers.
+  const deadline = performance.now() + 15_000;
   while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
