@@ -34,7 +34,7 @@ export interface SandboxPluginOptions {
   control?: SandboxControl;
   /** Absolute base for PaymentLink; default this server's origin as called plus the mount prefix, e.g. `http://127.0.0.1:3000/sandbox`. */
   appBaseUrl?: string;
-  /** Time between the statuses of an approval: Processing → Accepted → Processed → Settled. */
+  /** Time between the statuses of an approval: Accepted at once, then Processed and Settled one step apart. */
   stepMs?: number;
   /** A payment request nobody decided on is Expired after this long (Flinks publishes no value). */
   expiryMs?: number;
