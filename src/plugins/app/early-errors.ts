@@ -142,25 +142,19 @@ export function handleClientError(this: FastifyInstance, error: ParserError, soc
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
   // A request whose headers were read (a 408 for its late body) is the socket's current one.
   const inFlight = (socket as ServerSocket)._httpMessage;
+  // Or one that already had its answer (a 415 or 429 sent before its body was read, Node reading
+  // the rest to drop it) and whose body never came.
   const answered = inFlight == null ? answeredBeforeItsBody(socket) : undefined;
-  if (answered !== undefined) {
-    // It had its answer (a 415 or 429 sent before its body was read, Node reading the rest to drop
-    // it) and the rest never came: a 408 now would be a second answer to one request, which the
-    // client would take for the answer to its next one. The connection is only closed.
-    const requestId = saneRequestId(answered.headers[REQUEST_ID_HEADER]) ?? randomUUID();
-    this.log.info({ requestId, parserError: error.code, url: answered.url }, 'closed a connection: the body of a request answered before it never arrived');
-    socket.destroy();
-    return;
-  }
-  const read = inFlight?.req;
+  const read = inFlight?.req ?? answered;
   const refused = read === undefined ? refusedText(error) : undefined;
   const line = read === undefined ? requestLineOf(refused) : `${read.method ?? 'GET'} ${read.url ?? '/'} HTTP/1.1`;
   const problem = problemFor(error, line);
   const requestId = (read === undefined ? requestIdAmong(refused) : saneRequestId(read.headers[REQUEST_ID_HEADER])) ?? randomUUID();
   // Never the raw bytes: they may hold an Authorization header or a cookie.
   this.log.info({ requestId, parserError: error.code, problem: problem.code }, 'refused a request the HTTP parser could not read');
-  // As Node does: never write into a response that has already started.
-  if (!socket.writable || inFlight?.headersSent === true) {
+  // As Node does: never write into a response that has already started, nor answer a request
+  // twice (the client would take a 408 now for the answer to its next request).
+  if (!socket.writable || inFlight?.headersSent === true || answered !== undefined) {
     socket.destroy();
     return;
   }
