@@ -19,6 +19,9 @@ import { isLongEnoughSecret, SECRET_TOO_SHORT } from './secret.js';
 import { FlinksAppUrlSchema, FlinksBaseUrlSchema, JwksUrlSchema, MerchantWebhookUrlSchema, RedisUrlSchema } from './urls.js';
 
 /** Every environment variable the service reads, as docs/configuration.md lists them (a test keeps the two equal). */
+/** Checkouts one client may start per RATE_LIMIT_WINDOW unless set; the default status budgets never go below its share. */
+export const DEFAULT_RATE_LIMIT_MAX = 60;
+
 export const EnvSchema = z.object({
   NODE_ENV: z.preprocess(emptyAsUndefined, z.enum(['development', 'test', 'production']).default('development')),
   PORT: integer(0, 65535, 3000),
@@ -39,7 +42,7 @@ export const EnvSchema = z.object({
   // quick-start), or also as Username/Password form fields (the v1 OpenAPI page's reading).
   FLINKS_AUTHORIZE_STYLE: z.preprocess(emptyAsUndefined, z.enum(['basic', 'basic+form']).default('basic')),
   CORS_ORIGINS: originList,
-  RATE_LIMIT_MAX: integer(1, 1_000_000, 60),
+  RATE_LIMIT_MAX: integer(1, 1_000_000, DEFAULT_RATE_LIMIT_MAX),
   RATE_LIMIT_WINDOW: duration('1 minute'),
   // Unset, both grow with RATE_LIMIT_MAX (config.ts).
   STATUS_NOT_FOUND_LIMIT: optionalInteger(1, 1_000_000),

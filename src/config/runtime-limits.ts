@@ -1,4 +1,5 @@
 import { getHeapStatistics } from 'node:v8';
+import { DEFAULT_RATE_LIMIT_MAX } from './env-schema.js';
 
 /*
  * Settings that must agree with each other and with the platform the process runs on: the heap
@@ -141,8 +142,8 @@ export const STATUS_NOT_FOUND_PER_CHECKOUT = 5;
 /**
  * The default status budget of one client address: RATE_LIMIT_MAX is how many shoppers' checkouts
  * an address may start in a window, so an operator who raises it for many shoppers behind one NAT
- * raises what they may read with it. Never below the budget of the default 60 (600 reads, 300 404s).
+ * raises what they may read with it. Never below the budget of its default (60: 600 reads, 300 404s).
  */
 export function defaultStatusBudget(perCheckout: number, rateLimitMax: number): number {
-  return Math.min(1_000_000, perCheckout * Math.max(60, rateLimitMax));
+  return Math.min(1_000_000, perCheckout * Math.max(DEFAULT_RATE_LIMIT_MAX, rateLimitMax));
 }
