@@ -308,7 +308,8 @@ t.test('refuses a target that is not a sandbox without --yes, before any request
   t.equal(fake.seen.length, 0, 'nothing reached Flinks');
 });
 
-t.test('bad usage or configuration exits 2 before any request', async (t) => {
+// Each case is a process of its own: three at a time, as the diagnoses above.
+t.test('bad usage or configuration exits 2 before any request', { jobs: 3 }, async (t) => {
   const fake = await startFake(t);
   const cases: [string, string[], Record<string, string>, RegExp][] = [
     ['no FLINKS_BASE_URL', [], {}, /flinks:check checks a real Flinks Pay instance: set FLINKS_BASE_URL/],
@@ -320,14 +321,14 @@ t.test('bad usage or configuration exits 2 before any request', async (t) => {
     ['a bad reference', ['--yes', '--reference', 'a/b'], credentials(fake.url), /--reference: expected 1-64 characters/],
     ['an unknown flag', ['--yes', '--colour', 'red'], credentials(fake.url), /Unknown option '--colour'/],
   ];
-  // Each case is a process of its own: three at a time, as the diagnoses above.
-  for (let first = 0; first < cases.length; first += 3) {
-    const batch = cases.slice(first, first + 3);
-    const outs = await Promise.all(batch.map(([, args, env]) => runCheck(t, args, env)));
-    batch.forEach(([name, , , message], i) => {
-      t.equal(outs[i]?.code, 2, name);
-      t.match(outs[i]?.stderr, message, name);
-    });
-  }
+  await Promise.all(
+    cases.map(([name, args, env, message]) =>
+      t.test(name, async (t) => {
+        const out = await runCheck(t, args, env);
+        t.equal(out.code, 2, name);
+        t.match(out.stderr, message, name);
+      }),
+    ),
+  );
   t.equal(fake.seen.length, 0, 'nothing reached Flinks');
 });
