@@ -18,10 +18,10 @@ import {
 import { isLongEnoughSecret, SECRET_TOO_SHORT } from './secret.js';
 import { FlinksAppUrlSchema, FlinksBaseUrlSchema, JwksUrlSchema, MerchantWebhookUrlSchema, RedisUrlSchema } from './urls.js';
 
-/** Every environment variable the service reads, as docs/configuration.md lists them (a test keeps the two equal). */
 /** Checkouts one client may start per RATE_LIMIT_WINDOW unless set; the default status budgets never go below its share. */
 export const DEFAULT_RATE_LIMIT_MAX = 60;
 
+/** Every environment variable the service reads, as docs/configuration.md lists them (a test keeps the two equal). */
 export const EnvSchema = z.object({
   NODE_ENV: z.preprocess(emptyAsUndefined, z.enum(['development', 'test', 'production']).default('development')),
   PORT: integer(0, 65535, 3000),
