@@ -21,6 +21,9 @@ import { FlinksAppUrlSchema, FlinksBaseUrlSchema, JwksUrlSchema, MerchantWebhook
 /** Checkouts one client may start per RATE_LIMIT_WINDOW unless set; the default status budgets never go below its share. */
 export const DEFAULT_RATE_LIMIT_MAX = 60;
 
+/** The most requests any per-client budget may allow per window, set or derived. */
+export const MAX_REQUESTS_PER_WINDOW = 1_000_000;
+
 /** Every environment variable the service reads, as docs/configuration.md lists them (a test keeps the two equal). */
 export const EnvSchema = z.object({
   NODE_ENV: z.preprocess(emptyAsUndefined, z.enum(['development', 'test', 'production']).default('development')),
@@ -42,11 +45,11 @@ export const EnvSchema = z.object({
   // quick-start), or also as Username/Password form fields (the v1 OpenAPI page's reading).
   FLINKS_AUTHORIZE_STYLE: z.preprocess(emptyAsUndefined, z.enum(['basic', 'basic+form']).default('basic')),
   CORS_ORIGINS: originList,
-  RATE_LIMIT_MAX: integer(1, 1_000_000, DEFAULT_RATE_LIMIT_MAX),
+  RATE_LIMIT_MAX: integer(1, MAX_REQUESTS_PER_WINDOW, DEFAULT_RATE_LIMIT_MAX),
   RATE_LIMIT_WINDOW: duration('1 minute'),
   // Unset, both grow with RATE_LIMIT_MAX (config.ts).
-  STATUS_NOT_FOUND_LIMIT: optionalInteger(1, 1_000_000),
-  STATUS_RATE_LIMIT_MAX: optionalInteger(1, 1_000_000),
+  STATUS_NOT_FOUND_LIMIT: optionalInteger(1, MAX_REQUESTS_PER_WINDOW),
+  STATUS_RATE_LIMIT_MAX: optionalInteger(1, MAX_REQUESTS_PER_WINDOW),
   UPSTREAM_TIMEOUT_MS: integer(100, 120_000, 10_000),
   STATUS_POLL_INTERVAL_MS: optionalInteger(100, 600_000),
   SSE_HEARTBEAT_MS: integer(1000, 300_000, 15_000),

@@ -1,5 +1,5 @@
 import { getHeapStatistics } from 'node:v8';
-import { DEFAULT_RATE_LIMIT_MAX } from './env-schema.js';
+import { DEFAULT_RATE_LIMIT_MAX, MAX_REQUESTS_PER_WINDOW } from './env-schema.js';
 
 /*
  * Settings that must agree with each other and with the platform the process runs on: the heap
@@ -142,8 +142,9 @@ export const STATUS_NOT_FOUND_PER_CHECKOUT = 5;
 /**
  * The default status budget of one client address: RATE_LIMIT_MAX is how many shoppers' checkouts
  * an address may start in a window, so an operator who raises it for many shoppers behind one NAT
- * raises what they may read with it. Never below the budget of its default (60: 600 reads, 300 404s).
+ * raises what they may read with it. Never below the budget of its default (60: 600 reads, 300 404s),
+ * never above what STATUS_RATE_LIMIT_MAX and STATUS_NOT_FOUND_LIMIT accept when set.
  */
 export function defaultStatusBudget(perCheckout: number, rateLimitMax: number): number {
-  return Math.min(1_000_000, perCheckout * Math.max(DEFAULT_RATE_LIMIT_MAX, rateLimitMax));
+  return Math.min(MAX_REQUESTS_PER_WINDOW, perCheckout * Math.max(DEFAULT_RATE_LIMIT_MAX, rateLimitMax));
 }
